@@ -1,0 +1,114 @@
+//! Stable ids derived from text: slugs, de-duplicated within a template.
+
+use std::collections::HashSet;
+
+/// The longest slug we derive; longer text is cut at a word boundary.
+const MAX_SLUG_CHARS: usize = 60;
+
+/// Turns Markdown text into a lowercase, hyphenated id: `**Health check** (port 3001)` →
+/// `health-check-port-3001`. Link targets, emoji and punctuation are left out.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    let mut pending_hyphen = false;
+    for ch in strip_link_targets(text).chars() {
+        if ch.is_alphanumeric() {
+            if pending_hyphen && !out.is_empty() {
+                out.push('-');
+            }
+            pending_hyphen = false;
+            out.extend(ch.to_lowercase());
+        } else {
+            pending_hyphen = true;
+        }
+    }
+    if out.chars().count() > MAX_SLUG_CHARS {
+        let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
+        out = match cut.rfind('-') {
+            Some(at) if at > MAX_SLUG_CHARS / 2 => cut[..at].to_string(),
+            _ => cut,
+        };
+    }
+    out
+}
+
+/// Drops the `(url)` part of `[text](url)` so that ids read like the visible text.
+fn strip_link_targets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("](") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find(')') {
+            Some(close) => rest = &after[close + 1..],
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Hands out unique ids: the slug itself the first time, then `slug-2`, `slug-3`, ….
+#[derive(Debug, Default, Clone)]
+pub struct IdAllocator {
+    used: HashSet<String>,
+}
+
+impl IdAllocator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks an id as taken, for ids that were given explicitly.
+    pub fn reserve(&mut self, id: &str) -> bool {
+        self.used.insert(id.to_string())
+    }
+
+    /// A fresh id based on `text`, using `fallback` when the text has no letters or digits.
+    pub fn allocate(&mut self, text: &str, fallback: &str) -> String {
+        let mut base = slug(text);
+        if base.is_empty() {
+            base = fallback.to_string();
+        }
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|candidate| self.used.insert(candidate.clone()))
+            .unwrap_or_default() // The range is unbounded, so `find` always returns Some.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_read_like_the_text() {
+        assert_eq!(slug("**Health check** (port 3001)"), "health-check-port-3001");
+        assert_eq!(slug("📋 Pre-Deployment Checklist"), "pre-deployment-checklist");
+        assert_eq!(slug("[Status Page](https://status.company.com)"), "status-page");
+        assert_eq!(slug("Проверка сертификата"), "проверка-сертификата");
+        assert_eq!(slug("🎉"), "");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_word() {
+        let id = slug("Set up secrets management (AWS Secrets Manager, HashiCorp Vault, etc.) everywhere");
+        assert!(id.chars().count() <= MAX_SLUG_CHARS);
+        assert!(!id.ends_with('-'));
+        assert_eq!(id, "set-up-secrets-management-aws-secrets-manager-hashicorp");
+    }
+
+    #[test]
+    fn duplicates_get_a_number() {
+        let mut ids = IdAllocator::new();
+        assert_eq!(ids.allocate("Rate limiting enabled", "item"), "rate-limiting-enabled");
+        assert_eq!(ids.allocate("Rate limiting enabled", "item"), "rate-limiting-enabled-2");
+        assert_eq!(ids.allocate("🎉", "item"), "item");
+        assert_eq!(ids.allocate("", "item"), "item-2");
+    }
+}

@@ -1,0 +1,23 @@
+//! Plain data and rules: templates, runs, item states, events, GO / NO-GO and hashing.
+//!
+//! Nothing here does I/O, reads the clock or spawns anything; callers pass the time in.
+
+mod hash;
+mod id;
+mod run;
+mod template;
+mod time;
+mod verdict;
+
+pub use hash::{canonical_bytes, sha256_hex};
+pub use id::{IdAllocator, slug};
+pub use run::{
+    Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, RUN_FORMAT_VERSION,
+    Run, StateCounts,
+};
+pub use template::{
+    Field, FieldKind, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template,
+    TemplateCounts,
+};
+pub use time::Timestamp;
+pub use verdict::{Blocker, Verdict};

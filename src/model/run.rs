@@ -1,0 +1,589 @@
+//! A run: one execution of a template, with its field values, item records and event log.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::hash::{canonical_bytes, sha256_hex, to_hex};
+use super::template::{FieldKind, Placement, Role, Template};
+use super::{Field, Timestamp};
+
+/// The run format this build writes and the newest it reads.
+pub const RUN_FORMAT_VERSION: u32 = 1;
+
+/// The role a run offers when its template names none, so that every run can be signed.
+pub const DEFAULT_ROLE_TITLE: &str = "Release approver";
+
+/// A filled-in field value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FieldValue {
+    Text(String),
+    Table(Vec<Vec<String>>),
+}
+
+impl FieldValue {
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Self::Text(text) => text.trim().is_empty(),
+            Self::Table(rows) => rows.iter().flatten().all(|cell| cell.trim().is_empty()),
+        }
+    }
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.write_str(text),
+            Self::Table(rows) => {
+                let lines: Vec<String> = rows.iter().map(|row| row.join(" | ")).collect();
+                f.write_str(&lines.join("; "))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ItemState {
+    Pending,
+    Done,
+    Failed,
+    NotApplicable { reason: String },
+    Skipped { reason: String },
+}
+
+impl ItemState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::NotApplicable { .. } => "N/A",
+            Self::Skipped { .. } => "skipped",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::NotApplicable { reason } | Self::Skipped { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ItemState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason() {
+            Some(reason) => write!(f, "{} ({reason})", self.label()),
+            None => f.write_str(self.label()),
+        }
+    }
+}
+
+/// What the run knows about one actionable item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemRecord {
+    pub state: ItemState,
+    /// Who last changed the state, and when.
+    #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub at: Option<Timestamp>,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl ItemRecord {
+    fn pending() -> Self {
+        Self { state: ItemState::Pending, by: None, at: None, note: String::new() }
+    }
+}
+
+/// One change to a run, as recorded in its append-only log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    RunStarted { template_id: String, template_sha256: String, fields: BTreeMap<String, FieldValue> },
+    ItemState { item: String, old: ItemState, new: ItemState },
+    ItemNote { item: String, old: String, new: String },
+    Field { field: String, old: Option<FieldValue>, new: Option<FieldValue> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub change: Change,
+    /// SHA-256(previous event's hash ‖ canonical bytes of this event without its hash), in hex.
+    /// The first event chains from 32 zero bytes.
+    pub hash: String,
+}
+
+/// The part of an event its hash covers.
+#[derive(Serialize)]
+struct EventBody<'a> {
+    seq: u64,
+    at: &'a Timestamp,
+    actor: &'a str,
+    change: &'a Change,
+}
+
+impl Event {
+    fn chain_hash(previous_hash: Option<&str>, seq: u64, at: &Timestamp, actor: &str, change: &Change) -> String {
+        let mut hasher = Sha256::new();
+        match previous_hash.and_then(decode_hex) {
+            Some(bytes) => hasher.update(&bytes),
+            None => hasher.update([0u8; 32]),
+        }
+        hasher.update(canonical_bytes(&EventBody { seq, at, actor, change }));
+        to_hex(&hasher.finalize())
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("no item `{0}` in this checklist")]
+    UnknownItem(String),
+    #[error("item `{0}` is information only and has no state")]
+    NotActionable(String),
+    #[error("item `{item}`: {state} needs a reason; it may not be empty")]
+    EmptyReason { item: String, state: &'static str },
+    #[error("missing required field(s): {}", .0.join(", "))]
+    MissingRequiredFields(Vec<String>),
+    #[error("no field `{0}` in this checklist")]
+    UnknownField(String),
+    #[error("field `{field}`: {message}")]
+    InvalidFieldValue { field: String, message: String },
+    #[error("who made the change must be named")]
+    EmptyActor,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    pub pending: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub not_applicable: usize,
+    pub skipped: usize,
+}
+
+impl StateCounts {
+    pub fn total(&self) -> usize {
+        self.pending + self.done + self.failed + self.not_applicable + self.skipped
+    }
+}
+
+/// One execution of a template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub format_version: u32,
+    pub id: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    /// SHA-256 of the frozen template's canonical bytes.
+    pub template_sha256: String,
+    /// A full copy of the template as it was when the run started.
+    pub template: Template,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldValue>,
+    /// One record per actionable item, keyed by item id.
+    #[serde(default)]
+    pub items: BTreeMap<String, ItemRecord>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// What a run's content hash covers: everything but the event log (and, later, signatures).
+#[derive(Serialize)]
+struct RunContent<'a> {
+    id: &'a str,
+    template_sha256: &'a str,
+    template: &'a Template,
+    fields: &'a BTreeMap<String, FieldValue>,
+    items: &'a BTreeMap<String, ItemRecord>,
+}
+
+impl Template {
+    pub fn sha256(&self) -> String {
+        sha256_hex(&canonical_bytes(self))
+    }
+}
+
+impl Run {
+    /// Starts a run of `template`. Field values are checked against their kinds; defaults fill
+    /// what is not given; a required field left empty refuses the start, naming every such field.
+    pub fn start(
+        template: Template,
+        id: String,
+        actor: &str,
+        at: Timestamp,
+        values: BTreeMap<String, FieldValue>,
+    ) -> Result<Run, ModelError> {
+        let actor = checked_actor(actor)?;
+        let mut fields = BTreeMap::new();
+        for (field_id, value) in values {
+            let field = template.find_field(&field_id).ok_or_else(|| ModelError::UnknownField(field_id.clone()))?;
+            if !value.is_blank() {
+                check_value(field, &value)?;
+                fields.insert(field_id, value);
+            }
+        }
+        for field in &template.fields {
+            if let Some(default) = &field.default {
+                fields.entry(field.id.clone()).or_insert_with(|| default.clone());
+            }
+        }
+        let missing: Vec<String> = template
+            .fields
+            .iter()
+            .filter(|field| field.required && !fields.contains_key(&field.id))
+            .map(|field| field.label.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ModelError::MissingRequiredFields(missing));
+        }
+        let items = template
+            .all_items()
+            .into_iter()
+            .filter(|(_, item)| item.is_actionable())
+            .map(|(_, item)| (item.id.clone(), ItemRecord::pending()))
+            .collect();
+        let template_sha256 = template.sha256();
+        let mut run = Run {
+            format_version: RUN_FORMAT_VERSION,
+            id,
+            created_at: at,
+            created_by: actor.to_string(),
+            template_sha256: template_sha256.clone(),
+            template,
+            fields,
+            items,
+            events: Vec::new(),
+        };
+        let change =
+            Change::RunStarted { template_id: run.template.id.clone(), template_sha256, fields: run.fields.clone() };
+        run.append_event(actor, at, change);
+        Ok(run)
+    }
+
+    /// Sets an item's state. N/A and Skip need a non-blank reason. Setting the state it already
+    /// has changes nothing and records nothing.
+    pub fn set_state(&mut self, item_id: &str, new: ItemState, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        let actor = checked_actor(actor)?;
+        let new = match new {
+            ItemState::NotApplicable { reason } => ItemState::NotApplicable { reason: checked_reason(item_id, reason, "N/A")? },
+            ItemState::Skipped { reason } => ItemState::Skipped { reason: checked_reason(item_id, reason, "skip")? },
+            other => other,
+        };
+        let record = self.record_mut(item_id)?;
+        if record.state == new {
+            return Ok(());
+        }
+        let old = std::mem::replace(&mut record.state, new.clone());
+        record.by = Some(actor.to_string());
+        record.at = Some(at);
+        self.append_event(actor, at, Change::ItemState { item: item_id.to_string(), old, new });
+        Ok(())
+    }
+
+    pub fn set_note(&mut self, item_id: &str, note: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        let actor = checked_actor(actor)?;
+        let record = self.record_mut(item_id)?;
+        if record.note == note {
+            return Ok(());
+        }
+        let old = std::mem::replace(&mut record.note, note.to_string());
+        self.append_event(actor, at, Change::ItemNote { item: item_id.to_string(), old, new: note.to_string() });
+        Ok(())
+    }
+
+    /// Sets or (with a blank value) clears a field.
+    pub fn set_field(&mut self, field_id: &str, value: FieldValue, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        let actor = checked_actor(actor)?;
+        let field = self.template.find_field(field_id).ok_or_else(|| ModelError::UnknownField(field_id.to_string()))?;
+        let new = if value.is_blank() { None } else { Some(value) };
+        if let Some(value) = &new {
+            check_value(field, value)?;
+        }
+        let old = self.fields.get(field_id).cloned();
+        if old == new {
+            return Ok(());
+        }
+        match &new {
+            Some(value) => self.fields.insert(field_id.to_string(), value.clone()),
+            None => self.fields.remove(field_id),
+        };
+        self.append_event(actor, at, Change::Field { field: field_id.to_string(), old, new });
+        Ok(())
+    }
+
+    fn record_mut(&mut self, item_id: &str) -> Result<&mut ItemRecord, ModelError> {
+        if !self.items.contains_key(item_id) {
+            return Err(match self.template.find_item(item_id) {
+                Some(_) => ModelError::NotActionable(item_id.to_string()),
+                None => ModelError::UnknownItem(item_id.to_string()),
+            });
+        }
+        self.items.get_mut(item_id).ok_or_else(|| ModelError::UnknownItem(item_id.to_string()))
+    }
+
+    fn append_event(&mut self, actor: &str, at: Timestamp, change: Change) {
+        let seq = self.events.last().map_or(1, |last| last.seq + 1);
+        let previous = self.events.last().map(|last| last.hash.as_str());
+        let hash = Event::chain_hash(previous, seq, &at, actor, &change);
+        self.events.push(Event { seq, at, actor: actor.to_string(), change, hash });
+    }
+
+    /// Checks that every event's hash follows from the one before; returns the first broken
+    /// event's sequence number.
+    pub fn verify_chain(&self) -> Result<(), u64> {
+        let mut previous: Option<&str> = None;
+        for (index, event) in self.events.iter().enumerate() {
+            let expected_seq = index as u64 + 1;
+            let expected = Event::chain_hash(previous, event.seq, &event.at, &event.actor, &event.change);
+            if event.seq != expected_seq || event.hash != expected {
+                return Err(event.seq);
+            }
+            previous = Some(&event.hash);
+        }
+        Ok(())
+    }
+
+    /// SHA-256 of the run's canonical content: the frozen template, field values and item
+    /// records. Identical after a save/load round trip.
+    pub fn content_sha256(&self) -> String {
+        sha256_hex(&canonical_bytes(&RunContent {
+            id: &self.id,
+            template_sha256: &self.template_sha256,
+            template: &self.template,
+            fields: &self.fields,
+            items: &self.items,
+        }))
+    }
+
+    /// The roles that sign this run: the template's, or one default approver when it has none.
+    pub fn roles(&self) -> Vec<Role> {
+        if !self.template.roles.is_empty() {
+            return self.template.roles.clone();
+        }
+        vec![Role {
+            id: "release-approver".into(),
+            title: DEFAULT_ROLE_TITLE.into(),
+            meaning: "Approved for production".into(),
+            required: true,
+            placement: Placement::Footer,
+        }]
+    }
+
+    pub fn counts(&self) -> StateCounts {
+        let mut counts = StateCounts::default();
+        for record in self.items.values() {
+            match record.state {
+                ItemState::Pending => counts.pending += 1,
+                ItemState::Done => counts.done += 1,
+                ItemState::Failed => counts.failed += 1,
+                ItemState::NotApplicable { .. } => counts.not_applicable += 1,
+                ItemState::Skipped { .. } => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+}
+
+fn checked_actor(actor: &str) -> Result<&str, ModelError> {
+    let actor = actor.trim();
+    if actor.is_empty() { Err(ModelError::EmptyActor) } else { Ok(actor) }
+}
+
+fn checked_reason(item: &str, reason: String, state: &'static str) -> Result<String, ModelError> {
+    let trimmed = reason.trim();
+    if trimmed.is_empty() {
+        return Err(ModelError::EmptyReason { item: item.to_string(), state });
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Checks a non-blank value against its field's kind.
+pub(crate) fn check_value(field: &Field, value: &FieldValue) -> Result<(), ModelError> {
+    let invalid = |message: String| ModelError::InvalidFieldValue { field: field.id.clone(), message };
+    match (&field.kind, value) {
+        (FieldKind::Table { columns }, FieldValue::Table(rows)) => {
+            match rows.iter().position(|row| row.len() != columns.len()) {
+                Some(row) => Err(invalid(format!("row {} has {} cells; the table has {} columns", row + 1, rows[row].len(), columns.len()))),
+                None => Ok(()),
+            }
+        }
+        (FieldKind::Table { .. }, FieldValue::Text(_)) => Err(invalid("expected a table, found text".into())),
+        (_, FieldValue::Table(_)) => Err(invalid("expected text, found a table".into())),
+        (FieldKind::Number { .. }, FieldValue::Text(text)) => match text.trim().parse::<f64>() {
+            Ok(number) if number.is_finite() => Ok(()),
+            _ => Err(invalid(format!("`{text}` is not a number"))),
+        },
+        (FieldKind::Date, FieldValue::Text(text)) => match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            Ok(_) => Ok(()),
+            Err(_) => Err(invalid(format!("`{text}` is not a date written YYYY-MM-DD"))),
+        },
+        (FieldKind::Text | FieldKind::MultiLine, FieldValue::Text(_)) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{Item, ItemKind, Section, TEMPLATE_FORMAT_VERSION};
+
+    fn at(minute: u32) -> Timestamp {
+        Timestamp::parse(&format!("2026-11-23T10:{minute:02}:00+00:00")).unwrap()
+    }
+
+    pub(crate) fn template() -> Template {
+        let field = |id: &str, kind: FieldKind, required: bool| Field {
+            id: id.into(),
+            label: id.to_uppercase(),
+            kind,
+            required,
+            default: None,
+            hint: String::new(),
+            placement: Placement::Header,
+        };
+        let mut optional = Item::new("optional", "Optional", ItemKind::Check);
+        optional.required = false;
+        Template {
+            format_version: TEMPLATE_FORMAT_VERSION,
+            id: "t".into(),
+            title: "T".into(),
+            version: "1".into(),
+            description: String::new(),
+            fields: vec![
+                field("release", FieldKind::Text, true),
+                field("duration", FieldKind::Number { unit: "minutes".into() }, false),
+                field("day", FieldKind::Date, false),
+            ],
+            items: vec![Item::new("intro", "Read me", ItemKind::Info)],
+            sections: vec![Section {
+                id: "s".into(),
+                title: "S".into(),
+                items: vec![Item::new("a", "A", ItemKind::Check), optional],
+                sections: vec![],
+            }],
+            roles: vec![],
+        }
+    }
+
+    fn started() -> Run {
+        let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.2.3".into()))]);
+        Run::start(template(), "run-1".into(), "alice", at(0), values).unwrap()
+    }
+
+    #[test]
+    fn start_refuses_missing_required_fields_by_label() {
+        let err = Run::start(template(), "r".into(), "alice", at(0), BTreeMap::new()).unwrap_err();
+        assert_eq!(err, ModelError::MissingRequiredFields(vec!["RELEASE".into()]));
+        assert_eq!(err.to_string(), "missing required field(s): RELEASE");
+    }
+
+    #[test]
+    fn start_checks_field_kinds() {
+        let values = BTreeMap::from([
+            ("release".to_string(), FieldValue::Text("1".into())),
+            ("duration".to_string(), FieldValue::Text("ten".into())),
+        ]);
+        let err = Run::start(template(), "r".into(), "alice", at(0), values).unwrap_err();
+        assert!(matches!(err, ModelError::InvalidFieldValue { ref field, .. } if field == "duration"), "{err}");
+    }
+
+    #[test]
+    fn start_creates_a_pending_record_per_actionable_item() {
+        let run = started();
+        assert_eq!(run.items.keys().collect::<Vec<_>>(), ["a", "optional"]);
+        assert_eq!(run.counts().pending, 2);
+        assert_eq!(run.events.len(), 1);
+        assert_eq!(run.template_sha256, run.template.sha256());
+    }
+
+    #[test]
+    fn state_changes_append_events_with_old_and_new() {
+        let mut run = started();
+        run.set_state("a", ItemState::Done, "bob", at(1)).unwrap();
+        let last = run.events.last().unwrap();
+        assert_eq!(last.seq, 2);
+        assert_eq!(last.actor, "bob");
+        assert_eq!(last.change, Change::ItemState { item: "a".into(), old: ItemState::Pending, new: ItemState::Done });
+        assert_eq!(run.items["a"].by.as_deref(), Some("bob"));
+        // Setting the same state again records nothing.
+        run.set_state("a", ItemState::Done, "bob", at(2)).unwrap();
+        assert_eq!(run.events.len(), 2);
+        assert_eq!(run.verify_chain(), Ok(()));
+    }
+
+    #[test]
+    fn empty_or_blank_reasons_are_refused() {
+        let mut run = started();
+        for reason in ["", "   \t"] {
+            let err = run.set_state("a", ItemState::NotApplicable { reason: reason.into() }, "bob", at(1)).unwrap_err();
+            assert_eq!(err, ModelError::EmptyReason { item: "a".into(), state: "N/A" });
+            let err = run.set_state("a", ItemState::Skipped { reason: reason.into() }, "bob", at(1)).unwrap_err();
+            assert_eq!(err, ModelError::EmptyReason { item: "a".into(), state: "skip" });
+        }
+        assert_eq!(run.items["a"].state, ItemState::Pending);
+        assert_eq!(run.events.len(), 1);
+        run.set_state("a", ItemState::NotApplicable { reason: "  no CDN  ".into() }, "bob", at(1)).unwrap();
+        assert_eq!(run.items["a"].state, ItemState::NotApplicable { reason: "no CDN".into() });
+    }
+
+    #[test]
+    fn info_and_unknown_items_have_no_state() {
+        let mut run = started();
+        assert_eq!(run.set_state("intro", ItemState::Done, "b", at(1)), Err(ModelError::NotActionable("intro".into())));
+        assert_eq!(run.set_state("nope", ItemState::Done, "b", at(1)), Err(ModelError::UnknownItem("nope".into())));
+        assert_eq!(run.set_state("a", ItemState::Done, " ", at(1)), Err(ModelError::EmptyActor));
+    }
+
+    #[test]
+    fn fields_are_validated_and_clearing_is_recorded() {
+        let mut run = started();
+        assert!(run.set_field("day", FieldValue::Text("23/11/2026".into()), "b", at(1)).is_err());
+        run.set_field("day", FieldValue::Text("2026-11-23".into()), "b", at(1)).unwrap();
+        run.set_field("day", FieldValue::Text(" ".into()), "b", at(2)).unwrap();
+        assert!(!run.fields.contains_key("day"));
+        assert_eq!(run.events.len(), 3);
+    }
+
+    #[test]
+    fn tampering_breaks_the_chain_at_that_event() {
+        let mut run = started();
+        run.set_state("a", ItemState::Done, "bob", at(1)).unwrap();
+        run.set_note("a", "checked in Grafana", "bob", at(2)).unwrap();
+        run.events[1].actor = "mallory".into();
+        assert_eq!(run.verify_chain(), Err(2));
+        let mut run2 = started();
+        run2.set_state("a", ItemState::Done, "bob", at(1)).unwrap();
+        run2.events.remove(0);
+        assert_eq!(run2.verify_chain(), Err(2));
+    }
+
+    #[test]
+    fn content_hash_follows_content() {
+        let mut run = started();
+        let before = run.content_sha256();
+        run.set_note("a", "x", "bob", at(1)).unwrap();
+        assert_ne!(before, run.content_sha256());
+    }
+
+    #[test]
+    fn a_template_without_roles_offers_a_default_approver() {
+        let roles = started().roles();
+        assert_eq!(roles.len(), 1);
+        assert_eq!(roles[0].title, DEFAULT_ROLE_TITLE);
+        assert!(roles[0].required);
+    }
+}

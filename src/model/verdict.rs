@@ -1,0 +1,125 @@
+//! GO / NO-GO: a run is GO only when nothing blocks it, and the blockers say exactly why.
+
+use std::fmt;
+
+use super::{ItemKind, ItemState, Run};
+
+/// One reason a run is not GO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    ItemFailed { item: String, text: String },
+    ItemPending { item: String, text: String },
+    /// A required item was skipped; only N/A with a reason releases a required item.
+    ItemSkipped { item: String, text: String },
+    FieldMissing { field: String, label: String },
+    RoleUnsigned { role: String, title: String },
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ItemFailed { text, .. } => write!(f, "failed: {text}"),
+            Self::ItemPending { text, .. } => write!(f, "not done: {text}"),
+            Self::ItemSkipped { text, .. } => write!(f, "required but skipped: {text}"),
+            Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
+            Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub blockers: Vec<Blocker>,
+}
+
+impl Verdict {
+    pub fn is_go(&self) -> bool {
+        self.blockers.is_empty()
+    }
+}
+
+impl Run {
+    /// GO means: every required item is Done or N/A with a reason, nothing has failed, every
+    /// required field is filled and every required role has signed. Blockers come in that order,
+    /// failures first because they need attention first.
+    pub fn verdict(&self) -> Verdict {
+        let mut failed = Vec::new();
+        let mut open = Vec::new();
+        for (_, item) in self.template.all_items() {
+            let Some(record) = self.items.get(&item.id) else { continue };
+            let blocker = |make: fn(String, String) -> Blocker| make(item.id.clone(), item.text.clone());
+            match &record.state {
+                ItemState::Failed => failed.push(blocker(|item, text| Blocker::ItemFailed { item, text })),
+                ItemState::Pending if item.required => open.push(blocker(|item, text| Blocker::ItemPending { item, text })),
+                ItemState::Skipped { .. } if item.required && item.kind != ItemKind::Info => {
+                    open.push(blocker(|item, text| Blocker::ItemSkipped { item, text }))
+                }
+                _ => {}
+            }
+        }
+        let mut blockers = failed;
+        blockers.extend(open);
+        for field in &self.template.fields {
+            if field.required && !self.fields.contains_key(&field.id) {
+                blockers.push(Blocker::FieldMissing { field: field.id.clone(), label: field.label.clone() });
+            }
+        }
+        // Signatures arrive with sign-off; until a role holds a valid one, it blocks.
+        for role in self.roles().into_iter().filter(|role| role.required) {
+            blockers.push(Blocker::RoleUnsigned { role: role.id, title: role.title });
+        }
+        Verdict { blockers }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{FieldValue, Timestamp};
+
+    fn run() -> Run {
+        let at = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.0".into()))]);
+        Run::start(crate::model::run::tests::template(), "r".into(), "alice", at, values).unwrap()
+    }
+
+    #[test]
+    fn lists_failed_items_first_then_pending_then_roles() {
+        let mut run = run();
+        let at = run.created_at;
+        run.set_state("optional", ItemState::Failed, "bob", at).unwrap();
+        let blockers = run.verdict().blockers;
+        assert_eq!(
+            blockers,
+            [
+                Blocker::ItemFailed { item: "optional".into(), text: "Optional".into() },
+                Blocker::ItemPending { item: "a".into(), text: "A".into() },
+                Blocker::RoleUnsigned { role: "release-approver".into(), title: "Release approver".into() },
+            ]
+        );
+        assert_eq!(blockers[1].to_string(), "not done: A");
+    }
+
+    #[test]
+    fn na_with_reason_releases_a_required_item_but_skip_does_not() {
+        let mut run = run();
+        let at = run.created_at;
+        run.set_state("a", ItemState::Skipped { reason: "later".into() }, "bob", at).unwrap();
+        assert!(matches!(run.verdict().blockers[0], Blocker::ItemSkipped { .. }));
+        run.set_state("a", ItemState::NotApplicable { reason: "no CDN".into() }, "bob", at).unwrap();
+        let blockers = run.verdict().blockers;
+        assert_eq!(blockers.len(), 1, "{blockers:?}");
+        assert!(matches!(blockers[0], Blocker::RoleUnsigned { .. }));
+        assert!(!run.verdict().is_go());
+    }
+
+    #[test]
+    fn a_cleared_required_field_blocks() {
+        let mut run = run();
+        let at = run.created_at;
+        run.set_field("release", FieldValue::Text(String::new()), "bob", at).unwrap();
+        assert!(run.verdict().blockers.contains(&Blocker::FieldMissing { field: "release".into(), label: "RELEASE".into() }));
+    }
+}
