@@ -3,7 +3,7 @@
 //! The modules have hard edges: `model` is plain data and rules, `store` reads and writes the
 //! documents, `import` turns Markdown into templates and back, and `cli` drives them headless.
 
-// pub mod cli;
-// pub mod import;
+pub mod cli;
+pub mod import;
 pub mod model;
-// pub mod store;
+pub mod store;

@@ -7,6 +7,7 @@ mod id;
 mod run;
 mod template;
 mod time;
+mod validate;
 mod verdict;
 
 pub use hash::{canonical_bytes, sha256_hex};
@@ -20,4 +21,5 @@ pub use template::{
     TemplateCounts,
 };
 pub use time::Timestamp;
+pub use validate::Problem;
 pub use verdict::{Blocker, Verdict};

@@ -1,0 +1,275 @@
+//! The headless subcommands: import, lint, run and markdown.
+//!
+//! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
+//! there is one, the line and column.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, Subcommand};
+
+use crate::import::{ImportOptions, import_markdown, run_to_markdown, template_to_markdown};
+use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp, slug};
+use crate::store::{self, Document, Library, StoreError};
+
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about = "Production go-live checklists: run them, probe them, sign them off.")]
+#[command(arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Turn a Markdown checklist into a template and print what was found.
+    Import {
+        /// The Markdown file.
+        file: PathBuf,
+        /// Where to write the template; by default, into your library's templates folder.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// A title to use instead of the document's first heading.
+        #[arg(long)]
+        title: Option<String>,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Print the summary without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check templates and runs; report problems as FILE:LINE:COL.
+    Lint {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Start a run of a template (a file, or the name of a bundled checklist).
+    Run {
+        template: String,
+        /// Where to write the run; by default, into your library's runs folder.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Fill in a field by id or label: --set release-version=2.4.0
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        values: Vec<String>,
+        /// Who starts the run (default: $PREFLIGHT_USER, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Print a template or run as Markdown.
+    Markdown {
+        file: PathBuf,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+const EXIT_CHECK_FAILED: u8 = 1;
+
+/// Runs a subcommand. An `Err` is bad input (exit 2); a failed check returns exit code 1.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Import { file, output, title, force, dry_run } => import(&file, output, title, force, dry_run),
+        Command::Lint { files } => Ok(lint(&files)),
+        Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
+        Command::Markdown { file, output, force } => markdown(&file, output, force),
+    }
+}
+
+fn library() -> anyhow::Result<Library> {
+    Library::from_env().ok_or_else(|| anyhow!("cannot find a home folder for the library; set PREFLIGHT_HOME"))
+}
+
+/// Writes a new file, or replaces one only when `force` is given.
+fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> {
+    if !force && path.exists() {
+        return Err(StoreError::Exists { path: path.into() });
+    }
+    store::write_atomic(path, text.as_bytes()).map_err(|err| StoreError::Io { path: path.into(), action: "write it", source: err })
+}
+
+fn file_stem(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    let id = slug(stem);
+    if id.is_empty() { "checklist".into() } else { id }
+}
+
+fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let text = store::read_text(file, "a Markdown checklist")?;
+    let imported = import_markdown(&text, &ImportOptions { id: file_stem(file), title });
+    let template = &imported.template;
+    let output = match output {
+        Some(path) => path,
+        None if dry_run => PathBuf::new(),
+        None => {
+            let library = library()?;
+            library.ensure_dirs()?;
+            library.templates_dir().join(format!("{}{}", template.id, store::TEMPLATE_EXTENSION))
+        }
+    };
+    let counts = imported.counts();
+    let mut summary = String::new();
+    let _ = writeln!(summary, "{}: {}", file.display(), template.title);
+    let _ = writeln!(summary, "  sections  {}", counts.sections);
+    let _ = writeln!(summary, "  checks    {}", counts.checks);
+    let _ = writeln!(summary, "  steps     {}", counts.steps);
+    let _ = writeln!(summary, "  info      {}", counts.info);
+    let added = if imported.added_fields.is_empty() { String::new() } else { format!(" (added: {})", imported.added_fields.join(", ")) };
+    let _ = writeln!(summary, "  fields    {}{added}", counts.fields);
+    let _ = writeln!(summary, "  roles     {}", counts.roles);
+    if imported.mojibake_repaired + imported.mojibake_dropped > 0 {
+        let _ = writeln!(summary, "  mojibake  {} repaired, {} dropped", imported.mojibake_repaired, imported.mojibake_dropped);
+    }
+    let _ = writeln!(summary, "  warnings  {}", imported.warnings.len());
+    for warning in &imported.warnings {
+        let _ = writeln!(summary, "    {}:{}: {}", file.display(), warning.line, warning.message);
+    }
+    print!("{summary}");
+    if dry_run {
+        println!("dry run: nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_output(&output, &store::to_ron(template), force)?;
+    println!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lints each file; returns 2 if any could not be read or parsed, 1 if any has problems.
+fn lint(files: &[PathBuf]) -> ExitCode {
+    let mut worst = 0u8;
+    for file in files {
+        match store::load(file) {
+            Ok(Document::Template(template)) => {
+                let counts = template.counts();
+                println!("ok    {}: template \"{}\", {} checks, {} roles", file.display(), template.title, counts.checks, counts.roles);
+            }
+            Ok(Document::Run(run)) => {
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                let problems = run.integrity_problems();
+                if problems.is_empty() {
+                    let counts = run.counts();
+                    println!("ok    {}: run of \"{}\", {} of {} items settled, {} events", file.display(), run.template.title, counts.total() - counts.pending, counts.total(), run.events.len());
+                } else {
+                    worst = worst.max(EXIT_CHECK_FAILED);
+                    for problem in problems {
+                        let (line, col) = problem.anchor.and_then(|(needle, nth)| store::locate(&text, &needle, nth)).unwrap_or((1, 1));
+                        eprintln!("error: {}:{line}:{col}: {}", file.display(), problem.message);
+                    }
+                }
+            }
+            Err(err @ StoreError::Invalid { .. }) => {
+                worst = worst.max(EXIT_CHECK_FAILED);
+                for line in err.to_string().lines() {
+                    eprintln!("error: {line}");
+                }
+            }
+            Err(err) => {
+                worst = 2;
+                eprintln!("error: {err}");
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// Finds a template by path, or by the name of a bundled checklist.
+fn find_template(name: &str) -> anyhow::Result<Template> {
+    let path = Path::new(name);
+    if path.exists() {
+        return Ok(store::load_template(path)?);
+    }
+    let bundled = format!("{}{}", name.trim_end_matches(store::TEMPLATE_EXTENSION), store::TEMPLATE_EXTENSION);
+    match Library::bundled_template(&bundled) {
+        Some(result) => Ok(result?),
+        None => {
+            let names: Vec<&str> = store::BUNDLED.iter().map(|(n, _)| n.trim_end_matches(store::TEMPLATE_EXTENSION)).collect();
+            bail!("{name}: no such file, nor a bundled checklist of that name (bundled: {})", names.join(", "))
+        }
+    }
+}
+
+/// Parses `--set` pairs, matching keys to field ids or labels, case-insensitively.
+fn field_values(template: &Template, pairs: &[String]) -> anyhow::Result<BTreeMap<String, FieldValue>> {
+    let mut values = BTreeMap::new();
+    for pair in pairs {
+        let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--set {pair}: expected FIELD=VALUE"))?;
+        let key = key.trim();
+        let field = template
+            .fields
+            .iter()
+            .find(|f| f.id.eq_ignore_ascii_case(key) || f.label.eq_ignore_ascii_case(key))
+            .ok_or_else(|| {
+                let known: Vec<&str> = template.fields.iter().filter(|f| !matches!(f.kind, FieldKind::Table { .. })).map(|f| f.id.as_str()).collect();
+                anyhow!("--set {key}: \"{}\" has no such field; its fields are: {}", template.title, known.join(", "))
+            })?;
+        if matches!(field.kind, FieldKind::Table { .. }) {
+            bail!("--set {key}: \"{}\" is a table; fill it in the app", field.label);
+        }
+        values.insert(field.id.clone(), FieldValue::Text(value.to_string()));
+    }
+    Ok(values)
+}
+
+fn actor_name(actor: Option<String>) -> String {
+    actor
+        .or_else(|| std::env::var("PREFLIGHT_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "preflight".into())
+}
+
+fn start_run(template_name: &str, output: Option<PathBuf>, pairs: &[String], actor: Option<String>) -> anyhow::Result<ExitCode> {
+    let template = find_template(template_name)?;
+    let values = field_values(&template, pairs)?;
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let title = template.title.clone();
+    let template_for_hint = template.clone();
+    let run = Run::start(template, uuid::Uuid::new_v4().to_string(), &actor_name(actor), now, values).map_err(|err| {
+        let missing: Vec<String> = template_for_hint.fields.iter().filter(|f| f.required).map(|f| format!("--set {}=…", f.id)).collect();
+        anyhow!("{template_name}: {err}; fill them with {}", missing.join(" "))
+    })?;
+    let output = match output {
+        Some(path) => path,
+        None => {
+            let library = library()?;
+            library.ensure_dirs()?;
+            let stamp = now.as_datetime().format("%Y%m%d-%H%M%S");
+            library.runs_dir().join(format!("{}-{stamp}{}", run.template.id, store::RUN_EXTENSION))
+        }
+    };
+    store::save_new(&output, &run).with_context(|| format!("the run was not started: {template_name}"))?;
+    let counts = run.counts();
+    println!("started run {} of \"{title}\"", run.id);
+    for field in run.template.fields.iter() {
+        if let Some(value) = run.fields.get(&field.id) {
+            println!("  {}: {value}", field.label);
+        }
+    }
+    println!("  {} items to work through; template sha256 {}", counts.total(), run.template_sha256);
+    println!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result<ExitCode> {
+    let text = match store::load(file)? {
+        Document::Template(template) => template_to_markdown(&template),
+        Document::Run(run) => run_to_markdown(&run),
+    };
+    match output {
+        Some(path) => {
+            write_output(&path, &text, force)?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

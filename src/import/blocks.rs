@@ -1,0 +1,296 @@
+//! Markdown → a small tree of blocks, each keeping its source text as written.
+//!
+//! pulldown-cmark does the parsing; this module only groups its events into headings,
+//! paragraphs, lists, code, tables and the rest, with line numbers for warnings. Keeping the
+//! source text (not the rendered text) means emphasis, links and escapes survive unchanged.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Block {
+    Heading { level: u8, text: String, line: usize },
+    Paragraph { text: String, line: usize },
+    List { ordered: bool, items: Vec<ListItem> },
+    Code { lang: String, code: String, line: usize },
+    Table { header: Vec<String>, rows: Vec<Vec<String>>, source: String, line: usize },
+    /// A block quote, HTML or anything else kept as its source.
+    Verbatim { source: String, line: usize },
+    Rule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ListItem {
+    /// `Some(ticked)` for a task item (`- [ ]`, `- [x]`).
+    pub task: Option<bool>,
+    /// The item's own text: its first paragraph, lines joined by spaces.
+    pub text: String,
+    pub line: usize,
+    /// Everything nested under the item: lists, further paragraphs, code.
+    pub blocks: Vec<Block>,
+}
+
+pub(crate) fn parse(source: &str) -> Vec<Block> {
+    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(source, options).into_offset_iter().collect();
+    let line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(at, _)| at + 1)).collect();
+    let mut reader = Reader { source, events, pos: 0, line_starts };
+    let mut blocks = Vec::new();
+    while reader.pos < reader.events.len() {
+        if let Some(block) = reader.block() {
+            blocks.push(block);
+        }
+    }
+    blocks
+}
+
+struct Reader<'s> {
+    source: &'s str,
+    events: Vec<(Event<'s>, Range<usize>)>,
+    pos: usize,
+    line_starts: Vec<usize>,
+}
+
+/// Trims each line and joins them with `separator`: list items and headings become one line,
+/// paragraphs keep their line breaks but lose the indentation of their container.
+fn tidy(text: &str, separator: &str) -> String {
+    text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
+}
+
+impl<'s> Reader<'s> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset)
+    }
+
+    /// Moves past the element whose `Start` is at `pos`, returning the range it covers.
+    fn skip_element(&mut self) -> Range<usize> {
+        let range = self.events[self.pos].1.clone();
+        let mut depth = 0usize;
+        while self.pos < self.events.len() {
+            match self.events[self.pos].0 {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            self.pos += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        range
+    }
+
+    /// The source span of the inline content of the element starting at `pos`; moves past it.
+    fn inline_text(&mut self, separator: &str) -> (String, usize) {
+        let start = self.events[self.pos].1.start;
+        self.pos += 1;
+        let mut span: Option<Range<usize>> = None;
+        while self.pos < self.events.len() {
+            let range = match &self.events[self.pos].0 {
+                Event::End(_) => {
+                    self.pos += 1;
+                    break;
+                }
+                Event::Start(_) => self.skip_element(),
+                Event::TaskListMarker(_) => {
+                    self.pos += 1;
+                    continue;
+                }
+                _ => {
+                    self.pos += 1;
+                    self.events[self.pos - 1].1.clone()
+                }
+            };
+            span = Some(match span {
+                Some(s) => s.start.min(range.start)..s.end.max(range.end),
+                None => range,
+            });
+        }
+        let text = span.map(|s| tidy(&self.source[s], separator)).unwrap_or_default();
+        (text, self.line_of(start))
+    }
+
+    /// Reads one block at `pos`; returns None for events that make no block (stray ends).
+    fn block(&mut self) -> Option<Block> {
+        let (event, range) = self.events[self.pos].clone();
+        let line = self.line_of(range.start);
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                let (text, line) = self.inline_text("\n");
+                Some(Block::Paragraph { text, line })
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                let (text, line) = self.inline_text(" ");
+                Some(Block::Heading { level: level as u8, text, line })
+            }
+            Event::Start(Tag::List(first)) => Some(self.list(first.is_some())),
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or_default().to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.pos += 1;
+                let mut code = String::new();
+                while let Some((event, _)) = self.events.get(self.pos) {
+                    self.pos += 1;
+                    match event {
+                        Event::Text(text) => code.push_str(text),
+                        Event::End(_) => break,
+                        _ => {}
+                    }
+                }
+                let code = code.strip_suffix('\n').unwrap_or(&code).to_string();
+                Some(Block::Code { lang, code, line })
+            }
+            Event::Start(Tag::Table(_)) => Some(self.table(line)),
+            Event::Start(_) => {
+                let range = self.skip_element();
+                Some(Block::Verbatim { source: self.source[range].trim_end().to_string(), line })
+            }
+            Event::Rule => {
+                self.pos += 1;
+                Some(Block::Rule)
+            }
+            Event::Html(_) | Event::Text(_) | Event::InlineHtml(_) => {
+                self.pos += 1;
+                Some(Block::Verbatim { source: self.source[range].trim().to_string(), line })
+            }
+            _ => {
+                self.pos += 1;
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, ordered: bool) -> Block {
+        self.pos += 1;
+        let mut items = Vec::new();
+        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+            match event {
+                Event::Start(Tag::Item) => items.push(self.item(range)),
+                Event::End(TagEnd::List(_)) => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        Block::List { ordered, items }
+    }
+
+    fn item(&mut self, range: Range<usize>) -> ListItem {
+        self.pos += 1;
+        let mut item = ListItem { task: None, text: String::new(), line: self.line_of(range.start), blocks: Vec::new() };
+        let mut span: Option<Range<usize>> = None;
+        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+            match event {
+                Event::End(TagEnd::Item) => {
+                    self.pos += 1;
+                    break;
+                }
+                Event::TaskListMarker(ticked) => {
+                    item.task = Some(ticked);
+                    self.pos += 1;
+                }
+                Event::Start(Tag::Paragraph) if span.is_none() && item.text.is_empty() && item.blocks.is_empty() => {
+                    // A loose list item: its first paragraph is its text.
+                    let (text, _) = self.inline_text(" ");
+                    item.text = text;
+                }
+                Event::Start(
+                    Tag::Paragraph
+                    | Tag::List(_)
+                    | Tag::CodeBlock(_)
+                    | Tag::Table(_)
+                    | Tag::Heading { .. }
+                    | Tag::BlockQuote(_)
+                    | Tag::HtmlBlock,
+                )
+                | Event::Rule => {
+                    if let Some(block) = self.block() {
+                        item.blocks.push(block);
+                    }
+                }
+                Event::Start(_) => {
+                    let range = self.skip_element();
+                    span = Some(span.map_or(range.clone(), |s| s.start.min(range.start)..s.end.max(range.end)));
+                }
+                _ => {
+                    self.pos += 1;
+                    span = Some(span.map_or(range.clone(), |s| s.start.min(range.start)..s.end.max(range.end)));
+                }
+            }
+        }
+        if let Some(span) = span {
+            item.text = tidy(&self.source[span], " ");
+        }
+        item
+    }
+
+    fn table(&mut self, line: usize) -> Block {
+        let range = self.events[self.pos].1.clone();
+        self.pos += 1;
+        let mut header = Vec::new();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut in_head = false;
+        while let Some((event, _)) = self.events.get(self.pos).cloned() {
+            match event {
+                Event::Start(Tag::TableHead) => {
+                    in_head = true;
+                    self.pos += 1;
+                }
+                Event::End(TagEnd::TableHead) => {
+                    in_head = false;
+                    self.pos += 1;
+                }
+                Event::Start(Tag::TableRow) => {
+                    rows.push(Vec::new());
+                    self.pos += 1;
+                }
+                Event::Start(Tag::TableCell) => {
+                    let (text, _) = self.inline_text(" ");
+                    match rows.last_mut() {
+                        Some(row) if !in_head => row.push(text),
+                        _ => header.push(text),
+                    }
+                }
+                Event::End(TagEnd::Table) => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        Block::Table { header, rows, source: self.source[range].trim_end().to_string(), line }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_headings_tasks_and_nesting() {
+        let blocks = parse("# Title\n\nSection\n-------\n\n- [ ] one\n  continued\n  - [x] nested\n1. step\n");
+        assert_eq!(blocks[0], Block::Heading { level: 1, text: "Title".into(), line: 1 });
+        assert_eq!(blocks[1], Block::Heading { level: 2, text: "Section".into(), line: 3 });
+        let Block::List { ordered: false, items } = &blocks[2] else { panic!("{:?}", blocks[2]) };
+        assert_eq!(items[0].task, Some(false));
+        assert_eq!(items[0].text, "one continued");
+        let Block::List { items: nested, .. } = &items[0].blocks[0] else { panic!() };
+        assert_eq!((nested[0].task, nested[0].text.as_str(), nested[0].line), (Some(true), "nested", 8));
+        let Block::List { ordered: true, items } = &blocks[3] else { panic!("{:?}", blocks[3]) };
+        assert_eq!((items[0].task, items[0].text.as_str()), (None, "step"));
+    }
+
+    #[test]
+    fn keeps_inline_source_and_reads_tables_and_code() {
+        let blocks = parse("- [ ] **Bold** `code` [link](http://x)\n\n| A | B |\n|---|---|\n| 1 |   |\n\n```bash\nls\n```\n");
+        let Block::List { items, .. } = &blocks[0] else { panic!() };
+        assert_eq!(items[0].text, "**Bold** `code` [link](http://x)");
+        let Block::Table { header, rows, .. } = &blocks[1] else { panic!("{:?}", blocks[1]) };
+        assert_eq!((header.clone(), rows.clone()), (vec!["A".to_string(), "B".into()], vec![vec!["1".to_string(), String::new()]]));
+        assert_eq!(blocks[2], Block::Code { lang: "bash".into(), code: "ls".into(), line: 7 });
+    }
+}

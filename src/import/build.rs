@@ -1,0 +1,372 @@
+//! Blocks → template: sections from headings, items from lists and paragraphs, fields and roles
+//! from fill-in lines, following the import mapping in DESIGN.md.
+
+use super::blocks::{Block, ListItem};
+use super::ids::assign_ids;
+use super::lines::{
+    Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading,
+    label_line, plain_title, split_annotation,
+};
+use super::{Imported, Warning};
+use crate::model::{
+    Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION,
+    Template,
+};
+
+/// The longest value a `**Label:** value` line may have to count as a pre-filled field.
+const MAX_PREFILLED_CHARS: usize = 80;
+
+struct Node {
+    level: u8,
+    signoff: bool,
+    section: Section,
+    children: Vec<usize>,
+}
+
+#[derive(Default)]
+pub(super) struct Builder {
+    title: Option<(String, Annotation)>,
+    description: String,
+    preamble: Vec<Item>,
+    nodes: Vec<Node>,
+    roots: Vec<usize>,
+    stack: Vec<usize>,
+    fields: Vec<Field>,
+    roles: Vec<Role>,
+    pub(super) warnings: Vec<Warning>,
+    pub(super) ticked: usize,
+}
+
+/// Where a metadata block (a paragraph of `**Label:** value` lines between rules) stands.
+enum Zone {
+    Header,
+    Middle,
+    Footer,
+}
+
+impl Builder {
+    fn signoff(&self) -> bool {
+        self.stack.last().is_some_and(|&at| self.nodes[at].signoff)
+    }
+
+    fn placement(&self) -> Placement {
+        match self.stack.last() {
+            // The section's index stands in for its id until ids are assigned.
+            Some(&at) => Placement::Section(at.to_string()),
+            None => Placement::Header,
+        }
+    }
+
+    fn push_items(&mut self, items: Vec<Item>) {
+        match self.stack.last() {
+            Some(&at) => self.nodes[at].section.items.extend(items),
+            None => self.preamble.extend(items),
+        }
+    }
+
+    fn warn(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning { line, message: message.into() });
+    }
+
+    pub(super) fn read(&mut self, blocks: &[Block]) {
+        let mut title_at = None;
+        for (at, block) in blocks.iter().enumerate() {
+            match block {
+                Block::Heading { level: 1, text, .. } if at == 0 && self.title.is_none() => {
+                    self.title = Some(split_annotation(text));
+                    title_at = Some(at);
+                }
+                Block::Heading { level, text, line } => self.open_section(*level, text, *line),
+                Block::Paragraph { text, .. } if at > 0 && title_at == Some(at - 1) && self.metadata_zone(blocks, at).is_none() => {
+                    self.description = text.clone();
+                }
+                Block::Paragraph { text, line } => match self.metadata_zone(blocks, at) {
+                    Some(zone) => self.metadata(text, zone),
+                    None => {
+                        let items = self.paragraph(text, *line);
+                        self.push_items(items);
+                    }
+                },
+                Block::Rule => {}
+                other => {
+                    let items = self.block_items(other);
+                    self.push_items(items);
+                }
+            }
+        }
+    }
+
+    fn open_section(&mut self, level: u8, text: &str, line: usize) {
+        let (title, annotation) = split_annotation(text);
+        if title.trim().is_empty() {
+            self.warn(line, "empty heading; its content joins the section before it");
+            return;
+        }
+        while self.stack.last().is_some_and(|&at| self.nodes[at].level >= level) {
+            self.stack.pop();
+        }
+        let signoff = self.signoff() || is_signoff_heading(&title);
+        let at = self.nodes.len();
+        let section = Section { id: annotation.id.unwrap_or_default(), title, items: Vec::new(), sections: Vec::new() };
+        self.nodes.push(Node { level, signoff, section, children: Vec::new() });
+        match self.stack.last() {
+            Some(&parent) => self.nodes[parent].children.push(at),
+            None => self.roots.push(at),
+        }
+        self.stack.push(at);
+    }
+
+    /// A paragraph whose every line is `**Label:** value`, standing between rules (or the title
+    /// and a rule, or a rule and the end), is metadata: pre-filled fields and blanks.
+    fn metadata_zone(&self, blocks: &[Block], at: usize) -> Option<Zone> {
+        let Block::Paragraph { text, .. } = &blocks[at] else { return None };
+        let all_labels = text.lines().all(|line| {
+            let (line, _) = split_annotation(line);
+            label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
+        });
+        if !all_labels {
+            return None;
+        }
+        let after_title = at == 1 && matches!(blocks[0], Block::Heading { level: 1, .. });
+        let before_ok = at == 0 || after_title || matches!(blocks[at - 1], Block::Rule);
+        let rest = &blocks[at + 1..];
+        let after_ok = rest.first().is_none_or(|b| matches!(b, Block::Rule));
+        if !(before_ok && after_ok) {
+            return None;
+        }
+        Some(if self.nodes.is_empty() {
+            Zone::Header
+        } else if rest.iter().all(|b| matches!(b, Block::Rule)) {
+            Zone::Footer
+        } else {
+            Zone::Middle
+        })
+    }
+
+    fn metadata(&mut self, text: &str, zone: Zone) {
+        let placement = match zone {
+            Zone::Header => Placement::Header,
+            Zone::Footer => Placement::Footer,
+            Zone::Middle => self.placement(),
+        };
+        for line in text.lines() {
+            let (line, annotation) = split_annotation(line);
+            let Some((label, value)) = label_line(&line) else { continue };
+            if self.fill_in(&label, &value, &annotation, placement.clone()) {
+                continue;
+            }
+            self.fields.push(Field {
+                id: annotation.id.unwrap_or_default(),
+                label,
+                kind: kind_from_annotation(annotation.kind.as_deref()).unwrap_or(FieldKind::Text),
+                required: annotation.required.unwrap_or(false),
+                default: Some(FieldValue::Text(value)),
+                hint: String::new(),
+                placement: placement.clone(),
+            });
+        }
+    }
+
+    /// Turns `label: ____` into a role (sign-off sections, or an approver's label anywhere) or a
+    /// field. Returns false when the value is not a blank.
+    fn fill_in(&mut self, label: &str, value: &str, annotation: &Annotation, placement: Placement) -> bool {
+        let Some(blank) = blank_value(value) else { return false };
+        if is_role_label(label) || (self.signoff() && !is_signature_column(label)) {
+            self.roles.push(Role {
+                id: annotation.id.clone().unwrap_or_default(),
+                title: label.to_string(),
+                meaning: annotation.meaning.clone().unwrap_or_else(|| default_meaning(label)),
+                required: annotation.required.unwrap_or(true),
+                placement,
+            });
+        } else {
+            self.fields.push(Field {
+                id: annotation.id.clone().unwrap_or_default(),
+                label: label.to_string(),
+                kind: match annotation.kind.as_deref() {
+                    Some("number") => FieldKind::Number { unit: blank.unit.clone() },
+                    other => kind_from_annotation(other).unwrap_or_else(|| field_kind(label, &blank)),
+                },
+                required: annotation.required.unwrap_or(false),
+                default: None,
+                hint: blank.hint,
+                placement,
+            });
+        }
+        true
+    }
+
+    /// A paragraph outside metadata: fill-in lines become fields or roles, the other lines
+    /// (kept together) become information.
+    fn paragraph(&mut self, text: &str, line: usize) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut other: Vec<&str> = Vec::new();
+        for (offset, raw) in text.lines().enumerate() {
+            let (clean, annotation) = split_annotation(raw);
+            let is_fill_in = label_line(&clean)
+                .is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
+            if is_fill_in {
+                if !other.is_empty() {
+                    items.push(info(other.join("\n"), InfoStyle::Paragraph));
+                    other.clear();
+                }
+            } else if clean.trim().is_empty() {
+                self.warn(line + offset, "annotation with nothing to annotate; left out");
+            } else {
+                other.push(raw);
+            }
+        }
+        if !other.is_empty() {
+            items.push(info(other.join("\n"), InfoStyle::Paragraph));
+        }
+        items
+    }
+
+    /// Items for any block but headings and rules; used at the top level and inside list items.
+    fn block_items(&mut self, block: &Block) -> Vec<Item> {
+        match block {
+            Block::Paragraph { text, line } => self.paragraph(text, *line),
+            Block::List { ordered, items } => items.iter().flat_map(|item| self.list_item(item, *ordered)).collect(),
+            Block::Code { lang, code, line } => {
+                if code.trim().is_empty() {
+                    self.warn(*line, "empty code block; left out");
+                    return Vec::new();
+                }
+                let mut item = info(code.clone(), InfoStyle::Code);
+                item.lang = lang.clone();
+                vec![item]
+            }
+            Block::Table { header, rows, source, line } => self.table(header, rows, source, *line),
+            Block::Heading { text, line, .. } => {
+                self.warn(*line, format!("heading inside a list item kept as text: {text}"));
+                vec![info(text.clone(), InfoStyle::Paragraph)]
+            }
+            Block::Verbatim { source, line } => {
+                self.warn(*line, "block quote or HTML kept as text");
+                vec![info(source.clone(), InfoStyle::Verbatim)]
+            }
+            Block::Rule => Vec::new(),
+        }
+    }
+
+    fn list_item(&mut self, source: &ListItem, ordered: bool) -> Vec<Item> {
+        let (text, annotation) = split_annotation(&source.text);
+        let children: Vec<Item> = source.blocks.iter().flat_map(|block| self.block_items(block)).collect();
+        if text.trim().is_empty() {
+            if source.task.is_some() {
+                self.warn(source.line, "empty task left out");
+            }
+            return children;
+        }
+        // Fill-ins written as tasks or bullets (`- [ ] QA Lead: ____ Date: ____`).
+        if let Some((label, value)) = label_line(&text)
+            && (source.task.is_none() || self.signoff() || is_role_label(&label))
+            && self.fill_in(&label, &value, &annotation, self.placement())
+        {
+            return children;
+        }
+        let kind = match (source.task, ordered) {
+            (Some(_), _) => ItemKind::Check,
+            (None, true) => ItemKind::Step,
+            (None, false) => ItemKind::Info,
+        };
+        if source.task == Some(true) {
+            self.ticked += 1;
+        }
+        let mut item = Item::new(annotation.id.unwrap_or_default(), text, kind);
+        if kind == ItemKind::Info {
+            item.style = InfoStyle::Bullet;
+        }
+        if let Some(required) = annotation.required {
+            item.required = required;
+        }
+        item.children = children;
+        vec![item]
+    }
+
+    fn table(&mut self, header: &[String], rows: &[Vec<String>], source: &str, line: usize) -> Vec<Item> {
+        let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
+        let signature_table = lower.iter().any(|h| h.contains("signature")) || (lower.iter().any(|h| h == "name") && lower.iter().any(|h| h == "date"));
+        if self.signoff() && signature_table {
+            let title_column = lower.iter().position(|h| ["role", "title", "position"].contains(&h.as_str())).unwrap_or(0);
+            for (index, row) in rows.iter().enumerate() {
+                let title = row.get(title_column).map(|t| t.trim()).filter(|t| !t.is_empty() && !is_signature_column(&lower[title_column]));
+                let Some(title) = title else {
+                    self.warn(line + 2 + index, "sign-off table row without a role; kept in the table text");
+                    return vec![info(source.to_string(), InfoStyle::Verbatim)];
+                };
+                self.roles.push(Role { id: String::new(), title: title.to_string(), meaning: default_meaning(title), required: true, placement: self.placement() });
+            }
+            return Vec::new();
+        }
+        let has_empty_cell = rows.iter().flatten().any(|cell| cell.trim().is_empty());
+        let well_formed = rows.iter().all(|row| row.len() == header.len());
+        if has_empty_cell && well_formed && !rows.is_empty() {
+            let label = self.stack.last().map(|&at| plain_title(&self.nodes[at].section.title)).filter(|t| !t.is_empty()).unwrap_or_else(|| "Table".to_string());
+            self.fields.push(Field {
+                id: String::new(),
+                label,
+                kind: FieldKind::Table { columns: header.to_vec() },
+                required: false,
+                default: Some(FieldValue::Table(rows.to_vec())),
+                hint: String::new(),
+                placement: self.placement(),
+            });
+            return Vec::new();
+        }
+        vec![info(source.to_string(), InfoStyle::Verbatim)]
+    }
+
+    /// Assembles the template: nests the sections, resolves placements, assigns ids.
+    pub(super) fn finish(mut self, id: String, title: Option<String>) -> Imported {
+        let (heading, annotation) = self.title.take().unwrap_or_default();
+        let title = title.filter(|t| !t.trim().is_empty()).unwrap_or(heading);
+        let title = if title.trim().is_empty() { "Untitled checklist".to_string() } else { title };
+        fn nest(nodes: &mut [Node], at: usize) -> Section {
+            let children = std::mem::take(&mut nodes[at].children);
+            let mut section = std::mem::replace(&mut nodes[at].section, Section { id: String::new(), title: String::new(), items: vec![], sections: vec![] });
+            section.sections = children.into_iter().map(|child| nest(nodes, child)).collect();
+            section
+        }
+        let sections = self.roots.clone().into_iter().map(|at| nest(&mut self.nodes, at)).collect();
+        let mut template = Template {
+            format_version: TEMPLATE_FORMAT_VERSION,
+            id: annotation.id.unwrap_or(id),
+            title,
+            version: annotation.version.unwrap_or_default(),
+            description: std::mem::take(&mut self.description),
+            fields: std::mem::take(&mut self.fields),
+            items: std::mem::take(&mut self.preamble),
+            sections,
+            roles: std::mem::take(&mut self.roles),
+        };
+        let section_ids = assign_ids(&mut template);
+        // Placements named sections by index while reading; now they get the sections' ids.
+        let resolve = |placement: &mut Placement| {
+            if let Placement::Section(index) = placement
+                && let Some(id) = index.parse::<usize>().ok().and_then(|at| section_ids.get(at))
+            {
+                *placement = Placement::Section(id.clone());
+            }
+        };
+        template.fields.iter_mut().for_each(|field| resolve(&mut field.placement));
+        template.roles.iter_mut().for_each(|role| resolve(&mut role.placement));
+        Imported { template, warnings: self.warnings, ticked: self.ticked, mojibake_repaired: 0, mojibake_dropped: 0, added_fields: Vec::new() }
+    }
+}
+
+fn info(text: String, style: InfoStyle) -> Item {
+    let mut item = Item::new(String::new(), text, ItemKind::Info);
+    item.style = style;
+    item
+}
+
+pub(super) fn kind_from_annotation(kind: Option<&str>) -> Option<FieldKind> {
+    Some(match kind? {
+        "text" => FieldKind::Text,
+        "multiline" => FieldKind::MultiLine,
+        "date" => FieldKind::Date,
+        "number" => FieldKind::Number { unit: String::new() },
+        _ => return None,
+    })
+}

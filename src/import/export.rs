@@ -1,0 +1,310 @@
+//! Template (or run) → Markdown. A template's Markdown imports back to an equal template:
+//! anything plain Markdown cannot say (an id that differs from its text, an optional check, a
+//! field kind) is written as a trailing `<!-- preflight: … -->` annotation.
+
+use std::fmt::Write;
+
+use super::ids::{IdsToWrite, ids_to_write};
+use super::lines::{BLANK, annotation, default_meaning, field_kind, is_role_label};
+use crate::model::{
+    Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Placement, Role, Run, Section,
+    Template,
+};
+
+/// Markdown for a template.
+pub fn template_to_markdown(template: &Template) -> String {
+    Writer { template, run: None, ids: ids_to_write(template), out: String::new() }.document()
+}
+
+/// Markdown for a run: ticked boxes for done items, states, reasons, notes and field values.
+pub fn run_to_markdown(run: &Run) -> String {
+    let mut writer = Writer { template: &run.template, run: Some(run), ids: IdsToWrite::default(), out: String::new() };
+    writer.document()
+}
+
+struct Writer<'a> {
+    template: &'a Template,
+    run: Option<&'a Run>,
+    ids: IdsToWrite,
+    out: String,
+}
+
+/// Ensures the output ends with a blank line, so that the next block starts afresh.
+fn blank_line(out: &mut String) {
+    while !out.ends_with("\n\n") && !out.is_empty() {
+        out.push('\n');
+    }
+}
+
+fn indent_lines(text: &str, indent: &str) -> String {
+    text.lines().map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
+}
+
+impl Writer<'_> {
+    fn document(&mut self) -> String {
+        let template = self.template;
+        let mut notes = vec![("id", Some(template.id.as_str()))];
+        if !template.version.is_empty() {
+            notes.push(("version", Some(template.version.as_str())));
+        }
+        let title_notes = if self.run.is_some() { String::new() } else { annotation(&notes) };
+        let _ = writeln!(self.out, "# {}{title_notes}\n", template.title);
+        if !template.description.is_empty() {
+            let _ = writeln!(self.out, "{}\n", template.description);
+        }
+        if let Some(run) = self.run {
+            let counts = run.counts();
+            let verdict = run.verdict();
+            let _ = writeln!(self.out, "Run `{}`, started {} by {}.\n", run.id, run.created_at, run.created_by);
+            let _ = writeln!(
+                self.out,
+                "**{}**: {} done, {} failed, {} N/A, {} skipped, {} pending.\n",
+                if verdict.is_go() { "GO" } else { "NO-GO" },
+                counts.done,
+                counts.failed,
+                counts.not_applicable,
+                counts.skipped,
+                counts.pending
+            );
+        }
+        let header: Vec<&Field> = template.fields.iter().filter(|f| f.placement == Placement::Header).collect();
+        let header_roles: Vec<&Role> = template.roles.iter().filter(|r| r.placement == Placement::Header).collect();
+        if !header.is_empty() || !header_roles.is_empty() {
+            self.out.push_str("---\n\n");
+            self.metadata_block(&header, &header_roles);
+            self.out.push_str("---\n\n");
+        } else if !template.items.is_empty() {
+            // Keeps a leading paragraph from reading back as the description.
+            self.out.push_str("---\n\n");
+        }
+        self.items(&template.items, "");
+        for section in &template.sections {
+            self.section(section, 2, false);
+        }
+        let footer: Vec<&Field> = template.fields.iter().filter(|f| f.placement == Placement::Footer).collect();
+        let footer_roles: Vec<&Role> = template.roles.iter().filter(|r| r.placement == Placement::Footer).collect();
+        if !footer.is_empty() || !footer_roles.is_empty() {
+            blank_line(&mut self.out);
+            self.out.push_str("---\n\n");
+            self.metadata_block(&footer, &footer_roles);
+        }
+        let trimmed = self.out.trim_end().len();
+        self.out.truncate(trimmed);
+        self.out.push('\n');
+        std::mem::take(&mut self.out)
+    }
+
+    fn section(&mut self, section: &Section, level: usize, in_signoff: bool) {
+        let signoff = in_signoff || super::lines::is_signoff_heading(&section.title);
+        blank_line(&mut self.out);
+        let id_note = if self.ids.sections.contains(&section.id) { annotation(&[("id", Some(&section.id))]) } else { String::new() };
+        let _ = writeln!(self.out, "{} {}{id_note}\n", "#".repeat(level.min(6)), section.title);
+        self.items(&section.items, "");
+        let placement = Placement::Section(section.id.clone());
+        let fields: Vec<&Field> = self.template.fields.iter().filter(|f| f.placement == placement).collect();
+        self.section_fields(&fields);
+        let roles: Vec<&Role> = self.template.roles.iter().filter(|r| r.placement == placement).collect();
+        if !roles.is_empty() {
+            blank_line(&mut self.out);
+            for role in roles {
+                let line = self.role_line(role);
+                let _ = writeln!(self.out, "{}{line}", if signoff { "- [ ] " } else { "" });
+                if !signoff {
+                    self.out.push('\n');
+                }
+            }
+        }
+        for child in &section.sections {
+            self.section(child, level + 1, signoff);
+        }
+    }
+
+    /// Fields in a section, in order: blanks as bullets, tables as tables, pre-filled values in a
+    /// block between rules.
+    fn section_fields(&mut self, fields: &[&Field]) {
+        let mut at = 0;
+        while at < fields.len() {
+            let field = fields[at];
+            blank_line(&mut self.out);
+            if let FieldKind::Table { columns } = &field.kind {
+                self.table(field, columns);
+                at += 1;
+            } else if field.default.is_some() && self.run.is_none() {
+                let run_end = fields[at..].iter().position(|f| f.default.is_none() || matches!(f.kind, FieldKind::Table { .. })).map_or(fields.len(), |n| at + n);
+                self.out.push_str("---\n\n");
+                self.metadata_block(&fields[at..run_end], &[]);
+                self.out.push_str("---\n\n");
+                at = run_end;
+            } else {
+                let _ = writeln!(self.out, "- {}", self.field_line(field));
+                at += 1;
+            }
+        }
+    }
+
+    fn metadata_block(&mut self, fields: &[&Field], roles: &[&Role]) {
+        for field in fields {
+            let _ = writeln!(self.out, "{}", self.field_line(field));
+        }
+        for role in roles {
+            let _ = writeln!(self.out, "{}", self.role_line(role));
+        }
+        self.out.push('\n');
+    }
+
+    fn field_line(&self, field: &Field) -> String {
+        let value = self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref());
+        let shown = match value {
+            Some(value) => value.to_string(),
+            None if field.hint.contains(BLANK) => field.hint.clone(),
+            None => {
+                let mut text = BLANK.to_string();
+                if let FieldKind::Number { unit } = &field.kind
+                    && !unit.is_empty()
+                {
+                    let _ = write!(text, " {unit}");
+                }
+                if !field.hint.is_empty() {
+                    let _ = write!(text, " ({})", field.hint);
+                }
+                text
+            }
+        };
+        let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
+        if self.run.is_none() {
+            if self.ids.fields.contains(&field.id) {
+                notes.push(("id", Some(&field.id)));
+            }
+            if field.required {
+                notes.push(("required", None));
+            }
+            let derived = match &field.default {
+                Some(_) => FieldKind::Text,
+                None => super::lines::blank_value(&shown).map_or(FieldKind::Text, |blank| field_kind(&field.label, &blank)),
+            };
+            if derived != field.kind {
+                notes.push(("kind", Some(kind_name(&field.kind))));
+            }
+        }
+        format!("**{}:** {shown}{}", field.label, annotation(&notes))
+    }
+
+    fn role_line(&self, role: &Role) -> String {
+        let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
+        if self.run.is_none() {
+            if self.ids.roles.contains(&role.id) {
+                notes.push(("id", Some(&role.id)));
+            }
+            if !role.required {
+                notes.push(("optional", None));
+            }
+            if role.meaning != default_meaning(&role.title) {
+                notes.push(("meaning", Some(&role.meaning)));
+            }
+        }
+        let date = if is_role_label(&role.title) { String::new() } else { format!(" Date: {BLANK}") };
+        format!("**{}:** {BLANK}{date}{}", role.title, annotation(&notes))
+    }
+
+    fn table(&mut self, field: &Field, columns: &[String]) {
+        let escape = |cell: &str| cell.replace('|', "\\|");
+        let rows = match self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref()) {
+            Some(FieldValue::Table(rows)) => rows.clone(),
+            _ => vec![vec![String::new(); columns.len()]],
+        };
+        let _ = writeln!(self.out, "| {} |", columns.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(self.out, "|{}|", vec!["---"; columns.len()].join("|"));
+        for row in rows {
+            let _ = writeln!(self.out, "| {} |", row.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+        }
+        self.out.push('\n');
+    }
+
+    fn items(&mut self, items: &[Item], indent: &str) {
+        let mut step = 0;
+        for item in items {
+            if item.kind != ItemKind::Step {
+                step = 0;
+            }
+            let notes = self.item_notes(item);
+            let record = self.run.and_then(|run| run.items.get(&item.id));
+            let child_indent = match (item.kind, item.style) {
+                (ItemKind::Check, _) | (ItemKind::Info, InfoStyle::Bullet) => format!("{indent}  "),
+                (ItemKind::Step, _) => format!("{indent}   "),
+                _ => indent.to_string(),
+            };
+            match (item.kind, item.style) {
+                (ItemKind::Check, _) => {
+                    let tick = if record.is_some_and(|r| r.state == ItemState::Done) { "x" } else { " " };
+                    let _ = writeln!(self.out, "{indent}- [{tick}] {}{notes}{}", item.text, state_suffix(record));
+                }
+                (ItemKind::Step, _) => {
+                    step += 1;
+                    let _ = writeln!(self.out, "{indent}{step}. {}{notes}{}", item.text, state_suffix(record));
+                }
+                (ItemKind::Info, InfoStyle::Bullet) => {
+                    let _ = writeln!(self.out, "{indent}- {}{notes}", item.text);
+                }
+                (ItemKind::Info, InfoStyle::Paragraph) => {
+                    blank_line(&mut self.out);
+                    let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&item.text, indent));
+                }
+                (ItemKind::Info, InfoStyle::Code) => {
+                    blank_line(&mut self.out);
+                    let fence = if item.text.contains("```") { "~~~~" } else { "```" };
+                    let _ = writeln!(self.out, "{indent}{fence}{}\n{}\n{indent}{fence}\n", item.lang, indent_lines(&item.text, indent));
+                }
+                (ItemKind::Info, InfoStyle::Verbatim) => {
+                    blank_line(&mut self.out);
+                    let _ = writeln!(self.out, "{}\n", indent_lines(&item.text, indent));
+                }
+            }
+            if let Some(record) = record.filter(|r| !r.note.is_empty()) {
+                let _ = writeln!(self.out, "{child_indent}- Note: {}", record.note.replace('\n', " "));
+            }
+            if !item.children.is_empty() {
+                self.items(&item.children, &child_indent);
+            }
+        }
+    }
+
+    fn item_notes(&self, item: &Item) -> String {
+        if self.run.is_some() {
+            return String::new();
+        }
+        let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
+        if self.ids.items.contains(&item.id) {
+            notes.push(("id", Some(&item.id)));
+        }
+        if item.required != (item.kind == ItemKind::Check) {
+            notes.push((if item.required { "required" } else { "optional" }, None));
+        }
+        annotation(&notes)
+    }
+}
+
+fn kind_name(kind: &FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text => "text",
+        FieldKind::MultiLine => "multiline",
+        FieldKind::Number { .. } => "number",
+        FieldKind::Date => "date",
+        FieldKind::Table { .. } => "table",
+    }
+}
+
+/// ` — failed (by bob, 2026-…)` after an item in a run's Markdown.
+fn state_suffix(record: Option<&ItemRecord>) -> String {
+    let Some(record) = record else { return String::new() };
+    let state = match &record.state {
+        ItemState::Pending => return String::new(),
+        ItemState::Done => "done".to_string(),
+        ItemState::Failed => "**FAILED**".to_string(),
+        ItemState::NotApplicable { reason } => format!("N/A: {reason}"),
+        ItemState::Skipped { reason } => format!("skipped: {reason}"),
+    };
+    match (&record.by, &record.at) {
+        (Some(by), Some(at)) => format!(" — {state} ({by}, {at})"),
+        _ => format!(" — {state}"),
+    }
+}

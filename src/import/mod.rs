@@ -1,0 +1,116 @@
+//! Markdown → template, following the mapping in DESIGN.md, and template → Markdown.
+//!
+//! Nothing in the source is silently lost: what the importer does not understand becomes
+//! information text and a warning.
+
+mod blocks;
+mod build;
+mod export;
+mod ids;
+mod lines;
+pub mod mojibake;
+
+use crate::model::{Field, FieldKind, Placement, TemplateCounts};
+
+pub use export::{run_to_markdown, template_to_markdown};
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The template id, usually from the file name; a `<!-- preflight: id=… -->` on the title wins.
+    pub id: String,
+    /// A title to use instead of the document's first heading.
+    pub title: Option<String>,
+}
+
+/// Something the importer did that the author should know about, with the source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A finished import: the template and what happened on the way.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub template: crate::model::Template,
+    pub warnings: Vec<Warning>,
+    /// Task boxes that were ticked in the source; a template starts every item unticked.
+    pub ticked: usize,
+    pub mojibake_repaired: usize,
+    pub mojibake_dropped: usize,
+    /// Fields the importer added because every run needs them (release, environment).
+    pub added_fields: Vec<String>,
+}
+
+impl Imported {
+    pub fn counts(&self) -> TemplateCounts {
+        self.template.counts()
+    }
+}
+
+/// Imports Markdown text. Line endings may be LF or CRLF; mojibake is repaired first.
+pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
+    let normalised = source.replace("\r\n", "\n").replace('\r', "\n");
+    let repair = mojibake::repair(&normalised);
+    let blocks = blocks::parse(&repair.text);
+    let mut builder = build::Builder::default();
+    builder.read(&blocks);
+    let mut imported = builder.finish(options.id.clone(), options.title.clone());
+    imported.mojibake_repaired = repair.repaired;
+    imported.mojibake_dropped = repair.dropped;
+    add_run_identity_fields(&mut imported);
+    let counts = imported.counts();
+    if counts.checks == 0 {
+        imported.warnings.push(Warning { line: 1, message: "no task items (`- [ ]`); everything was imported as information".into() });
+    }
+    if counts.roles == 0 {
+        imported.warnings.push(Warning {
+            line: 1,
+            message: "no sign-off roles; a run of this checklist will ask for one \"Release approver\"".into(),
+        });
+    }
+    if repair.dropped > 0 {
+        imported.warnings.push(Warning {
+            line: 1,
+            message: format!("{} garbled character sequence(s) could not be repaired and were dropped", repair.dropped),
+        });
+    }
+    if imported.ticked > 0 {
+        imported.warnings.push(Warning {
+            line: 1,
+            message: format!("{} ticked box(es) imported unticked: a template starts every run from scratch", imported.ticked),
+        });
+    }
+    imported
+}
+
+/// Every run records which release it is for and where: adds required "Release version" and
+/// "Environment" fields at the top unless the checklist already has them.
+fn add_run_identity_fields(imported: &mut Imported) {
+    let has = |labels: &[&str]| imported.template.fields.iter().any(|f| labels.contains(&f.label.to_lowercase().as_str()));
+    let mut added = Vec::new();
+    for (id, label, aliases) in [
+        ("release-version", "Release version", &["release version", "release"][..]),
+        ("environment", "Environment", &["environment", "target environment"][..]),
+    ] {
+        if has(aliases) || imported.template.fields.iter().any(|f| f.id == id) {
+            continue;
+        }
+        added.push(Field {
+            id: id.into(),
+            label: label.into(),
+            kind: FieldKind::Text,
+            required: true,
+            default: None,
+            hint: String::new(),
+            placement: Placement::Header,
+        });
+    }
+    imported.added_fields = added.iter().map(|f| f.label.clone()).collect();
+    let rest = std::mem::take(&mut imported.template.fields);
+    imported.template.fields = added.into_iter().chain(rest).collect();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! Repair of mojibake: UTF-8 text that was once decoded as Windows-1252 (`ðŸš€` for `🚀`).
+//!
+//! Each character that Windows-1252 could have produced is mapped back to its byte; runs of
+//! bytes that form valid UTF-8 are decoded again. Where the original bytes were lost (Windows-1252
+//! leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined, so encoders drop them), the remnant cannot be
+//! repaired and is dropped rather than kept as garbage. Text with no repairable sequence at all is
+//! left exactly as it was, so that genuine Latin-1 text such as `café` is never touched.
+
+/// What a repair did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repair {
+    pub text: String,
+    /// Sequences decoded back into the characters that were meant.
+    pub repaired: usize,
+    /// Remnants of sequences that lost bytes, dropped.
+    pub dropped: usize,
+}
+
+/// The Windows-1252 byte that decodes to `ch`, if any. Undefined bytes map to themselves as C1
+/// control characters, which is how some decoders pass them through.
+fn cp1252_byte(ch: char) -> Option<u8> {
+    let code = ch as u32;
+    if (0x80..=0xFF).contains(&code) {
+        // Latin-1 range; 0x80–0x9F here are the C1 controls of undefined bytes.
+        return Some(code as u8);
+    }
+    let byte = match ch {
+        '€' => 0x80,
+        '‚' => 0x82,
+        'ƒ' => 0x83,
+        '„' => 0x84,
+        '…' => 0x85,
+        '†' => 0x86,
+        '‡' => 0x87,
+        'ˆ' => 0x88,
+        '‰' => 0x89,
+        'Š' => 0x8A,
+        '‹' => 0x8B,
+        'Œ' => 0x8C,
+        'Ž' => 0x8E,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        '˜' => 0x98,
+        '™' => 0x99,
+        'š' => 0x9A,
+        '›' => 0x9B,
+        'œ' => 0x9C,
+        'ž' => 0x9E,
+        'Ÿ' => 0x9F,
+        _ => return None,
+    };
+    Some(byte)
+}
+
+fn is_continuation(byte: u8) -> bool {
+    (0x80..=0xBF).contains(&byte)
+}
+
+/// How many continuation bytes a UTF-8 lead byte needs, for leads that start multi-byte
+/// sequences (0xC2–0xF4).
+fn continuation_count(lead: u8) -> Option<usize> {
+    match lead {
+        0xC2..=0xDF => Some(1),
+        0xE0..=0xEF => Some(2),
+        0xF0..=0xF4 => Some(3),
+        _ => None,
+    }
+}
+
+enum Piece {
+    Keep(char),
+    Repaired(String, usize),
+    Dropped(usize),
+}
+
+/// Decides what the sequence starting at `chars[at]` is.
+fn piece_at(chars: &[char], at: usize) -> Piece {
+    let ch = chars[at];
+    let Some(lead) = cp1252_byte(ch) else { return Piece::Keep(ch) };
+    let Some(needed) = continuation_count(lead) else { return Piece::Keep(ch) };
+    let mut bytes = vec![lead];
+    while bytes.len() <= needed {
+        match chars.get(at + bytes.len()).and_then(|&c| cp1252_byte(c)) {
+            Some(byte) if is_continuation(byte) => bytes.push(byte),
+            _ => break,
+        }
+    }
+    let got = bytes.len() - 1;
+    if got == needed
+        && let Ok(text) = std::str::from_utf8(&bytes)
+    {
+        return Piece::Repaired(text.to_string(), bytes.len());
+    }
+    // A lead byte followed by some continuation bytes, but not a whole character: the rest was
+    // lost. A lone lead byte is an ordinary Latin-1 letter (`é`) and stays.
+    if got >= 1 && needed >= 2 { Piece::Dropped(bytes.len()) } else { Piece::Keep(ch) }
+}
+
+/// Repairs mojibake in `text`; see the module documentation.
+pub fn repair(text: &str) -> Repair {
+    let chars: Vec<char> = text.chars().collect();
+    let has_repairable = (0..chars.len()).any(|at| matches!(piece_at(&chars, at), Piece::Repaired(..)));
+    if !has_repairable {
+        return Repair { text: text.to_string(), repaired: 0, dropped: 0 };
+    }
+    let mut out = Repair { text: String::with_capacity(text.len()), ..Repair::default() };
+    let mut at = 0;
+    while at < chars.len() {
+        match piece_at(&chars, at) {
+            Piece::Keep(ch) => {
+                out.text.push(ch);
+                at += 1;
+            }
+            Piece::Repaired(fixed, len) => {
+                out.text.push_str(&fixed);
+                out.repaired += 1;
+                at += len;
+            }
+            Piece::Dropped(len) => {
+                out.dropped += 1;
+                at += len;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repairs_emoji_and_symbols() {
+        let fixed = repair("## ðŸš€ Pre-Deployment Phase\n### âœ… Code");
+        assert_eq!(fixed.text, "## 🚀 Pre-Deployment Phase\n### ✅ Code");
+        assert_eq!((fixed.repaired, fixed.dropped), (2, 0));
+        assert_eq!(repair("ðŸ”„ Rollback").text, "🔄 Rollback");
+    }
+
+    #[test]
+    fn drops_remnants_whose_bytes_were_lost() {
+        // 🏗️ is F0 9F 8F 97 EF B8 8F; Windows-1252 has no 0x8F, so only ðŸ—ï¸ was left.
+        let fixed = repair("## ðŸ—ï¸ Deployment Phase\n## ðŸš€ Go");
+        assert_eq!(fixed.text, "##  Deployment Phase\n## 🚀 Go");
+        assert_eq!((fixed.repaired, fixed.dropped), (1, 2));
+    }
+
+    #[test]
+    fn leaves_genuine_latin1_and_clean_text_alone() {
+        for text in ["café — naïve résumé", "🚀 already fine ✅", "Größe: 5 €"] {
+            assert_eq!(repair(text), Repair { text: text.to_string(), repaired: 0, dropped: 0 });
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Import tests on the five seed checklists and on small cases.
+
+use super::*;
+use crate::model::{FieldValue, ItemKind, Template};
+
+const SEEDS: [(&str, &str); 5] = [
+    ("ai-avatar-website", include_str!("../../tests/data/ai-avatar-website.md")),
+    ("persona-chat-service", include_str!("../../tests/data/persona-chat-service.md")),
+    ("microservices-platform", include_str!("../../tests/data/microservices-platform.md")),
+    ("prismai-platform", include_str!("../../tests/data/prismai-platform.md")),
+    ("realtime-collab-app", include_str!("../../tests/data/realtime-collab-app.md")),
+];
+
+fn import(name: &str, text: &str) -> Imported {
+    import_markdown(text, &ImportOptions { id: name.into(), title: None })
+}
+
+fn seed(name: &str) -> Template {
+    let (_, text) = SEEDS.iter().find(|(n, _)| *n == name).unwrap();
+    import(name, text).template
+}
+
+#[test]
+fn seeds_classify_as_designed() {
+    // The table in DESIGN.md: check items and sign-off roles per seed.
+    let expected = [
+        ("ai-avatar-website", 167, 4),
+        ("persona-chat-service", 138, 3),
+        ("microservices-platform", 157, 14),
+        ("prismai-platform", 109, 0),
+        ("realtime-collab-app", 146, 4),
+    ];
+    for (name, checks, roles) in expected {
+        let counts = seed(name).counts();
+        assert_eq!((counts.checks, counts.roles), (checks, roles), "{name}");
+    }
+}
+
+#[test]
+fn seeds_round_trip_through_markdown() {
+    for (name, text) in SEEDS {
+        let first = import(name, text).template;
+        let markdown = template_to_markdown(&first);
+        let second = import("other-name", &markdown);
+        assert_eq!(second.template, first, "{name}: re-import differs; markdown was:\n{markdown}");
+        assert!(second.added_fields.is_empty(), "{name}");
+        assert_eq!(template_to_markdown(&second.template), markdown, "{name}: export is not stable");
+    }
+}
+
+#[test]
+fn seed_ids_are_unique_and_problem_free() {
+    for (name, text) in SEEDS {
+        let template = import(name, text).template;
+        assert_eq!(template.problems(), [], "{name}");
+    }
+}
+
+#[test]
+fn section_tree_nests_by_heading_level() {
+    let template = seed("ai-avatar-website");
+    let pre = &template.sections[0];
+    assert_eq!(pre.title, "Pre-Deployment (Phase 5d)");
+    assert_eq!(pre.sections[0].title, "Code Quality & Testing");
+    assert_eq!(pre.sections[0].items[0].text, "All tests passing locally (129/129)");
+    let micro = seed("microservices-platform");
+    assert_eq!(micro.description, "This checklist ensures confidence before production deployment by validating all critical components and procedures.");
+    assert_eq!(micro.sections[0].title, "📋 Pre-Deployment Checklist");
+    let testing = &micro.sections[0].sections[1];
+    assert_eq!(testing.title, "🧪 Testing Validation");
+    assert_eq!(testing.sections.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Integration Tests", "Performance Tests", "Security Tests", "Health Checks"]);
+}
+
+#[test]
+fn nested_tasks_and_numbered_steps() {
+    let template = seed("ai-avatar-website");
+    let execution = template.find_section("deployment-execution").unwrap();
+    let backend = &execution.items[0];
+    assert_eq!((backend.text.as_str(), backend.kind), ("Backend deployment initiated", ItemKind::Check));
+    assert_eq!(backend.children.len(), 4);
+    assert_eq!(backend.children[1].text, "Health check passing");
+    let micro = seed("microservices-platform");
+    let steps = micro.find_section("deployment-steps").unwrap();
+    assert_eq!((steps.items[0].text.as_str(), steps.items[0].kind), ("**Pre-Deployment**", ItemKind::Step));
+    assert!(!steps.items[0].required);
+    assert_eq!(steps.items[0].children.len(), 4);
+    assert_eq!(steps.items[0].children[0].kind, ItemKind::Check);
+}
+
+#[test]
+fn typed_fields_from_fill_ins() {
+    let micro = seed("microservices-platform");
+    let duration = micro.fields.iter().find(|f| f.label == "Deployment Duration").unwrap();
+    assert_eq!(duration.kind, FieldKind::Number { unit: "minutes".into() });
+    assert_eq!(duration.placement, Placement::Section("key-performance-indicators".into()));
+    let rollback = micro.fields.iter().find(|f| f.label == "Rollback Time").unwrap();
+    assert_eq!((rollback.kind.clone(), rollback.hint.as_str()), (FieldKind::Number { unit: "minutes".into() }, "if applicable"));
+    let issues = micro.fields.iter().find(|f| f.label == "Post-Deployment Issues").unwrap();
+    assert_eq!((issues.kind.clone(), issues.hint.as_str()), (FieldKind::Text, "_____ critical, _____ major, _____ minor"));
+    let contacts = micro.fields.iter().find(|f| f.label == "Emergency Contacts").unwrap();
+    assert_eq!(contacts.kind, FieldKind::Table { columns: vec!["Role".into(), "Name".into(), "Email".into(), "Phone".into()] });
+    let Some(FieldValue::Table(rows)) = &contacts.default else { panic!() };
+    assert_eq!(rows[0], ["Deployment Lead", "", "", ""]);
+    let version = micro.fields.iter().find(|f| f.label == "Version").unwrap();
+    assert_eq!(version.default, Some(FieldValue::Text("1.0".into())));
+    assert_eq!(micro.roles.last().unwrap().title, "Approved by");
+
+    let prism = seed("prismai-platform");
+    let notes: Vec<(&str, &FieldKind)> = prism.fields.iter().filter(|f| f.placement == Placement::Section("notes".into())).map(|f| (f.label.as_str(), &f.kind)).collect();
+    assert_eq!(
+        notes,
+        [("Deployment Date", &FieldKind::Date), ("Deployed By", &FieldKind::Text), ("Version", &FieldKind::Text), ("Environment", &FieldKind::Text), ("Special Notes", &FieldKind::MultiLine)]
+    );
+}
+
+#[test]
+fn header_and_footer_metadata_become_prefilled_fields() {
+    let avatar = seed("ai-avatar-website");
+    let header: Vec<(&str, Option<String>)> = avatar
+        .fields
+        .iter()
+        .filter(|f| f.placement == Placement::Header)
+        .map(|f| (f.label.as_str(), f.default.as_ref().map(|v| v.to_string())))
+        .collect();
+    assert_eq!(
+        header,
+        [
+            ("Release version", None),
+            ("Project", Some("AI Alex Avatar Website".into())),
+            ("Date", Some("February 10, 2026".into())),
+            ("Environment", Some("Production (alexpenman.com.au)".into())),
+        ]
+    );
+    let footer: Vec<&str> = avatar.fields.iter().filter(|f| f.placement == Placement::Footer).map(|f| f.label.as_str()).collect();
+    assert_eq!(footer, ["Project", "Version", "Release Date", "Status"]);
+    // Information around them is kept, not mistaken for fields.
+    let review = avatar.find_section("post-deployment-review").unwrap();
+    assert!(review.items[0].text.starts_with("**Scheduled:** 24 hours after deployment"), "{:?}", review.items[0]);
+}
+
+#[test]
+fn signoff_roles_in_every_form() {
+    let titles = |name: &str| seed(name).roles.iter().map(|r| r.title.clone()).collect::<Vec<_>>();
+    assert_eq!(titles("ai-avatar-website"), ["Deployment Manager", "System Owner", "QA Lead", "Incident Commander"]);
+    assert_eq!(titles("persona-chat-service"), ["Deployed By", "Reviewed By", "Approved By"]);
+    assert_eq!(titles("realtime-collab-app"), ["Product Owner", "DevOps Lead", "Security Lead", "Tech Lead"]);
+    let micro = seed("microservices-platform");
+    assert_eq!(micro.roles[4].title, "QA Lead");
+    assert_eq!(micro.roles[4].meaning, "QA verified");
+    assert_eq!(micro.roles[4].placement, Placement::Section("quality-assurance".into()));
+    // Prismai's "Deployed By" under Notes is a field, not a role.
+    assert!(seed("prismai-platform").roles.is_empty());
+}
+
+#[test]
+fn mojibake_is_repaired_in_titles() {
+    let prism = import("prismai-platform", SEEDS[3].1);
+    assert_eq!(prism.template.sections[0].title, "🚀 Pre-Deployment Phase");
+    assert_eq!(prism.template.sections[0].sections[0].title, "✅ Environment & Configuration");
+    assert_eq!(prism.template.sections[1].title, "Deployment Phase");
+    // Nine ✅ and seven emoji repair; 🏥, 📝 and both halves of 🏗️ lost a byte (0x8F, 0x9D).
+    assert_eq!((prism.mojibake_repaired, prism.mojibake_dropped), (16, 4));
+    let all_text: String = prism.template.all_sections().iter().map(|(_, s)| s.title.clone()).collect();
+    assert!(!all_text.contains(['ð', 'Ÿ', 'â', 'ï']), "{all_text}");
+}
+
+#[test]
+fn no_tasks_imports_as_information_with_a_warning() {
+    let imported = import("notes", "# Notes\n\nA description.\n\nJust some text.\n\n- a bullet\n");
+    assert_eq!(imported.counts().checks, 0);
+    assert_eq!(imported.counts().info, 2);
+    assert_eq!(imported.template.description, "A description.");
+    assert!(imported.warnings.iter().any(|w| w.message.contains("no task items")));
+}
+
+#[test]
+fn crlf_imports_like_lf() {
+    let (name, text) = SEEDS[2];
+    assert_eq!(import(name, &text.replace('\n', "\r\n")).template, import(name, text).template);
+}
+
+#[test]
+fn task_markers_of_every_kind_and_depth() {
+    let text = "# T\n\n## S\n\n- [ ] dash\n* [x] star\n+ [ ] plus\n1. [ ] numbered\n   - [ ] deeper\n     - [ ] deepest\n       continued line\n";
+    let imported = import("t", text);
+    let items = &imported.template.sections[0].items;
+    assert_eq!(items.iter().map(|i| (i.text.as_str(), i.kind)).collect::<Vec<_>>(), [
+        ("dash", ItemKind::Check),
+        ("star", ItemKind::Check),
+        ("plus", ItemKind::Check),
+        ("numbered", ItemKind::Check),
+    ]);
+    assert_eq!(items[3].children[0].children[0].text, "deepest continued line");
+    assert_eq!(imported.ticked, 1);
+}
+
+#[test]
+fn annotations_carry_ids_and_flags_through_export() {
+    let mut template = seed("persona-chat-service");
+    template.sections[0].sections[0].items[0].text = "All unit tests passing (edited)".into();
+    template.sections[0].sections[0].items[1].required = false;
+    template.roles[0].meaning = "Deployed it myself".into();
+    let markdown = template_to_markdown(&template);
+    assert!(markdown.contains("All unit tests passing (edited) <!-- preflight: id=all-unit-tests-passing -->"), "{markdown}");
+    assert_eq!(import("x", &markdown).template, template);
+}

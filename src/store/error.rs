@@ -1,0 +1,47 @@
+//! Store errors: each names the file and, where it can, the line and column.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A problem in a file, located by line and column (both from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: cannot {action}: {source}", path.display())]
+    Io { path: PathBuf, action: &'static str, source: io::Error },
+    #[error("{}:1:1: the file is empty; expected {expected}", path.display())]
+    Empty { path: PathBuf, expected: &'static str },
+    #[error("{}:{line}:{col}: not a text file (invalid UTF-8 or a NUL byte here); expected {expected}", path.display())]
+    NotText { path: PathBuf, line: usize, col: usize, expected: &'static str },
+    #[error("{}:{}", path.display(), located)]
+    Parse { path: PathBuf, located: Located },
+    #[error(
+        "{}:{line}:{col}: format_version {found} is newer than this Preflight understands (up to {supported}); \
+         update Preflight to open it. The file was not changed.",
+        path.display()
+    )]
+    NewerFormat { path: PathBuf, line: usize, col: usize, found: u32, supported: u32 },
+    #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]
+    Invalid { path: PathBuf, problems: Vec<Located> },
+    #[error("{}: refusing to overwrite an existing file; choose another name or remove it first", path.display())]
+    Exists { path: PathBuf },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Self {
+        Self::Io { path: path.into(), action, source }
+    }
+}

@@ -1,0 +1,178 @@
+//! The checklist library: the bundled templates plus the user's templates and runs on disk.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{DocumentKind, RUN_EXTENSION, StoreError, TEMPLATE_EXTENSION, parse_run, parse_template};
+use crate::model::Template;
+
+/// The checklists shipped inside the binary: file name and RON text.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("ai-avatar-website.checklist.ron", include_str!("../../checklists/ai-avatar-website.checklist.ron")),
+    ("microservices-platform.checklist.ron", include_str!("../../checklists/microservices-platform.checklist.ron")),
+    ("persona-chat-service.checklist.ron", include_str!("../../checklists/persona-chat-service.checklist.ron")),
+    ("prismai-platform.checklist.ron", include_str!("../../checklists/prismai-platform.checklist.ron")),
+    ("realtime-collab-app.checklist.ron", include_str!("../../checklists/realtime-collab-app.checklist.ron")),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntrySource {
+    /// Shipped with the app, by file name.
+    Bundled(&'static str),
+    File(PathBuf),
+}
+
+/// One document in the library, as listed before it is opened.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub source: EntrySource,
+    pub kind: DocumentKind,
+    pub title: String,
+    /// For a run: its field values worth showing in a list, such as release and environment.
+    pub detail: String,
+    pub modified: Option<SystemTime>,
+    /// Why the file could not be read, when it could not; such entries are still listed.
+    pub error: Option<String>,
+}
+
+/// Where the user's own templates and runs live.
+#[derive(Debug, Clone)]
+pub struct Library {
+    root: PathBuf,
+}
+
+impl Library {
+    /// The user library in the platform's data folder (`$XDG_DATA_HOME/preflight` on Linux), or
+    /// in `$PREFLIGHT_HOME` when that is set.
+    pub fn from_env() -> Option<Library> {
+        if let Some(home) = std::env::var_os("PREFLIGHT_HOME").filter(|h| !h.is_empty()) {
+            return Some(Library::at(PathBuf::from(home)));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "preflight")?;
+        Some(Library::at(dirs.data_dir().to_path_buf()))
+    }
+
+    pub fn at(root: PathBuf) -> Library {
+        Library { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn templates_dir(&self) -> PathBuf {
+        self.root.join("templates")
+    }
+
+    pub fn runs_dir(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    /// Creates the templates and runs folders if they are missing.
+    pub fn ensure_dirs(&self) -> Result<(), StoreError> {
+        for dir in [self.templates_dir(), self.runs_dir()] {
+            std::fs::create_dir_all(&dir).map_err(|err| StoreError::io(dir, "create the folder", err))?;
+        }
+        Ok(())
+    }
+
+    /// Bundled templates first (by title), then the user's files, most recently changed first.
+    /// A file that cannot be read is listed with its error rather than hidden.
+    pub fn list(&self) -> Vec<Entry> {
+        let mut bundled: Vec<Entry> = BUNDLED
+            .iter()
+            .map(|(name, text)| {
+                let parsed = parse_template(Path::new(name), text);
+                Entry {
+                    source: EntrySource::Bundled(name),
+                    kind: DocumentKind::Template,
+                    title: parsed.as_ref().map(|t| t.title.clone()).unwrap_or_else(|_| name.to_string()),
+                    detail: String::new(),
+                    modified: None,
+                    error: parsed.err().map(|err| err.to_string()),
+                }
+            })
+            .collect();
+        bundled.sort_by(|a, b| a.title.cmp(&b.title));
+        let mut files: Vec<Entry> = [self.templates_dir(), self.runs_dir()]
+            .iter()
+            .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten())
+            .filter_map(|entry| file_entry(&entry.path()))
+            .collect();
+        files.sort_by(|a, b| b.modified.cmp(&a.modified));
+        bundled.extend(files);
+        bundled
+    }
+
+    /// Parses a bundled template by file name.
+    pub fn bundled_template(name: &str) -> Option<Result<Template, StoreError>> {
+        BUNDLED.iter().find(|(n, _)| *n == name).map(|(n, text)| parse_template(Path::new(n), text))
+    }
+}
+
+fn file_entry(path: &Path) -> Option<Entry> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let kind = if name.ends_with(TEMPLATE_EXTENSION) {
+        DocumentKind::Template
+    } else if name.ends_with(RUN_EXTENSION) {
+        DocumentKind::Run
+    } else {
+        return None;
+    };
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut entry = Entry { source: EntrySource::File(path.into()), kind, title: name, detail: String::new(), modified, error: None };
+    let text = match super::read_text(path, "a checklist document") {
+        Ok(text) => text,
+        Err(err) => {
+            entry.error = Some(err.to_string());
+            return Some(entry);
+        }
+    };
+    match kind {
+        DocumentKind::Template => match parse_template(path, &text) {
+            Ok(template) => entry.title = template.title,
+            Err(err) => entry.error = Some(err.to_string()),
+        },
+        DocumentKind::Run => match parse_run(path, &text) {
+            Ok(run) => {
+                entry.title = run.template.title.clone();
+                entry.detail = run
+                    .template
+                    .fields
+                    .iter()
+                    .filter(|field| field.required)
+                    .filter_map(|field| run.fields.get(&field.id).map(|value| value.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+            }
+            Err(err) => entry.error = Some(err.to_string()),
+        },
+    }
+    Some(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_checklist_parses() {
+        for (name, _) in BUNDLED {
+            let template = Library::bundled_template(name).unwrap().unwrap();
+            assert!(!template.title.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn lists_user_files_and_unreadable_ones_with_their_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::at(dir.path().into());
+        library.ensure_dirs().unwrap();
+        std::fs::write(library.templates_dir().join("broken.checklist.ron"), "Template(").unwrap();
+        std::fs::write(library.templates_dir().join("ignored.txt"), "x").unwrap();
+        let entries = library.list();
+        assert_eq!(entries.len(), BUNDLED.len() + 1);
+        let broken = entries.last().unwrap();
+        assert!(broken.error.as_deref().unwrap().contains("broken.checklist.ron:1:"), "{broken:?}");
+    }
+}

@@ -1,0 +1,252 @@
+//! Reading and writing templates and runs as RON, atomically, with located errors.
+
+mod atomic;
+mod error;
+mod library;
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Template};
+
+pub use atomic::write_atomic;
+pub use error::{Located, StoreError};
+pub use library::{BUNDLED, Entry, EntrySource, Library};
+
+pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";
+pub const RUN_EXTENSION: &str = ".run.ron";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Template,
+    Run,
+}
+
+impl DocumentKind {
+    fn expected(self) -> &'static str {
+        match self {
+            Self::Template => "a checklist template (Template(...))",
+            Self::Run => "a run (Run(...))",
+        }
+    }
+
+    fn supported_version(self) -> u32 {
+        match self {
+            Self::Template => TEMPLATE_FORMAT_VERSION,
+            Self::Run => RUN_FORMAT_VERSION,
+        }
+    }
+}
+
+/// A template or a run, as loaded from a file whose kind was not known in advance.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Template(Template),
+    Run(Box<Run>),
+}
+
+/// Reads a file as text, refusing empty and binary files with a located error.
+pub fn read_text(path: &Path, expected: &'static str) -> Result<String, StoreError> {
+    let bytes = std::fs::read(path).map_err(|err| StoreError::io(path, "read it", err))?;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(StoreError::Empty { path: path.into(), expected });
+    }
+    let text = String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let (line, col) = line_col(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
+        StoreError::NotText { path: path.into(), line, col, expected }
+    })?;
+    if let Some(at) = text.find('\0') {
+        let (line, col) = line_col(&text, at);
+        return Err(StoreError::NotText { path: path.into(), line, col, expected });
+    }
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+}
+
+/// Line and column (from 1, column in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Where the `n`th occurrence (from 0) of `needle` starts, as line and column.
+pub fn locate(text: &str, needle: &str, occurrence: usize) -> Option<(usize, usize)> {
+    let (offset, _) = text.match_indices(needle).nth(occurrence)?;
+    Some(line_col(text, offset))
+}
+
+/// Tells templates from runs by file name, then by the leading struct name.
+pub fn kind_of(path: &Path, text: &str) -> Option<DocumentKind> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.ends_with(TEMPLATE_EXTENSION) {
+        return Some(DocumentKind::Template);
+    }
+    if name.ends_with(RUN_EXTENSION) {
+        return Some(DocumentKind::Run);
+    }
+    let start = text.trim_start_matches(|c: char| c.is_whitespace());
+    let start = strip_ron_preamble(start);
+    if start.starts_with("Template") {
+        Some(DocumentKind::Template)
+    } else if start.starts_with("Run") {
+        Some(DocumentKind::Run)
+    } else {
+        None
+    }
+}
+
+/// Skips `#![enable(...)]` attributes and comments before the value.
+fn strip_ron_preamble(mut text: &str) -> &str {
+    loop {
+        let trimmed = text.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("//") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if trimmed.starts_with("#!") {
+            text = trimmed.split_once(']').map_or("", |(_, after)| after);
+        } else {
+            return trimmed;
+        }
+    }
+}
+
+/// Refuses a `format_version` newer than this build knows, before parsing the rest: a newer
+/// format may hold things this build would drop when saving.
+fn check_format_version(path: &Path, text: &str, kind: DocumentKind) -> Result<(), StoreError> {
+    let Some(at) = text.find("format_version") else { return Ok(()) };
+    let rest = text[at + "format_version".len()..].trim_start();
+    let Some(rest) = rest.strip_prefix(':') else { return Ok(()) };
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    let supported = kind.supported_version();
+    match digits.parse::<u32>() {
+        Ok(found) if found > supported => {
+            let (line, col) = line_col(text, at);
+            Err(StoreError::NewerFormat { path: path.into(), line, col, found, supported })
+        }
+        Ok(0) => {
+            let (line, col) = line_col(text, at);
+            let message = "format_version 0 does not exist; this Preflight writes version 1".to_string();
+            Err(StoreError::Parse { path: path.into(), located: Located { line, col, message } })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: DocumentKind) -> Result<T, StoreError> {
+    check_format_version(path, text, kind)?;
+    ron::from_str(text).map_err(|err| {
+        let message = format!("{}; expected {}", err.code, kind.expected());
+        let located = Located { line: err.span.start.line.max(1), col: err.span.start.col.max(1), message };
+        StoreError::Parse { path: path.into(), located }
+    })
+}
+
+fn locate_problems(path: &Path, text: &str, problems: Vec<Problem>) -> Result<(), StoreError> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let problems = problems
+        .into_iter()
+        .map(|problem| {
+            let (line, col) = problem
+                .anchor
+                .as_ref()
+                .and_then(|(needle, nth)| locate(text, needle, *nth).or_else(|| locate(text, needle, 0)))
+                .unwrap_or((1, 1));
+            Located { line, col, message: problem.message }
+        })
+        .collect();
+    Err(StoreError::Invalid { path: path.into(), problems })
+}
+
+/// Parses template text; `path` is only used in errors.
+pub fn parse_template(path: &Path, text: &str) -> Result<Template, StoreError> {
+    let template: Template = parse(path, text, DocumentKind::Template)?;
+    locate_problems(path, text, template.problems())?;
+    Ok(template)
+}
+
+/// Parses run text; `path` is only used in errors. Tampering is not an error here (see
+/// [`Run::integrity_problems`]): a tampered run must still open so that it can be inspected.
+pub fn parse_run(path: &Path, text: &str) -> Result<Run, StoreError> {
+    let run: Run = parse(path, text, DocumentKind::Run)?;
+    locate_problems(path, text, run.problems())?;
+    Ok(run)
+}
+
+pub fn load_template(path: &Path) -> Result<Template, StoreError> {
+    parse_template(path, &read_text(path, DocumentKind::Template.expected())?)
+}
+
+pub fn load_run(path: &Path) -> Result<Run, StoreError> {
+    parse_run(path, &read_text(path, DocumentKind::Run.expected())?)
+}
+
+/// Loads a template or a run, telling which by name or content.
+pub fn load(path: &Path) -> Result<Document, StoreError> {
+    let expected = "a checklist template (*.checklist.ron) or a run (*.run.ron)";
+    let text = read_text(path, expected)?;
+    match kind_of(path, &text) {
+        Some(DocumentKind::Template) => Ok(Document::Template(parse_template(path, &text)?)),
+        Some(DocumentKind::Run) => Ok(Document::Run(Box::new(parse_run(path, &text)?))),
+        None => {
+            let (line, col) = line_col(&text, text.len() - text.trim_start().len());
+            let message = format!("expected {expected}");
+            Err(StoreError::Parse { path: path.into(), located: Located { line, col, message } })
+        }
+    }
+}
+
+/// Pretty RON with struct names, one field a line: stable and easy to review in a diff.
+pub fn to_ron<T: Serialize>(value: &T) -> String {
+    let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("  ".to_string());
+    // Model values always serialise (string keys, no custom serialisers that fail).
+    let mut text = ron::ser::to_string_pretty(value, config).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    write_atomic(path, to_ron(value).as_bytes()).map_err(|err| StoreError::io(path, "write it", err))
+}
+
+pub fn save_template(path: &Path, template: &Template) -> Result<(), StoreError> {
+    save(path, template)
+}
+
+pub fn save_run(path: &Path, run: &Run) -> Result<(), StoreError> {
+    save(path, run)
+}
+
+/// Like [`save_template`] or [`save_run`], but refuses to replace an existing file.
+pub fn save_new<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    if path.exists() {
+        return Err(StoreError::Exists { path: path.into() });
+    }
+    save(path, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "ab\ncdé f";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, text.find('f').unwrap()), (2, 5));
+        assert_eq!(locate(text, "é", 0), Some((2, 3)));
+    }
+
+    #[test]
+    fn kind_from_name_or_content() {
+        assert_eq!(kind_of(Path::new("x.checklist.ron"), ""), Some(DocumentKind::Template));
+        assert_eq!(kind_of(Path::new("x.run.ron"), ""), Some(DocumentKind::Run));
+        assert_eq!(kind_of(Path::new("x.ron"), "// c\n#![enable(implicit_some)]\nRun(id: 1)"), Some(DocumentKind::Run));
+        assert_eq!(kind_of(Path::new("x.ron"), "(a: 1)"), None);
+    }
+}
