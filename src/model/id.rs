@@ -1,6 +1,6 @@
 //! Stable ids derived from text: slugs, de-duplicated within a template.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The longest slug we derive; longer text is cut at a word boundary.
 const MAX_SLUG_CHARS: usize = 60;
@@ -54,6 +54,8 @@ fn strip_link_targets(text: &str) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct IdAllocator {
     used: HashSet<String>,
+    /// The next number to try per base, so that many duplicates stay linear.
+    next_suffix: HashMap<String, usize>,
 }
 
 impl IdAllocator {
@@ -75,10 +77,14 @@ impl IdAllocator {
         if self.used.insert(base.clone()) {
             return base;
         }
-        (2..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|candidate| self.used.insert(candidate.clone()))
-            .unwrap_or_default() // The range is unbounded, so `find` always returns Some.
+        let next = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{base}-{next}");
+            *next += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
 }
 

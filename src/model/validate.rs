@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::Item;
+
 use super::{ItemState, Placement, Run, Template};
 
 /// One thing wrong with a document. `anchor` is text to find in the file (with which
@@ -79,8 +81,9 @@ impl Run {
                 problems.push(Problem::at(format!("item `{}` has no record in this run", item.id), format!("\"{}\"", item.id), 0));
             }
         }
+        let by_id: HashMap<&str, &Item> = items.iter().map(|(_, item)| (item.id.as_str(), *item)).collect();
         for (id, record) in &self.items {
-            match self.template.find_item(id) {
+            match by_id.get(id.as_str()) {
                 None => problems.push(Problem::at(format!("record for `{id}`, which is not an item of this checklist"), format!("\"{id}\""), 0)),
                 Some(item) if !item.is_actionable() => problems.push(Problem::at(format!("record for `{id}`, which is information only"), format!("\"{id}\""), 0)),
                 Some(_) => {}

@@ -139,9 +139,17 @@ fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: DocumentKind) -> Re
     check_format_version(path, text, kind)?;
     ron::from_str(text).map_err(|err| {
         let message = format!("{}; expected {}", err.code, kind.expected());
-        let located = Located { line: err.span.start.line.max(1), col: err.span.start.col.max(1), message };
-        StoreError::Parse { path: path.into(), located }
+        let (line, col) = skip_blanks(text, err.span.start.line.max(1), err.span.start.col.max(1));
+        StoreError::Parse { path: path.into(), located: Located { line, col, message } }
     })
+}
+
+/// Moves a position forward past spaces and tabs, so that an error points at the offending
+/// token rather than the blank before it.
+fn skip_blanks(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let Some(line_text) = text.lines().nth(line - 1) else { return (line, col) };
+    let blanks = line_text.chars().skip(col - 1).take_while(|c| *c == ' ' || *c == '\t').count();
+    if col - 1 + blanks < line_text.chars().count() { (line, col + blanks) } else { (line, col) }
 }
 
 fn locate_problems(path: &Path, text: &str, problems: Vec<Problem>) -> Result<(), StoreError> {
