@@ -93,7 +93,7 @@ fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> 
     if !force && path.exists() {
         return Err(StoreError::Exists { path: path.into() });
     }
-    store::write_atomic(path, text.as_bytes()).map_err(|err| StoreError::Io { path: path.into(), action: "write it", source: err })
+    store::write_atomic(path, text.as_bytes()).map_err(|err| StoreError::Io { path: path.into(), action: "write it", cause: err })
 }
 
 fn file_stem(path: &Path) -> String {

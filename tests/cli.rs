@@ -180,7 +180,7 @@ fn run_refuses_missing_required_fields_by_name() {
 #[test]
 fn run_by_bundled_name_goes_to_the_library() {
     let sandbox = Sandbox::new();
-    let output = sandbox.run(&["run", "prismai-platform", "--set", "release-version=1.0", "--actor", "ci"]);
+    let output = sandbox.run(&["run", "prismai-platform", "--set", "version=1.0", "--set", "environment=prod", "--actor", "ci"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let runs: Vec<_> = std::fs::read_dir(sandbox.path("home/runs")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(runs.len(), 1);
@@ -194,8 +194,8 @@ fn run_names_unknown_fields_and_bad_values() {
     let sandbox = Sandbox::new();
     let unknown = sandbox.run(&["run", "prismai-platform", "--set", "colour=blue"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("has no such field; its fields are: release-version, deployment-date"), "{}", stderr(&unknown));
-    let bad_date = sandbox.run(&["run", "prismai-platform", "--set", "release-version=1", "--set", "deployment-date=next week"]);
+    assert!(stderr(&unknown).contains("has no such field; its fields are: deployment-date, deployed-by, version, environment, special-notes"), "{}", stderr(&unknown));
+    let bad_date = sandbox.run(&["run", "prismai-platform", "--set", "version=1", "--set", "environment=prod", "--set", "deployment-date=next week"]);
     assert_eq!(bad_date.status.code(), Some(2));
     assert!(stderr(&bad_date).contains("`next week` is not a date written YYYY-MM-DD"), "{}", stderr(&bad_date));
     let missing = sandbox.run(&["run", "no-such-checklist"]);
@@ -208,7 +208,7 @@ fn markdown_of_a_template_and_of_a_run() {
     let output = sandbox.run(&["markdown", checklist("persona-chat-service").to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let markdown = stdout(&output);
-    assert!(markdown.starts_with("# Persona Chat Service — Production Deployment <!-- preflight: id=persona-chat-service -->\n"));
+    assert!(markdown.starts_with("# Persona Chat Service — Production Deployment <!-- preflight: id=persona-chat-service version=1.0.0 -->\n"), "{markdown}");
     assert!(markdown.contains("\n- [ ] All unit tests passing\n"), "{markdown}");
     let reimported = import_markdown(&markdown, &ImportOptions { id: "x".into(), title: None });
     assert_eq!(reimported.template, store::load_template(&checklist("persona-chat-service")).unwrap());
@@ -263,12 +263,13 @@ fn truncated_ron_is_refused_with_its_position() {
     let truncated = &text[..text.len() / 2];
     let file = sandbox.write("cut.checklist.ron", truncated);
     let output = sandbox.run(&["lint", file.to_str().unwrap()]);
-    let lines = truncated.lines().count();
+    // The error points at where the text runs out.
+    let (lines, _) = store::line_col(truncated, truncated.trim_end().len());
     assert_located_refusal(&output, &file, truncated.as_bytes(), &format!("{lines}:"));
     // The same file is refused by every command that reads it.
     let markdown = sandbox.run(&["markdown", file.to_str().unwrap()]);
     assert_located_refusal(&markdown, &file, truncated.as_bytes(), &format!("{lines}:"));
-    let run = sandbox.run(&["run", file.to_str().unwrap(), "--set", "release-version=1"]);
+    let run = sandbox.run(&["run", file.to_str().unwrap(), "--set", "version=1"]);
     assert_located_refusal(&run, &file, truncated.as_bytes(), &format!("{lines}:"));
 }
 
@@ -301,7 +302,7 @@ fn a_newer_format_version_is_refused_and_left_alone() {
 fn an_unknown_item_state_is_refused_with_its_position() {
     let sandbox = Sandbox::new();
     let run_path = sandbox.path("r.run.ron");
-    let started = sandbox.run(&["run", "prismai-platform", "-o", run_path.to_str().unwrap(), "--set", "release-version=1"]);
+    let started = sandbox.run(&["run", "prismai-platform", "-o", run_path.to_str().unwrap(), "--set", "version=1", "--set", "environment=prod"]);
     assert!(started.status.success(), "{}", stderr(&started));
     let text = std::fs::read_to_string(&run_path).unwrap();
     let at = text.find("state: Pending").unwrap();
@@ -409,7 +410,7 @@ fn usage_errors_exit_2() {
 fn lint_reports_tampering_and_duplicate_ids_as_failed_checks() {
     let sandbox = Sandbox::new();
     let run_path = sandbox.path("r.run.ron");
-    let started = sandbox.run(&["run", "prismai-platform", "-o", run_path.to_str().unwrap(), "--set", "release-version=1", "--actor", "alice"]);
+    let started = sandbox.run(&["run", "prismai-platform", "-o", run_path.to_str().unwrap(), "--set", "version=1", "--set", "environment=prod", "--actor", "alice"]);
     assert!(started.status.success());
     let text = std::fs::read_to_string(&run_path).unwrap().replacen("actor: \"alice\"", "actor: \"mallory\"", 1);
     std::fs::write(&run_path, &text).unwrap();

@@ -83,6 +83,14 @@ impl<'s> Reader<'s> {
 
     /// The source span of the inline content of the element starting at `pos`; moves past it.
     fn inline_text(&mut self, separator: &str) -> (String, usize) {
+        let (text, line, _) = self.inline_text_and_task(separator);
+        (text, line)
+    }
+
+    /// Like [`Self::inline_text`], also returning a task marker found inside (in a loose list
+    /// the `[ ]` belongs to the item's first paragraph).
+    fn inline_text_and_task(&mut self, separator: &str) -> (String, usize, Option<bool>) {
+        let mut task = None;
         let start = self.events[self.pos].1.start;
         self.pos += 1;
         let mut span: Option<Range<usize>> = None;
@@ -93,7 +101,8 @@ impl<'s> Reader<'s> {
                     break;
                 }
                 Event::Start(_) => self.skip_element(),
-                Event::TaskListMarker(_) => {
+                Event::TaskListMarker(ticked) => {
+                    task = Some(*ticked);
                     self.pos += 1;
                     continue;
                 }
@@ -108,7 +117,7 @@ impl<'s> Reader<'s> {
             });
         }
         let text = span.map(|s| tidy(&self.source[s], separator)).unwrap_or_default();
-        (text, self.line_of(start))
+        (text, self.line_of(start), task)
     }
 
     /// Reads one block at `pos`; returns None for events that make no block (stray ends).
@@ -195,8 +204,9 @@ impl<'s> Reader<'s> {
                 }
                 Event::Start(Tag::Paragraph) if span.is_none() && item.text.is_empty() && item.blocks.is_empty() => {
                     // A loose list item: its first paragraph is its text.
-                    let (text, _) = self.inline_text(" ");
+                    let (text, _, task) = self.inline_text_and_task(" ");
                     item.text = text;
+                    item.task = item.task.or(task);
                 }
                 Event::Start(
                     Tag::Paragraph
@@ -282,6 +292,15 @@ mod tests {
         assert_eq!((nested[0].task, nested[0].text.as_str(), nested[0].line), (Some(true), "nested", 8));
         let Block::List { ordered: true, items } = &blocks[3] else { panic!("{:?}", blocks[3]) };
         assert_eq!((items[0].task, items[0].text.as_str()), (None, "step"));
+    }
+
+    #[test]
+    fn loose_task_lists_keep_their_boxes() {
+        let blocks = parse("- [ ] one\n\n- [x] two\n\n  more\n");
+        let Block::List { items, .. } = &blocks[0] else { panic!() };
+        assert_eq!((items[0].task, items[0].text.as_str()), (Some(false), "one"));
+        assert_eq!((items[1].task, items[1].text.as_str()), (Some(true), "two"));
+        assert_eq!(items[1].blocks, [Block::Paragraph { text: "more".into(), line: 5 }]);
     }
 
     #[test]

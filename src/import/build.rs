@@ -27,6 +27,8 @@ struct Node {
 pub(super) struct Builder {
     title: Option<(String, Annotation)>,
     description: String,
+    /// The document's own version, from a `**Version:** 1.0` metadata line.
+    version: String,
     preamble: Vec<Item>,
     nodes: Vec<Node>,
     roots: Vec<usize>,
@@ -70,7 +72,16 @@ impl Builder {
 
     pub(super) fn read(&mut self, blocks: &[Block]) {
         let mut title_at = None;
+        let mut skip = None;
         for (at, block) in blocks.iter().enumerate() {
+            if skip == Some(at) {
+                continue;
+            }
+            if let Some(field) = self.placeholder_field(blocks, at) {
+                self.fields.push(field);
+                skip = Some(at + 1);
+                continue;
+            }
             match block {
                 Block::Heading { level: 1, text, .. } if at == 0 && self.title.is_none() => {
                     self.title = Some(split_annotation(text));
@@ -94,6 +105,26 @@ impl Builder {
                 }
             }
         }
+    }
+
+    /// `**Notes:**` followed by a code block holding only `[To be filled …]` is a multi-line
+    /// fill-in, not two pieces of text.
+    fn placeholder_field(&self, blocks: &[Block], at: usize) -> Option<Field> {
+        let (Block::Paragraph { text, .. }, Some(Block::Code { code, .. })) = (&blocks[at], blocks.get(at + 1)) else { return None };
+        let (label, value) = label_line(text).filter(|_| !text.contains('\n'))?;
+        let placeholder = code.trim().strip_prefix('[')?.strip_suffix(']')?;
+        if !value.is_empty() || placeholder.contains(['[', ']', '\n']) || self.signoff() {
+            return None;
+        }
+        Some(Field {
+            id: String::new(),
+            label,
+            kind: FieldKind::MultiLine,
+            required: false,
+            default: None,
+            hint: placeholder.trim().to_string(),
+            placement: self.placement(),
+        })
     }
 
     fn open_section(&mut self, level: u8, text: &str, line: usize) {
@@ -152,7 +183,22 @@ impl Builder {
         for line in text.lines() {
             let (line, annotation) = split_annotation(line);
             let Some((label, value)) = label_line(&line) else { continue };
+            // `$(date +%F)` is a blank that a script was meant to fill.
+            if value.starts_with("$(") && value.ends_with(')') && annotation.kind.is_none() {
+                let kind = if value.contains("date") { FieldKind::Date } else { FieldKind::Text };
+                self.fields.push(Field { id: String::new(), label, kind, required: false, default: None, hint: String::new(), placement: placement.clone() });
+                continue;
+            }
             if self.fill_in(&label, &value, &annotation, placement.clone()) {
+                continue;
+            }
+            if label.eq_ignore_ascii_case("version") && self.version.is_empty() && annotation.id.is_none() {
+                self.version = value;
+                continue;
+            }
+            if self.fields.iter().any(|f| f.label.eq_ignore_ascii_case(&label)) {
+                // A repeat of a field already given (a footer restating the header) is kept as text.
+                self.push_items(vec![info(line.clone(), InfoStyle::Paragraph)]);
                 continue;
             }
             self.fields.push(Field {
@@ -333,7 +379,7 @@ impl Builder {
             format_version: TEMPLATE_FORMAT_VERSION,
             id: annotation.id.unwrap_or(id),
             title,
-            version: annotation.version.unwrap_or_default(),
+            version: annotation.version.unwrap_or(std::mem::take(&mut self.version)),
             description: std::mem::take(&mut self.description),
             fields: std::mem::take(&mut self.fields),
             items: std::mem::take(&mut self.preamble),

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::ids::{IdsToWrite, ids_to_write};
-use super::lines::{BLANK, annotation, default_meaning, field_kind, is_role_label};
+use super::lines::{BLANK, annotation, default_meaning, field_kind};
 use crate::model::{
     Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Placement, Role, Run, Section,
     Template,
@@ -79,7 +79,7 @@ impl Writer<'_> {
         }
         self.items(&template.items, "");
         for section in &template.sections {
-            self.section(section, 2, false);
+            self.section(section, 2);
         }
         let footer: Vec<&Field> = template.fields.iter().filter(|f| f.placement == Placement::Footer).collect();
         let footer_roles: Vec<&Role> = template.roles.iter().filter(|r| r.placement == Placement::Footer).collect();
@@ -94,8 +94,7 @@ impl Writer<'_> {
         std::mem::take(&mut self.out)
     }
 
-    fn section(&mut self, section: &Section, level: usize, in_signoff: bool) {
-        let signoff = in_signoff || super::lines::is_signoff_heading(&section.title);
+    fn section(&mut self, section: &Section, level: usize) {
         blank_line(&mut self.out);
         let id_note = if self.ids.sections.contains(&section.id) { annotation(&[("id", Some(&section.id))]) } else { String::new() };
         let _ = writeln!(self.out, "{} {}{id_note}\n", "#".repeat(level.min(6)), section.title);
@@ -106,16 +105,14 @@ impl Writer<'_> {
         let roles: Vec<&Role> = self.template.roles.iter().filter(|r| r.placement == placement).collect();
         if !roles.is_empty() {
             blank_line(&mut self.out);
+            // One paragraph per role: a sign-off line is signed, not ticked.
             for role in roles {
                 let line = self.role_line(role);
-                let _ = writeln!(self.out, "{}{line}", if signoff { "- [ ] " } else { "" });
-                if !signoff {
-                    self.out.push('\n');
-                }
+                let _ = writeln!(self.out, "{line}\n");
             }
         }
         for child in &section.sections {
-            self.section(child, level + 1, signoff);
+            self.section(child, level + 1);
         }
     }
 
@@ -123,9 +120,14 @@ impl Writer<'_> {
     /// block between rules.
     fn section_fields(&mut self, fields: &[&Field]) {
         let mut at = 0;
+        let mut in_bullets = false;
         while at < fields.len() {
             let field = fields[at];
-            blank_line(&mut self.out);
+            let bullet = !matches!(field.kind, FieldKind::Table { .. }) && (field.default.is_none() || self.run.is_some());
+            if !(bullet && in_bullets) {
+                blank_line(&mut self.out);
+            }
+            in_bullets = bullet;
             if let FieldKind::Table { columns } = &field.kind {
                 self.table(field, columns);
                 at += 1;
@@ -136,7 +138,9 @@ impl Writer<'_> {
                 self.out.push_str("---\n\n");
                 at = run_end;
             } else {
-                let _ = writeln!(self.out, "- {}", self.field_line(field));
+                // `*`, not `-`: a different marker starts a list of its own, so fill-ins never
+                // join (and loosen) the task list above them.
+                let _ = writeln!(self.out, "* {}", self.field_line(field));
                 at += 1;
             }
         }
@@ -202,8 +206,7 @@ impl Writer<'_> {
                 notes.push(("meaning", Some(&role.meaning)));
             }
         }
-        let date = if is_role_label(&role.title) { String::new() } else { format!(" Date: {BLANK}") };
-        format!("**{}:** {BLANK}{date}{}", role.title, annotation(&notes))
+        format!("**{}:** {BLANK} Date: {BLANK}{}", role.title, annotation(&notes))
     }
 
     fn table(&mut self, field: &Field, columns: &[String]) {

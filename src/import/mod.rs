@@ -85,16 +85,24 @@ pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
     imported
 }
 
-/// Every run records which release it is for and where: adds required "Release version" and
-/// "Environment" fields at the top unless the checklist already has them.
+/// Every run records which release it is for and where: a blank "Version" or "Environment"
+/// fill-in the checklist already has becomes required; otherwise required "Release version"
+/// and "Environment" fields are added at the top.
 fn add_run_identity_fields(imported: &mut Imported) {
-    let has = |labels: &[&str]| imported.template.fields.iter().any(|f| labels.contains(&f.label.to_lowercase().as_str()));
     let mut added = Vec::new();
     for (id, label, aliases) in [
-        ("release-version", "Release version", &["release version", "release"][..]),
+        ("release-version", "Release version", &["release version", "release", "version"][..]),
         ("environment", "Environment", &["environment", "target environment"][..]),
     ] {
-        if has(aliases) || imported.template.fields.iter().any(|f| f.id == id) {
+        let existing = imported.template.fields.iter_mut().find(|f| {
+            let text_kind = matches!(f.kind, FieldKind::Text);
+            text_kind && aliases.contains(&f.label.to_lowercase().as_str()) && (f.default.is_none() || f.label.eq_ignore_ascii_case(label))
+        });
+        if let Some(field) = existing {
+            field.required = true;
+            continue;
+        }
+        if imported.template.fields.iter().any(|f| f.id == id) {
             continue;
         }
         added.push(Field {

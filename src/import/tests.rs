@@ -101,8 +101,9 @@ fn typed_fields_from_fill_ins() {
     assert_eq!(contacts.kind, FieldKind::Table { columns: vec!["Role".into(), "Name".into(), "Email".into(), "Phone".into()] });
     let Some(FieldValue::Table(rows)) = &contacts.default else { panic!() };
     assert_eq!(rows[0], ["Deployment Lead", "", "", ""]);
-    let version = micro.fields.iter().find(|f| f.label == "Version").unwrap();
-    assert_eq!(version.default, Some(FieldValue::Text("1.0".into())));
+    assert_eq!(micro.version, "1.0");
+    let updated = micro.fields.iter().find(|f| f.label == "Last Updated").unwrap();
+    assert_eq!((updated.kind.clone(), updated.default.clone()), (FieldKind::Date, None), "`$(date …)` is a blank");
     assert_eq!(micro.roles.last().unwrap().title, "Approved by");
 
     let prism = seed("prismai-platform");
@@ -111,6 +112,9 @@ fn typed_fields_from_fill_ins() {
         notes,
         [("Deployment Date", &FieldKind::Date), ("Deployed By", &FieldKind::Text), ("Version", &FieldKind::Text), ("Environment", &FieldKind::Text), ("Special Notes", &FieldKind::MultiLine)]
     );
+    // Its blank Version and Environment are what every run must fill in; nothing is added.
+    let required: Vec<&str> = prism.fields.iter().filter(|f| f.required).map(|f| f.id.as_str()).collect();
+    assert_eq!(required, ["version", "environment"]);
 }
 
 #[test]
@@ -132,7 +136,14 @@ fn header_and_footer_metadata_become_prefilled_fields() {
         ]
     );
     let footer: Vec<&str> = avatar.fields.iter().filter(|f| f.placement == Placement::Footer).map(|f| f.label.as_str()).collect();
-    assert_eq!(footer, ["Project", "Version", "Release Date", "Status"]);
+    assert_eq!(footer, ["Release Date", "Status"]);
+    // The document's version is the template's; a footer repeating "Project" stays text.
+    assert_eq!(avatar.version, "1.0.0");
+    let last = avatar.sections.last().unwrap().items.last().unwrap();
+    assert_eq!((last.kind, last.text.as_str()), (ItemKind::Info, "**Project:** AI Alex Avatar"));
+    // A label followed by a placeholder code block is a multi-line fill-in.
+    let notes = avatar.fields.iter().find(|f| f.label == "Notes").unwrap();
+    assert_eq!((notes.kind.clone(), notes.hint.as_str()), (FieldKind::MultiLine, "To be filled after deployment"));
     // Information around them is kept, not mistaken for fields.
     let review = avatar.find_section("post-deployment-review").unwrap();
     assert!(review.items[0].text.starts_with("**Scheduled:** 24 hours after deployment"), "{:?}", review.items[0]);

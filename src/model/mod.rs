@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O, reads the clock or spawns anything; callers pass the time in.
 
+mod edit;
 mod hash;
 mod id;
 mod run;
@@ -10,6 +11,7 @@ mod time;
 mod validate;
 mod verdict;
 
+pub use edit::{Direction, Edit, EditError};
 pub use hash::{canonical_bytes, sha256_hex};
 pub use id::{IdAllocator, slug};
 pub use run::{

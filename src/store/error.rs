@@ -20,8 +20,9 @@ impl fmt::Display for Located {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{}: cannot {action}: {source}", path.display())]
-    Io { path: PathBuf, action: &'static str, source: io::Error },
+    // The cause is part of the message and deliberately not a `source`, so that it prints once.
+    #[error("{}: cannot {action}: {cause}", path.display())]
+    Io { path: PathBuf, action: &'static str, cause: io::Error },
     #[error("{}:1:1: the file is empty; expected {expected}", path.display())]
     Empty { path: PathBuf, expected: &'static str },
     #[error("{}:{line}:{col}: not a text file (invalid UTF-8 or a NUL byte here); expected {expected}", path.display())]
@@ -42,6 +43,6 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Self {
-        Self::Io { path: path.into(), action, source }
+        Self::Io { path: path.into(), action, cause: source }
     }
 }

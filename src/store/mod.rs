@@ -210,7 +210,7 @@ pub fn load(path: &Path) -> Result<Document, StoreError> {
 
 /// Pretty RON with struct names, one field a line: stable and easy to review in a diff.
 pub fn to_ron<T: Serialize>(value: &T) -> String {
-    let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("  ".to_string());
+    let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("  ".to_string()).escape_strings(false);
     // Model values always serialise (string keys, no custom serialisers that fail).
     let mut text = ron::ser::to_string_pretty(value, config).unwrap_or_default();
     text.push('\n');
