@@ -17,14 +17,16 @@ use crate::store::{self, Document, Library, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(name = "preflight", version, about = "Production go-live checklists: run them, probe them, sign them off.")]
-#[command(arg_required_else_help = true)]
 pub struct Cli {
+    /// Without a subcommand, the app window opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the app on a template, a run or a Markdown checklist.
+    Open { file: PathBuf },
     /// Turn a Markdown checklist into a template and print what was found.
     Import {
         /// The Markdown file.
@@ -74,14 +76,30 @@ pub enum Command {
 
 const EXIT_CHECK_FAILED: u8 = 1;
 
+/// What the binary should do after the command line was read.
+#[derive(Debug)]
+pub enum Outcome {
+    Exit(ExitCode),
+    /// Open the window, on this file if one is given.
+    OpenWindow(Option<PathBuf>),
+}
+
 /// Runs a subcommand. An `Err` is bad input (exit 2); a failed check returns exit code 1.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let Some(command) = cli.command else { return Ok(Outcome::OpenWindow(None)) };
+    let code = match command {
+        Command::Open { file } => {
+            if !file.exists() {
+                bail!("{}: no such file", file.display());
+            }
+            return Ok(Outcome::OpenWindow(Some(file)));
+        }
         Command::Import { file, output, title, force, dry_run } => import(&file, output, title, force, dry_run),
         Command::Lint { files } => Ok(lint(&files)),
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
-    }
+    }?;
+    Ok(Outcome::Exit(code))
 }
 
 fn library() -> anyhow::Result<Library> {

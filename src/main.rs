@@ -1,12 +1,18 @@
-//! The `preflight` binary: parses the command line and hands over to the library.
+//! The `preflight` binary: parses the command line, then runs a headless subcommand or opens
+//! the app window.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use preflight::cli::{Cli, Outcome};
 
 fn main() -> ExitCode {
-    let cli = preflight::cli::Cli::parse();
-    match preflight::cli::run(cli) {
+    let cli = Cli::parse();
+    let outcome = preflight::cli::run(cli).and_then(|outcome| match outcome {
+        Outcome::Exit(code) => Ok(code),
+        Outcome::OpenWindow(file) => preflight::ui::run(file).map(|()| ExitCode::SUCCESS),
+    });
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");

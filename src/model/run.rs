@@ -412,6 +412,13 @@ fn checked_reason(item: &str, reason: String, state: &'static str) -> Result<Str
     Ok(trimmed.to_string())
 }
 
+impl Field {
+    /// Checks a non-blank value against this field's kind.
+    pub fn check(&self, value: &FieldValue) -> Result<(), ModelError> {
+        check_value(self, value)
+    }
+}
+
 /// Checks a non-blank value against its field's kind.
 pub(crate) fn check_value(field: &Field, value: &FieldValue) -> Result<(), ModelError> {
     let invalid = |message: String| ModelError::InvalidFieldValue { field: field.id.clone(), message };

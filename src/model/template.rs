@@ -165,6 +165,21 @@ pub struct TemplateCounts {
 }
 
 impl Template {
+    /// A new, empty template, as the editor starts one.
+    pub fn blank() -> Template {
+        Template {
+            format_version: TEMPLATE_FORMAT_VERSION,
+            id: "new-checklist".into(),
+            title: "New checklist".into(),
+            version: "1".into(),
+            description: String::new(),
+            fields: Vec::new(),
+            items: Vec::new(),
+            sections: Vec::new(),
+            roles: Vec::new(),
+        }
+    }
+
     /// Every item, depth first in document order, with the id of its section (None at the top).
     pub fn all_items(&self) -> Vec<(Option<&Section>, &Item)> {
         fn push_items<'a>(

@@ -1,0 +1,328 @@
+//! The application: its state, the frame loop (`logic` drains results, `ui` draws) and the
+//! keyboard shortcuts. Applying commands lives in `apply.rs`.
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::autosave::{Autosave, SaveState};
+use super::command::{Command, ReasonKind};
+use super::dialogs::Dialog;
+use super::editor::EditorDoc;
+use super::jobs::Jobs;
+use super::prefs::Prefs;
+use super::run_doc::RunDoc;
+use super::toasts::Toasts;
+use crate::model::{ItemState, Template, Timestamp};
+use crate::store::{Entry, EntrySource, Library};
+
+pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+
+/// How the app starts: where the library is, what to open, and (for tests) who the user is.
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    pub library: Option<Library>,
+    pub open: Option<PathBuf>,
+    pub user_name: Option<String>,
+}
+
+/// A template shown read-only, with "Start run" and "Edit".
+pub struct TemplateDoc {
+    pub template: Template,
+    pub source: EntrySource,
+}
+
+pub enum View {
+    Home,
+    Template(TemplateDoc),
+    Run(Box<RunDoc>),
+    Editor(Box<EditorDoc>),
+}
+
+pub struct App {
+    pub(super) prefs: Prefs,
+    pub(super) library: Library,
+    pub(super) entries: Vec<Entry>,
+    pub(super) library_search: String,
+    pub(super) view: View,
+    pub(super) commands: Vec<Command>,
+    pub(super) toasts: Toasts,
+    pub(super) autosave: Autosave,
+    pub(super) jobs: Jobs,
+    pub(super) dialog: Option<Dialog>,
+    /// Set by Ctrl+F; the search box takes focus on the next frame.
+    pub(super) focus_search: bool,
+    /// Set by Enter on an item; the note box takes focus on the next frame.
+    pub(super) focus_note: bool,
+    /// The note being typed for the selected item, saved when the box loses focus.
+    pub(super) note_draft: Option<(String, String)>,
+    title_shown: String,
+    /// The user asked to close; we are asking about unsaved edits first.
+    pub(super) closing: bool,
+}
+
+impl App {
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> App {
+        let mut prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, Prefs::STORAGE_KEY)).unwrap_or_default();
+        if let Some(name) = config.user_name {
+            prefs.user_name = name;
+        }
+        cc.egui_ctx.set_theme(prefs.theme.preference());
+        let ctx = cc.egui_ctx.clone();
+        let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
+        let mut app = App {
+            prefs,
+            entries: Vec::new(),
+            library,
+            library_search: String::new(),
+            view: View::Home,
+            commands: Vec::new(),
+            toasts: Toasts::default(),
+            autosave: Autosave::start(move || ctx.request_repaint()),
+            jobs: Jobs::new(cc.egui_ctx.clone()),
+            dialog: None,
+            focus_search: false,
+            focus_note: false,
+            note_draft: None,
+            title_shown: String::new(),
+            closing: false,
+        };
+        if let Err(err) = app.library.ensure_dirs() {
+            app.toasts.error(format!("{err}. Your templates and runs cannot be saved there; set PREFLIGHT_HOME."));
+        }
+        app.commands.push(Command::RefreshLibrary);
+        if app.prefs.user_name.trim().is_empty() {
+            app.dialog = Some(Dialog::identity(""));
+        }
+        if let Some(path) = config.open {
+            app.commands.push(Command::OpenPath(path));
+        }
+        app.apply_commands(&cc.egui_ctx);
+        app
+    }
+
+    /// The name recorded on every change; never empty once the identity dialog was answered.
+    pub(super) fn actor(&self) -> String {
+        let name = self.prefs.user_name.trim();
+        if name.is_empty() { "unknown user".into() } else { name.to_string() }
+    }
+
+    pub(super) fn now() -> Timestamp {
+        Timestamp::from_datetime(chrono::Utc::now())
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    pub fn prefs(&self) -> &Prefs {
+        &self.prefs
+    }
+
+    pub fn run_doc(&self) -> Option<&RunDoc> {
+        match &self.view {
+            View::Run(doc) => Some(doc),
+            _ => None,
+        }
+    }
+
+    pub fn editor(&self) -> Option<&EditorDoc> {
+        match &self.view {
+            View::Editor(doc) => Some(doc),
+            _ => None,
+        }
+    }
+
+    pub fn save_state(&self) -> &SaveState {
+        &self.autosave.state
+    }
+
+    pub fn errors(&self) -> Vec<String> {
+        self.toasts.errors().map(|t| t.text.clone()).collect()
+    }
+
+    pub fn has_dialog(&self) -> bool {
+        self.dialog.is_some()
+    }
+
+    /// Whether background work (loading, importing, saving) is still under way.
+    pub fn is_busy(&self) -> bool {
+        self.jobs.any_running() || !self.autosave.is_idle()
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn document_title(&self) -> Option<String> {
+        match &self.view {
+            View::Home => None,
+            View::Template(doc) => Some(doc.template.title.clone()),
+            View::Run(doc) => Some(doc.run.template.title.clone()),
+            View::Editor(doc) => Some(format!("{}{}", doc.template.title, if doc.dirty { " (edited)" } else { "" })),
+        }
+    }
+
+    fn window_title(&self) -> String {
+        let mut title = String::from("Preflight");
+        if let Some(doc) = self.document_title() {
+            title = format!("{doc} — {title}");
+        }
+        if let View::Run(_) = self.view {
+            let state = match &self.autosave.state {
+                SaveState::Saved => "saved",
+                SaveState::Saving => "saving…",
+                SaveState::Failed(_) => "NOT SAVED",
+            };
+            title = format!("{title} — {state}");
+        }
+        title
+    }
+
+    /// Keys that act on the whole app, and on the run when no text box has the keyboard.
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let typing = ctx.egui_wants_keyboard_input();
+        let (save, open, redo, undo, find) = ctx.input_mut(|i| {
+            (i.consume_shortcut(&SAVE), i.consume_shortcut(&OPEN), i.consume_shortcut(&REDO), i.consume_shortcut(&UNDO), i.consume_shortcut(&FIND))
+        });
+        if save {
+            self.commands.push(match self.view {
+                View::Editor(_) => Command::SaveTemplate { save_as: false },
+                _ => Command::SaveNow,
+            });
+        }
+        if open {
+            self.commands.push(Command::PickFileToOpen);
+        }
+        if find {
+            self.focus_search = true;
+        }
+        match &self.view {
+            View::Editor(_) => {
+                if undo && !typing {
+                    self.commands.push(Command::UndoEdit);
+                }
+                if redo && !typing {
+                    self.commands.push(Command::RedoEdit);
+                }
+            }
+            View::Run(doc) => {
+                if undo && !typing {
+                    self.commands.push(Command::Undo);
+                }
+                if typing {
+                    return;
+                }
+                let selected = doc.selected.clone();
+                let pressed = |key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
+                if pressed(Key::ArrowDown) || pressed(Key::J) {
+                    self.commands.push(Command::MoveSelection(true));
+                }
+                if pressed(Key::ArrowUp) || pressed(Key::K) {
+                    self.commands.push(Command::MoveSelection(false));
+                }
+                let Some(item) = selected else { return };
+                if pressed(Key::Space) {
+                    self.commands.push(Command::SetState { item: item.clone(), state: ItemState::Done });
+                }
+                if pressed(Key::F) {
+                    self.commands.push(Command::SetState { item: item.clone(), state: ItemState::Failed });
+                }
+                if pressed(Key::N) {
+                    self.commands.push(Command::AskReason { item: item.clone(), kind: ReasonKind::NotApplicable });
+                }
+                if pressed(Key::S) {
+                    self.commands.push(Command::AskReason { item: item.clone(), kind: ReasonKind::Skip });
+                }
+                if pressed(Key::Enter) {
+                    self.focus_note = true;
+                }
+            }
+            View::Home | View::Template(_) => {}
+        }
+    }
+
+    /// Files dropped on the window: Markdown is imported, RON documents are opened.
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        for path in dropped {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+            if name.ends_with(".md") || name.ends_with(".markdown") {
+                self.commands.push(Command::ImportMarkdown(path));
+            } else if name.ends_with(".ron") {
+                self.commands.push(Command::OpenPath(path));
+            } else {
+                self.toasts.error(format!("{}: drop a Markdown checklist (.md), a template (.checklist.ron) or a run (.run.ron)", path.display()));
+            }
+        }
+    }
+
+    fn has_unsaved_edits(&self) -> bool {
+        matches!(&self.view, View::Editor(doc) if doc.dirty)
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let current = match &self.view {
+            View::Run(doc) => Some((&doc.path, &doc.run)),
+            _ => None,
+        };
+        let (error, retry_in) = self.autosave.poll(current);
+        if let Some(error) = error {
+            self.toasts.error(error);
+        }
+        if let Some(wait) = retry_in {
+            ctx.request_repaint_after(wait);
+        }
+        if let Some(wait) = self.toasts.expire() {
+            ctx.request_repaint_after(wait);
+        }
+        for result in self.jobs.poll() {
+            self.job_done(result);
+        }
+        self.dropped_files(ctx);
+        if ctx.input(|i| i.viewport().close_requested()) && self.has_unsaved_edits() && !self.closing {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.closing = true;
+            self.dialog = Some(Dialog::discard(None));
+        }
+        let title = self.window_title();
+        if title != self.title_shown {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title_shown = title;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.shortcuts(&ctx);
+        self.menu_bar_ui(ui);
+        self.status_bar_ui(ui);
+        self.library_panel_ui(ui);
+        match &self.view {
+            View::Run(_) => self.run_detail_panel_ui(ui),
+            View::Editor(_) => self.editor_detail_panel_ui(ui),
+            _ => {}
+        }
+        egui::CentralPanel::default().show(ui, |ui| match &self.view {
+            View::Home => self.home_ui(ui),
+            View::Template(_) => self.template_view_ui(ui),
+            View::Run(_) => self.run_view_ui(ui),
+            View::Editor(_) => self.editor_ui(ui),
+        });
+        self.dialog_ui(&ctx);
+        self.apply_commands(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, Prefs::STORAGE_KEY, &self.prefs);
+    }
+}

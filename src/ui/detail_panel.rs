@@ -1,0 +1,89 @@
+//! The selected item in full: its text, state controls, who and when, the note, and its history.
+
+use egui::RichText;
+
+use super::app::{App, View};
+use super::command::{Command, ReasonKind};
+use super::inline;
+use super::style::state_color;
+use crate::model::{Change, ItemKind, ItemState};
+
+impl App {
+    pub(super) fn run_detail_panel_ui(&mut self, ui: &mut egui::Ui) {
+        let focus_note = std::mem::take(&mut self.focus_note);
+        let View::Run(doc) = &self.view else { return };
+        let commands = &mut self.commands;
+        let note_draft = &mut self.note_draft;
+        egui::Panel::right("item detail").resizable(true).default_size(320.0).show(ui, |ui| {
+            let Some(id) = doc.selected.clone() else {
+                ui.label(RichText::new("Select an item to see it in full.").weak());
+                return;
+            };
+            let Some(item) = doc.run.template.find_item(&id).cloned() else { return };
+            egui::ScrollArea::vertical().id_salt("detail").show(ui, |ui| {
+                ui.add_space(4.0);
+                let kind = match (item.kind, item.required) {
+                    (ItemKind::Check, true) => "Check · required",
+                    (ItemKind::Check, false) => "Check · optional",
+                    (ItemKind::Step, true) => "Procedure step · required",
+                    (ItemKind::Step, false) => "Procedure step",
+                    (ItemKind::Info, _) => "Information",
+                };
+                ui.label(RichText::new(kind).small().weak());
+                let color = ui.visuals().strong_text_color();
+                ui.label(inline::job(ui, &item.text, color, true));
+                let Some(record) = doc.run.items.get(&id) else { return };
+                ui.separator();
+                let dark = ui.visuals().dark_mode;
+                ui.label(RichText::new(record.state.to_string()).strong().color(state_color(&record.state, dark)));
+                if let (Some(by), Some(at)) = (&record.by, &record.at) {
+                    ui.label(RichText::new(format!("by {by}, {at}")).small().weak());
+                }
+                ui.add_space(4.0);
+                ui.horizontal_wrapped(|ui| {
+                    let set = |state: ItemState| Command::SetState { item: id.clone(), state };
+                    if ui.button("✔ Done").on_hover_text("Mark done (Space)").clicked() {
+                        commands.push(set(ItemState::Done));
+                    }
+                    if ui.button("✖ Failed").on_hover_text("Mark failed (F)").clicked() {
+                        commands.push(set(ItemState::Failed));
+                    }
+                    if ui.button("N/A…").on_hover_text("Not applicable, with a reason (N)").clicked() {
+                        commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::NotApplicable });
+                    }
+                    if ui.button("Skip…").on_hover_text("Skip, with a reason (S)").clicked() {
+                        commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::Skip });
+                    }
+                    if record.state != ItemState::Pending && ui.button("Reset to pending").clicked() {
+                        commands.push(set(ItemState::Pending));
+                    }
+                });
+                ui.add_space(6.0);
+                let label = ui.label("Note (Enter to edit)");
+                if note_draft.as_ref().is_none_or(|(item, _)| *item != id) {
+                    *note_draft = Some((id.clone(), record.note.clone()));
+                }
+                if let Some((_, draft)) = note_draft.as_mut() {
+                    let response = ui.add(egui::TextEdit::multiline(draft).desired_rows(3).desired_width(f32::INFINITY).hint_text("What was checked, links, ticket numbers")).labelled_by(label.id);
+                    if focus_note {
+                        response.request_focus();
+                    }
+                    if response.lost_focus() && *draft != record.note {
+                        commands.push(Command::SetNote { item: id.clone(), note: draft.clone() });
+                    }
+                }
+                ui.add_space(6.0);
+                egui::CollapsingHeader::new("History").id_salt("item history").default_open(true).show(ui, |ui| {
+                    for event in doc.run.events.iter().rev() {
+                        let line = match &event.change {
+                            Change::ItemState { item, old, new } if *item == id => format!("{old} → {new}"),
+                            Change::ItemNote { item, .. } if *item == id => "note edited".to_string(),
+                            _ => continue,
+                        };
+                        ui.label(RichText::new(format!("#{} {} · {} · {line}", event.seq, event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor)).small());
+                    }
+                });
+            });
+        });
+    }
+}

@@ -1,0 +1,80 @@
+//! Modal dialogs. Each draws itself and answers with commands; the app owns at most one.
+
+mod discard;
+mod identity;
+mod reason;
+mod start_run;
+
+use super::app::App;
+use super::command::{Command, ReasonKind};
+use crate::model::Template;
+
+pub use discard::DiscardDialog;
+pub use identity::IdentityDialog;
+pub use reason::ReasonDialog;
+pub use start_run::StartRunDialog;
+
+pub enum Dialog {
+    Identity(IdentityDialog),
+    Reason(ReasonDialog),
+    StartRun(StartRunDialog),
+    Discard(DiscardDialog),
+}
+
+/// What a dialog wants after a frame.
+pub enum Outcome {
+    Open,
+    /// Close, applying these commands.
+    Close(Vec<Command>),
+}
+
+impl Dialog {
+    pub fn identity(current: &str) -> Dialog {
+        Dialog::Identity(IdentityDialog::new(current))
+    }
+
+    pub fn reason(item: String, text: String, kind: ReasonKind) -> Dialog {
+        Dialog::Reason(ReasonDialog::new(item, text, kind))
+    }
+
+    pub fn start_run(template: &Template) -> Dialog {
+        Dialog::StartRun(StartRunDialog::new(template))
+    }
+
+    /// Asks about unsaved edits before `then` (or, with None, before closing the window).
+    pub fn discard(then: Option<Command>) -> Dialog {
+        Dialog::Discard(DiscardDialog::new(then))
+    }
+}
+
+impl App {
+    pub(super) fn dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.dialog else { return };
+        let outcome = match dialog {
+            Dialog::Identity(d) => d.ui(ctx),
+            Dialog::Reason(d) => d.ui(ctx),
+            Dialog::StartRun(d) => d.ui(ctx),
+            Dialog::Discard(d) => d.ui(ctx),
+        };
+        if let Outcome::Close(commands) = outcome {
+            if let Some(Dialog::Discard(d)) = &self.dialog {
+                self.closing = false;
+                if d.discarded {
+                    self.discard_edits(ctx, d.then.is_none());
+                }
+            }
+            self.dialog = None;
+            self.commands.extend(commands);
+        }
+    }
+
+    /// Drops the editor's unsaved edits; closes the window when that was what was asked.
+    fn discard_edits(&mut self, ctx: &egui::Context, close_window: bool) {
+        if let super::app::View::Editor(doc) = &mut self.view {
+            doc.dirty = false;
+        }
+        if close_window {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+}

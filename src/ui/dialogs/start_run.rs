@@ -1,0 +1,84 @@
+//! Starting a run: the template's fields (release, environment, …), with required ones enforced.
+
+use egui::RichText;
+
+use super::Outcome;
+use crate::model::{Field, FieldKind, FieldValue, Template};
+use crate::ui::command::Command;
+
+pub struct StartRunDialog {
+    title: String,
+    fields: Vec<(Field, String)>,
+    save_as: bool,
+    errors: Vec<String>,
+}
+
+impl StartRunDialog {
+    pub fn new(template: &Template) -> StartRunDialog {
+        let fields = template
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.kind, FieldKind::Table { .. }))
+            .map(|f| (f.clone(), f.default.as_ref().map(|v| v.to_string()).unwrap_or_default()))
+            .collect();
+        StartRunDialog { title: template.title.clone(), fields, save_as: false, errors: Vec::new() }
+    }
+
+    /// Required fields first; the others can be filled while the run goes on.
+    fn validate(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for (field, value) in &self.fields {
+            if value.trim().is_empty() {
+                if field.required {
+                    errors.push(format!("{} is required", field.label));
+                }
+            } else if let Err(err) = field.check(&FieldValue::Text(value.clone())) {
+                errors.push(err.to_string());
+            }
+        }
+        errors
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
+        let mut outcome = Outcome::Open;
+        egui::Modal::new(egui::Id::unique("start run")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Start a run");
+            ui.label(RichText::new(&self.title).strong());
+            ui.label(RichText::new("Fields marked * are required to start.").weak());
+            ui.add_space(4.0);
+            egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                egui::Grid::new("start fields").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+                    for (field, value) in &mut self.fields {
+                        let label = ui.label(if field.required { format!("{} *", field.label) } else { field.label.clone() });
+                        let hint = match &field.kind {
+                            FieldKind::Date => "YYYY-MM-DD".to_string(),
+                            FieldKind::Number { unit } => format!("number {unit}").trim().to_string(),
+                            _ => field.hint.clone(),
+                        };
+                        let edit = if field.kind == FieldKind::MultiLine { egui::TextEdit::multiline(value).desired_rows(2) } else { egui::TextEdit::singleline(value) };
+                        ui.add(edit.hint_text(hint).desired_width(260.0)).labelled_by(label.id);
+                        ui.end_row();
+                    }
+                });
+            });
+            ui.checkbox(&mut self.save_as, "Choose where to save the run file");
+            for error in &self.errors {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            ui.horizontal(|ui| {
+                if ui.button(RichText::new("Start run").strong()).clicked() {
+                    self.errors = self.validate();
+                    if self.errors.is_empty() {
+                        let values = self.fields.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(f, v)| (f.id.clone(), FieldValue::Text(v.trim().to_string()))).collect();
+                        outcome = Outcome::Close(vec![Command::StartRun { values, save_as: self.save_as }]);
+                    }
+                }
+                if ui.button("Cancel").clicked() {
+                    outcome = Outcome::Close(Vec::new());
+                }
+            });
+        });
+        outcome
+    }
+}

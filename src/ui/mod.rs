@@ -1,0 +1,44 @@
+//! Everything egui: the app window, its panels, dialogs and commands. Nothing outside this
+//! module names egui or eframe.
+
+mod app;
+mod apply;
+mod autosave;
+mod chrome;
+mod command;
+mod detail_panel;
+mod dialogs;
+mod editor;
+mod inline;
+mod jobs;
+mod library_panel;
+mod prefs;
+mod run_doc;
+mod run_view;
+mod style;
+mod template_view;
+mod toasts;
+
+use std::path::PathBuf;
+
+pub use app::{App, AppConfig, View};
+pub use autosave::SaveState;
+pub use editor::{EditorDoc, Selection};
+pub use prefs::{Prefs, ThemeChoice};
+pub use run_doc::{Filter, Row, RunDoc};
+
+/// Opens the window, optionally on a file, and returns when it is closed.
+pub fn run(open: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Preflight")
+            .with_app_id("preflight")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    let config = AppConfig { open, ..AppConfig::default() };
+    eframe::run_native("Preflight", options, Box::new(|cc| Ok(Box::new(App::new(cc, config)))))
+        .map_err(|err| anyhow::anyhow!("cannot open the window: {err}"))
+}

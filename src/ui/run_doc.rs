@@ -1,0 +1,358 @@
+//! The open run and its view state: selection, filter, search, collapsed sections, undo, and
+//! the flat list of rows the run view draws. Nothing here draws; it is tested without egui.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use crate::model::{ItemKind, ItemState, ModelError, Run, Section, StateCounts, Timestamp, Verdict};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Filter {
+    #[default]
+    All,
+    Pending,
+    Failed,
+    Required,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 4] = [Self::All, Self::Pending, Self::Failed, Self::Required];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Pending => "Pending",
+            Self::Failed => "Failed",
+            Self::Required => "Required",
+        }
+    }
+}
+
+/// One line of the run view. Rows have one height, so that only the visible ones are laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    Section { id: String, title: String, depth: usize, settled: usize, total: usize, collapsed: bool },
+    Item { id: String, depth: usize, kind: ItemKind, number: Option<usize>, required: bool },
+}
+
+/// A state change that undo can take back.
+#[derive(Debug, Clone)]
+struct UndoEntry {
+    item: String,
+    previous: ItemState,
+}
+
+pub struct RunDoc {
+    pub run: Run,
+    pub path: PathBuf,
+    pub selected: Option<String>,
+    pub filter: Filter,
+    pub search: String,
+    pub collapsed: HashSet<String>,
+    /// A row to scroll to on the next frame.
+    pub scroll_to: Option<usize>,
+    /// The rows visible in the last frame, to scroll only when the selection leaves them.
+    pub visible_rows: std::ops::Range<usize>,
+    /// What is being typed into each field, by field id, until it is committed.
+    pub field_drafts: HashMap<String, String>,
+    summary: Option<(Verdict, StateCounts)>,
+    rows: Vec<Row>,
+    rows_stale: bool,
+    undo: Vec<UndoEntry>,
+    /// Item text by id, for search and display without walking the template.
+    texts: HashMap<String, String>,
+}
+
+fn settled(state: &ItemState) -> bool {
+    !matches!(state, ItemState::Pending)
+}
+
+impl RunDoc {
+    pub fn new(run: Run, path: PathBuf) -> RunDoc {
+        let texts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), i.text.clone())).collect();
+        let mut doc = RunDoc {
+            run,
+            path,
+            selected: None,
+            filter: Filter::All,
+            search: String::new(),
+            collapsed: HashSet::new(),
+            scroll_to: None,
+            visible_rows: 0..0,
+            field_drafts: HashMap::new(),
+            summary: None,
+            rows: Vec::new(),
+            rows_stale: true,
+            undo: Vec::new(),
+            texts,
+        };
+        doc.selected = doc.rows().iter().find_map(|row| match row {
+            Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
+            _ => None,
+        });
+        doc
+    }
+
+    pub fn text(&self, item: &str) -> &str {
+        self.texts.get(item).map_or("", String::as_str)
+    }
+
+    /// Marks the rows for rebuilding after the run or the view changed.
+    pub fn invalidate(&mut self) {
+        self.rows_stale = true;
+        self.summary = None;
+    }
+
+    /// GO / NO-GO and the state counts, computed once per change rather than every frame.
+    pub fn summary(&mut self) -> &(Verdict, StateCounts) {
+        self.summary.get_or_insert_with(|| (self.run.verdict(), self.run.counts()))
+    }
+
+    pub fn rows(&mut self) -> &[Row] {
+        if self.rows_stale {
+            self.rows = self.build_rows();
+            self.rows_stale = false;
+        }
+        &self.rows
+    }
+
+    fn shown(&self, id: &str, kind: ItemKind, required: bool) -> bool {
+        let state = self.run.items.get(id).map(|r| &r.state);
+        let by_filter = match self.filter {
+            Filter::All => true,
+            Filter::Pending => state == Some(&ItemState::Pending),
+            Filter::Failed => state == Some(&ItemState::Failed),
+            Filter::Required => required && kind != ItemKind::Info,
+        };
+        let query = self.search.trim().to_lowercase();
+        by_filter && (query.is_empty() || self.text(id).to_lowercase().contains(&query))
+    }
+
+    fn build_rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        let filtering = self.filter != Filter::All || !self.search.trim().is_empty();
+        self.push_items(&mut rows, &self.run.template.items, 0);
+        for section in &self.run.template.sections {
+            self.push_section(&mut rows, section, 0, filtering);
+        }
+        rows
+    }
+
+    fn push_items(&self, rows: &mut Vec<Row>, items: &[crate::model::Item], depth: usize) {
+        let mut number = 0;
+        for item in items {
+            number = if item.kind == ItemKind::Step { number + 1 } else { 0 };
+            if self.shown(&item.id, item.kind, item.required) {
+                let number = (item.kind == ItemKind::Step).then_some(number);
+                rows.push(Row::Item { id: item.id.clone(), depth, kind: item.kind, number, required: item.required });
+            }
+            self.push_items(rows, &item.children, depth + 1);
+        }
+    }
+
+    /// Adds a section's header and contents; while filtering, sections with nothing to show
+    /// are left out.
+    fn push_section(&self, rows: &mut Vec<Row>, section: &Section, depth: usize, filtering: bool) {
+        let (settled_count, total) = self.progress(section);
+        let collapsed = self.collapsed.contains(&section.id);
+        let header = rows.len();
+        rows.push(Row::Section { id: section.id.clone(), title: section.title.clone(), depth, settled: settled_count, total, collapsed });
+        if collapsed {
+            return;
+        }
+        let before = rows.len();
+        self.push_items(rows, &section.items, depth + 1);
+        for child in &section.sections {
+            self.push_section(rows, child, depth + 1, filtering);
+        }
+        if filtering && rows.len() == before {
+            rows.truncate(header);
+        }
+    }
+
+    /// Settled and total actionable items in a section and its subsections.
+    fn progress(&self, section: &Section) -> (usize, usize) {
+        fn walk(doc: &RunDoc, items: &[crate::model::Item], acc: &mut (usize, usize)) {
+            for item in items {
+                if let Some(record) = doc.run.items.get(&item.id) {
+                    acc.1 += 1;
+                    acc.0 += usize::from(settled(&record.state));
+                }
+                walk(doc, &item.children, acc);
+            }
+        }
+        let mut acc = (0, 0);
+        walk(self, &section.items, &mut acc);
+        for child in &section.sections {
+            let (s, t) = self.progress(child);
+            acc.0 += s;
+            acc.1 += t;
+        }
+        acc
+    }
+
+    /// Moves the selection to the next (or previous) actionable item shown.
+    pub fn move_selection(&mut self, forward: bool) {
+        let actionable: Vec<String> = self
+            .rows()
+            .iter()
+            .filter_map(|row| match row {
+                Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        if actionable.is_empty() {
+            return;
+        }
+        let at = self.selected.as_ref().and_then(|s| actionable.iter().position(|id| id == s));
+        let next = match (at, forward) {
+            (None, _) => 0,
+            (Some(at), true) => (at + 1).min(actionable.len() - 1),
+            (Some(at), false) => at.saturating_sub(1),
+        };
+        self.select(&actionable[next]);
+    }
+
+    /// Selects an item and scrolls to it, opening its sections and clearing a filter that hides it.
+    pub fn select(&mut self, item: &str) {
+        self.selected = Some(item.to_string());
+        if self.row_of(item).is_none() {
+            self.filter = Filter::All;
+            self.search.clear();
+            let section = self.run.template.all_items().into_iter().find(|(_, found)| found.id == item).and_then(|(s, _)| s.map(|s| s.id.clone()));
+            if let Some(section) = section {
+                self.expand_ancestors(&section);
+            }
+            self.invalidate();
+        }
+        self.scroll_to = self.row_of(item);
+    }
+
+    fn expand_ancestors(&mut self, section: &str) {
+        fn path<'a>(sections: &'a [Section], id: &str, out: &mut Vec<&'a str>) -> bool {
+            for s in sections {
+                out.push(&s.id);
+                if s.id == id || path(&s.sections, id, out) {
+                    return true;
+                }
+                out.pop();
+            }
+            false
+        }
+        let mut ids = Vec::new();
+        path(&self.run.template.sections, section, &mut ids);
+        let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        for id in ids {
+            self.collapsed.remove(&id);
+        }
+    }
+
+    pub fn row_of(&mut self, item: &str) -> Option<usize> {
+        self.rows().iter().position(|row| matches!(row, Row::Item { id, .. } if id == item))
+    }
+
+    /// Changes an item's state and remembers the previous one for undo.
+    pub fn set_state(&mut self, item: &str, state: ItemState, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
+        let previous = self.run.items.get(item).map(|r| r.state.clone());
+        let events = self.run.events.len();
+        self.run.set_state(item, state, actor, at)?;
+        let changed = self.run.events.len() > events;
+        if changed && let Some(previous) = previous {
+            self.undo.push(UndoEntry { item: item.to_string(), previous });
+            self.invalidate();
+        }
+        Ok(changed)
+    }
+
+    /// Takes back the last state change by recording the previous state as a new change: the
+    /// audit trail keeps both. Returns the item, or None when there is nothing to undo.
+    pub fn undo(&mut self, actor: &str, at: Timestamp) -> Result<Option<String>, ModelError> {
+        let Some(entry) = self.undo.pop() else { return Ok(None) };
+        self.run.set_state(&entry.item, entry.previous, actor, at)?;
+        self.invalidate();
+        self.selected = Some(entry.item.clone());
+        Ok(Some(entry.item))
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::FieldValue;
+    use crate::store::Library;
+
+    fn doc() -> RunDoc {
+        let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+        let values = BTreeMap::from([
+            ("release-version".to_string(), FieldValue::Text("1".into())),
+            ("environment".to_string(), FieldValue::Text("prod".into())),
+        ]);
+        let at = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        RunDoc::new(Run::start(template, "r".into(), "alice", at, values).unwrap(), PathBuf::from("r.run.ron"))
+    }
+
+    fn at() -> Timestamp {
+        Timestamp::parse("2026-11-23T11:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn rows_list_sections_then_items_and_count_progress() {
+        let mut doc = doc();
+        let rows = doc.rows().to_vec();
+        assert!(matches!(&rows[0], Row::Section { title, depth: 0, .. } if title == "Pre-Deployment"));
+        assert!(matches!(&rows[1], Row::Section { title, depth: 1, settled: 0, total: 7, .. } if title == "Code Quality"));
+        assert!(matches!(&rows[2], Row::Item { id, depth: 2, .. } if id == "all-unit-tests-passing"));
+        assert_eq!(doc.selected.as_deref(), Some("all-unit-tests-passing"));
+        doc.set_state("all-unit-tests-passing", ItemState::Done, "bob", at()).unwrap();
+        assert!(matches!(&doc.rows()[1], Row::Section { settled: 1, total: 7, .. }));
+    }
+
+    #[test]
+    fn filter_and_search_hide_rows_and_empty_sections() {
+        let mut doc = doc();
+        doc.set_state("integration-tests-passing", ItemState::Failed, "bob", at()).unwrap();
+        doc.filter = Filter::Failed;
+        doc.invalidate();
+        let items: Vec<&Row> = doc.rows().iter().filter(|r| matches!(r, Row::Item { .. })).collect();
+        assert_eq!(items.len(), 1);
+        assert_eq!(doc.rows().len(), 3, "the failed item and the two sections above it");
+        doc.filter = Filter::All;
+        doc.search = "REDIS".into();
+        doc.invalidate();
+        let found = doc.rows().iter().filter(|r| matches!(r, Row::Item { .. })).count();
+        assert_eq!(found, 6);
+    }
+
+    #[test]
+    fn selection_moves_over_actionable_items_and_reveal_clears_a_hiding_filter() {
+        let mut doc = doc();
+        doc.move_selection(true);
+        assert_eq!(doc.selected.as_deref(), Some("integration-tests-passing"));
+        doc.move_selection(false);
+        doc.move_selection(false);
+        assert_eq!(doc.selected.as_deref(), Some("all-unit-tests-passing"));
+        doc.collapsed.insert("code-quality".into());
+        doc.filter = Filter::Failed;
+        doc.invalidate();
+        doc.select("code-coverage-80");
+        assert_eq!(doc.filter, Filter::All);
+        assert!(!doc.collapsed.contains("code-quality"));
+        assert_eq!(doc.scroll_to, doc.row_of("code-coverage-80"));
+    }
+
+    #[test]
+    fn undo_records_a_new_change_and_keeps_both() {
+        let mut doc = doc();
+        doc.set_state("all-unit-tests-passing", ItemState::Done, "bob", at()).unwrap();
+        assert_eq!(doc.undo("bob", at()).unwrap().as_deref(), Some("all-unit-tests-passing"));
+        assert_eq!(doc.run.items["all-unit-tests-passing"].state, ItemState::Pending);
+        assert_eq!(doc.run.events.len(), 3, "start, done, and the undo");
+        assert_eq!(doc.undo("bob", at()).unwrap(), None);
+    }
+}

@@ -1,0 +1,37 @@
+//! Colours and symbols for item states and verdicts: they belong to the UI, not the model.
+
+use egui::Color32;
+
+use crate::model::ItemState;
+
+pub fn state_color(state: &ItemState, dark: bool) -> Color32 {
+    match (state, dark) {
+        (ItemState::Done, false) => Color32::from_rgb(0x1a, 0x7f, 0x37),
+        (ItemState::Done, true) => Color32::from_rgb(0x3f, 0xb9, 0x50),
+        (ItemState::Failed, false) => Color32::from_rgb(0xcf, 0x22, 0x2e),
+        (ItemState::Failed, true) => Color32::from_rgb(0xf8, 0x51, 0x49),
+        (ItemState::NotApplicable { .. } | ItemState::Skipped { .. }, false) => Color32::from_rgb(0x9a, 0x67, 0x00),
+        (ItemState::NotApplicable { .. } | ItemState::Skipped { .. }, true) => Color32::from_rgb(0xd2, 0x99, 0x22),
+        (ItemState::Pending, false) => Color32::from_gray(110),
+        (ItemState::Pending, true) => Color32::from_gray(150),
+    }
+}
+
+/// A short badge shown after an item's text; none for pending and done (the box says it).
+pub fn state_badge(state: &ItemState) -> Option<&'static str> {
+    match state {
+        ItemState::Failed => Some("FAILED"),
+        ItemState::NotApplicable { .. } => Some("N/A"),
+        ItemState::Skipped { .. } => Some("SKIPPED"),
+        ItemState::Pending | ItemState::Done => None,
+    }
+}
+
+pub fn go_color(go: bool, dark: bool) -> Color32 {
+    match (go, dark) {
+        (true, false) => Color32::from_rgb(0x1a, 0x7f, 0x37),
+        (true, true) => Color32::from_rgb(0x23, 0x86, 0x36),
+        (false, false) => Color32::from_rgb(0xcf, 0x22, 0x2e),
+        (false, true) => Color32::from_rgb(0xb6, 0x23, 0x24),
+    }
+}
