@@ -72,6 +72,7 @@ impl App {
             prefs.user_name = name;
         }
         cc.egui_ctx.set_theme(prefs.theme.preference());
+        super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
         let mut app = App {
@@ -125,6 +126,13 @@ impl App {
 
     pub fn run_doc(&self) -> Option<&RunDoc> {
         match &self.view {
+            View::Run(doc) => Some(doc),
+            _ => None,
+        }
+    }
+
+    pub fn run_doc_mut(&mut self) -> Option<&mut RunDoc> {
+        match &mut self.view {
             View::Run(doc) => Some(doc),
             _ => None,
         }

@@ -9,6 +9,7 @@ mod command;
 mod detail_panel;
 mod dialogs;
 mod editor;
+mod fonts;
 mod inline;
 mod jobs;
 mod library_panel;

@@ -242,6 +242,11 @@ fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, n
     let text = doc.text(id);
     let record = doc.run.items.get(id);
     ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), ROW_HEIGHT), Layout::left_to_right(Align::Center), |ui| {
+        if selected {
+            // The whole row, not just its text, shows the selection the keyboard acts on.
+            let row = egui::Rect::from_min_size(ui.max_rect().min, egui::vec2(ui.max_rect().width(), ROW_HEIGHT));
+            ui.painter().rect_filled(row, 3.0, ui.visuals().selection.bg_fill.gamma_multiply(0.45));
+        }
         ui.add_space(depth as f32 * INDENT);
         let Some(record) = record else {
             // Information: read-only, dimmed; the detail panel shows all of it.

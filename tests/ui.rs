@@ -1,0 +1,315 @@
+//! The app window, driven like a user would: egui_kittest finds widgets by role and label,
+//! clicks, types and presses keys, and the tests assert on the app's state and on the files it
+//! writes. The harness's accessibility check stays on: every control must have a label.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use preflight::model::{Change, ItemKind, ItemState};
+use preflight::store::{self, Library};
+use preflight::ui::{App, AppConfig, Selection, View};
+
+const PERSONA: &str = "Persona Chat Service — Production Deployment";
+
+fn harness(home: &Path, open: Option<std::path::PathBuf>) -> Harness<'static, App> {
+    let library = Library::at(home.to_path_buf());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 900.0])
+        .with_max_steps(64)
+        .build_eframe(move |cc| App::new(cc, AppConfig { library: Some(library), open, user_name: Some("Test User".into()) }));
+    settle(&mut harness);
+    harness
+}
+
+/// Runs frames until background work (loading, saving) is done.
+fn settle(harness: &mut Harness<'static, App>) {
+    for _ in 0..500 {
+        harness.run();
+        if !harness.state().is_busy() {
+            harness.run();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("background work did not finish");
+}
+
+fn run_doc<'a>(harness: &'a Harness<'static, App>) -> &'a preflight::ui::RunDoc {
+    harness.state().run_doc().expect("a run is open")
+}
+
+fn state_of(harness: &Harness<'static, App>, item: &str) -> ItemState {
+    run_doc(harness).run.items[item].state.clone()
+}
+
+fn type_into(harness: &mut Harness<'static, App>, role: Role, label: &str, text: &str) {
+    let input = harness.get_by_role_and_label(role, label);
+    input.click();
+    harness.run();
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run();
+}
+
+/// Opens the persona checklist and starts a run through the start-run dialog.
+fn start_persona_run(harness: &mut Harness<'static, App>) {
+    harness.get_by_label(PERSONA).click();
+    harness.run();
+    assert!(matches!(harness.state().view(), View::Template(_)));
+    harness.get_by_label("▶ Start run…").click();
+    harness.run();
+    type_into(harness, Role::TextInput, "Release version *", "3.1.0");
+    type_into(harness, Role::TextInput, "Environment *", "production");
+    harness.get_by_label("Start run").click();
+    settle(harness);
+    assert!(harness.state().run_doc().is_some(), "the run did not start: {:?}", harness.state().errors());
+}
+
+fn click_row(harness: &mut Harness<'static, App>, text: &str) {
+    harness.get_by_role_and_label(Role::Button, text).click();
+    harness.run();
+}
+
+#[test]
+fn starting_a_run_needs_its_required_fields() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    harness.get_by_label(PERSONA).click();
+    harness.run();
+    harness.get_by_label("▶ Start run…").click();
+    harness.run();
+    harness.get_by_label("Start run").click();
+    harness.run();
+    assert!(harness.query_by_label("Release version is required").is_some());
+    assert!(harness.query_by_label("Environment is required").is_some());
+    assert!(harness.state().run_doc().is_none(), "a run started without its required fields");
+
+    type_into(&mut harness, Role::TextInput, "Release version *", "3.1.0");
+    type_into(&mut harness, Role::TextInput, "Environment *", "production");
+    harness.get_by_label("Start run").click();
+    settle(&mut harness);
+    let doc = run_doc(&harness);
+    assert_eq!(doc.run.fields["release-version"].to_string(), "3.1.0");
+    assert_eq!(doc.run.created_by, "Test User");
+    assert!(doc.path.starts_with(home.path().join("runs")));
+    assert_eq!(store::load_run(&doc.path).unwrap(), doc.run, "the new run was saved as it is shown");
+}
+
+#[test]
+fn marking_items_done_failed_and_not_applicable() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    start_persona_run(&mut harness);
+    assert!(harness.query_by_label_contains("NO-GO · 141 blockers").is_some(), "138 checks and 3 roles block at first");
+
+    click_row(&mut harness, "Integration tests passing");
+    harness.get_by_label("✔ Done").click();
+    harness.run();
+    assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done);
+
+    click_row(&mut harness, "Code coverage > 80%");
+    harness.get_by_label("✖ Failed").click();
+    harness.run();
+    assert_eq!(state_of(&harness, "code-coverage-80"), ItemState::Failed);
+    assert!(harness.query_by_label_contains("NO-GO · 140 blockers").is_some());
+    assert!(harness.query_by_label("failed: Code coverage > 80%").is_some(), "failures are listed first in the banner");
+
+    // N/A needs a reason; an empty one is refused and nothing changes.
+    click_row(&mut harness, "Security scan completed");
+    harness.get_by_label("N/A…").click();
+    harness.run();
+    harness.get_by_label("Confirm").click();
+    harness.run();
+    assert!(harness.query_by_label("A reason is required; it goes into the audit record.").is_some());
+    assert_eq!(state_of(&harness, "security-scan-completed"), ItemState::Pending);
+    type_into(&mut harness, Role::MultilineTextInput, "Reason (required)", "Scanned in the platform pipeline");
+    harness.get_by_label("Confirm").click();
+    settle(&mut harness);
+    assert_eq!(state_of(&harness, "security-scan-completed"), ItemState::NotApplicable { reason: "Scanned in the platform pipeline".into() });
+    assert!(!harness.state().has_dialog());
+
+    // Each change is an event with who did it, and the file on disk has them all.
+    let doc = run_doc(&harness);
+    assert_eq!(doc.run.events.len(), 4);
+    assert!(doc.run.events.iter().skip(1).all(|e| e.actor == "Test User"));
+    assert_eq!(store::load_run(&doc.path).unwrap(), doc.run);
+}
+
+#[test]
+fn keyboard_moves_the_selection_and_marks_items() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    start_persona_run(&mut harness);
+    assert_eq!(run_doc(&harness).selected.as_deref(), Some("all-unit-tests-passing"));
+    harness.key_press(Key::Space);
+    harness.run();
+    assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
+    harness.key_press(Key::J);
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    assert_eq!(run_doc(&harness).selected.as_deref(), Some("code-coverage-80"));
+    harness.key_press(Key::F);
+    harness.run();
+    assert_eq!(state_of(&harness, "code-coverage-80"), ItemState::Failed);
+    harness.key_press(Key::K);
+    harness.run();
+    harness.key_press(Key::S);
+    harness.run();
+    assert!(harness.state().has_dialog(), "S asks for a reason");
+    type_into(&mut harness, Role::MultilineTextInput, "Reason (required)", "Flaky suite, tracked in QA-12");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    harness.run();
+    assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Skipped { reason: "Flaky suite, tracked in QA-12".into() });
+
+    // Undo is itself a recorded change: the audit trail keeps both.
+    let events = run_doc(&harness).run.events.len();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Pending);
+    let doc = run_doc(&harness);
+    assert_eq!(doc.run.events.len(), events + 1);
+    assert!(matches!(&doc.run.events.last().unwrap().change, Change::ItemState { old: ItemState::Skipped { .. }, new: ItemState::Pending, .. }));
+}
+
+#[test]
+fn filter_and_search_narrow_the_list() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    start_persona_run(&mut harness);
+    click_row(&mut harness, "Code coverage > 80%");
+    harness.key_press(Key::F);
+    harness.run();
+
+    harness.get_by_role_and_label(Role::Button, "Failed").click();
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Code coverage > 80%").is_some());
+    assert!(harness.query_by_role_and_label(Role::Button, "All unit tests passing").is_none());
+
+    harness.get_by_role_and_label(Role::Button, "All").click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    harness.get_by_role_and_label(Role::TextInput, "Search (Ctrl+F)").type_text("redis");
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::Button, "Redis deployed and accessible").is_some());
+    assert!(harness.query_by_role_and_label(Role::Button, "All unit tests passing").is_none());
+}
+
+#[test]
+fn a_blocker_in_the_banner_reveals_its_item() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    start_persona_run(&mut harness);
+    click_row(&mut harness, "Integration tests passing");
+    harness.key_press(Key::F);
+    harness.run();
+    click_row(&mut harness, "All unit tests passing");
+    harness.get_by_label("failed: Integration tests passing").click();
+    harness.run();
+    assert_eq!(run_doc(&harness).selected.as_deref(), Some("integration-tests-passing"));
+}
+
+#[test]
+fn a_saved_run_reopens_with_equal_content() {
+    let home = tempfile::tempdir().unwrap();
+    let (path, run) = {
+        let mut harness = harness(home.path(), None);
+        start_persona_run(&mut harness);
+        harness.key_press(Key::Space);
+        harness.key_press(Key::J);
+        harness.key_press(Key::F);
+        harness.run();
+        harness.key_press(Key::Enter);
+        harness.run();
+        harness.get_by_role_and_label(Role::MultilineTextInput, "Note (Enter to edit)").type_text("CI run 4411 is red");
+        harness.run();
+        // Moving on saves the note.
+        harness.key_press(Key::Escape);
+        harness.run();
+        click_row(&mut harness, "All unit tests passing");
+        settle(&mut harness);
+        let doc = run_doc(&harness);
+        assert_eq!(doc.run.items["integration-tests-passing"].note, "CI run 4411 is red");
+        (doc.path.clone(), doc.run.clone())
+    };
+    let harness = harness(home.path(), Some(path.clone()));
+    let reopened = run_doc(&harness);
+    assert_eq!(reopened.run, run);
+    assert_eq!(reopened.run.content_sha256(), run.content_sha256());
+    assert_eq!(reopened.path, path);
+}
+
+#[test]
+fn opening_a_corrupt_run_shows_the_error_and_leaves_the_file_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("broken.run.ron");
+    std::fs::write(&path, "Run(\n  format_version: 1,\n  id: 42,\n").unwrap();
+    let harness = harness(home.path(), Some(path.clone()));
+    assert!(harness.state().run_doc().is_none());
+    let errors = harness.state().errors();
+    assert!(errors.iter().any(|e| e.starts_with(&format!("{}:3:", path.display()))), "{errors:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "Run(\n  format_version: 1,\n  id: 42,\n");
+}
+
+#[test]
+fn the_editor_adds_moves_renames_deletes_and_undoes() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    harness.get_by_label(PERSONA).click();
+    harness.run();
+    harness.get_by_label("Edit a copy").click();
+    harness.run();
+    let editor = |h: &Harness<'static, App>| h.state().editor().expect("the editor is open").template.clone();
+    let original = editor(&harness);
+
+    // Open the first section and select its second item.
+    harness.get_by_label("Pre-Deployment").click();
+    harness.run();
+    harness.get_by_label("Code Quality").click();
+    harness.run();
+    assert_eq!(harness.state().editor().unwrap().selected, Selection::Section("code-quality".into()));
+    harness.get_by_label("+ Add item").click();
+    harness.run();
+    let added = editor(&harness);
+    let section = added.find_section("code-quality").unwrap();
+    assert_eq!(section.items.last().unwrap().text, "New item");
+    assert_eq!(harness.state().editor().unwrap().selected, Selection::Item("new-item".into()));
+
+    // Rename it: the id stays.
+    let text_box = harness.get_by_role_and_label(Role::MultilineTextInput, "Item text");
+    text_box.click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_role_and_label(Role::MultilineTextInput, "Item text").type_text("Load test signed off by SRE");
+    harness.run();
+    harness.get_by_label("Move up").click();
+    harness.run();
+    let renamed = editor(&harness);
+    let items = &renamed.find_section("code-quality").unwrap().items;
+    let at = items.len() - 2;
+    assert_eq!((items[at].id.as_str(), items[at].text.as_str()), ("new-item", "Load test signed off by SRE"), "renamed, then moved up one");
+    assert_eq!(items[at].kind, ItemKind::Check);
+
+    harness.get_by_label("Delete").click();
+    harness.run();
+    assert_eq!(editor(&harness), original, "deleting what was added gives the original back");
+
+    harness.get_by_label("Undo").click();
+    harness.run();
+    assert_eq!(editor(&harness), renamed);
+    harness.get_by_label("Redo").click();
+    harness.run();
+    assert_eq!(editor(&harness), original);
+    harness.get_by_label("Undo").click();
+    harness.run();
+
+    // Save: a bundled checklist's copy goes into the user's templates.
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    let saved = home.path().join("templates/persona-chat-service.checklist.ron");
+    assert_eq!(store::load_template(&saved).unwrap(), renamed);
+    assert!(!harness.state().editor().unwrap().dirty);
+}
