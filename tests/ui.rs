@@ -313,3 +313,90 @@ fn the_editor_adds_moves_renames_deletes_and_undoes() {
     assert_eq!(store::load_template(&saved).unwrap(), renamed);
     assert!(!harness.state().editor().unwrap().dirty);
 }
+
+/// A file dropped on the window, as the platform hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_markdown_file_is_imported_into_the_library() {
+    let home = tempfile::tempdir().unwrap();
+    let source = home.path().join("go-live.md");
+    std::fs::write(&source, "# Go-live\n\n## Checks\n\n- [ ] Health endpoint answers 200\n- [ ] TLS valid for 30 days\n\n## Sign-off\n\n- [ ] QA Lead: ____ Date: ____\n").unwrap();
+    let mut harness = harness(home.path(), None);
+    harness.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(source)));
+    settle(&mut harness);
+    let View::Template(doc) = harness.state().view() else { panic!("the import did not open: {:?}", harness.state().errors()) };
+    assert_eq!(doc.template.title, "Go-live");
+    assert_eq!((doc.template.counts().checks, doc.template.counts().roles), (2, 1));
+    let saved = home.path().join("templates/go-live.checklist.ron");
+    assert_eq!(store::load_template(&saved).unwrap(), doc.template);
+    assert!(harness.state().entries().iter().any(|e| e.title == "Go-live"), "the library lists the new template");
+}
+
+#[test]
+fn leaving_the_editor_with_unsaved_edits_asks_first() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    harness.get_by_label(PERSONA).click();
+    harness.run();
+    harness.get_by_label("Edit a copy").click();
+    harness.run();
+    harness.get_by_label("+ Add section").click();
+    harness.run();
+    assert!(harness.state().editor().unwrap().dirty);
+
+    harness.get_by_label("Close editor").click();
+    harness.run();
+    assert!(harness.query_by_label("Unsaved changes").is_some());
+    harness.get_by_label("Cancel").click();
+    harness.run();
+    assert!(harness.state().editor().is_some(), "cancel keeps the edits");
+
+    harness.get_by_label("Close editor").click();
+    harness.run();
+    harness.get_by_label("Discard changes").click();
+    harness.run();
+    assert!(matches!(harness.state().view(), View::Home));
+    assert!(!home.path().join("templates/persona-chat-service.checklist.ron").exists(), "nothing was saved");
+}
+
+#[test]
+fn a_failed_autosave_is_shown_and_retried() {
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(home.path(), None);
+    start_persona_run(&mut harness);
+    let runs = home.path().join("runs");
+    std::fs::remove_dir_all(&runs).unwrap();
+    harness.key_press(Key::Space);
+    settle_until(&mut harness, |app| matches!(app.save_state(), preflight::ui::SaveState::Failed(_)));
+    assert!(harness.state().errors().iter().any(|e| e.starts_with("Not saved, retrying:") && e.contains("does not exist")), "{:?}", harness.state().errors());
+
+    // Once the folder is back, the retry writes the change that was never dropped.
+    std::fs::create_dir_all(&runs).unwrap();
+    settle_until(&mut harness, |app| matches!(app.save_state(), preflight::ui::SaveState::Saved));
+    let doc = run_doc(&harness);
+    assert_eq!(store::load_run(&doc.path).unwrap().items["all-unit-tests-passing"].state, ItemState::Done);
+}
+
+/// Runs frames, in real time, until `done` holds (at most ten seconds).
+fn settle_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool) {
+    for _ in 0..1000 {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the app did not reach the expected state");
+}

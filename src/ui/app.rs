@@ -71,6 +71,12 @@ impl App {
         if let Some(name) = config.user_name {
             prefs.user_name = name;
         }
+        // Like the command line, the app knows the user from PREFLIGHT_USER until told otherwise.
+        if prefs.user_name.trim().is_empty()
+            && let Ok(name) = std::env::var("PREFLIGHT_USER")
+        {
+            prefs.user_name = name.trim().to_string();
+        }
         cc.egui_ctx.set_theme(prefs.theme.preference());
         super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();

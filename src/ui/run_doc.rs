@@ -343,7 +343,8 @@ mod tests {
         doc.select("code-coverage-80");
         assert_eq!(doc.filter, Filter::All);
         assert!(!doc.collapsed.contains("code-quality"));
-        assert_eq!(doc.scroll_to, doc.row_of("code-coverage-80"));
+        let row = doc.row_of("code-coverage-80");
+        assert_eq!(doc.scroll_to, row);
     }
 
     #[test]
