@@ -6,12 +6,12 @@ use super::app::{App, View};
 use super::command::{Command, ReasonKind};
 use super::inline;
 use super::style::state_color;
-use crate::model::{Change, ItemKind, ItemState};
+use crate::model::{ItemKind, ItemState};
 
 impl App {
     pub(super) fn run_detail_panel_ui(&mut self, ui: &mut egui::Ui) {
         let focus_note = std::mem::take(&mut self.focus_note);
-        let View::Run(doc) = &self.view else { return };
+        let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
         let note_draft = &mut self.note_draft;
         egui::Panel::right("item detail").resizable(true).default_size(320.0).show(ui, |ui| {
@@ -19,10 +19,12 @@ impl App {
                 ui.label(RichText::new("Select an item to see it in full.").weak());
                 return;
             };
-            let Some(item) = doc.run.template.find_item(&id).cloned() else { return };
+            let Some((kind, required)) = doc.facts(&id) else { return };
+            let text = doc.text(&id).to_string();
+            let history: Vec<String> = doc.history(&id).to_vec();
             egui::ScrollArea::vertical().id_salt("detail").show(ui, |ui| {
                 ui.add_space(4.0);
-                let kind = match (item.kind, item.required) {
+                let kind = match (kind, required) {
                     (ItemKind::Check, true) => "Check · required",
                     (ItemKind::Check, false) => "Check · optional",
                     (ItemKind::Step, true) => "Procedure step · required",
@@ -31,7 +33,7 @@ impl App {
                 };
                 ui.label(RichText::new(kind).small().weak());
                 let color = ui.visuals().strong_text_color();
-                ui.label(inline::job(ui, &item.text, color, true));
+                ui.label(inline::job(ui, &text, color, true));
                 let Some(record) = doc.run.items.get(&id) else { return };
                 ui.separator();
                 let dark = ui.visuals().dark_mode;
@@ -74,13 +76,8 @@ impl App {
                 }
                 ui.add_space(6.0);
                 egui::CollapsingHeader::new("History").id_salt("item history").default_open(true).show(ui, |ui| {
-                    for event in doc.run.events.iter().rev() {
-                        let line = match &event.change {
-                            Change::ItemState { item, old, new } if *item == id => format!("{old} → {new}"),
-                            Change::ItemNote { item, .. } if *item == id => "note edited".to_string(),
-                            _ => continue,
-                        };
-                        ui.label(RichText::new(format!("#{} {} · {} · {line}", event.seq, event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor)).small());
+                    for line in &history {
+                        ui.label(RichText::new(line).small());
                     }
                 });
             });

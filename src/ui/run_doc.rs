@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::model::{ItemKind, ItemState, ModelError, Run, Section, StateCounts, Timestamp, Verdict};
+use crate::model::{Change, ItemKind, ItemState, ModelError, Run, Section, StateCounts, Timestamp, Verdict};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Filter {
@@ -61,6 +61,10 @@ pub struct RunDoc {
     undo: Vec<UndoEntry>,
     /// Item text by id, for search and display without walking the template.
     texts: HashMap<String, String>,
+    /// Kind and required flag by item id, for the same reason.
+    facts: HashMap<String, (ItemKind, bool)>,
+    /// The selected item's history lines, and the item and event count they were made for.
+    history: Option<(String, usize, Vec<String>)>,
 }
 
 fn settled(state: &ItemState) -> bool {
@@ -70,6 +74,7 @@ fn settled(state: &ItemState) -> bool {
 impl RunDoc {
     pub fn new(run: Run, path: PathBuf) -> RunDoc {
         let texts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), i.text.clone())).collect();
+        let facts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), (i.kind, i.required))).collect();
         let mut doc = RunDoc {
             run,
             path,
@@ -85,6 +90,8 @@ impl RunDoc {
             rows_stale: true,
             undo: Vec::new(),
             texts,
+            facts,
+            history: None,
         };
         doc.selected = doc.rows().iter().find_map(|row| match row {
             Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
@@ -95,6 +102,35 @@ impl RunDoc {
 
     pub fn text(&self, item: &str) -> &str {
         self.texts.get(item).map_or("", String::as_str)
+    }
+
+    /// An item's kind and whether it is required.
+    pub fn facts(&self, item: &str) -> Option<(ItemKind, bool)> {
+        self.facts.get(item).copied()
+    }
+
+    /// The changes to one item, newest first, as lines for the detail panel; rebuilt only when
+    /// the item or the event log changes.
+    pub fn history(&mut self, item: &str) -> &[String] {
+        let stale = self.history.as_ref().is_none_or(|(id, count, _)| id != item || *count != self.run.events.len());
+        if stale {
+            let lines = self
+                .run
+                .events
+                .iter()
+                .rev()
+                .filter_map(|event| {
+                    let line = match &event.change {
+                        Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
+                        Change::ItemNote { item: id, .. } if id == item => "note edited".to_string(),
+                        _ => return None,
+                    };
+                    Some(format!("#{} {} · {} · {line}", event.seq, event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor))
+                })
+                .collect();
+            self.history = Some((item.to_string(), self.run.events.len(), lines));
+        }
+        self.history.as_ref().map_or(&[], |(_, _, lines)| lines.as_slice())
     }
 
     /// Marks the rows for rebuilding after the run or the view changed.

@@ -47,12 +47,16 @@ fn header_ui(ui: &mut egui::Ui, doc: &RunDoc) {
 
 fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
     let dark = ui.visuals().dark_mode;
-    let (verdict, counts) = doc.summary().clone();
+    let (verdict, counts) = doc.summary();
+    let counts = *counts;
     let go = verdict.is_go();
+    let blocker_count = verdict.blockers.len();
+    // Only the blockers shown are copied out of the cached verdict, not all of them.
+    let shown: Vec<Blocker> = verdict.blockers.iter().take(BLOCKERS_SHOWN).cloned().collect();
     egui::Frame::new().fill(go_color(go, dark)).corner_radius(6.0).inner_margin(8.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            let headline = if go { "GO".to_string() } else { format!("NO-GO · {} blocker{}", verdict.blockers.len(), if verdict.blockers.len() == 1 { "" } else { "s" }) };
+            let headline = if go { "GO".to_string() } else { format!("NO-GO · {blocker_count} blocker{}", if blocker_count == 1 { "" } else { "s" }) };
             ui.label(RichText::new(headline).size(20.0).strong().color(egui::Color32::WHITE));
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let summary = format!(
@@ -68,7 +72,7 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
         if !go {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new("Blocking:").color(egui::Color32::WHITE));
-                for blocker in verdict.blockers.iter().take(BLOCKERS_SHOWN) {
+                for blocker in &shown {
                     let text = inline::plain(&blocker.to_string());
                     let link = ui.add(egui::Button::new(RichText::new(text).color(egui::Color32::WHITE).underline()).frame(false).truncate());
                     if link.clicked() {
@@ -81,8 +85,8 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                         }
                     }
                 }
-                if verdict.blockers.len() > BLOCKERS_SHOWN {
-                    ui.label(RichText::new(format!("and {} more", verdict.blockers.len() - BLOCKERS_SHOWN)).color(egui::Color32::WHITE));
+                if blocker_count > BLOCKERS_SHOWN {
+                    ui.label(RichText::new(format!("and {} more", blocker_count - BLOCKERS_SHOWN)).color(egui::Color32::WHITE));
                 }
             });
         }

@@ -1,0 +1,97 @@
+//! Generated checklists and runs for the benchmarks, of any size.
+
+use std::collections::BTreeMap;
+
+use preflight::model::{
+    Field, FieldKind, FieldValue, Item, ItemKind, ItemState, Placement, Role, Run, Section, TEMPLATE_FORMAT_VERSION,
+    Template, Timestamp,
+};
+
+/// Item text of about 60 characters, varied the way a real go-live checklist is.
+pub fn item_text(section: usize, n: usize) -> String {
+    const VERBS: [&str; 8] = ["Verify", "Confirm", "Check", "Validate", "Review", "Ensure", "Test", "Record"];
+    const SUBJECTS: [&str; 10] = [
+        "database connection pool limits",
+        "TLS certificate expiry on the public endpoint",
+        "health endpoint `/healthz` returns 200",
+        "rollback procedure for the payment service",
+        "alerting rules for p99 latency",
+        "backup snapshot of the primary cluster",
+        "feature flags for the new checkout flow",
+        "rate limits on the public API gateway",
+        "log retention and PII redaction",
+        "DNS records and TTLs for the release domain",
+    ];
+    let verb = VERBS[(section + n) % VERBS.len()];
+    let subject = SUBJECTS[(section * 7 + n) % SUBJECTS.len()];
+    format!("{verb} {subject} (area {section}, step {n})")
+}
+
+/// A template with `sections` × `per_section` check items, two fields and two roles.
+pub fn big_template(sections: usize, per_section: usize) -> Template {
+    let total = sections * per_section;
+    let sections = (0..sections)
+        .map(|s| {
+            let items = (0..per_section)
+                .map(|n| Item::new(format!("s{s:02}-item-{n:03}"), item_text(s, n), ItemKind::Check))
+                .collect();
+            let title = format!("Area {s}: service readiness");
+            Section { id: format!("s{s:02}"), title, items, sections: Vec::new() }
+        })
+        .collect();
+    let field = |id: &str, label: &str| Field {
+        id: id.to_string(),
+        label: label.to_string(),
+        kind: FieldKind::Text,
+        required: true,
+        default: None,
+        hint: String::new(),
+        placement: Placement::Header,
+    };
+    let role = |id: &str, title: &str| Role {
+        id: id.to_string(),
+        title: title.to_string(),
+        meaning: "Approved for production".to_string(),
+        required: true,
+        placement: Placement::Footer,
+    };
+    Template {
+        format_version: TEMPLATE_FORMAT_VERSION,
+        id: format!("bench-{total}"),
+        title: format!("Benchmark go-live checklist ({total} items)"),
+        version: "1.0".to_string(),
+        description: "Generated for the benchmarks.".to_string(),
+        fields: vec![field("release", "Release"), field("environment", "Environment")],
+        items: Vec::new(),
+        sections,
+        roles: vec![role("release-manager", "Release manager"), role("qa-lead", "QA lead")],
+    }
+}
+
+/// A run of [`big_template`] worked through by two people: half the items done, one in twenty
+/// N/A with a reason, one in fifty failed, one in twenty-five with a note.
+pub fn big_run(sections: usize, per_section: usize) -> Run {
+    let start = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+    let values = BTreeMap::from([
+        ("release".to_string(), FieldValue::Text("v4.2.0".to_string())),
+        ("environment".to_string(), FieldValue::Text("production".to_string())),
+    ]);
+    let mut run = Run::start(big_template(sections, per_section), "bench-run".to_string(), "alice", start, values).unwrap();
+    let ids: Vec<String> = run.items.keys().cloned().collect();
+    for (i, id) in ids.iter().enumerate() {
+        let at = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::seconds(i as i64 + 1));
+        let actor = if i % 3 == 0 { "bob" } else { "alice" };
+        let state = match i {
+            _ if i % 2 == 0 => ItemState::Done,
+            _ if i % 20 == 1 => ItemState::NotApplicable { reason: "Service not deployed in this region".to_string() },
+            _ if i % 50 == 3 => ItemState::Failed,
+            _ => ItemState::Pending,
+        };
+        run.set_state(id, state, actor, at).unwrap();
+        if i % 25 == 0 {
+            run.set_note(id, "Checked against the runbook; see ticket OPS-1234.", actor, at).unwrap();
+        }
+    }
+    run
+}
+

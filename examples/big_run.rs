@@ -1,0 +1,16 @@
+//! Writes a generated run for measuring the app by hand or in scripts/window-bench.sh:
+//! `cargo run --release --example big_run -- OUT.run.ron [SECTIONS] [ITEMS_PER_SECTION]`.
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let out = args.next().ok_or_else(|| anyhow::anyhow!("usage: big_run OUT.run.ron [SECTIONS] [ITEMS_PER_SECTION]"))?;
+    let sections = args.next().map(|s| s.parse()).transpose()?.unwrap_or(50);
+    let per_section = args.next().map(|s| s.parse()).transpose()?.unwrap_or(100);
+    let run = common::big_run(sections, per_section);
+    preflight::store::save_run(std::path::Path::new(&out), &run)?;
+    println!("wrote {out}: {} items, {} events", run.items.len(), run.events.len());
+    Ok(())
+}
