@@ -108,6 +108,13 @@ fn move_within<T>(list: &mut [T], at: usize, direction: Direction) {
     }
 }
 
+/// Removes the element with this id; returns whether there was one.
+fn remove_by_id<T>(list: &mut Vec<T>, id_of: impl Fn(&T) -> &String, id: &str) -> bool {
+    let before = list.len();
+    list.retain(|element| id_of(element) != id);
+    list.len() != before
+}
+
 fn non_empty(text: &str) -> Result<String, EditError> {
     let text = text.trim();
     if text.is_empty() { Err(EditError::EmptyText) } else { Ok(text.to_string()) }
@@ -211,13 +218,7 @@ impl Template {
                 let slot = self.fields.iter_mut().find(|f| f.id == field.id).ok_or_else(|| EditError::UnknownField(field.id.clone()))?;
                 *slot = field;
             }
-            Edit::DeleteField { id } => {
-                let before = self.fields.len();
-                self.fields.retain(|f| f.id != id);
-                if self.fields.len() == before {
-                    return Err(EditError::UnknownField(id));
-                }
-            }
+            Edit::DeleteField { id } => remove_by_id(&mut self.fields, |f| &f.id, &id).then_some(()).ok_or(EditError::UnknownField(id))?,
             Edit::AddRole { title } => {
                 let title = non_empty(&title)?;
                 let mut ids = Self::allocator(self.roles.iter().map(|r| r.id.clone()));
@@ -237,13 +238,7 @@ impl Template {
                 let slot = self.roles.iter_mut().find(|r| r.id == role.id).ok_or_else(|| EditError::UnknownRole(role.id.clone()))?;
                 *slot = role;
             }
-            Edit::DeleteRole { id } => {
-                let before = self.roles.len();
-                self.roles.retain(|r| r.id != id);
-                if self.roles.len() == before {
-                    return Err(EditError::UnknownRole(id));
-                }
-            }
+            Edit::DeleteRole { id } => remove_by_id(&mut self.roles, |r| &r.id, &id).then_some(()).ok_or(EditError::UnknownRole(id))?,
         }
         Ok(None)
     }
