@@ -3,16 +3,11 @@
 //! Run with `cargo bench --bench documents`; the figures and targets are recorded in
 //! `docs/BENCHMARKS.md`.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use preflight::import::{ImportOptions, import_markdown};
-use preflight::model::{
-    Field, FieldKind, FieldValue, Item, ItemKind, ItemState, Placement, Role, Run, Section, TEMPLATE_FORMAT_VERSION,
-    Template, Timestamp,
-};
 use preflight::store;
 
 mod common;

@@ -1,0 +1,305 @@
+//! What a probe is (attached to an item in a template) and what running it produced (recorded
+//! in a run). Plain data; the runners live next to this module and know nothing of egui.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Timestamp;
+
+/// Which kind of check a probe makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProbeKind {
+    /// An HTTP(S) request: `target` is a URL.
+    Http,
+    /// A TLS handshake: `target` is `host:port`; the certificate is inspected, never trusted blindly.
+    Tls,
+    /// A TCP connection, optionally sending `send` and reading a reply: `target` is `host:port`.
+    Tcp,
+    /// A DNS lookup: `target` is a name; `dns_server` optionally names the server (`ip:port`).
+    Dns,
+    /// N HTTP/1.1 connections for a duration or a request count: `target` is a URL.
+    Load,
+}
+
+/// Which IP version to connect with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IpVersion {
+    #[default]
+    Auto,
+    V4,
+    V6,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+fn default_follow_redirects() -> bool {
+    true
+}
+
+fn default_max_redirects() -> u32 {
+    10
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    5_000
+}
+
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+fn default_samples() -> u32 {
+    1
+}
+
+/// A probe as the template author wrote it. Conditions stay as text (`status == 200`) so that
+/// the file reads like the checklist and a syntax error can point at its column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeSpec {
+    pub kind: ProbeKind,
+    /// URL, `host:port` or name, depending on the kind; may hold `${env:NAME}`.
+    pub target: String,
+    #[serde(default = "default_method", skip_serializing_if = "is_get")]
+    pub method: String,
+    /// Request headers; values may hold `${env:NAME}` and are never written out resolved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    #[serde(default = "default_follow_redirects", skip_serializing_if = "is_true")]
+    pub follow_redirects: bool,
+    #[serde(default = "default_max_redirects", skip_serializing_if = "is_ten")]
+    pub max_redirects: u32,
+    #[serde(default = "default_connect_timeout_ms", skip_serializing_if = "is_default_connect")]
+    pub connect_timeout_ms: u64,
+    #[serde(default = "default_timeout_ms", skip_serializing_if = "is_default_total")]
+    pub timeout_ms: u64,
+    /// Extra attempts after a transport error or a 5xx, never after a failed condition.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub retries: u32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub retry_delay_ms: u64,
+    /// Requests to make for percentiles (`p95`); one by default.
+    #[serde(default = "default_samples", skip_serializing_if = "is_one")]
+    pub samples: u32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub ip_version: IpVersion,
+    /// TCP: bytes to send after connecting, with `\r\n` escapes (`PING\r\n`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub send: String,
+    /// DNS: the server to ask (`127.0.0.1:5353`); the system resolver when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dns_server: String,
+    /// DNS: the record type (`A`, `AAAA`, `CNAME`, `TXT`, `MX`); `A` by default.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dns_type: String,
+    /// Load: concurrent connections, and a duration or a total request count.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub connections: u32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub requests: u64,
+    /// Conditions that must hold to pass, as `subject op literal`.
+    #[serde(default)]
+    pub expect: Vec<String>,
+    /// Conditions that, when they fail while `expect` holds, make the result a warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warn: Vec<String>,
+}
+
+fn is_get(method: &String) -> bool {
+    method.eq_ignore_ascii_case("GET")
+}
+fn is_true(value: &bool) -> bool {
+    *value
+}
+fn is_ten(value: &u32) -> bool {
+    *value == 10
+}
+fn is_one(value: &u32) -> bool {
+    *value == 1
+}
+fn is_default_connect(value: &u64) -> bool {
+    *value == default_connect_timeout_ms()
+}
+fn is_default_total(value: &u64) -> bool {
+    *value == default_timeout_ms()
+}
+
+impl ProbeSpec {
+    /// A probe of `kind` on `target` with the default settings and no conditions.
+    pub fn new(kind: ProbeKind, target: impl Into<String>) -> ProbeSpec {
+        ProbeSpec {
+            kind,
+            target: target.into(),
+            method: default_method(),
+            headers: BTreeMap::new(),
+            body: String::new(),
+            follow_redirects: true,
+            max_redirects: default_max_redirects(),
+            connect_timeout_ms: default_connect_timeout_ms(),
+            timeout_ms: default_timeout_ms(),
+            retries: 0,
+            retry_delay_ms: 0,
+            samples: 1,
+            ip_version: IpVersion::Auto,
+            send: String::new(),
+            dns_server: String::new(),
+            dns_type: String::new(),
+            connections: 0,
+            duration_ms: 0,
+            requests: 0,
+            expect: Vec::new(),
+            warn: Vec::new(),
+        }
+    }
+}
+
+/// The four outcomes of a probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProbeState {
+    Pass,
+    /// Passed, but a `warn` condition failed or it only passed after a retry.
+    Warn,
+    /// Ran, and a condition did not hold.
+    Fail,
+    /// Could not run (connection refused, timeout, bad target, missing secret).
+    Error,
+}
+
+/// One condition with the value the probe saw: `status (503) == 200`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionResult {
+    /// The condition as written.
+    pub condition: String,
+    /// What the probe saw for its subject, formatted; `missing` when it saw nothing.
+    pub seen: String,
+    pub passed: bool,
+    /// Whether it is a `warn` condition rather than an `expect` one.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub warning_only: bool,
+}
+
+/// A certificate as the TLS probe saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+/// Everything a probe run produced: recorded in the run as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    pub item: String,
+    pub kind: ProbeKind,
+    /// The target as written, secrets still as `${env:NAME}`.
+    pub target: String,
+    pub state: ProbeState,
+    pub started_at: Timestamp,
+    pub duration_ms: u64,
+    /// Which attempt succeeded or was the last (1 without retries).
+    #[serde(default)]
+    pub attempts: u32,
+    pub conditions: Vec<ConditionResult>,
+    /// Measured values by subject name (`status`, `response_time`, `p95`), formatted.
+    #[serde(default)]
+    pub measured: BTreeMap<String, String>,
+    /// Selected response headers, resolved addresses, a capped reply snippet.
+    #[serde(default)]
+    pub details: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertificateInfo>,
+    /// Why the probe could not run, for `Error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ConditionResult {
+    /// The condition with the value seen after its subject: `status (503) == 200`.
+    pub fn resolved(&self) -> String {
+        match self.condition.trim().split_once(char::is_whitespace) {
+            Some((subject, rest)) => format!("{subject} ({}) {}", self.seen, rest.trim()),
+            None => format!("{} ({})", self.condition.trim(), self.seen),
+        }
+    }
+}
+
+impl ProbeResult {
+    /// One line for a badge or a table: the error, or the first failed condition (the first
+    /// condition when all passed), resolved.
+    pub fn summary(&self) -> String {
+        if let Some(error) = &self.error {
+            return error.clone();
+        }
+        let shown = self.conditions.iter().find(|c| !c.passed && !c.warning_only)
+            .or_else(|| self.conditions.iter().find(|c| !c.passed))
+            .or_else(|| self.conditions.first());
+        shown.map_or_else(|| "ran, no conditions".into(), ConditionResult::resolved)
+    }
+}
+
+/// What a probe saw, by subject: what conditions are evaluated against. A subject that is not
+/// here is missing, never zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// `status`, `response_time`, `final_url`, `redirects`, `tls.verified`, `tls.error`,
+    /// `cert.expires_in`, `cert.hostname_ok`, `connected`, `reply`, `dns.rcode`, `dns.answers`,
+    /// `p50`, `p95`, `p99`, `error_rate`, `rps`, `count`.
+    pub values: BTreeMap<String, Value>,
+    /// Response headers by lowercase name.
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+}
+
+/// A value a probe measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    /// Milliseconds (may be negative: an expired certificate).
+    Duration(f64),
+    /// 0–100.
+    Percent(f64),
+    Text(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            Value::Number(n) => write!(f, "{n:.3}"),
+            Value::Duration(ms) => f.write_str(&format_duration(*ms)),
+            Value::Percent(p) => write!(f, "{p:.2}%"),
+            Value::Text(t) => write!(f, "\"{}\"", t.chars().take(80).collect::<String>()),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::List(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
+/// `87ms`, `1.25s`, `12d`, `-3d`: the unit a person would use.
+pub fn format_duration(ms: f64) -> String {
+    const DAY: f64 = 86_400_000.0;
+    const HOUR: f64 = 3_600_000.0;
+    let abs = ms.abs();
+    if abs >= 2.0 * DAY {
+        format!("{}d", (ms / DAY).trunc() as i64)
+    } else if abs >= 2.0 * HOUR {
+        format!("{}h", (ms / HOUR).trunc() as i64)
+    } else if abs >= 1000.0 {
+        format!("{:.2}s", ms / 1000.0)
+    } else {
+        format!("{}ms", ms.round() as i64)
+    }
+}
