@@ -94,6 +94,9 @@ pub struct ProbeSpec {
     /// TCP: bytes to send after connecting, with `\r\n` escapes (`PING\r\n`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub send: String,
+    /// TLS and HTTPS: a PEM file of extra CA certificates to trust (an internal CA).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ca_file: String,
     /// DNS: the server to ask (`127.0.0.1:5353`); the system resolver when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dns_server: String,
@@ -152,6 +155,7 @@ impl ProbeSpec {
             samples: 1,
             ip_version: IpVersion::Auto,
             send: String::new(),
+            ca_file: String::new(),
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,
