@@ -9,6 +9,10 @@ use sha2::{Digest, Sha256};
 
 use super::hash::{canonical_bytes, sha256_hex, to_hex};
 use super::template::{FieldKind, Placement, Role, Template};
+use crate::probe::{ProbeResult, ProbeState};
+
+/// The actor recorded for changes a probe makes.
+pub const PROBE_ACTOR: &str = "probe";
 use super::{Field, Timestamp};
 
 /// The run format this build writes and the newest it reads.
@@ -108,6 +112,10 @@ pub enum Change {
     ItemState { item: String, old: ItemState, new: ItemState },
     ItemNote { item: String, old: String, new: String },
     Field { field: String, old: Option<FieldValue>, new: Option<FieldValue> },
+    /// A probe ran; the full result is in `Run::probe_results` at `index`.
+    ProbeResult { item: String, index: usize, state: ProbeState, summary: String },
+    /// A person set a state that disagrees with the item's latest probe result.
+    ProbeOverride { item: String, probe: ProbeState, new: ItemState, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +173,10 @@ pub enum ModelError {
     InvalidFieldValue { field: String, message: String },
     #[error("who made the change must be named")]
     EmptyActor,
+    #[error("item `{item}`: its latest probe result is {probe:?}; marking it done overrides the probe and needs a reason")]
+    ProbeDisagrees { item: String, probe: ProbeState },
+    #[error("item `{0}` has no probe")]
+    NoProbe(String),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -200,6 +212,9 @@ pub struct Run {
     pub items: BTreeMap<String, ItemRecord>,
     #[serde(default)]
     pub events: Vec<Event>,
+    /// Every probe result, in the order they were recorded; results are never removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probe_results: Vec<ProbeResult>,
 }
 
 /// What a run's content hash covers: everything but the event log (and, later, signatures).
@@ -210,6 +225,7 @@ struct RunContent<'a> {
     template: &'a Template,
     fields: &'a BTreeMap<String, FieldValue>,
     items: &'a BTreeMap<String, ItemRecord>,
+    probe_results: &'a [ProbeResult],
 }
 
 impl Template {
@@ -268,6 +284,7 @@ impl Run {
             fields,
             items,
             events: Vec::new(),
+            probe_results: Vec::new(),
         };
         let change =
             Change::RunStarted { template_id: run.template.id.clone(), template_sha256, fields: run.fields.clone() };
@@ -284,6 +301,13 @@ impl Run {
             ItemState::Skipped { reason } => ItemState::Skipped { reason: checked_reason(item_id, reason, "skip")? },
             other => other,
         };
+        if new == ItemState::Done
+            && actor != PROBE_ACTOR
+            && let Some(probe) = self.latest_probe(item_id).map(|r| r.state)
+            && matches!(probe, ProbeState::Fail | ProbeState::Error)
+        {
+            return Err(ModelError::ProbeDisagrees { item: item_id.to_string(), probe });
+        }
         let record = self.record_mut(item_id)?;
         if record.state == new {
             return Ok(());
@@ -291,6 +315,48 @@ impl Run {
         let old = std::mem::replace(&mut record.state, new.clone());
         record.by = Some(actor.to_string());
         record.at = Some(at);
+        self.append_event(actor, at, Change::ItemState { item: item_id.to_string(), old, new });
+        Ok(())
+    }
+
+    /// The newest probe result for an item.
+    pub fn latest_probe(&self, item_id: &str) -> Option<&ProbeResult> {
+        self.probe_results.iter().rev().find(|r| r.item == item_id)
+    }
+
+    /// Records a probe result as evidence. A pass or warning marks the item done and a failure
+    /// marks it failed, as actor `probe`, unless a person has set the item's state; an error
+    /// (the probe could not run) changes no state.
+    pub fn record_probe(&mut self, result: ProbeResult, at: Timestamp) -> Result<(), ModelError> {
+        let item = result.item.clone();
+        let record = self.record_mut(&item)?;
+        let set_by_person = record.by.as_deref().is_some_and(|by| by != PROBE_ACTOR) && record.state != ItemState::Pending;
+        let verdict = match result.state {
+            ProbeState::Pass | ProbeState::Warn => Some(ItemState::Done),
+            ProbeState::Fail => Some(ItemState::Failed),
+            ProbeState::Error => None,
+        };
+        let change = Change::ProbeResult { item: item.clone(), index: self.probe_results.len(), state: result.state, summary: result.summary() };
+        self.probe_results.push(result);
+        self.append_event(PROBE_ACTOR, at, change);
+        if let Some(state) = verdict
+            && !set_by_person
+        {
+            self.set_state(&item, state, PROBE_ACTOR, at)?;
+        }
+        Ok(())
+    }
+
+    /// Sets a state that disagrees with the item's latest probe, with the reason recorded.
+    pub fn override_probe(&mut self, item_id: &str, new: ItemState, reason: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        let actor = checked_actor(actor)?;
+        let reason = checked_reason(item_id, reason.to_string(), "override")?;
+        let probe = self.latest_probe(item_id).map(|r| r.state).ok_or_else(|| ModelError::NoProbe(item_id.to_string()))?;
+        let record = self.record_mut(item_id)?;
+        let old = std::mem::replace(&mut record.state, new.clone());
+        record.by = Some(actor.to_string());
+        record.at = Some(at);
+        self.append_event(actor, at, Change::ProbeOverride { item: item_id.to_string(), probe, new: new.clone(), reason });
         self.append_event(actor, at, Change::ItemState { item: item_id.to_string(), old, new });
         Ok(())
     }
@@ -367,6 +433,7 @@ impl Run {
             template: &self.template,
             fields: &self.fields,
             items: &self.items,
+            probe_results: &self.probe_results,
         }))
     }
 
@@ -584,6 +651,58 @@ pub(crate) mod tests {
         let before = run.content_sha256();
         run.set_note("a", "x", "bob", at(1)).unwrap();
         assert_ne!(before, run.content_sha256());
+    }
+
+    fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
+        ProbeResult {
+            item: item.into(),
+            kind: crate::probe::ProbeKind::Http,
+            target: "http://127.0.0.1/health".into(),
+            state,
+            started_at: at(5),
+            duration_ms: 12,
+            attempts: 1,
+            conditions: vec![crate::probe::ConditionResult { condition: "status == 200".into(), seen: "503".into(), passed: state == ProbeState::Pass, warning_only: false }],
+            measured: BTreeMap::new(),
+            details: BTreeMap::new(),
+            certificates: Vec::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_probe_marks_its_item_unless_a_person_did() {
+        let mut run = started();
+        run.record_probe(probe_result("a", ProbeState::Pass), at(5)).unwrap();
+        assert_eq!((run.items["a"].state.clone(), run.items["a"].by.as_deref()), (ItemState::Done, Some(PROBE_ACTOR)));
+        run.record_probe(probe_result("a", ProbeState::Fail), at(6)).unwrap();
+        assert_eq!(run.items["a"].state, ItemState::Failed, "a later failing probe fails an item the probe had passed");
+        run.set_state("optional", ItemState::Failed, "alice", at(7)).unwrap();
+        run.record_probe(probe_result("optional", ProbeState::Pass), at(8)).unwrap();
+        assert_eq!(run.items["optional"].state, ItemState::Failed, "a person's verdict stands");
+        assert_eq!(run.probe_results.len(), 3);
+        assert_eq!(run.verify_chain(), Ok(()));
+    }
+
+    #[test]
+    fn overriding_a_failed_probe_needs_a_reason() {
+        let mut run = started();
+        run.record_probe(probe_result("a", ProbeState::Fail), at(5)).unwrap();
+        let err = run.set_state("a", ItemState::Done, "alice", at(6)).unwrap_err();
+        assert_eq!(err, ModelError::ProbeDisagrees { item: "a".into(), probe: ProbeState::Fail });
+        assert!(run.override_probe("a", ItemState::Done, "  ", "alice", at(6)).is_err());
+        run.override_probe("a", ItemState::Done, "Checked by hand: the probe hit the old load balancer", "alice", at(6)).unwrap();
+        assert_eq!(run.items["a"].state, ItemState::Done);
+        assert!(matches!(&run.events[run.events.len() - 2].change, Change::ProbeOverride { reason, .. } if reason.starts_with("Checked by hand")));
+    }
+
+    #[test]
+    fn probe_results_are_part_of_the_content_hash() {
+        let mut run = started();
+        let before = run.content_sha256();
+        run.record_probe(probe_result("a", ProbeState::Error), at(5)).unwrap();
+        assert_ne!(run.content_sha256(), before);
+        assert_eq!(run.items["a"].state, ItemState::Pending, "a probe that could not run decides nothing");
     }
 
     #[test]

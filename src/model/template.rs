@@ -83,6 +83,9 @@ pub struct Item {
     pub lang: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Item>,
+    /// An automated check of this item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeSpec>,
 }
 
 impl Item {
@@ -95,6 +98,7 @@ impl Item {
             style: InfoStyle::Paragraph,
             lang: String::new(),
             children: Vec::new(),
+            probe: None,
         }
     }
 
