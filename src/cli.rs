@@ -62,6 +62,16 @@ pub enum Command {
         #[arg(long)]
         actor: Option<String>,
     },
+    /// Run a run's probes, record the results in the run file and print them.
+    Probe {
+        run: PathBuf,
+        /// Only this item's probe.
+        #[arg(long)]
+        item: Option<String>,
+        /// Print the results as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a template or run as Markdown.
     Markdown {
         file: PathBuf,
@@ -98,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lint { files } => Ok(lint(&files)),
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
+        Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
     }?;
     Ok(Outcome::Exit(code))
 }
@@ -290,4 +301,62 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many probes the command line runs at once.
+const PROBES_AT_ONCE: usize = 8;
+
+fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    use crate::probe::runner::{ProbeJob, run_blocking};
+    use crate::probe::ProbeState;
+
+    let mut run = store::load_run(path)?;
+    let jobs: Vec<ProbeJob> = run
+        .template
+        .all_items()
+        .into_iter()
+        .filter(|(_, item)| only.is_none_or(|id| item.id == id))
+        .filter_map(|(_, item)| item.probe.clone().map(|spec| ProbeJob { item: item.id.clone(), spec }))
+        .collect();
+    if let Some(id) = only {
+        match run.template.find_item(id) {
+            None => bail!("{}: no item `{id}` in this run", path.display()),
+            Some(item) if item.probe.is_none() => bail!("{}: item `{id}` has no probe", path.display()),
+            Some(_) => {}
+        }
+    }
+    if jobs.is_empty() {
+        println!("{}: no item in this run has a probe", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let results = run_blocking(jobs, PROBES_AT_ONCE).context("cannot start the probe runtime")?;
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    for result in &results {
+        run.record_probe(result.clone(), now).with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
+    }
+    store::save_run(path, &run)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results).context("cannot write the results as JSON")?);
+    } else {
+        print!("{}", probe_table(&results));
+    }
+    let failed = results.iter().filter(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error)).count();
+    eprintln!("{} probe(s): {} passed or warned, {failed} failed or could not run; recorded in {}", results.len(), results.len() - failed, path.display());
+    Ok(if failed > 0 { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
+}
+
+/// A table of results: item, kind, state, time, and each condition resolved.
+fn probe_table(results: &[crate::probe::ProbeResult]) -> String {
+    let width = results.iter().map(|r| r.item.chars().count()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:width$}  {:5}  {:5}  {:>7}  RESULT\n", "ITEM", "KIND", "STATE", "TIME");
+    for result in results {
+        let kind = format!("{:?}", result.kind).to_lowercase();
+        let state = format!("{:?}", result.state).to_lowercase();
+        let detail = match &result.error {
+            Some(error) => error.clone(),
+            None => result.conditions.iter().map(|c| format!("{}{}", if c.passed { "" } else { "✗ " }, c.resolved())).collect::<Vec<_>>().join("; "),
+        };
+        let _ = writeln!(out, "{:width$}  {kind:5}  {state:5}  {:>5}ms  {detail}", result.item, result.duration_ms);
+    }
+    out
 }

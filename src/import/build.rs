@@ -5,7 +5,7 @@ use super::blocks::{Block, ListItem};
 use super::ids::assign_ids;
 use super::lines::{
     Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading,
-    label_line, plain_title, split_annotation,
+    label_line, plain_title, split_annotation, split_probe,
 };
 use super::{Imported, Warning};
 use crate::model::{
@@ -297,6 +297,15 @@ impl Builder {
 
     fn list_item(&mut self, source: &ListItem, ordered: bool) -> Vec<Item> {
         let (text, annotation) = split_annotation(&source.text);
+        let (text, probe) = split_probe(&text);
+        let probe = match probe {
+            Some(Ok(spec)) => Some(spec),
+            Some(Err(err)) => {
+                self.warn(source.line, err);
+                None
+            }
+            None => None,
+        };
         let children: Vec<Item> = source.blocks.iter().flat_map(|block| self.block_items(block)).collect();
         if text.trim().is_empty() {
             if source.task.is_some() {
@@ -327,6 +336,7 @@ impl Builder {
             item.required = required;
         }
         item.children = children;
+        item.probe = probe;
         vec![item]
     }
 

@@ -275,6 +275,7 @@ impl Writer<'_> {
         if self.run.is_some() {
             return String::new();
         }
+        let probe = item.probe.as_ref().map(super::lines::probe_comment).unwrap_or_default();
         let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
         if self.ids.items.contains(&item.id) {
             notes.push(("id", Some(&item.id)));
@@ -282,7 +283,7 @@ impl Writer<'_> {
         if item.required != (item.kind == ItemKind::Check) {
             notes.push((if item.required { "required" } else { "optional" }, None));
         }
-        annotation(&notes)
+        format!("{probe}{}", annotation(&notes))
     }
 }
 

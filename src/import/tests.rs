@@ -206,6 +206,29 @@ fn task_markers_of_every_kind_and_depth() {
 }
 
 #[test]
+fn probes_survive_export_and_reimport() {
+    use crate::probe::{ProbeKind, ProbeSpec};
+    let mut template = seed("ai-avatar-website");
+    let mut spec = ProbeSpec::new(ProbeKind::Http, "https://alexpenman.com.au/api/health");
+    spec.expect = vec!["status == 200".into(), "response_time < 100ms".into(), r#"body matches "\"ok\"\s*-->""#.into()];
+    spec.headers.insert("Authorization".into(), "Bearer ${env:HEALTH_TOKEN}".into());
+    let item = template.sections[0].sections.iter_mut().find(|s| s.id == "health-checks-monitoring").unwrap();
+    item.items[1].probe = Some(spec);
+    let markdown = template_to_markdown(&template);
+    assert!(markdown.contains("- [ ] Health check returns status in <100ms <!-- probe: (kind:Http,"), "{markdown}");
+    let again = import("x", &markdown);
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    assert_eq!(again.template, template);
+}
+
+#[test]
+fn an_unreadable_probe_comment_is_kept_with_a_warning() {
+    let imported = import("x", "# T\n\n## S\n\n- [ ] Check health <!-- probe: (kind: Htp) -->\n");
+    assert_eq!(imported.template.sections[0].items[0].text, "Check health <!-- probe: (kind: Htp) -->");
+    assert!(imported.warnings.iter().any(|w| w.line == 5 && w.message.starts_with("the probe is not readable")), "{:?}", imported.warnings);
+}
+
+#[test]
 fn annotations_carry_ids_and_flags_through_export() {
     let mut template = seed("persona-chat-service");
     template.sections[0].sections[0].items[0].text = "All unit tests passing (edited)".into();

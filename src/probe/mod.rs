@@ -2,6 +2,14 @@
 //! language they are judged by, and the runner that executes them off the UI thread.
 
 pub mod condition;
+pub mod dns;
+pub mod http;
+pub mod load;
+pub mod runner;
+pub mod secrets;
 pub mod spec;
+mod stats;
+pub mod tcp;
+pub mod tls;
 
 pub use spec::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};

@@ -1,0 +1,256 @@
+//! Running probes off the UI thread: a runtime of its own, a bounded number of probes at once,
+//! cancellation, a timeout around every probe that always fires, and results delivered on a
+//! channel followed by a notify callback (the app passes one that asks for a repaint).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::condition;
+use super::secrets::{self, Resolved};
+use super::spec::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
+use crate::model::Timestamp;
+
+/// How much longer than its own timeout a probe may take before the runner stops it.
+const GRACE: Duration = Duration::from_millis(250);
+
+/// One probe to run, for one item.
+#[derive(Debug, Clone)]
+pub struct ProbeJob {
+    pub item: String,
+    pub spec: ProbeSpec,
+}
+
+/// The conditions used when a probe names none: what "it works" means for its kind.
+pub fn default_conditions(kind: ProbeKind) -> Vec<String> {
+    vec![
+        match kind {
+            ProbeKind::Http => "status < 400",
+            ProbeKind::Tls => "tls.verified == true",
+            ProbeKind::Tcp => "connected == true",
+            ProbeKind::Dns => "dns.rcode == NOERROR",
+            ProbeKind::Load => "error_rate < 1%",
+        }
+        .to_string(),
+    ]
+}
+
+/// The longest a probe may run: its timeout (a load probe's duration too) plus a grace period.
+fn deadline(spec: &ProbeSpec) -> Duration {
+    let own = Duration::from_millis(spec.timeout_ms);
+    let per_attempt = own * (spec.retries + 1) + Duration::from_millis(spec.retry_delay_ms) * spec.retries;
+    let total = match spec.kind {
+        ProbeKind::Load => Duration::from_millis(spec.duration_ms.max(10_000)) + own,
+        ProbeKind::Http => per_attempt * spec.samples.max(1),
+        _ => per_attempt,
+    };
+    total + GRACE
+}
+
+struct Measured {
+    observed: Observed,
+    details: BTreeMap<String, String>,
+    certificates: Vec<super::spec::CertificateInfo>,
+    attempts: u32,
+    retried: bool,
+}
+
+async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -> Result<Measured, String> {
+    let plain = |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false };
+    match spec.kind {
+        ProbeKind::Http => {
+            let outcome = super::http::run_http(spec, target, headers).await?;
+            Ok(Measured { observed: outcome.observed, details: outcome.details, certificates: Vec::new(), attempts: outcome.attempts, retried: outcome.retried })
+        }
+        ProbeKind::Tls => {
+            let (observed, certificates) = super::tls::run_tls(target, spec).await?;
+            Ok(Measured { certificates, ..plain(observed) })
+        }
+        ProbeKind::Tcp => super::tcp::run_tcp(spec, target).await.map(plain),
+        ProbeKind::Dns => super::dns::run_dns(target, spec).await.map(plain),
+        ProbeKind::Load => super::load::run_load(spec, target, headers).await.map(plain),
+    }
+}
+
+/// Resolves the target and headers' `${env:NAME}` references, collecting the secrets.
+fn resolve(spec: &ProbeSpec) -> Result<(String, Vec<(String, String)>, Vec<String>), String> {
+    let Resolved { text: target, mut secrets } = secrets::resolve(&spec.target)?;
+    let mut headers = Vec::new();
+    for (name, value) in &spec.headers {
+        let resolved = secrets::resolve(value).map_err(|e| format!("header {name}: {e}"))?;
+        secrets.extend(resolved.secrets);
+        headers.push((name.clone(), resolved.text));
+    }
+    Ok((target, headers, secrets))
+}
+
+/// Checks every condition's syntax; the first error names the condition and column.
+pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
+    for (list, name) in [(&spec.expect, "expect"), (&spec.warn, "warn")] {
+        for (index, text) in list.iter().enumerate() {
+            condition::parse(text).map_err(|e| format!("{name} condition {} `{text}`: {e}", index + 1))?;
+        }
+    }
+    Ok(())
+}
+
+/// Judges what was measured: any failed `expect` fails; a failed `warn` or a pass that needed a
+/// retry warns.
+fn judge(spec: &ProbeSpec, observed: &Observed, retried: bool) -> Result<(ProbeState, Vec<ConditionResult>), String> {
+    check_conditions(spec)?;
+    let expect = if spec.expect.is_empty() { default_conditions(spec.kind) } else { spec.expect.clone() };
+    let mut results = Vec::new();
+    for (list, warning_only) in [(&expect, false), (&spec.warn, true)] {
+        for text in list {
+            let parsed = condition::parse(text).map_err(|e| format!("`{text}`: {e}"))?;
+            results.push(parsed.evaluate(observed, warning_only));
+        }
+    }
+    let state = if results.iter().any(|r| !r.passed && !r.warning_only) {
+        ProbeState::Fail
+    } else if retried || results.iter().any(|r| !r.passed) {
+        ProbeState::Warn
+    } else {
+        ProbeState::Pass
+    };
+    Ok((state, results))
+}
+
+/// Runs one probe to completion; never longer than its deadline, stopped early when `cancel`
+/// is set. Secret values never appear in the result.
+pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
+    let started_at = Timestamp::from_datetime(chrono::Utc::now());
+    let clock = Instant::now();
+    let mut result = ProbeResult {
+        item: job.item.clone(),
+        kind: job.spec.kind,
+        target: job.spec.target.clone(),
+        state: ProbeState::Error,
+        started_at,
+        duration_ms: 0,
+        attempts: 1,
+        conditions: Vec::new(),
+        measured: BTreeMap::new(),
+        details: BTreeMap::new(),
+        certificates: Vec::new(),
+        error: None,
+    };
+    let resolved = resolve(&job.spec).and_then(|r| check_conditions(&job.spec).map(|()| r));
+    let (target, headers, secrets) = match resolved {
+        Ok(resolved) => resolved,
+        Err(err) => {
+            result.error = Some(err);
+            return result;
+        }
+    };
+    let work = measure(&job.spec, &target, &headers);
+    let cancelled = async {
+        while !cancel.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+    let limit = deadline(&job.spec);
+    let outcome = tokio::select! {
+        outcome = tokio::time::timeout(limit, work) => outcome.unwrap_or_else(|_| Err(format!("no result within {} ms; stopped", limit.as_millis()))),
+        () = cancelled => Err("cancelled".to_string()),
+    };
+    result.duration_ms = clock.elapsed().as_millis() as u64;
+    match outcome.and_then(|m| judge(&job.spec, &m.observed, m.retried).map(|judged| (m, judged))) {
+        Ok((measured, (state, conditions))) => {
+            result.state = state;
+            result.conditions = conditions;
+            result.attempts = measured.attempts;
+            result.certificates = measured.certificates;
+            result.details = measured.details;
+            for (name, value) in &measured.observed.values {
+                let shown = match value {
+                    Value::Text(text) => text.chars().take(200).collect(),
+                    other => other.to_string(),
+                };
+                result.measured.insert(name.clone(), shown);
+            }
+        }
+        Err(err) => result.error = Some(err),
+    }
+    mask_result(&mut result, &secrets);
+    result
+}
+
+fn mask_result(result: &mut ProbeResult, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    let mask = |text: &mut String| *text = secrets::mask(text, secrets);
+    result.error.iter_mut().for_each(mask);
+    result.details.values_mut().for_each(mask);
+    result.measured.values_mut().for_each(mask);
+    for condition in &mut result.conditions {
+        mask(&mut condition.seen);
+        mask(&mut condition.condition);
+    }
+}
+
+/// Runs probes in the background and reports each result as it finishes.
+pub struct ProbeRunner {
+    runtime: tokio::runtime::Runtime,
+    limit: Arc<Semaphore>,
+    results: Sender<ProbeResult>,
+    notify: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl ProbeRunner {
+    /// A runner with its own runtime, running at most `max_concurrent` probes at once.
+    pub fn new(max_concurrent: usize, notify: impl Fn() + Send + Sync + 'static) -> std::io::Result<(ProbeRunner, Receiver<ProbeResult>)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("probe")
+            .enable_all()
+            .build()?;
+        let (results, receiver) = channel();
+        let runner = ProbeRunner { runtime, limit: Arc::new(Semaphore::new(max_concurrent.max(1))), results, notify: Arc::new(notify) };
+        Ok((runner, receiver))
+    }
+
+    /// Starts a probe; its result arrives on the channel, then `notify` is called.
+    pub fn submit(&self, job: ProbeJob, cancel: Arc<AtomicBool>) {
+        let (limit, results, notify) = (self.limit.clone(), self.results.clone(), self.notify.clone());
+        self.runtime.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits for a free place.
+            let Ok(_permit) = limit.acquire_owned().await else { return };
+            let result = run_probe(&job, &cancel).await;
+            if results.send(result).is_ok() {
+                notify();
+            }
+        });
+    }
+}
+
+/// Runs probes to completion from a thread that may block (the command line), at most
+/// `max_concurrent` at once, returning results in the order of `jobs`.
+pub fn run_blocking(jobs: Vec<ProbeJob>, max_concurrent: usize) -> std::io::Result<Vec<ProbeResult>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("probe").enable_all().build()?;
+    let limit = Arc::new(Semaphore::new(max_concurrent.max(1)));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let results = runtime.block_on(async move {
+        let mut tasks = Vec::new();
+        for job in jobs {
+            let (limit, cancel) = (limit.clone(), cancel.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                run_probe(&job, &cancel).await
+            }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            if let Ok(result) = task.await {
+                results.push(result);
+            }
+        }
+        results
+    });
+    Ok(results)
+}

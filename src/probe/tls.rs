@@ -1,0 +1,322 @@
+//! The TLS probe: connects to `host:port`, completes a handshake whatever the certificate says,
+//! and reports what it saw. Verification failures become observed values (`tls.verified`,
+//! `tls.error`) rather than errors, because an expired or misnamed certificate is exactly what
+//! a checklist wants to catch and describe, not a reason the probe could not run.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::spec::{CertificateInfo, IpVersion, Observed, ProbeSpec, Value};
+
+/// Runs a TLS probe on `target` (`host:port`, secrets already resolved). Returns what was
+/// observed and the peer's certificate chain, leaf first; `Err` only when no handshake could be
+/// completed at all (bad target, refused, timeout, protocol failure).
+pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<CertificateInfo>), String> {
+    // The application may not have installed a provider yet; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let host = host_of(target)?;
+    let server_name = ServerName::try_from(host.to_string())
+        .map_err(|e| format!("{target}: invalid server name '{host}': {e}"))?;
+    let recorded = Arc::new(Mutex::new(None));
+    let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone())?;
+    let config = ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+
+    let total = Duration::from_millis(spec.timeout_ms);
+    let handshake = connect_and_handshake(target, spec, config, server_name.clone());
+    let (address, chain) = tokio::time::timeout(total, handshake)
+        .await
+        .map_err(|_| format!("{target}: TLS probe timed out after {} ms", spec.timeout_ms))??;
+
+    let error = match recorded.lock() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    Ok(observe(address, &chain, &server_name, error))
+}
+
+/// The host part of `host:port`, without the brackets of an IPv6 literal.
+fn host_of(target: &str) -> Result<&str, String> {
+    let (host, port) = target
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{target}: expected host:port"))?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(format!("{target}: expected host:port"));
+    }
+    Ok(host.trim_start_matches('[').trim_end_matches(']'))
+}
+
+/// Connects (within the connect timeout) and completes the handshake; returns the peer address
+/// and the certificate chain the server presented.
+async fn connect_and_handshake(
+    target: &str,
+    spec: &ProbeSpec,
+    config: ClientConfig,
+    server_name: ServerName<'static>,
+) -> Result<(SocketAddr, Vec<CertificateDer<'static>>), String> {
+    let connect_timeout = Duration::from_millis(spec.connect_timeout_ms);
+    let (stream, address) = tokio::time::timeout(connect_timeout, connect(target, spec.ip_version))
+        .await
+        .map_err(|_| format!("{target}: connect timed out after {} ms", spec.connect_timeout_ms))??;
+    let connector = TlsConnector::from(Arc::new(config));
+    let tls = connector
+        .connect(server_name, stream)
+        .await
+        .map_err(|e| format!("{target}: TLS handshake with {address} failed: {e}"))?;
+    let chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
+    Ok((address, chain))
+}
+
+/// Resolves `target` and tries each address of the wanted IP version in turn, so that a host
+/// listening only on IPv4 is still reached when `localhost` resolves to `::1` first.
+async fn connect(target: &str, ip_version: IpVersion) -> Result<(TcpStream, SocketAddr), String> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host(target)
+        .await
+        .map_err(|e| format!("{target}: cannot resolve: {e}"))?
+        .filter(|address| match ip_version {
+            IpVersion::Auto => true,
+            IpVersion::V4 => address.is_ipv4(),
+            IpVersion::V6 => address.is_ipv6(),
+        })
+        .collect();
+    let mut last_error = format!("{target}: no address of the requested IP version");
+    for address in addresses {
+        match TcpStream::connect(address).await {
+            Ok(stream) => return Ok((stream, address)),
+            Err(e) => last_error = format!("{target}: cannot connect to {address}: {e}"),
+        }
+    }
+    Err(last_error)
+}
+
+/// Turns the handshake's outcome into observed values and certificate descriptions.
+fn observe(
+    address: SocketAddr,
+    chain: &[CertificateDer<'static>],
+    server_name: &ServerName<'static>,
+    error: Option<String>,
+) -> (Observed, Vec<CertificateInfo>) {
+    let mut observed = Observed::default();
+    let values = &mut observed.values;
+    values.insert("address".into(), Value::Text(address.to_string()));
+    values.insert("tls.verified".into(), Value::Bool(error.is_none()));
+    if let Some(error) = error {
+        values.insert("tls.error".into(), Value::Text(error));
+    }
+    let parsed: Vec<Option<(CertificateInfo, i64)>> = chain.iter().map(|der| describe_certificate(der)).collect();
+    if let Some(Some((_, not_after))) = parsed.first() {
+        let expires_in = not_after * 1000 - chrono::Utc::now().timestamp_millis();
+        values.insert("cert.expires_in".into(), Value::Duration(expires_in as f64));
+    }
+    if let Some(leaf) = chain.first() {
+        // A leaf webpki cannot parse leaves the subject missing rather than guessing false.
+        if let Ok(parsed_leaf) = ParsedCertificate::try_from(leaf) {
+            let ok = verify_server_name(&parsed_leaf, server_name).is_ok();
+            values.insert("cert.hostname_ok".into(), Value::Bool(ok));
+        }
+    }
+    let certificates = parsed.into_iter().flatten().map(|(info, _)| info).collect();
+    (observed, certificates)
+}
+
+/// Subject, issuer and validity of one certificate, plus its `not_after` in Unix seconds.
+fn describe_certificate(der: &CertificateDer<'_>) -> Option<(CertificateInfo, i64)> {
+    let (_, certificate) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let validity = certificate.validity();
+    let not_after = validity.not_after.timestamp();
+    let info = CertificateInfo {
+        subject: certificate.subject().to_string(),
+        issuer: certificate.issuer().to_string(),
+        not_before: rfc3339(validity.not_before.timestamp()),
+        not_after: rfc3339(not_after),
+    };
+    Some((info, not_after))
+}
+
+/// Unix seconds as an RFC 3339 UTC string; the raw number when out of chrono's range.
+fn rfc3339(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0).map_or_else(
+        || seconds.to_string(),
+        |time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+/// What checks the chain: webpki with the trusted roots, or nothing when no root could be loaded
+/// (a bare container), in which case every chain is reported as having an unknown issuer.
+#[derive(Debug)]
+enum ChainCheck {
+    WebPki(Arc<WebPkiServerVerifier>),
+    NoRoots(WebPkiSupportedAlgorithms),
+}
+
+/// A verifier that lets every handshake complete but remembers why it should not have, so the
+/// probe can report an expired or misnamed certificate instead of only "handshake failed".
+#[derive(Debug)]
+struct RecordingVerifier {
+    check: ChainCheck,
+    recorded: Arc<Mutex<Option<String>>>,
+}
+
+impl RecordingVerifier {
+    fn new(ca_file: &str, recorded: Arc<Mutex<Option<String>>>) -> Result<RecordingVerifier, String> {
+        let roots = trusted_roots(ca_file)?;
+        let check = if roots.is_empty() {
+            ChainCheck::NoRoots(rustls::crypto::ring::default_provider().signature_verification_algorithms)
+        } else {
+            let verifier = WebPkiServerVerifier::builder(Arc::new(roots))
+                .build()
+                .map_err(|e| format!("cannot build certificate verifier: {e}"))?;
+            ChainCheck::WebPki(verifier)
+        };
+        Ok(RecordingVerifier { check, recorded })
+    }
+
+    /// Keeps the first failure: later ones (a signature after a bad chain) add little.
+    fn record(&self, reason: String) {
+        let mut slot = match self.recorded.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        slot.get_or_insert(reason);
+    }
+
+    fn signature(&self, result: Result<HandshakeSignatureValid, rustls::Error>) -> HandshakeSignatureValid {
+        if let Err(e) = result {
+            self.record(format!("handshake signature invalid: {e}"));
+        }
+        HandshakeSignatureValid::assertion()
+    }
+}
+
+/// The system roots (individual unreadable certificates are skipped: one bad file in
+/// /etc/ssl/certs must not stop the probe) plus the PEM certificates of `ca_file`.
+fn trusted_roots(ca_file: &str) -> Result<RootCertStore, String> {
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if !ca_file.is_empty() {
+        let certificates = CertificateDer::pem_file_iter(ca_file)
+            .map_err(|e| format!("cannot read CA file {ca_file}: {e}"))?;
+        for certificate in certificates {
+            let certificate = certificate.map_err(|e| format!("cannot read CA file {ca_file}: {e}"))?;
+            roots
+                .add(certificate)
+                .map_err(|e| format!("CA file {ca_file} holds an unusable certificate: {e}"))?;
+        }
+    }
+    Ok(roots)
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let result = match &self.check {
+            ChainCheck::WebPki(inner) => {
+                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ())
+            }
+            ChainCheck::NoRoots(_) => Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+        };
+        if let Err(e) = result {
+            self.record(readable_reason(&e, server_name));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let result = match &self.check {
+            ChainCheck::WebPki(inner) => inner.verify_tls12_signature(message, cert, dss),
+            ChainCheck::NoRoots(algorithms) => rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms),
+        };
+        Ok(self.signature(result))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let result = match &self.check {
+            ChainCheck::WebPki(inner) => inner.verify_tls13_signature(message, cert, dss),
+            ChainCheck::NoRoots(algorithms) => rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms),
+        };
+        Ok(self.signature(result))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        match &self.check {
+            ChainCheck::WebPki(inner) => inner.supported_verify_schemes(),
+            ChainCheck::NoRoots(algorithms) => algorithms.supported_schemes(),
+        }
+    }
+}
+
+/// A reason a person can act on: "certificate expired (not valid after …)", "unknown issuer",
+/// "not valid for name 'localhost'", rather than rustls's debug formatting.
+fn readable_reason(error: &rustls::Error, server_name: &ServerName<'_>) -> String {
+    let rustls::Error::InvalidCertificate(error) = error else {
+        return error.to_string();
+    };
+    let name = server_name.to_str();
+    match error {
+        CertificateError::Expired => "certificate expired".into(),
+        CertificateError::ExpiredContext { not_after, .. } => {
+            format!("certificate expired (not valid after {})", rfc3339(not_after.as_secs() as i64))
+        }
+        CertificateError::NotValidYet => "certificate not valid yet".into(),
+        CertificateError::NotValidYetContext { not_before, .. } => {
+            format!("certificate not valid yet (not valid before {})", rfc3339(not_before.as_secs() as i64))
+        }
+        CertificateError::UnknownIssuer => "unknown issuer: the chain does not lead to a trusted CA".into(),
+        CertificateError::NotValidForName => format!("not valid for name '{name}'"),
+        CertificateError::NotValidForNameContext { presented, .. } => {
+            let presented: Vec<&str> = presented.iter().map(|p| bare_name(p)).collect();
+            format!("not valid for name '{name}' (valid for {})", presented.join(", "))
+        }
+        CertificateError::Revoked => "certificate revoked".into(),
+        CertificateError::BadSignature => "bad certificate signature".into(),
+        // webpki reports these when a chain's signature cannot be checked with the key of the
+        // candidate issuer it found, typically an unrelated trusted root with the same name.
+        CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "certificate signature cannot be verified by any trusted CA (unsupported or mismatched algorithm)".into()
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "certificate is not meant for TLS servers (extended key usage)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `other.example` from webpki's `DnsName("other.example")`, `10.0.0.1` from `IpAddress(10.0.0.1)`:
+/// the names as the certificate's author wrote them.
+fn bare_name(presented: &str) -> &str {
+    presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .or_else(|| presented.strip_prefix("IpAddress(").and_then(|rest| rest.strip_suffix(')')))
+        .unwrap_or(presented)
+}

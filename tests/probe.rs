@@ -1,0 +1,354 @@
+//! HTTP, TCP, load and runner probes against servers these tests start on 127.0.0.1. No test
+//! reaches beyond loopback.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use preflight::probe::runner::{ProbeJob, ProbeRunner, run_blocking};
+use preflight::probe::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A small HTTP/1.1 server with keep-alive, on its own runtime thread. Routes:
+/// `/health` 200 JSON with HSTS, `/fail` 503, `/slow` after 2 s, `/hang` never answers,
+/// `/redirect` 301 to https, `/flaky` 503 once then 200, `/echo-auth` echoes Authorization.
+struct TestServer {
+    port: u16,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn response(status: &str, headers: &str, body: &str) -> String {
+    format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n{headers}\r\n{body}", body.len())
+}
+
+async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_string();
+        buffer.drain(..end + 4);
+        let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let auth = head.lines().find_map(|l| l.to_ascii_lowercase().starts_with("authorization:").then(|| l[14..].trim().to_string())).unwrap_or_default();
+        let reply = match path.as_str() {
+            "/health" => response("200 OK", "content-type: application/json\r\nstrict-transport-security: max-age=31536000\r\n", r#"{"status":"ok","db":{"latency_ms":3}}"#),
+            "/fail" => response("503 Service Unavailable", "", "down"),
+            "/slow" => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                response("200 OK", "", "late")
+            }
+            "/hang" => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                return;
+            }
+            "/redirect" => response("301 Moved Permanently", "location: https://127.0.0.1:1/\r\n", ""),
+            "/flaky" => {
+                if flaky.fetch_add(1, Ordering::SeqCst) == 0 { response("503 Service Unavailable", "", "") } else { response("200 OK", "", "ok") }
+            }
+            "/echo-auth" => response("200 OK", "", &format!("you sent {auth}")),
+            _ => response("404 Not Found", "", ""),
+        };
+        if stream.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl TestServer {
+    fn start() -> TestServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let flaky = Arc::new(AtomicU32::new(0));
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(handle(stream, flaky.clone()));
+            }
+        });
+        TestServer { port, _runtime: runtime }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+fn probe(kind: ProbeKind, target: String, expect: &[&str]) -> ProbeSpec {
+    let mut spec = ProbeSpec::new(kind, target);
+    spec.expect = expect.iter().map(|s| s.to_string()).collect();
+    spec
+}
+
+fn run(spec: ProbeSpec) -> ProbeResult {
+    run_blocking(vec![ProbeJob { item: "item".into(), spec }], 4).unwrap().remove(0)
+}
+
+fn resolved(result: &ProbeResult) -> Vec<String> {
+    result.conditions.iter().map(|c| c.resolved()).collect()
+}
+
+#[test]
+fn http_status_latency_header_json_and_body() {
+    let server = TestServer::start();
+    let result = run(probe(
+        ProbeKind::Http,
+        server.url("/health"),
+        &["status == 200", "response_time < 1s", r#"header(Strict-Transport-Security) matches "max-age=\d+""#, r#"json(status) == "ok""#, "json(db.latency_ms) < 10", "body contains ok"],
+    ));
+    assert_eq!(result.state, ProbeState::Pass, "{result:#?}");
+    assert!(result.conditions.iter().all(|c| c.passed));
+    assert_eq!(resolved(&result)[0], "status (200) == 200");
+    assert_eq!(result.details.get("header content-type").map(String::as_str), Some("application/json"));
+    assert!(result.details["address"].starts_with("127.0.0.1:"));
+}
+
+#[test]
+fn a_failing_status_resolves_with_the_value_seen() {
+    let server = TestServer::start();
+    let result = run(probe(ProbeKind::Http, server.url("/fail"), &["status == 200"]));
+    assert_eq!(result.state, ProbeState::Fail);
+    assert_eq!(resolved(&result), ["status (503) == 200"]);
+    assert_eq!(result.summary(), "status (503) == 200");
+}
+
+#[test]
+fn a_redirect_to_https_is_checked_with_redirects_off() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Http, server.url("/redirect"), &["status == 301", r#"header(location) matches "^https://""#, "redirects == 0"]);
+    spec.follow_redirects = false;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?}", resolved(&result));
+}
+
+#[test]
+fn a_slow_server_times_out_within_the_timeout_and_ten_percent() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Http, server.url("/slow"), &["status == 200"]);
+    spec.timeout_ms = 1_000;
+    let started = Instant::now();
+    let result = run(spec);
+    let elapsed = started.elapsed();
+    assert_eq!(result.state, ProbeState::Error);
+    assert!(result.error.as_deref().unwrap().contains("timed out"), "{:?}", result.error);
+    assert!(elapsed < Duration::from_millis(1_100), "took {elapsed:?}");
+}
+
+#[test]
+fn a_hanging_server_does_not_delay_other_probes() {
+    let server = TestServer::start();
+    let (runner, results) = ProbeRunner::new(4, || {}).unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut hanging = probe(ProbeKind::Http, server.url("/hang"), &["status == 200"]);
+    hanging.timeout_ms = 3_000;
+    let started = Instant::now();
+    runner.submit(ProbeJob { item: "hanging".into(), spec: hanging }, cancel.clone());
+    runner.submit(ProbeJob { item: "fast".into(), spec: probe(ProbeKind::Http, server.url("/health"), &["status == 200"]) }, cancel.clone());
+    let first = results.recv_timeout(Duration::from_secs(2)).unwrap();
+    assert_eq!(first.item, "fast");
+    assert!(started.elapsed() < Duration::from_secs(1), "the fast probe waited {:?}", started.elapsed());
+    // Cancelling stops the hanging one well before its timeout.
+    cancel.store(true, Ordering::Relaxed);
+    let second = results.recv_timeout(Duration::from_secs(1)).unwrap();
+    assert_eq!((second.item.as_str(), second.state, second.error.as_deref()), ("hanging", ProbeState::Error, Some("cancelled")));
+}
+
+#[test]
+fn retries_on_5xx_and_a_pass_after_retry_warns() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Http, server.url("/flaky"), &["status == 200"]);
+    spec.retries = 2;
+    spec.retry_delay_ms = 10;
+    let result = run(spec);
+    assert_eq!((result.state, result.attempts), (ProbeState::Warn, 2), "{result:#?}");
+}
+
+#[test]
+fn a_failed_condition_is_never_retried() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Http, server.url("/health"), &["status == 201"]);
+    spec.retries = 3;
+    let result = run(spec);
+    assert_eq!((result.state, result.attempts), (ProbeState::Fail, 1));
+}
+
+#[test]
+fn sampled_http_reports_percentiles() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Http, server.url("/health"), &["p95 < 1s", "count == 20", "error_rate == 0"]);
+    spec.samples = 20;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?}", resolved(&result));
+    assert!(result.measured.contains_key("p99"));
+}
+
+#[test]
+fn tcp_open_refused_and_send_expect() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 64];
+                if let Ok(n) = stream.read(&mut buffer).await
+                    && &buffer[..n] == b"PING\r\n"
+                {
+                    let _ = stream.write_all(b"+PONG\r\n").await;
+                }
+            });
+        }
+    });
+    let open = run(probe(ProbeKind::Tcp, format!("127.0.0.1:{port}"), &[]));
+    assert_eq!(open.state, ProbeState::Pass, "the default condition is `connected == true`: {open:#?}");
+    let mut ping = probe(ProbeKind::Tcp, format!("127.0.0.1:{port}"), &["reply == +PONG", "response_time < 1s"]);
+    ping.send = "PING\\r\\n".into();
+    assert_eq!(run(ping).state, ProbeState::Pass);
+
+    // A port nobody listens on: bind, note the port, close.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let refused = run(probe(ProbeKind::Tcp, format!("127.0.0.1:{closed}"), &["connected == true"]));
+    assert_eq!(refused.state, ProbeState::Fail);
+    assert_eq!(resolved(&refused), ["connected (false) == true"]);
+}
+
+#[test]
+fn redis_answers_ping() {
+    let Ok(path) = which("redis-server") else {
+        println!("skipped: redis-server is not installed (.ci/run installs it)");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(path)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut spec = probe(ProbeKind::Tcp, format!("127.0.0.1:{port}"), &["reply == +PONG", "response_time < 10ms"]);
+    spec.send = "PING\\r\\n".into();
+    let mut result = run(spec.clone());
+    for _ in 0..50 {
+        if result.state == ProbeState::Pass {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        result = run(spec.clone());
+    }
+    child.kill().unwrap();
+    assert_eq!(result.state, ProbeState::Pass, "{:?}", resolved(&result));
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
+        .ok_or(())
+}
+
+#[test]
+fn load_uses_many_connections_and_counts_errors() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Load, server.url("/health"), &["error_rate < 1%", "p95 < 1s", "count > 50"]);
+    spec.connections = 10;
+    spec.duration_ms = 500;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?}", resolved(&result));
+    let mut failing = probe(ProbeKind::Load, server.url("/fail"), &["error_rate < 1%"]);
+    failing.connections = 4;
+    failing.requests = 40;
+    let result = run(failing);
+    assert_eq!(resolved(&result), ["error_rate (100.00%) < 1%"]);
+}
+
+#[test]
+fn secrets_are_resolved_and_never_recorded() {
+    let server = TestServer::start();
+    // SAFETY: no other test reads or writes this variable.
+    unsafe { std::env::set_var("PREFLIGHT_TEST_API_TOKEN", "tok-9f8e7d6c") };
+    let mut spec = probe(ProbeKind::Http, server.url("/echo-auth"), &["body contains tok-9f8e7d6c", "body contains Bearer"]);
+    spec.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_TEST_API_TOKEN}".into());
+    let result = run(spec.clone());
+    assert_eq!(result.state, ProbeState::Pass, "the server saw the resolved secret: {:?}", resolved(&result));
+    let recorded = format!("{result:?}");
+    assert!(!recorded.contains("tok-9f8e7d6c"), "the secret leaked into the result: {recorded}");
+
+    spec.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_TEST_UNSET_TOKEN}".into());
+    let missing = run(spec);
+    assert_eq!(missing.state, ProbeState::Error);
+    assert!(missing.error.as_deref().unwrap().contains("PREFLIGHT_TEST_UNSET_TOKEN is not set"));
+}
+
+#[test]
+fn a_condition_syntax_error_is_an_error_naming_the_column() {
+    let result = run(probe(ProbeKind::Http, "http://127.0.0.1:1/".into(), &["status = 200"]));
+    assert_eq!(result.state, ProbeState::Error);
+    assert!(result.error.as_deref().unwrap().contains("column 8"), "{:?}", result.error);
+}
+
+mod cli {
+    use std::process::Command;
+
+    use preflight::model::{ItemState, Template};
+    use preflight::store;
+
+    use super::*;
+
+    /// A template whose first three checks carry probes against the test server.
+    fn template_with_probes(server: &TestServer) -> Template {
+        let mut template = store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")).unwrap();
+        let items = &mut template.sections[0].sections[0].items;
+        items[0].probe = Some(probe(ProbeKind::Http, server.url("/health"), &["status == 200", "response_time < 1s"]));
+        let mut secret = probe(ProbeKind::Http, server.url("/echo-auth"), &["body contains Bearer"]);
+        secret.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_CLI_SECRET}".into());
+        items[1].probe = Some(secret);
+        items[2].probe = Some(probe(ProbeKind::Http, server.url("/fail"), &["status == 200"]));
+        template
+    }
+
+    #[test]
+    fn probe_records_results_prints_a_table_and_leaks_no_secret() {
+        let server = TestServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let template_path = dir.path().join("probed.checklist.ron");
+        store::save_template(&template_path, &template_with_probes(&server)).unwrap();
+        let run_path = dir.path().join("probed.run.ron");
+        let bin = env!("CARGO_BIN_EXE_preflight");
+        let started = Command::new(bin)
+            .args(["run", template_path.to_str().unwrap(), "-o", run_path.to_str().unwrap(), "--set", "version=1", "--set", "environment=prod", "--actor", "ci"])
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+
+        let output = Command::new(bin).args(["probe", run_path.to_str().unwrap()]).env("PREFLIGHT_CLI_SECRET", "sk-live-0123456789").output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "one probe fails: {stdout}{stderr}");
+        assert!(stdout.contains("pass   ") && stdout.contains("status (200) == 200"), "{stdout}");
+        assert!(stdout.contains("✗ status (503) == 200"), "{stdout}");
+        let file = std::fs::read_to_string(&run_path).unwrap();
+        for text in [stdout.as_ref(), stderr.as_ref(), file.as_str()] {
+            assert!(!text.contains("sk-live-0123456789"), "the secret leaked");
+        }
+
+        let run = store::load_run(&run_path).unwrap();
+        assert_eq!(run.probe_results.len(), 3);
+        assert_eq!(run.integrity_problems(), []);
+        let first = &run.template.sections[0].sections[0].items[0].id;
+        assert_eq!(run.items[first].state, ItemState::Done);
+        assert_eq!(run.items[first].by.as_deref(), Some("probe"));
+
+        let only = Command::new(bin).args(["probe", run_path.to_str().unwrap(), "--item", first, "--json"]).output().unwrap();
+        assert!(only.status.success(), "{}", String::from_utf8_lossy(&only.stderr));
+        let results: Vec<ProbeResult> = serde_json::from_slice(&only.stdout).unwrap();
+        assert_eq!((results.len(), results[0].state), (1, ProbeState::Pass));
+        assert_eq!(store::load_run(&run_path).unwrap().probe_results.len(), 4);
+
+        let missing = Command::new(bin).args(["probe", run_path.to_str().unwrap(), "--item", "no-such-item"]).output().unwrap();
+        assert_eq!(missing.status.code(), Some(2));
+    }
+}
