@@ -400,3 +400,88 @@ fn settle_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool
     }
     panic!("the app did not reach the expected state");
 }
+
+mod probes {
+    use std::collections::BTreeMap;
+
+    use preflight::model::{FieldValue, Run, Timestamp};
+    use preflight::probe::{ProbeKind, ProbeSpec};
+
+    use super::*;
+
+    /// A one-route HTTP server on 127.0.0.1: `/ok` answers 200, anything else 503.
+    fn server() -> u16 {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let mut buffer = [0u8; 2048];
+                    let n = stream.read(&mut buffer).unwrap_or(0);
+                    let ok = String::from_utf8_lossy(&buffer[..n]).starts_with("GET /ok ");
+                    let status = if ok { "200 OK" } else { "503 Service Unavailable" };
+                    let _ = stream.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").as_bytes());
+                });
+            }
+        });
+        port
+    }
+
+    fn probed_run(home: &Path, port: u16) -> std::path::PathBuf {
+        let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+        let items = &mut template.sections[0].sections[0].items;
+        items[0].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });
+        items[1].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) });
+        let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text("1".into())), ("environment".to_string(), FieldValue::Text("prod".into()))]);
+        let run = Run::start(template, "probed".into(), "Test User", Timestamp::parse("2026-11-23T10:00:00Z").unwrap(), values).unwrap();
+        let path = home.join("runs/probed.run.ron");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        store::save_run(&path, &run).unwrap();
+        path
+    }
+
+    #[test]
+    fn running_a_probe_updates_the_badge_and_the_panel() {
+        let home = tempfile::tempdir().unwrap();
+        let port = server();
+        let path = probed_run(home.path(), port);
+        let mut harness = harness(home.path(), Some(path.clone()));
+        assert_eq!(harness.query_all_by_label("probe: not run").count(), 2, "both probed rows show a badge");
+        harness.get_by_label("Run probe").click();
+        settle(&mut harness);
+        assert!(harness.query_by_label_contains("probe pass: status (200) == 200").is_some(), "the row's badge shows the result");
+        assert!(harness.query_by_label("✔ status (200) == 200").is_some(), "the panel shows the condition resolved");
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
+        assert_eq!(run_doc(&harness).run.items["all-unit-tests-passing"].by.as_deref(), Some("probe"));
+        let saved = store::load_run(&path).unwrap();
+        assert_eq!(saved.probe_results.len(), 1, "the result is saved as evidence");
+    }
+
+    #[test]
+    fn run_all_then_override_a_failing_probe_with_a_reason() {
+        let home = tempfile::tempdir().unwrap();
+        let port = server();
+        let path = probed_run(home.path(), port);
+        let mut harness = harness(home.path(), Some(path));
+        harness.get_by_label("▶ Run all probes (2)").click();
+        settle(&mut harness);
+        assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Failed);
+        assert!(harness.query_by_label("1 probe(s) failing").is_some());
+
+        click_row(&mut harness, "Integration tests passing");
+        harness.get_by_label("✔ Done").click();
+        harness.run();
+        assert!(harness.query_by_label("Override the probe?").is_some(), "marking done against a failed probe asks why");
+        harness.get_by_label("Override").click();
+        harness.run();
+        assert!(harness.query_by_label("A reason is required to override a probe.").is_some());
+        type_into(&mut harness, Role::MultilineTextInput, "Why mark it done anyway? (required)", "Verified by hand on the canary");
+        harness.get_by_label("Override").click();
+        settle(&mut harness);
+        assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done);
+        let events = &run_doc(&harness).run.events;
+        assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { reason, .. } if reason == "Verified by hand on the canary")));
+    }
+}

@@ -25,6 +25,8 @@ pub enum Edit {
     SetItemText { id: String, text: String },
     SetItemKind { id: String, kind: ItemKind },
     SetItemRequired { id: String, required: bool },
+    /// Attaches, replaces or (with None) removes an item's probe.
+    SetItemProbe { id: String, probe: Option<crate::probe::ProbeSpec> },
     DeleteItem { id: String },
     MoveItem { id: String, direction: Direction },
     AddField { label: String },
@@ -189,6 +191,7 @@ impl Template {
                 item.required = kind == ItemKind::Check;
             }
             Edit::SetItemRequired { id, required } => self.item_mut(&id)?.required = required,
+            Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe,
             Edit::DeleteItem { id } => {
                 let list = item_lists(self, &id).ok_or_else(|| EditError::UnknownItem(id.clone()))?;
                 list.retain(|i| i.id != id);

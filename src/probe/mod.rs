@@ -9,6 +9,7 @@ pub mod runner;
 pub mod secrets;
 pub mod spec;
 mod stats;
+pub mod suggest;
 pub mod tcp;
 pub mod tls;
 

@@ -20,6 +20,9 @@ pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key
 pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
 pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+/// How many probes the app runs at once.
+const PROBES_AT_ONCE: usize = 8;
+
 pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
 /// How the app starts: where the library is, what to open, and (for tests) who the user is.
@@ -53,6 +56,12 @@ pub struct App {
     pub(super) toasts: Toasts,
     pub(super) autosave: Autosave,
     pub(super) jobs: Jobs,
+    pub(super) probes: Option<crate::probe::runner::ProbeRunner>,
+    pub(super) probe_results: Option<std::sync::mpsc::Receiver<crate::probe::ProbeResult>>,
+    pub(super) probe_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Items whose probe is running, and how many the current batch started.
+    pub(super) probes_running: std::collections::BTreeSet<String>,
+    pub(super) probes_batch: usize,
     pub(super) dialog: Option<Dialog>,
     /// Set by Ctrl+F; the search box takes focus on the next frame.
     pub(super) focus_search: bool,
@@ -80,6 +89,11 @@ impl App {
         cc.egui_ctx.set_theme(prefs.theme.preference());
         super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
+        let probe_ctx = cc.egui_ctx.clone();
+        let (probes, probe_results, probe_error) = match crate::probe::runner::ProbeRunner::new(PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
+            Ok((runner, results)) => (Some(runner), Some(results), None),
+            Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
+        };
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
         let mut app = App {
             prefs,
@@ -91,6 +105,11 @@ impl App {
             toasts: Toasts::default(),
             autosave: Autosave::start(move || ctx.request_repaint()),
             jobs: Jobs::new(cc.egui_ctx.clone()),
+            probes,
+            probe_results,
+            probe_cancel: Default::default(),
+            probes_running: Default::default(),
+            probes_batch: 0,
             dialog: None,
             focus_search: false,
             focus_note: false,
@@ -98,6 +117,9 @@ impl App {
             title_shown: String::new(),
             closing: false,
         };
+        if let Some(err) = probe_error {
+            app.toasts.error(err);
+        }
         if let Err(err) = app.library.ensure_dirs() {
             app.toasts.error(format!("{err}. Your templates and runs cannot be saved there; set PREFLIGHT_HOME."));
         }
@@ -165,7 +187,7 @@ impl App {
 
     /// Whether background work (loading, importing, saving) is still under way.
     pub fn is_busy(&self) -> bool {
-        self.jobs.any_running() || !self.autosave.is_idle()
+        self.jobs.any_running() || !self.autosave.is_idle() || !self.probes_running.is_empty()
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -299,6 +321,7 @@ impl eframe::App for App {
         if let Some(wait) = self.toasts.expire() {
             ctx.request_repaint_after(wait);
         }
+        self.take_probe_results();
         for result in self.jobs.poll() {
             self.job_done(result);
         }

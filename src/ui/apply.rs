@@ -126,6 +126,13 @@ impl App {
                 self.prefs.theme = theme;
                 ctx.set_theme(theme.preference());
             }
+            Command::RunProbes(_) | Command::RunProbesConfirmed(_) | Command::CancelProbes | Command::OverrideProbe { .. } => self.apply_probe(command),
+            Command::TestProbe { item, spec } => {
+                if let View::Editor(doc) = &mut self.view {
+                    doc.test_result = None;
+                }
+                self.test_probe(item, spec);
+            }
             Command::ApplyEdit(_) | Command::UndoEdit | Command::RedoEdit | Command::SaveTemplate { .. } | Command::ExportMarkdown => {
                 self.apply_editor(command);
             }
@@ -208,6 +215,12 @@ impl App {
             _ => Ok(()),
         };
         match result {
+            // Marking an item done against its failed probe needs a reason: ask for one.
+            Err(crate::model::ModelError::ProbeDisagrees { item, .. }) => {
+                let summary = doc.latest_probe(&item).map(|r| r.summary()).unwrap_or_default();
+                let text = doc.text(&item).to_string();
+                self.dialog = Some(Dialog::override_probe(item, text, crate::model::ItemState::Done, summary));
+            }
             Err(err) => self.toasts.error(err.to_string()),
             Ok(()) if changed => self.autosave.save(doc.path.clone(), &doc.run),
             Ok(()) => {}

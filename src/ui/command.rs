@@ -48,6 +48,15 @@ pub enum Command {
     ToggleSection(String),
     Undo,
     SaveNow,
+    /// Runs the probes of these items (all probed items when empty).
+    RunProbes(Vec<String>),
+    /// Runs them without asking again (a load probe against a remote host was confirmed).
+    RunProbesConfirmed(Vec<String>),
+    CancelProbes,
+    /// The editor's "Test now": runs a probe that is not in any run yet.
+    TestProbe { item: String, spec: crate::probe::ProbeSpec },
+    /// A person's state that disagrees with the item's probe, with the reason given.
+    OverrideProbe { item: String, state: ItemState, reason: String },
 
     // The editor.
     ApplyEdit(Edit),

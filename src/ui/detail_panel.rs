@@ -14,6 +14,7 @@ impl App {
         let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
         let note_draft = &mut self.note_draft;
+        let probes_running = &self.probes_running;
         egui::Panel::right("item detail").resizable(true).default_size(320.0).show(ui, |ui| {
             let Some(id) = doc.selected.clone() else {
                 ui.label(RichText::new("Select an item to see it in full.").weak());
@@ -60,6 +61,7 @@ impl App {
                         commands.push(set(ItemState::Pending));
                     }
                 });
+                super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.contains(&id), commands);
                 ui.add_space(6.0);
                 let label = ui.label("Note (Enter to edit)");
                 if note_draft.as_ref().is_none_or(|(item, _)| *item != id) {

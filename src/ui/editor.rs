@@ -31,6 +31,8 @@ pub struct EditorDoc {
     pub selected: Selection,
     /// Where a save is being written, while it is.
     pub saving_to: Option<PathBuf>,
+    /// The last "Test now" result for a probe being edited.
+    pub test_result: Option<crate::probe::ProbeResult>,
     undo: Vec<Template>,
     redo: Vec<Template>,
     /// Text being typed, keyed by what it edits, until it is committed.
@@ -39,7 +41,7 @@ pub struct EditorDoc {
 
 impl EditorDoc {
     pub fn new(template: Template, path: Option<PathBuf>) -> EditorDoc {
-        EditorDoc { template, path, dirty: false, selected: Selection::Details, saving_to: None, undo: Vec::new(), redo: Vec::new(), drafts: HashMap::new() }
+        EditorDoc { template, path, dirty: false, selected: Selection::Details, saving_to: None, test_result: None, undo: Vec::new(), redo: Vec::new(), drafts: HashMap::new() }
     }
 
     pub fn blank() -> EditorDoc {
@@ -105,6 +107,11 @@ impl EditorDoc {
         if !exists {
             self.selected = Selection::Details;
         }
+    }
+
+    /// What is being typed into the text box with this key, if it differs from what is saved.
+    pub fn draft(&self, key: &str) -> Option<String> {
+        self.drafts.get(key).cloned()
     }
 
     pub fn can_undo(&self) -> bool {
@@ -256,7 +263,7 @@ fn item_outline_ui(ui: &mut egui::Ui, item: &crate::model::Item, depth: usize, s
 }
 
 /// A text box whose new value is returned once, when it loses focus.
-fn committed_text(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str, current: &str, multiline: bool) -> Option<String> {
+pub(super) fn committed_text(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str, current: &str, multiline: bool) -> Option<String> {
     let label = ui.label(label);
     let draft = doc.drafts.entry(key.to_string()).or_insert_with(|| current.to_string());
     let edit = if multiline { egui::TextEdit::multiline(draft).desired_rows(3) } else { egui::TextEdit::singleline(draft) };
@@ -334,6 +341,9 @@ fn item_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &mu
     let mut required = item.required;
     if item.kind != ItemKind::Info && ui.checkbox(&mut required, "Required for GO").changed() {
         commands.push(Command::ApplyEdit(Edit::SetItemRequired { id: id.to_string(), required }));
+    }
+    if item.kind != ItemKind::Info {
+        super::probe_editor::probe_editor_ui(ui, doc, &item, commands);
     }
     let id = id.to_string();
     move_delete_ui(

@@ -61,8 +61,11 @@ pub struct RunDoc {
     undo: Vec<UndoEntry>,
     /// Item text by id, for search and display without walking the template.
     texts: HashMap<String, String>,
-    /// Kind and required flag by item id, for the same reason.
+    /// Kind, required flag and probe by item id, for the same reason.
     facts: HashMap<String, (ItemKind, bool)>,
+    probes: HashMap<String, crate::probe::ProbeSpec>,
+    /// The index in `run.probe_results` of each item's newest result.
+    latest_probe: HashMap<String, usize>,
     /// The selected item's history lines, and the item and event count they were made for.
     history: Option<(String, usize, Vec<String>)>,
 }
@@ -75,6 +78,7 @@ impl RunDoc {
     pub fn new(run: Run, path: PathBuf) -> RunDoc {
         let texts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), i.text.clone())).collect();
         let facts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), (i.kind, i.required))).collect();
+        let probes = run.template.all_items().into_iter().filter_map(|(_, i)| i.probe.clone().map(|p| (i.id.clone(), p))).collect();
         let mut doc = RunDoc {
             run,
             path,
@@ -91,8 +95,11 @@ impl RunDoc {
             undo: Vec::new(),
             texts,
             facts,
+            probes,
+            latest_probe: HashMap::new(),
             history: None,
         };
+        doc.invalidate();
         doc.selected = doc.rows().iter().find_map(|row| match row {
             Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
             _ => None,
@@ -139,6 +146,22 @@ impl RunDoc {
     pub fn invalidate(&mut self) {
         self.rows_stale = true;
         self.summary = None;
+        self.latest_probe = self.run.probe_results.iter().enumerate().map(|(at, r)| (r.item.clone(), at)).collect();
+    }
+
+    /// The item's probe, if it has one.
+    pub fn probe(&self, item: &str) -> Option<&crate::probe::ProbeSpec> {
+        self.probes.get(item)
+    }
+
+    /// Items with a probe, in document order.
+    pub fn probed_items(&self) -> Vec<String> {
+        self.run.template.all_items().into_iter().filter(|(_, i)| i.probe.is_some()).map(|(_, i)| i.id.clone()).collect()
+    }
+
+    /// The item's newest probe result.
+    pub fn latest_probe(&self, item: &str) -> Option<&crate::probe::ProbeResult> {
+        self.latest_probe.get(item).and_then(|&at| self.run.probe_results.get(at))
     }
 
     /// GO / NO-GO and the state counts, computed once per change rather than every frame.

@@ -21,12 +21,14 @@ impl App {
         let focus_search = std::mem::take(&mut self.focus_search);
         let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
+        let running = &self.probes_running;
         header_ui(ui, doc);
         banner_ui(ui, doc, commands);
+        super::probe_panel::probe_bar_ui(ui, doc, running.len(), self.probes_batch, commands);
         fields_ui(ui, doc, commands);
         filter_bar_ui(ui, doc, commands, focus_search);
         ui.separator();
-        rows_ui(ui, doc, commands);
+        rows_ui(ui, doc, running, commands);
     }
 }
 
@@ -192,7 +194,7 @@ fn filter_bar_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command
     });
 }
 
-fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
+fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTreeSet<String>, commands: &mut Vec<Command>) {
     let row_count = doc.rows().len();
     if row_count == 0 {
         ui.label(RichText::new("Nothing matches the filter or search.").weak());
@@ -215,7 +217,7 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
         for row in rows {
             match row {
                 Row::Section { id, title, depth, settled, total, collapsed } => section_row_ui(ui, &id, &title, depth, settled, total, collapsed, commands),
-                Row::Item { id, depth, kind, number, required } => item_row_ui(ui, doc, &id, depth, (kind, number, required), commands),
+                Row::Item { id, depth, kind, number, required } => item_row_ui(ui, doc, &id, depth, (kind, number, required), running.contains(&id), commands),
             }
         }
     });
@@ -240,7 +242,7 @@ fn section_row_ui(ui: &mut egui::Ui, id: &str, title: &str, depth: usize, settle
     });
 }
 
-fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, number, required): (ItemKind, Option<usize>, bool), commands: &mut Vec<Command>) {
+fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, number, required): (ItemKind, Option<usize>, bool), probe_running: bool, commands: &mut Vec<Command>) {
     let dark = ui.visuals().dark_mode;
     let selected = doc.selected.as_deref() == Some(id);
     let text = doc.text(id);
@@ -280,7 +282,8 @@ fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, n
             job.append("  (optional)", 0.0, egui::TextFormat { color: ui.visuals().weak_text_color(), ..Default::default() });
         }
         let badge = state_badge(&record.state);
-        let right_width = if record.by.is_some() { 190.0 } else { 0.0 } + if badge.is_some() { 70.0 } else { 0.0 };
+        let probed = doc.probe(id).is_some();
+        let right_width = if record.by.is_some() { 190.0 } else { 0.0 } + if badge.is_some() { 70.0 } else { 0.0 } + if probed { 260.0 } else { 0.0 };
         let label_width = (ui.available_width() - right_width).max(80.0);
         let response = ui.scope(|ui| {
             ui.set_max_width(label_width);
@@ -291,6 +294,9 @@ fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, n
         }
         if let Some(badge) = badge {
             ui.label(RichText::new(badge).small().strong().color(state_color(&record.state, dark)));
+        }
+        if probed {
+            super::probe_panel::badge_ui(ui, doc.latest_probe(id), probe_running);
         }
         if let (Some(by), Some(at)) = (&record.by, &record.at) {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {

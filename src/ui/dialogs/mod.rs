@@ -1,7 +1,9 @@
 //! Modal dialogs. Each draws itself and answers with commands; the app owns at most one.
 
+mod confirm;
 mod discard;
 mod identity;
+mod override_probe;
 mod reason;
 mod start_run;
 
@@ -9,7 +11,9 @@ use super::app::App;
 use super::command::{Command, ReasonKind};
 use crate::model::Template;
 
+pub use confirm::ConfirmDialog;
 pub use discard::DiscardDialog;
+pub use override_probe::OverrideDialog;
 pub use identity::IdentityDialog;
 pub use reason::ReasonDialog;
 pub use start_run::StartRunDialog;
@@ -19,6 +23,8 @@ pub enum Dialog {
     Reason(ReasonDialog),
     StartRun(StartRunDialog),
     Discard(DiscardDialog),
+    Confirm(ConfirmDialog),
+    Override(OverrideDialog),
 }
 
 /// What a dialog wants after a frame.
@@ -41,6 +47,14 @@ impl Dialog {
         Dialog::StartRun(StartRunDialog::new(template))
     }
 
+    pub fn confirm(title: &str, message: String, confirm: &str, then: Command) -> Dialog {
+        Dialog::Confirm(ConfirmDialog::new(title, message, confirm, then))
+    }
+
+    pub fn override_probe(item: String, text: String, state: crate::model::ItemState, probe_summary: String) -> Dialog {
+        Dialog::Override(OverrideDialog::new(item, text, state, probe_summary))
+    }
+
     /// Asks about unsaved edits before `then` (or, with None, before closing the window).
     pub fn discard(then: Option<Command>) -> Dialog {
         Dialog::Discard(DiscardDialog::new(then))
@@ -55,6 +69,8 @@ impl App {
             Dialog::Reason(d) => d.ui(ctx),
             Dialog::StartRun(d) => d.ui(ctx),
             Dialog::Discard(d) => d.ui(ctx),
+            Dialog::Confirm(d) => d.ui(ctx),
+            Dialog::Override(d) => d.ui(ctx),
         };
         if let Outcome::Close(commands) = outcome {
             if let Some(Dialog::Discard(d)) = &self.dialog {

@@ -1,0 +1,35 @@
+//! A yes-or-no question before something consequential, such as a load test on a remote host.
+
+use super::Outcome;
+use crate::ui::command::Command;
+
+pub struct ConfirmDialog {
+    title: String,
+    message: String,
+    confirm: String,
+    then: Command,
+}
+
+impl ConfirmDialog {
+    pub fn new(title: &str, message: String, confirm: &str, then: Command) -> ConfirmDialog {
+        ConfirmDialog { title: title.into(), message, confirm: confirm.into(), then }
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
+        let mut outcome = Outcome::Open;
+        egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading(&self.title);
+            ui.label(&self.message);
+            ui.horizontal(|ui| {
+                if ui.button(&self.confirm).clicked() {
+                    outcome = Outcome::Close(vec![self.then.clone()]);
+                }
+                if ui.button("Cancel").clicked() {
+                    outcome = Outcome::Close(Vec::new());
+                }
+            });
+        });
+        outcome
+    }
+}
