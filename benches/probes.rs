@@ -1,0 +1,139 @@
+//! Probe runner benchmarks: 200 HTTP probes against a loopback server that answers after 50 ms,
+//! run through `run_blocking` 64 at a time and all 200 at once, against one such probe alone.
+//!
+//! Run with `cargo bench --bench probes`; the figures and targets are recorded in
+//! `docs/BENCHMARKS.md`. Nothing leaves 127.0.0.1.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use preflight::probe::runner::{ProbeJob, run_blocking};
+use preflight::probe::{ProbeKind, ProbeSpec, ProbeState};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How long the server waits before it answers each request.
+const SERVER_DELAY: Duration = Duration::from_millis(50);
+/// Probes in a batch.
+const PROBES: usize = 200;
+/// The realistic concurrency for a batch.
+const AT_ONCE: usize = 64;
+
+/// A minimal HTTP/1.1 server with keep-alive on its own runtime: every request on any path is
+/// answered `200 OK` after `SERVER_DELAY`.
+struct SlowServer {
+    port: u16,
+    _runtime: tokio::runtime::Runtime,
+}
+
+async fn handle(mut stream: TcpStream) {
+    const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok";
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+            continue;
+        };
+        // The probes send GET without a body: the request ends with its head.
+        buffer.drain(..end + 4);
+        tokio::time::sleep(SERVER_DELAY).await;
+        if stream.write_all(REPLY).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl SlowServer {
+    fn start() -> SlowServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("bench-server").enable_all().build().unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(handle(stream));
+            }
+        });
+        SlowServer { port, _runtime: runtime }
+    }
+}
+
+fn jobs(url: &str, count: usize) -> Vec<ProbeJob> {
+    (0..count)
+        .map(|n| {
+            let mut spec = ProbeSpec::new(ProbeKind::Http, url);
+            spec.expect = vec!["status == 200".to_string()];
+            ProbeJob { item: format!("probe-{n}"), spec }
+        })
+        .collect()
+}
+
+/// Runs the batch once and checks that every probe passed, so that no error is timed as work.
+fn run_checked(jobs: Vec<ProbeJob>, max_concurrent: usize) {
+    let count = jobs.len();
+    let results = run_blocking(jobs, max_concurrent).unwrap();
+    assert_eq!(results.len(), count);
+    if let Some(bad) = results.iter().find(|r| r.state != ProbeState::Pass) {
+        panic!("a probe did not pass: {:?} {}", bad.state, bad.summary());
+    }
+}
+
+fn median(samples: &Mutex<Vec<Duration>>) -> Duration {
+    let mut samples = samples.lock().unwrap().clone();
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+fn bench_http_batch(c: &mut Criterion) {
+    let server = SlowServer::start();
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    run_checked(jobs(&url, PROBES), PROBES);
+
+    // Every timed call, warm-up included, for the ratio printed at the end.
+    let cases: [(&str, usize, usize); 3] = [("single", 1, AT_ONCE), ("200-at-64", PROBES, AT_ONCE), ("200-at-once", PROBES, PROBES)];
+    let timings: Vec<Mutex<Vec<Duration>>> = cases.iter().map(|_| Mutex::new(Vec::new())).collect();
+
+    let mut group = c.benchmark_group("http-50ms");
+    // One call takes 50–300 ms: flat sampling keeps ten samples within a few seconds.
+    group.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
+    group.sampling_mode(SamplingMode::Flat);
+    for ((name, count, max_concurrent), timing) in cases.iter().zip(&timings) {
+        let batch = jobs(&url, *count);
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let batch = batch.clone();
+                    let started = Instant::now();
+                    run_checked(batch, *max_concurrent);
+                    let elapsed = started.elapsed();
+                    timing.lock().unwrap().push(elapsed);
+                    total += elapsed;
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+
+    let single = median(&timings[0]);
+    eprintln!("\nmedian of every timed call (warm-up included), from the bench itself:");
+    eprintln!("  one probe:            {:>8.1} ms", single.as_secs_f64() * 1000.0);
+    for (index, (name, _, max_concurrent)) in cases.iter().enumerate().skip(1) {
+        let batch = median(&timings[index]);
+        let waves = PROBES.div_ceil(*max_concurrent);
+        eprintln!(
+            "  {name:<20}  {:>8.1} ms = {:.2} x one probe (target <= 2; {waves} wave(s) of {}ms make the floor about {waves} x)",
+            batch.as_secs_f64() * 1000.0,
+            batch.as_secs_f64() / single.as_secs_f64(),
+            SERVER_DELAY.as_millis(),
+        );
+    }
+}
+
+criterion_group!(benches, bench_http_batch);
+criterion_main!(benches);
