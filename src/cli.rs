@@ -178,21 +178,24 @@ fn lint(files: &[PathBuf]) -> ExitCode {
     for file in files {
         match store::load(file) {
             Ok(Document::Template(template)) => {
-                let counts = template.counts();
-                println!("ok    {}: template \"{}\", {} checks, {} roles", file.display(), template.title, counts.checks, counts.roles);
+                let problems = probe_problems(&template);
+                if problems.is_empty() {
+                    let counts = template.counts();
+                    println!("ok    {}: template \"{}\", {} checks, {} roles", file.display(), template.title, counts.checks, counts.roles);
+                } else {
+                    worst = worst.max(EXIT_CHECK_FAILED);
+                    report(file, problems);
+                }
             }
             Ok(Document::Run(run)) => {
-                let text = std::fs::read_to_string(file).unwrap_or_default();
-                let problems = run.integrity_problems();
+                let mut problems = run.integrity_problems();
+                problems.extend(probe_problems(&run.template));
                 if problems.is_empty() {
                     let counts = run.counts();
                     println!("ok    {}: run of \"{}\", {} of {} items settled, {} events", file.display(), run.template.title, counts.total() - counts.pending, counts.total(), run.events.len());
                 } else {
                     worst = worst.max(EXIT_CHECK_FAILED);
-                    for problem in problems {
-                        let (line, col) = problem.anchor.and_then(|(needle, nth)| store::locate(&text, &needle, nth)).unwrap_or((1, 1));
-                        eprintln!("error: {}:{line}:{col}: {}", file.display(), problem.message);
-                    }
+                    report(file, problems);
                 }
             }
             Err(err @ StoreError::Invalid { .. }) => {
@@ -208,6 +211,30 @@ fn lint(files: &[PathBuf]) -> ExitCode {
         }
     }
     ExitCode::from(worst)
+}
+
+/// Probe conditions that do not parse, anchored at the condition in the file.
+fn probe_problems(template: &Template) -> Vec<crate::model::Problem> {
+    let mut problems = Vec::new();
+    for (_, item) in template.all_items() {
+        let Some(spec) = &item.probe else { continue };
+        for text in spec.expect.iter().chain(&spec.warn) {
+            if let Err(err) = crate::probe::condition::parse(text) {
+                // The file holds the condition as a RON string; find it by its first characters.
+                let needle: String = text.chars().take(20).collect();
+                problems.push(crate::model::Problem { message: format!("item `{}`: probe condition `{text}`: {err}", item.id), anchor: Some((needle, 0)) });
+            }
+        }
+    }
+    problems
+}
+
+fn report(file: &Path, problems: Vec<crate::model::Problem>) {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    for problem in problems {
+        let (line, col) = problem.anchor.and_then(|(needle, nth)| store::locate(&text, &needle, nth)).unwrap_or((1, 1));
+        eprintln!("error: {}:{line}:{col}: {}", file.display(), problem.message);
+    }
 }
 
 /// Finds a template by path, or by the name of a bundled checklist.

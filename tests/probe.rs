@@ -352,3 +352,18 @@ mod cli {
         assert_eq!(missing.status.code(), Some(2));
     }
 }
+
+#[test]
+fn lint_reports_a_bad_probe_condition_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut template = preflight::store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/persona-chat-service.checklist.ron")).unwrap();
+    template.sections[0].sections[0].items[0].probe = Some(probe(ProbeKind::Http, "http://localhost/".into(), &["status = 200"]));
+    let path = dir.path().join("bad.checklist.ron");
+    preflight::store::save_template(&path, &template).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (line, col) = preflight::store::locate(&text, "status = 200", 0).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_preflight")).args(["lint", path.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("bad.checklist.ron:{line}:{col}: item `all-unit-tests-passing`: probe condition `status = 200`: column 8: expected an operator")), "{stderr}");
+}
