@@ -135,5 +135,14 @@ fn bench_http_batch(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_http_batch);
+/// What every HTTP probe pays before it sends anything: its TLS settings, with the system's CA
+/// certificates read from disk, even for a plain `http://` target.
+fn bench_probe_setup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("probe-setup");
+    group.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group.bench_function("tls_config", |b| b.iter(|| preflight::probe::http::tls_config("").unwrap()));
+    group.finish();
+}
+
+criterion_group!(benches, bench_http_batch, bench_probe_setup);
 criterion_main!(benches);

@@ -24,21 +24,19 @@ pub struct HttpOutcome {
     pub retried: bool,
 }
 
-/// TLS settings for HTTPS: the system roots plus the spec's extra CA file.
+/// TLS settings for HTTPS: the system roots plus the spec's extra CA file. The common case, no
+/// extra file, is built once and shared.
 pub fn tls_config(ca_file: &str) -> Result<rustls::ClientConfig, String> {
+    static DEFAULT: std::sync::OnceLock<Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
+    if ca_file.is_empty() {
+        return DEFAULT.get_or_init(|| build_tls_config("")).clone();
+    }
+    build_tls_config(ca_file)
+}
+
+fn build_tls_config(ca_file: &str) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        // A certificate the system store holds but rustls cannot use is skipped, not fatal.
-        let _ = roots.add(cert);
-    }
-    if !ca_file.is_empty() {
-        use rustls::pki_types::pem::PemObject;
-        let certs = rustls::pki_types::CertificateDer::pem_file_iter(ca_file).map_err(|e| format!("{ca_file}: {e}"))?;
-        for cert in certs {
-            roots.add(cert.map_err(|e| format!("{ca_file}: {e}"))?).map_err(|e| format!("{ca_file}: {e}"))?;
-        }
-    }
+    let roots = super::roots::trusted_roots(ca_file)?;
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -18,11 +18,12 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let duration = if spec.duration_ms > 0 { Duration::from_millis(spec.duration_ms) } else if spec.requests > 0 { Duration::MAX } else { DEFAULT_DURATION };
     let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
     let issued = Arc::new(AtomicU64::new(0));
+    // One client per worker, HTTP/1.1 only, one idle connection: N workers are N connections.
+    // They are built before the clock starts, so that set-up does not count against requests/s.
+    let clients = (0..connections).map(|_| client(spec, Arc::new(AtomicU32::new(0)), true)).collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        // One client per worker, HTTP/1.1 only, one idle connection: N workers are N connections.
-        let client = client(spec, Arc::new(AtomicU32::new(0)), true)?;
+    for client in clients {
         let (issued, url, headers) = (issued.clone(), url.to_string(), headers.to_vec());
         workers.spawn(async move {
             let mut latencies = Latencies::new();

@@ -5,6 +5,7 @@ pub mod condition;
 pub mod dns;
 pub mod http;
 pub mod load;
+mod roots;
 pub mod runner;
 pub mod secrets;
 pub mod spec;

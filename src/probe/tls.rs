@@ -10,10 +10,9 @@ use std::time::Duration;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
@@ -172,7 +171,7 @@ struct RecordingVerifier {
 
 impl RecordingVerifier {
     fn new(ca_file: &str, recorded: Arc<Mutex<Option<String>>>) -> Result<RecordingVerifier, String> {
-        let roots = trusted_roots(ca_file)?;
+        let roots = super::roots::trusted_roots(ca_file)?;
         let check = if roots.is_empty() {
             ChainCheck::NoRoots(rustls::crypto::ring::default_provider().signature_verification_algorithms)
         } else {
@@ -201,23 +200,6 @@ impl RecordingVerifier {
     }
 }
 
-/// The system roots (individual unreadable certificates are skipped: one bad file in
-/// /etc/ssl/certs must not stop the probe) plus the PEM certificates of `ca_file`.
-fn trusted_roots(ca_file: &str) -> Result<RootCertStore, String> {
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if !ca_file.is_empty() {
-        let certificates = CertificateDer::pem_file_iter(ca_file)
-            .map_err(|e| format!("cannot read CA file {ca_file}: {e}"))?;
-        for certificate in certificates {
-            let certificate = certificate.map_err(|e| format!("cannot read CA file {ca_file}: {e}"))?;
-            roots
-                .add(certificate)
-                .map_err(|e| format!("CA file {ca_file} holds an unusable certificate: {e}"))?;
-        }
-    }
-    Ok(roots)
-}
 
 impl ServerCertVerifier for RecordingVerifier {
     fn verify_server_cert(
