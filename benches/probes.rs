@@ -11,7 +11,7 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use preflight::probe::runner::{ProbeJob, run_blocking};
 use preflight::probe::{ProbeKind, ProbeSpec, ProbeState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// How long the server waits before it answers each request.
 const SERVER_DELAY: Duration = Duration::from_millis(50);
@@ -51,7 +51,15 @@ async fn handle(mut stream: TcpStream) {
 impl SlowServer {
     fn start() -> SlowServer {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("bench-server").enable_all().build().unwrap();
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        // 200 probes connect at once; tokio's default backlog of 128 would overflow and the
+        // dropped SYNs would come back a second later, measuring the kernel, not the probes.
+        let listener = runtime
+            .block_on(async {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind("127.0.0.1:0".parse().expect("a valid loopback address"))?;
+                socket.listen(1024)
+            })
+            .unwrap();
         let port = listener.local_addr().unwrap().port();
         runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {

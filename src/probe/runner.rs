@@ -252,5 +252,7 @@ pub fn run_blocking(jobs: Vec<ProbeJob>, max_concurrent: usize) -> std::io::Resu
         }
         results
     });
+    // Pooled connections of finished probes may still be open; they are not waited for.
+    runtime.shutdown_background();
     Ok(results)
 }
