@@ -45,7 +45,7 @@ fn build_tls_config(ca_file: &str) -> Result<rustls::ClientConfig, String> {
 }
 
 /// A client for one probe run; `redirects` counts the redirects it follows.
-pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>, http1_only: bool) -> Result<reqwest::Client, String> {
+pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>) -> Result<reqwest::Client, String> {
     let max = spec.max_redirects;
     let follow = spec.follow_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -69,9 +69,6 @@ pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>, http1_only: bool) -> 
         IpVersion::V4 => builder.local_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         IpVersion::V6 => builder.local_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
     };
-    if http1_only {
-        builder = builder.http1_only().pool_max_idle_per_host(1);
-    }
     builder.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))
 }
 
@@ -98,7 +95,7 @@ pub fn describe(err: &reqwest::Error) -> String {
 /// Runs an HTTP probe against an already resolved URL and headers.
 pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
-    let client = client(spec, redirects.clone(), false)?;
+    let client = client(spec, redirects.clone())?;
     let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let samples = spec.samples.max(1);
     let mut latencies = Latencies::new();

@@ -1,48 +1,141 @@
 //! Load probes: N real HTTP/1.1 connections, one per worker, for a duration or a request count.
-//! An error is a transport error or a status of 400 or more; latencies go into an HDR
-//! histogram.
+//! Each worker drives its own hyper connection (keep-alive, `TCP_NODELAY`), the way a load
+//! generator does, so the measurement is of the server and not of a general-purpose client.
+//! An error is a transport error or a status of 400 or more; latencies go into an HDR histogram.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::http::client;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use super::http::tls_config;
 use super::spec::{Observed, ProbeSpec};
 use super::stats::Latencies;
 
 /// How long a load probe runs when the spec gives neither a duration nor a request count.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
+type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
+
+/// Where and how to connect, worked out once for all workers.
+struct Target {
+    host: String,
+    port: u16,
+    /// The request path with its query.
+    path: String,
+    tls: Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>,
+    headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+}
+
+fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Target, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let host = parsed.host_str().ok_or_else(|| format!("`{url}` has no host"))?.trim_matches(['[', ']']).to_string();
+    let port = parsed.port_or_known_default().ok_or_else(|| format!("`{url}` has no port"))?;
+    let path = match parsed.query() {
+        Some(query) => format!("{}?{query}", parsed.path()),
+        None => parsed.path().to_string(),
+    };
+    let tls = match parsed.scheme() {
+        "http" => None,
+        "https" => {
+            let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| format!("`{host}`: {e}"))?;
+            Some((tokio_rustls::TlsConnector::from(Arc::new(tls_config(&spec.ca_file)?)), name))
+        }
+        other => return Err(format!("a load probe needs an http or https URL, not {other}")),
+    };
+    let mut parsed_headers = Vec::new();
+    for (name, value) in headers {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
+        let value = hyper::header::HeaderValue::from_str(value).map_err(|e| format!("header {name}: {e}"))?;
+        parsed_headers.push((name, value));
+    }
+    Ok(Target {
+        host,
+        port,
+        path,
+        tls,
+        headers: parsed_headers,
+        connect_timeout: Duration::from_millis(spec.connect_timeout_ms),
+        request_timeout: Duration::from_millis(spec.timeout_ms),
+    })
+}
+
+/// Opens one HTTP/1.1 connection; its driver runs as a task until the connection closes.
+async fn connect(target: &Target) -> Result<Sender, String> {
+    let tcp = tokio::time::timeout(target.connect_timeout, TcpStream::connect((target.host.as_str(), target.port)))
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    // Requests are small and each waits for its answer: send them at once.
+    let _ = tcp.set_nodelay(true);
+    match &target.tls {
+        None => {
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            Ok(sender)
+        }
+        Some((connector, name)) => {
+            let stream = connector.connect(name.clone(), tcp).await.map_err(|e| e.to_string())?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            Ok(sender)
+        }
+    }
+}
+
+/// One request on the worker's connection; true when the answer is a success.
+async fn request(target: &Target, sender: &mut Sender) -> Result<bool, String> {
+    let mut builder = hyper::Request::get(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
+    for (name, value) in &target.headers {
+        builder = builder.header(name, value);
+    }
+    let request = builder.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+    let exchange = async {
+        sender.ready().await.map_err(|e| e.to_string())?;
+        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        let ok = response.status().as_u16() < 400;
+        // Reading the body to the end keeps the connection reusable.
+        response.into_body().collect().await.map_err(|e| e.to_string())?;
+        Ok(ok)
+    };
+    tokio::time::timeout(target.request_timeout, exchange).await.map_err(|_| "request timed out".to_string())?
+}
+
 pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
+    let target = Arc::new(target(spec, url, headers)?);
     let connections = spec.connections.max(1);
     let duration = if spec.duration_ms > 0 { Duration::from_millis(spec.duration_ms) } else if spec.requests > 0 { Duration::MAX } else { DEFAULT_DURATION };
     let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
     let issued = Arc::new(AtomicU64::new(0));
-    // One client per worker, HTTP/1.1 only, one idle connection: N workers are N connections.
-    // They are built before the clock starts, so that set-up does not count against requests/s.
-    let clients = (0..connections).map(|_| client(spec, Arc::new(AtomicU32::new(0)), true)).collect::<Result<Vec<_>, _>>()?;
+    // Every worker connects before the clock starts, so connecting does not count against requests/s.
+    let mut senders = Vec::new();
+    for _ in 0..connections {
+        senders.push(connect(&target).await.map_err(|e| format!("{url}: cannot open a load connection: {e}"))?);
+    }
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for client in clients {
-        let (issued, url, headers) = (issued.clone(), url.to_string(), headers.to_vec());
+    for mut sender in senders {
+        let (issued, target) = (issued.clone(), target.clone());
         workers.spawn(async move {
             let mut latencies = Latencies::new();
-            let mut errors = 0u64;
-            let mut total = 0u64;
+            let (mut errors, mut total) = (0u64, 0u64);
             while started.elapsed() < duration && issued.fetch_add(1, Ordering::Relaxed) < budget {
-                let mut request = client.get(&url);
-                for (name, value) in &headers {
-                    request = request.header(name, value);
-                }
                 let begun = Instant::now();
-                let ok = match request.send().await {
-                    Ok(response) => {
-                        let ok = response.status().as_u16() < 400;
-                        // Reading the body to the end keeps the connection reusable.
-                        let _ = response.bytes().await;
-                        ok
+                let ok = match request(&target, &mut sender).await {
+                    Ok(ok) => ok,
+                    Err(_) => {
+                        // The connection is broken: count the error and open a new one.
+                        if let Ok(fresh) = connect(&target).await {
+                            sender = fresh;
+                        }
+                        false
                     }
-                    Err(_) => false,
                 };
                 latencies.record(begun.elapsed());
                 total += 1;
