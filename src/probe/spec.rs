@@ -292,7 +292,7 @@ impl std::fmt::Display for Value {
     }
 }
 
-/// `87ms`, `1.25s`, `12d`, `-3d`: the unit a person would use.
+/// `4.27ms`, `87.3ms`, `412ms`, `1.25s`, `12d`, `-3d`: the unit and precision a person would use.
 pub fn format_duration(ms: f64) -> String {
     const DAY: f64 = 86_400_000.0;
     const HOUR: f64 = 3_600_000.0;
@@ -303,7 +303,12 @@ pub fn format_duration(ms: f64) -> String {
         format!("{}h", (ms / HOUR).trunc() as i64)
     } else if abs >= 1000.0 {
         format!("{:.2}s", ms / 1000.0)
-    } else {
+    } else if abs >= 100.0 {
         format!("{}ms", ms.round() as i64)
+    } else if abs >= 10.0 {
+        format!("{ms:.1}ms")
+    } else {
+        // Loopback latencies are single milliseconds: whole numbers would hide the difference.
+        format!("{ms:.2}ms")
     }
 }
