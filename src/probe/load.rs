@@ -107,25 +107,62 @@ async fn request(target: &Target, sender: &mut Sender) -> Result<bool, String> {
     tokio::time::timeout(target.request_timeout, exchange).await.map_err(|_| "request timed out".to_string())?
 }
 
-pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
-    let target = Arc::new(target(spec, url, headers)?);
-    let connections = spec.connections.max(1);
-    let duration = if spec.duration_ms > 0 { Duration::from_millis(spec.duration_ms) } else if spec.requests > 0 { Duration::MAX } else { DEFAULT_DURATION };
-    let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
-    let issued = Arc::new(AtomicU64::new(0));
-    // Every worker connects before the clock starts, so connecting does not count against requests/s.
+/// What every event loop shares: when to stop, and how many requests have been issued.
+#[derive(Clone)]
+struct Limits {
+    duration: Duration,
+    budget: u64,
+    issued: Arc<AtomicU64>,
+    /// Set when the probe is cancelled, times out or fails: the loops stop sending load.
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Sets the stop flag when the probe's future is dropped, finished or not.
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How many event loops drive the connections, like wrk's threads: one per core, each on its
+/// own thread with a single-threaded runtime, so a ready response never waits behind another
+/// loop's work.
+fn event_loops() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+}
+
+/// Drives `connections` connections on the current (single-threaded) runtime until the
+/// deadline or the budget; returns latencies, errors and requests made.
+async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: Arc<tokio::sync::Barrier>) -> Result<(Latencies, u64, u64), String> {
+    let Limits { duration, budget, issued, stop } = limits;
     let mut senders = Vec::new();
+    let mut failure = None;
     for _ in 0..connections {
-        senders.push(connect(&target).await.map_err(|e| format!("{url}: cannot open a load connection: {e}"))?);
+        match connect(&target).await {
+            Ok(sender) => senders.push(sender),
+            Err(err) => {
+                failure = Some(format!("cannot open a load connection: {err}"));
+                break;
+            }
+        }
+    }
+    // Every loop connects before any starts the clock, so connecting does not count; a loop that
+    // failed still arrives, so that the others are not left waiting.
+    ready.wait().await;
+    if let Some(failure) = failure {
+        stop.store(true, Ordering::Relaxed);
+        return Err(failure);
     }
     let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for mut sender in senders {
-        let (issued, target) = (issued.clone(), target.clone());
-        workers.spawn(async move {
+        let (issued, target, stop) = (issued.clone(), target.clone(), stop.clone());
+        tasks.spawn_local(async move {
             let mut latencies = Latencies::new();
             let (mut errors, mut total) = (0u64, 0u64);
-            while started.elapsed() < duration && issued.fetch_add(1, Ordering::Relaxed) < budget {
+            while !stop.load(Ordering::Relaxed) && started.elapsed() < duration && issued.fetch_add(1, Ordering::Relaxed) < budget {
                 let begun = Instant::now();
                 let ok = match request(&target, &mut sender).await {
                     Ok(ok) => ok,
@@ -146,8 +183,48 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     }
     let mut latencies = Latencies::new();
     let (mut errors, mut total) = (0, 0);
-    while let Some(done) = workers.join_next().await {
+    while let Some(done) = tasks.join_next().await {
         let (worker, worker_errors, worker_total) = done.map_err(|e| format!("a load worker stopped: {e}"))?;
+        latencies.merge(&worker);
+        errors += worker_errors;
+        total += worker_total;
+    }
+    Ok((latencies, errors, total))
+}
+
+pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
+    let target = Arc::new(target(spec, url, headers)?);
+    let connections = spec.connections.max(1) as usize;
+    let duration = if spec.duration_ms > 0 { Duration::from_millis(spec.duration_ms) } else if spec.requests > 0 { Duration::MAX } else { DEFAULT_DURATION };
+    let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
+    let limits = Limits { duration, budget, issued: Arc::new(AtomicU64::new(0)), stop: Arc::new(std::sync::atomic::AtomicBool::new(false)) };
+    let _stop = StopOnDrop(limits.stop.clone());
+    let loops = event_loops().min(connections);
+    let ready = Arc::new(tokio::sync::Barrier::new(loops + 1));
+    let mut handles = Vec::new();
+    for index in 0..loops {
+        // Spread the connections as evenly as they go.
+        let share = connections / loops + usize::from(index < connections % loops);
+        let (target, limits, ready) = (target.clone(), limits.clone(), ready.clone());
+        let (done, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name(format!("load {index}"))
+            .spawn(move || {
+                let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|runtime| {
+                    let local = tokio::task::LocalSet::new();
+                    local.block_on(&runtime, drive(target, share, limits, ready))
+                });
+                let _ = done.send(outcome);
+            })
+            .map_err(|e| format!("cannot start a load thread: {e}"))?;
+        handles.push(result);
+    }
+    ready.wait().await;
+    let started = Instant::now();
+    let mut latencies = Latencies::new();
+    let (mut errors, mut total) = (0, 0);
+    for handle in handles {
+        let (worker, worker_errors, worker_total) = handle.await.map_err(|_| "a load thread stopped".to_string())?.map_err(|e| format!("{url}: {e}"))?;
         latencies.merge(&worker);
         errors += worker_errors;
         total += worker_total;
