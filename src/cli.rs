@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
 
 use crate::import::{ImportOptions, import_markdown, run_to_markdown, template_to_markdown};
-use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp, slug};
+use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp};
 use crate::store::{self, Document, Library, StoreError};
 
 #[derive(Debug, Parser)]
@@ -125,16 +125,9 @@ fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> 
     store::write_atomic(path, text.as_bytes()).map_err(|err| StoreError::Io { path: path.into(), action: "write it", cause: err })
 }
 
-fn file_stem(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.split('.').next().unwrap_or_default();
-    let id = slug(stem);
-    if id.is_empty() { "checklist".into() } else { id }
-}
-
 fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
     let text = store::read_text(file, "a Markdown checklist")?;
-    let imported = import_markdown(&text, &ImportOptions { id: file_stem(file), title });
+    let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(file), title });
     let template = &imported.template;
     let output = match output {
         Some(path) => path,

@@ -56,16 +56,20 @@ fn type_into(harness: &mut Harness<'static, App>, role: Role, label: &str, text:
 
 /// Opens the persona checklist and starts a run through the start-run dialog.
 fn start_persona_run(harness: &mut Harness<'static, App>) {
-    harness.get_by_label(PERSONA).click();
-    harness.run();
+    click(harness, PERSONA);
     assert!(matches!(harness.state().view(), View::Template(_)));
-    harness.get_by_label("▶ Start run…").click();
-    harness.run();
+    click(harness, "▶ Start run…");
     type_into(harness, Role::TextInput, "Release version *", "3.1.0");
     type_into(harness, Role::TextInput, "Environment *", "production");
     harness.get_by_label("Start run").click();
     settle(harness);
     assert!(harness.state().run_doc().is_some(), "the run did not start: {:?}", harness.state().errors());
+}
+
+/// Clicks the one widget with this label and draws the next frame.
+fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
 }
 
 fn click_row(harness: &mut Harness<'static, App>, text: &str) {
@@ -77,12 +81,9 @@ fn click_row(harness: &mut Harness<'static, App>, text: &str) {
 fn starting_a_run_needs_its_required_fields() {
     let home = tempfile::tempdir().unwrap();
     let mut harness = harness(home.path(), None);
-    harness.get_by_label(PERSONA).click();
-    harness.run();
-    harness.get_by_label("▶ Start run…").click();
-    harness.run();
-    harness.get_by_label("Start run").click();
-    harness.run();
+    click(&mut harness, PERSONA);
+    click(&mut harness, "▶ Start run…");
+    click(&mut harness, "Start run");
     assert!(harness.query_by_label("Release version is required").is_some());
     assert!(harness.query_by_label("Environment is required").is_some());
     assert!(harness.state().run_doc().is_none(), "a run started without its required fields");
@@ -106,23 +107,19 @@ fn marking_items_done_failed_and_not_applicable() {
     assert!(harness.query_by_label_contains("NO-GO · 141 blockers").is_some(), "138 checks and 3 roles block at first");
 
     click_row(&mut harness, "Integration tests passing");
-    harness.get_by_label("✔ Done").click();
-    harness.run();
+    click(&mut harness, "✔ Done");
     assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done);
 
     click_row(&mut harness, "Code coverage > 80%");
-    harness.get_by_label("✖ Failed").click();
-    harness.run();
+    click(&mut harness, "✖ Failed");
     assert_eq!(state_of(&harness, "code-coverage-80"), ItemState::Failed);
     assert!(harness.query_by_label_contains("NO-GO · 140 blockers").is_some());
     assert!(harness.query_by_label("failed: Code coverage > 80%").is_some(), "failures are listed first in the banner");
 
     // N/A needs a reason; an empty one is refused and nothing changes.
     click_row(&mut harness, "Security scan completed");
-    harness.get_by_label("N/A…").click();
-    harness.run();
-    harness.get_by_label("Confirm").click();
-    harness.run();
+    click(&mut harness, "N/A…");
+    click(&mut harness, "Confirm");
     assert!(harness.query_by_label("A reason is required; it goes into the audit record.").is_some());
     assert_eq!(state_of(&harness, "security-scan-completed"), ItemState::Pending);
     type_into(&mut harness, Role::MultilineTextInput, "Reason (required)", "Scanned in the platform pipeline");
@@ -207,8 +204,7 @@ fn a_blocker_in_the_banner_reveals_its_item() {
     harness.key_press(Key::F);
     harness.run();
     click_row(&mut harness, "All unit tests passing");
-    harness.get_by_label("failed: Integration tests passing").click();
-    harness.run();
+    click(&mut harness, "failed: Integration tests passing");
     assert_eq!(run_doc(&harness).selected.as_deref(), Some("integration-tests-passing"));
 }
 
@@ -258,21 +254,16 @@ fn opening_a_corrupt_run_shows_the_error_and_leaves_the_file_alone() {
 fn the_editor_adds_moves_renames_deletes_and_undoes() {
     let home = tempfile::tempdir().unwrap();
     let mut harness = harness(home.path(), None);
-    harness.get_by_label(PERSONA).click();
-    harness.run();
-    harness.get_by_label("Edit a copy").click();
-    harness.run();
+    click(&mut harness, PERSONA);
+    click(&mut harness, "Edit a copy");
     let editor = |h: &Harness<'static, App>| h.state().editor().expect("the editor is open").template.clone();
     let original = editor(&harness);
 
     // Open the first section and select its second item.
-    harness.get_by_label("Pre-Deployment").click();
-    harness.run();
-    harness.get_by_label("Code Quality").click();
-    harness.run();
+    click(&mut harness, "Pre-Deployment");
+    click(&mut harness, "Code Quality");
     assert_eq!(harness.state().editor().unwrap().selected, Selection::Section("code-quality".into()));
-    harness.get_by_label("+ Add item").click();
-    harness.run();
+    click(&mut harness, "+ Add item");
     let added = editor(&harness);
     let section = added.find_section("code-quality").unwrap();
     assert_eq!(section.items.last().unwrap().text, "New item");
@@ -285,26 +276,21 @@ fn the_editor_adds_moves_renames_deletes_and_undoes() {
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.get_by_role_and_label(Role::MultilineTextInput, "Item text").type_text("Load test signed off by SRE");
     harness.run();
-    harness.get_by_label("Move up").click();
-    harness.run();
+    click(&mut harness, "Move up");
     let renamed = editor(&harness);
     let items = &renamed.find_section("code-quality").unwrap().items;
     let at = items.len() - 2;
     assert_eq!((items[at].id.as_str(), items[at].text.as_str()), ("new-item", "Load test signed off by SRE"), "renamed, then moved up one");
     assert_eq!(items[at].kind, ItemKind::Check);
 
-    harness.get_by_label("Delete").click();
-    harness.run();
+    click(&mut harness, "Delete");
     assert_eq!(editor(&harness), original, "deleting what was added gives the original back");
 
-    harness.get_by_label("Undo").click();
-    harness.run();
+    click(&mut harness, "Undo");
     assert_eq!(editor(&harness), renamed);
-    harness.get_by_label("Redo").click();
-    harness.run();
+    click(&mut harness, "Redo");
     assert_eq!(editor(&harness), original);
-    harness.get_by_label("Undo").click();
-    harness.run();
+    click(&mut harness, "Undo");
 
     // Save: a bundled checklist's copy goes into the user's templates.
     harness.get_by_label("Save").click();
@@ -348,25 +334,18 @@ fn a_dropped_markdown_file_is_imported_into_the_library() {
 fn leaving_the_editor_with_unsaved_edits_asks_first() {
     let home = tempfile::tempdir().unwrap();
     let mut harness = harness(home.path(), None);
-    harness.get_by_label(PERSONA).click();
-    harness.run();
-    harness.get_by_label("Edit a copy").click();
-    harness.run();
-    harness.get_by_label("+ Add section").click();
-    harness.run();
+    click(&mut harness, PERSONA);
+    click(&mut harness, "Edit a copy");
+    click(&mut harness, "+ Add section");
     assert!(harness.state().editor().unwrap().dirty);
 
-    harness.get_by_label("Close editor").click();
-    harness.run();
+    click(&mut harness, "Close editor");
     assert!(harness.query_by_label("Unsaved changes").is_some());
-    harness.get_by_label("Cancel").click();
-    harness.run();
+    click(&mut harness, "Cancel");
     assert!(harness.state().editor().is_some(), "cancel keeps the edits");
 
-    harness.get_by_label("Close editor").click();
-    harness.run();
-    harness.get_by_label("Discard changes").click();
-    harness.run();
+    click(&mut harness, "Close editor");
+    click(&mut harness, "Discard changes");
     assert!(matches!(harness.state().view(), View::Home));
     assert!(!home.path().join("templates/persona-chat-service.checklist.ron").exists(), "nothing was saved");
 }
@@ -471,11 +450,9 @@ mod probes {
         assert!(harness.query_by_label("1 probe(s) failing").is_some());
 
         click_row(&mut harness, "Integration tests passing");
-        harness.get_by_label("✔ Done").click();
-        harness.run();
+        click(&mut harness, "✔ Done");
         assert!(harness.query_by_label("Override the probe?").is_some(), "marking done against a failed probe asks why");
-        harness.get_by_label("Override").click();
-        harness.run();
+        click(&mut harness, "Override");
         assert!(harness.query_by_label("A reason is required to override a probe.").is_some());
         type_into(&mut harness, Role::MultilineTextInput, "Why mark it done anyway? (required)", "Verified by hand on the canary");
         harness.get_by_label("Override").click();

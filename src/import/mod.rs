@@ -49,6 +49,14 @@ impl Imported {
     }
 }
 
+/// The template id for an imported file: the slug of its name up to the first dot
+/// (`go-live.md` → `go-live`), or `checklist` when that has no letters or digits.
+pub fn id_from_file_name(path: &std::path::Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = crate::model::slug(name.split('.').next().unwrap_or_default());
+    if id.is_empty() { "checklist".into() } else { id }
+}
+
 /// Imports Markdown text. Line endings may be LF or CRLF; mojibake is repaired first.
 pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
     let normalised = source.replace("\r\n", "\n").replace('\r', "\n");

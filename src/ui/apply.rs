@@ -370,9 +370,7 @@ impl App {
 /// Imports a Markdown file and saves the template in the library under a name not yet taken.
 fn import_into(source: &Path, templates: &Path) -> Result<(crate::import::Imported, PathBuf), String> {
     let text = store::read_text(source, "a Markdown checklist").map_err(|e| e.to_string())?;
-    let stem = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let id = crate::model::slug(stem.split('.').next().unwrap_or_default());
-    let imported = import_markdown(&text, &ImportOptions { id: if id.is_empty() { "checklist".into() } else { id }, title: None });
+    let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(source), title: None });
     std::fs::create_dir_all(templates).map_err(|e| format!("{}: cannot create the folder: {e}", templates.display()))?;
     let mut path = templates.join(format!("{}{}", imported.template.id, store::TEMPLATE_EXTENSION));
     let mut n = 2;
