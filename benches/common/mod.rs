@@ -65,6 +65,7 @@ pub fn big_template(sections: usize, per_section: usize) -> Template {
         items: Vec::new(),
         sections,
         roles: vec![role("release-manager", "Release manager"), role("qa-lead", "QA lead")],
+        max_probe_age_minutes: preflight::model::DEFAULT_MAX_PROBE_AGE_MINUTES,
     }
 }
 

@@ -16,7 +16,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
+/// Lowercase hex of some bytes.
+pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -24,6 +25,14 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(byte & 0xf)] as char);
     }
     out
+}
+
+/// Bytes from hex (either case); None for odd length or a non-hex digit.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::hash::{canonical_bytes, sha256_hex, to_hex};
+use super::hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 use super::template::{FieldKind, Placement, Role, Template};
 use crate::probe::{ProbeResult, ProbeState};
 
 /// The actor recorded for changes a probe makes.
 pub const PROBE_ACTOR: &str = "probe";
-use super::{Field, Timestamp};
+use super::{Field, Finalisation, Signature, Timestamp};
 
 /// The run format this build writes and the newest it reads.
 pub const RUN_FORMAT_VERSION: u32 = 1;
@@ -100,7 +100,7 @@ pub struct ItemRecord {
 }
 
 impl ItemRecord {
-    fn pending() -> Self {
+    pub(crate) fn pending() -> Self {
         Self { state: ItemState::Pending, by: None, at: None, note: String::new() }
     }
 }
@@ -116,6 +116,49 @@ pub enum Change {
     ProbeResult { item: String, index: usize, state: ProbeState, summary: String },
     /// A person set a state that disagrees with the item's latest probe result.
     ProbeOverride { item: String, probe: ProbeState, new: ItemState, reason: String },
+    /// Someone signed; the full record is in `Run::signatures` at `index`, and its SHA-256 binds
+    /// it to this event.
+    Signed { role: String, name: String, meaning: String, index: usize, signature_sha256: String },
+    /// The run was finalised and takes no more changes.
+    Finalised,
+}
+
+impl Change {
+    /// Whether the change alters what `Run::content_sha256` covers, and so invalidates the
+    /// signatures made before it.
+    pub fn changes_content(&self) -> bool {
+        !matches!(self, Self::Signed { .. } | Self::Finalised | Self::ProbeOverride { .. } | Self::RunStarted { .. })
+    }
+
+    /// The item the change is about, if any.
+    pub fn item(&self) -> Option<&str> {
+        match self {
+            Self::ItemState { item, .. } | Self::ItemNote { item, .. } | Self::ProbeResult { item, .. } | Self::ProbeOverride { item, .. } => Some(item),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    /// One line, old → new, as the audit trail prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = |value: &Option<FieldValue>| value.as_ref().map_or_else(|| "(empty)".to_string(), |v| format!("\"{v}\""));
+        match self {
+            Self::RunStarted { template_id, template_sha256, .. } => {
+                write!(f, "run started from `{template_id}` (template {})", &template_sha256[..template_sha256.len().min(12)])
+            }
+            Self::ItemState { item, old, new } => write!(f, "item `{item}`: {old} → {new}"),
+            Self::ItemNote { item, old, new } if old.is_empty() => write!(f, "item `{item}`: note added \"{new}\""),
+            Self::ItemNote { item, old, new } => write!(f, "item `{item}`: note \"{old}\" → \"{new}\""),
+            Self::Field { field, old, new } => write!(f, "field `{field}`: {} → {}", value(old), value(new)),
+            Self::ProbeResult { item, state, summary, .. } => write!(f, "item `{item}`: probe {}: {summary}", state.label()),
+            Self::ProbeOverride { item, probe, new, reason } => {
+                write!(f, "item `{item}`: probe verdict {} overridden → {new}, because \"{reason}\"", probe.label())
+            }
+            Self::Signed { role, name, meaning, .. } => write!(f, "signed as `{role}` by {name}: \"{meaning}\""),
+            Self::Finalised => f.write_str("run finalised"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,20 +184,13 @@ struct EventBody<'a> {
 impl Event {
     fn chain_hash(previous_hash: Option<&str>, seq: u64, at: &Timestamp, actor: &str, change: &Change) -> String {
         let mut hasher = Sha256::new();
-        match previous_hash.and_then(decode_hex) {
+        match previous_hash.and_then(from_hex) {
             Some(bytes) => hasher.update(&bytes),
             None => hasher.update([0u8; 32]),
         }
         hasher.update(canonical_bytes(&EventBody { seq, at, actor, change }));
         to_hex(&hasher.finalize())
     }
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -177,6 +213,16 @@ pub enum ModelError {
     ProbeDisagrees { item: String, probe: ProbeState },
     #[error("item `{0}` has no probe")]
     NoProbe(String),
+    #[error("this run was finalised by {by} at {at} and takes no more changes; start a new run from it instead")]
+    Final { by: String, at: Timestamp },
+    #[error("no role `{0}` in this checklist")]
+    UnknownRole(String),
+    #[error("the signature needs a {0}")]
+    EmptySignatureField(&'static str),
+    #[error("the run changed while signing; sign again over the current content")]
+    StaleContentHash,
+    #[error("not every required role holds a valid signature: {}", .0.join(", "))]
+    RolesNotSigned(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -215,9 +261,15 @@ pub struct Run {
     /// Every probe result, in the order they were recorded; results are never removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub probe_results: Vec<ProbeResult>,
+    /// Every signature, in the order made; a role signed again keeps its earlier signatures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Signature>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalised: Option<Finalisation>,
 }
 
-/// What a run's content hash covers: everything but the event log (and, later, signatures).
+/// What a run's content hash covers: everything but the event log, the signatures and the
+/// finalisation, which sign or seal the content rather than being part of it.
 #[derive(Serialize)]
 struct RunContent<'a> {
     id: &'a str,
@@ -285,6 +337,8 @@ impl Run {
             items,
             events: Vec::new(),
             probe_results: Vec::new(),
+            signatures: Vec::new(),
+            finalised: None,
         };
         let change =
             Change::RunStarted { template_id: run.template.id.clone(), template_sha256, fields: run.fields.clone() };
@@ -295,6 +349,7 @@ impl Run {
     /// Sets an item's state. N/A and Skip need a non-blank reason. Setting the state it already
     /// has changes nothing and records nothing.
     pub fn set_state(&mut self, item_id: &str, new: ItemState, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let new = match new {
             ItemState::NotApplicable { reason } => ItemState::NotApplicable { reason: checked_reason(item_id, reason, "N/A")? },
@@ -328,6 +383,7 @@ impl Run {
     /// marks it failed, as actor `probe`, unless a person has set the item's state; an error
     /// (the probe could not run) changes no state.
     pub fn record_probe(&mut self, result: ProbeResult, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
         let item = result.item.clone();
         let record = self.record_mut(&item)?;
         let set_by_person = record.by.as_deref().is_some_and(|by| by != PROBE_ACTOR) && record.state != ItemState::Pending;
@@ -349,6 +405,7 @@ impl Run {
 
     /// Sets a state that disagrees with the item's latest probe, with the reason recorded.
     pub fn override_probe(&mut self, item_id: &str, new: ItemState, reason: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let reason = checked_reason(item_id, reason.to_string(), "override")?;
         let probe = self.latest_probe(item_id).map(|r| r.state).ok_or_else(|| ModelError::NoProbe(item_id.to_string()))?;
@@ -362,6 +419,7 @@ impl Run {
     }
 
     pub fn set_note(&mut self, item_id: &str, note: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let record = self.record_mut(item_id)?;
         if record.note == note {
@@ -374,6 +432,7 @@ impl Run {
 
     /// Sets or (with a blank value) clears a field.
     pub fn set_field(&mut self, field_id: &str, value: FieldValue, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let field = self.template.find_field(field_id).ok_or_else(|| ModelError::UnknownField(field_id.to_string()))?;
         let new = if value.is_blank() { None } else { Some(value) };
@@ -402,7 +461,7 @@ impl Run {
         self.items.get_mut(item_id).ok_or_else(|| ModelError::UnknownItem(item_id.to_string()))
     }
 
-    fn append_event(&mut self, actor: &str, at: Timestamp, change: Change) {
+    pub(crate) fn append_event(&mut self, actor: &str, at: Timestamp, change: Change) {
         let seq = self.events.last().map_or(1, |last| last.seq + 1);
         let previous = self.events.last().map(|last| last.hash.as_str());
         let hash = Event::chain_hash(previous, seq, &at, actor, &change);

@@ -38,6 +38,7 @@ pub(crate) fn template() -> Template {
             sections: vec![],
         }],
         roles: vec![],
+        max_probe_age_minutes: crate::model::DEFAULT_MAX_PROBE_AGE_MINUTES,
     }
 }
 

@@ -27,6 +27,21 @@ pub struct Template {
     pub sections: Vec<Section>,
     #[serde(default)]
     pub roles: Vec<Role>,
+    /// How old a probe result may be, in minutes, when someone signs: older results, and
+    /// required probes never run, must be re-run or waived with a reason.
+    #[serde(default = "default_max_probe_age", skip_serializing_if = "is_default_max_probe_age")]
+    pub max_probe_age_minutes: u32,
+}
+
+/// The maximum probe age a template gets unless it says otherwise.
+pub const DEFAULT_MAX_PROBE_AGE_MINUTES: u32 = 60;
+
+fn default_max_probe_age() -> u32 {
+    DEFAULT_MAX_PROBE_AGE_MINUTES
+}
+
+fn is_default_max_probe_age(minutes: &u32) -> bool {
+    *minutes == DEFAULT_MAX_PROBE_AGE_MINUTES
 }
 
 /// A titled group of items; sections nest to any depth.
@@ -181,6 +196,7 @@ impl Template {
             items: Vec::new(),
             sections: Vec::new(),
             roles: Vec::new(),
+            max_probe_age_minutes: DEFAULT_MAX_PROBE_AGE_MINUTES,
         }
     }
 
@@ -283,6 +299,7 @@ mod tests {
                 }],
             }],
             roles: vec![],
+            max_probe_age_minutes: DEFAULT_MAX_PROBE_AGE_MINUTES,
         }
     }
 

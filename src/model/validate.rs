@@ -1,10 +1,10 @@
 //! Structural checks of templates and runs, beyond what the file format itself enforces.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Item;
 
-use super::{ItemState, Placement, Run, Template};
+use super::{Change, FieldValue, Finalisation, ItemRecord, ItemState, Placement, Run, SignatureStatus, Template};
 
 /// One thing wrong with a document. `anchor` is text to find in the file (with which
 /// occurrence, counting from 0) so that the store can report a line and column.
@@ -114,6 +114,79 @@ impl Run {
                 format!("seq: {seq}"),
                 0,
             ));
+        }
+        problems.extend(self.replay_problems());
+        for index in 0..self.signatures.len() {
+            if let SignatureStatus::Broken { reason } = self.signature_status(index) {
+                let name = &self.signatures[index].name;
+                problems.push(Problem::at(format!("the signature of {name}: {reason}"), format!("\"{name}\""), 0));
+            }
+        }
+        problems
+    }
+
+    /// Replays the event log and compares the result with the run's records: an item state,
+    /// note, field value, probe result or finalisation that no event explains was edited in the
+    /// file.
+    fn replay_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut items: BTreeMap<&str, ItemRecord> = self.items.keys().map(|id| (id.as_str(), ItemRecord::pending())).collect();
+        let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
+        let (mut probes, mut signatures, mut finalised) = (0usize, 0usize, None);
+        let mut mismatch = |message: String, needle: String| problems.push(Problem::at(message, needle, 0));
+        for event in &self.events {
+            match &event.change {
+                Change::RunStarted { template_sha256, fields: started, .. } => {
+                    if *template_sha256 != self.template_sha256 {
+                        mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
+                    }
+                    fields = started.clone();
+                }
+                Change::ItemState { item, new, .. } => {
+                    if let Some(record) = items.get_mut(item.as_str()) {
+                        record.state = new.clone();
+                        record.by = Some(event.actor.clone());
+                        record.at = Some(event.at);
+                    }
+                }
+                Change::ItemNote { item, new, .. } => {
+                    if let Some(record) = items.get_mut(item.as_str()) {
+                        record.note = new.clone();
+                    }
+                }
+                Change::Field { field, new, .. } => match new {
+                    Some(value) => drop(fields.insert(field.clone(), value.clone())),
+                    None => drop(fields.remove(field)),
+                },
+                Change::ProbeResult { item, index, state, summary } => {
+                    let recorded = self.probe_results.get(*index);
+                    let matches = *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary);
+                    if !matches {
+                        mismatch(format!("probe result {index} for `{item}` differs from what event #{} recorded", event.seq), format!("\"{item}\""));
+                    }
+                    probes += 1;
+                }
+                Change::ProbeOverride { .. } => {}
+                Change::Signed { .. } => signatures += 1,
+                Change::Finalised => finalised = Some(Finalisation { at: event.at, by: event.actor.clone() }),
+            }
+        }
+        for (id, record) in &self.items {
+            if items.get(id.as_str()) != Some(record) {
+                mismatch(format!("the record of item `{id}` differs from what the event log recorded"), format!("\"{id}\""));
+            }
+        }
+        if fields != self.fields {
+            mismatch("the field values differ from what the event log recorded".into(), "fields".into());
+        }
+        if probes != self.probe_results.len() {
+            mismatch(format!("{} probe results, but the event log records {probes}", self.probe_results.len()), "probe_results".into());
+        }
+        if signatures != self.signatures.len() {
+            mismatch(format!("{} signatures, but the event log records {signatures}", self.signatures.len()), "signatures".into());
+        }
+        if finalised != self.finalised {
+            mismatch("the finalisation differs from what the event log recorded".into(), "finalised".into());
         }
         problems
     }

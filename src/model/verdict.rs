@@ -13,6 +13,8 @@ pub enum Blocker {
     ItemSkipped { item: String, text: String },
     FieldMissing { field: String, label: String },
     RoleUnsigned { role: String, title: String },
+    /// The role's signature no longer matches the run's content.
+    SignatureInvalidated { role: String, title: String, reason: String },
 }
 
 impl fmt::Display for Blocker {
@@ -23,6 +25,7 @@ impl fmt::Display for Blocker {
             Self::ItemSkipped { text, .. } => write!(f, "required but skipped: {text}"),
             Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
             Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
+            Self::SignatureInvalidated { title, reason, .. } => write!(f, "signature of {title} {reason}; sign again"),
         }
     }
 }
@@ -64,9 +67,14 @@ impl Run {
                 blockers.push(Blocker::FieldMissing { field: field.id.clone(), label: field.label.clone() });
             }
         }
-        // Signatures arrive with sign-off; until a role holds a valid one, it blocks.
         for role in self.roles().into_iter().filter(|role| role.required) {
-            blockers.push(Blocker::RoleUnsigned { role: role.id, title: role.title });
+            match self.role_signature(&role.id) {
+                Some((_, _, status)) if status.is_valid() => {}
+                Some((_, _, status)) => {
+                    blockers.push(Blocker::SignatureInvalidated { role: role.id, title: role.title, reason: status.to_string() })
+                }
+                None => blockers.push(Blocker::RoleUnsigned { role: role.id, title: role.title }),
+            }
         }
         Verdict { blockers }
     }

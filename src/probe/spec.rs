@@ -179,6 +179,17 @@ pub enum ProbeState {
     Error,
 }
 
+impl ProbeState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// One condition with the value the probe saw: `status (503) == 200`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConditionResult {

@@ -83,7 +83,7 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                                 commands.push(Command::Reveal(item.clone()));
                             }
                             // Fields sit just below; roles are signed in the sign-off panel.
-                            Blocker::FieldMissing { .. } | Blocker::RoleUnsigned { .. } => {}
+                            Blocker::FieldMissing { .. } | Blocker::RoleUnsigned { .. } | Blocker::SignatureInvalidated { .. } => {}
                         }
                     }
                 }

@@ -1,0 +1,257 @@
+//! Signatures: who signed a run, meaning what, over exactly which content; and the checks that
+//! tell, from the run file alone, whether each signature still holds.
+//!
+//! A signature is bound to the run three ways: it carries the SHA-256 of the run's content when
+//! it was made (so any later change shows), the event that recorded it carries the SHA-256 of the
+//! whole signature record (so the record cannot be edited without breaking the event chain), and
+//! an optional Ed25519 signature (checked in `signoff`, which holds the cryptography).
+
+use serde::{Deserialize, Serialize};
+
+use super::hash::{canonical_bytes, sha256_hex};
+use super::run::{Change, Event, ModelError, Run};
+use super::{Blocker, Timestamp};
+
+/// One pen stroke of a drawn signature: points in 0–1 coordinates of the signature pad, x to
+/// the right and y downwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stroke {
+    pub points: Vec<[f32; 2]>,
+}
+
+/// A probe the signer knowingly signed over although its result was stale or missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    pub item: String,
+    /// What was wrong, as shown to the signer: "never run" or "result 75 min old".
+    pub problem: String,
+    pub reason: String,
+}
+
+/// An Ed25519 signature by the signer's key over [`Signature::signed_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySignature {
+    /// The 32-byte public key, in hex.
+    pub public_key: String,
+    /// The 64-byte signature, in hex.
+    pub signature: String,
+}
+
+/// A sign-off by one person in one role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signature {
+    /// The role's id in the template.
+    pub role: String,
+    /// The role's title, as shown when signing.
+    pub role_title: String,
+    /// The signer's printed name.
+    pub name: String,
+    /// What the signature means, such as "Approved for production".
+    pub meaning: String,
+    /// The statement the signer saw and agreed to.
+    pub attestation: String,
+    pub at: Timestamp,
+    pub strokes: Vec<Stroke>,
+    /// SHA-256 of the run's content (`Run::content_sha256`) when it was signed.
+    pub content_sha256: String,
+    /// Whether the run was GO at that moment, counting this signature, and what blocked it.
+    pub go: bool,
+    #[serde(default)]
+    pub blockers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeySignature>,
+}
+
+impl Signature {
+    /// SHA-256 of the whole record; the `Signed` event carries it.
+    pub fn sha256(&self) -> String {
+        sha256_hex(&canonical_bytes(self))
+    }
+
+    /// The bytes an Ed25519 key signs: a domain tag, then run id, content hash, role, name,
+    /// meaning and time, each as a 4-byte big-endian length and its UTF-8 bytes, so that no two
+    /// different records give the same message.
+    pub fn signed_message(&self, run_id: &str) -> Vec<u8> {
+        let time = self.at.to_string();
+        let parts = [run_id, &self.content_sha256, &self.role, &self.name, &self.meaning, &time];
+        let mut message = b"preflight signature v1\n".to_vec();
+        for part in parts {
+            message.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            message.extend_from_slice(part.as_bytes());
+        }
+        message
+    }
+}
+
+/// A change, as a signature's status names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRef {
+    pub seq: u64,
+    pub actor: String,
+    pub at: Timestamp,
+    pub what: String,
+}
+
+impl ChangeRef {
+    fn of(event: &Event) -> Self {
+        Self { seq: event.seq, actor: event.actor.clone(), at: event.at, what: event.change.to_string() }
+    }
+}
+
+impl std::fmt::Display for ChangeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "event #{} by {}: {}", self.seq, self.actor, self.what)
+    }
+}
+
+/// Whether a signature still holds, as far as the run file tells without cryptography.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureStatus {
+    Valid,
+    /// The run's content changed after signing; `change` is the first change after it.
+    Invalidated { change: ChangeRef },
+    /// The record was altered, or its content hash matches nothing the log explains.
+    Broken { reason: String },
+}
+
+impl SignatureStatus {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Self::Valid)
+    }
+}
+
+impl std::fmt::Display for SignatureStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Valid => f.write_str("valid"),
+            Self::Invalidated { change } => write!(f, "invalidated by {change}"),
+            Self::Broken { reason } => write!(f, "broken: {reason}"),
+        }
+    }
+}
+
+/// Who finalised a run, and when; a final run refuses further changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finalisation {
+    pub at: Timestamp,
+    pub by: String,
+}
+
+impl Run {
+    /// Records a signature. The caller has filled in the content hash and verdict of this
+    /// moment (see `signoff::sign`); a hash that is not the run's current one is refused, so a
+    /// signature can never claim content it did not see.
+    pub fn add_signature(&mut self, signature: Signature) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
+        let role = self.roles().into_iter().find(|role| role.id == signature.role);
+        if role.is_none() {
+            return Err(ModelError::UnknownRole(signature.role));
+        }
+        if signature.name.trim().is_empty() {
+            return Err(ModelError::EmptyActor);
+        }
+        if signature.meaning.trim().is_empty() {
+            return Err(ModelError::EmptySignatureField("meaning"));
+        }
+        if !signature.strokes.iter().any(|stroke| !stroke.points.is_empty()) {
+            return Err(ModelError::EmptySignatureField("drawn signature"));
+        }
+        if signature.content_sha256 != self.content_sha256() {
+            return Err(ModelError::StaleContentHash);
+        }
+        let change = Change::Signed {
+            role: signature.role.clone(),
+            name: signature.name.clone(),
+            meaning: signature.meaning.clone(),
+            index: self.signatures.len(),
+            signature_sha256: signature.sha256(),
+        };
+        let (name, at) = (signature.name.clone(), signature.at);
+        self.signatures.push(signature);
+        self.append_event(&name, at, change);
+        Ok(())
+    }
+
+    /// The verdict as it would be with a valid signature for `role`: what a signer signs over.
+    pub fn verdict_when_signed(&self, role: &str) -> super::Verdict {
+        let mut verdict = self.verdict();
+        verdict.blockers.retain(|blocker| match blocker {
+            Blocker::RoleUnsigned { role: id, .. } | Blocker::SignatureInvalidated { role: id, .. } => id != role,
+            _ => true,
+        });
+        verdict
+    }
+
+    /// The status of the signature at `index`, from the run file alone.
+    pub fn signature_status(&self, index: usize) -> SignatureStatus {
+        let Some(signature) = self.signatures.get(index) else {
+            return SignatureStatus::Broken { reason: format!("no signature {index}") };
+        };
+        let event = self.events.iter().find(|event| matches!(&event.change, Change::Signed { index: i, .. } if *i == index));
+        let Some(event) = event else {
+            return SignatureStatus::Broken { reason: "no event in the log records this signature".into() };
+        };
+        let Change::Signed { role, name, meaning, signature_sha256, .. } = &event.change else { unreachable!() };
+        if *signature_sha256 != signature.sha256() || *role != signature.role || *name != signature.name || *meaning != signature.meaning {
+            return SignatureStatus::Broken { reason: format!("the record differs from what event #{} recorded", event.seq) };
+        }
+        if event.at != signature.at {
+            return SignatureStatus::Broken { reason: format!("its time differs from event #{}", event.seq) };
+        }
+        if signature.content_sha256 == self.content_sha256() {
+            return SignatureStatus::Valid;
+        }
+        match self.events.iter().find(|later| later.seq > event.seq && later.change.changes_content()) {
+            Some(change) => SignatureStatus::Invalidated { change: ChangeRef::of(change) },
+            None => SignatureStatus::Broken {
+                reason: "the run's content no longer matches what was signed, and no recorded change explains it".into(),
+            },
+        }
+    }
+
+    /// The signature that counts for a role, the newest, with its index and status.
+    pub fn role_signature(&self, role: &str) -> Option<(usize, &Signature, SignatureStatus)> {
+        let (index, signature) = self.signatures.iter().enumerate().rev().find(|(_, s)| s.role == role)?;
+        Some((index, signature, self.signature_status(index)))
+    }
+
+    /// Finalises the run once every required role holds a valid signature; a final run refuses
+    /// every further change.
+    pub fn finalise(&mut self, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        self.refuse_if_final()?;
+        let actor = actor.trim();
+        if actor.is_empty() {
+            return Err(ModelError::EmptyActor);
+        }
+        let unsigned: Vec<String> = self
+            .roles()
+            .into_iter()
+            .filter(|role| role.required)
+            .filter(|role| !self.role_signature(&role.id).is_some_and(|(_, _, status)| status.is_valid()))
+            .map(|role| role.title)
+            .collect();
+        if !unsigned.is_empty() {
+            return Err(ModelError::RolesNotSigned(unsigned));
+        }
+        self.finalised = Some(Finalisation { at, by: actor.to_string() });
+        self.append_event(actor, at, Change::Finalised);
+        Ok(())
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.finalised.is_some()
+    }
+
+    pub(crate) fn refuse_if_final(&self) -> Result<(), ModelError> {
+        match &self.finalised {
+            Some(finalised) => Err(ModelError::Final { by: finalised.by.clone(), at: finalised.at }),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "signature_tests.rs"]
+mod tests;

@@ -1,0 +1,228 @@
+//! Signing a run and verifying it: stale-probe checks before signing, Ed25519 where the signer
+//! has a key, and the full offline check `preflight verify` and the app run on a run file.
+//!
+//! The signature record, its binding to the event log and its content hash live in
+//! `model::signature`; this module adds the clock-dependent and cryptographic parts.
+
+mod keys;
+
+pub use keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_public_key};
+
+use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
+
+/// The attestation shown when signing unless the signer's organisation words it otherwise.
+pub const DEFAULT_ATTESTATION: &str = "I have reviewed this run as shown, and my signature applies to its content at this moment: \
+     the checklist, every item's state, the field values and the probe evidence.";
+
+/// What a signer enters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignRequest {
+    pub role: String,
+    pub name: String,
+    pub meaning: String,
+    pub attestation: String,
+    pub strokes: Vec<Stroke>,
+    /// Waivers for stale or missing probe results, each with a reason.
+    pub waivers: Vec<Waiver>,
+    pub at: Timestamp,
+}
+
+/// A probe that a signature would cover without fresh evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleProbe {
+    pub item: String,
+    pub text: String,
+    /// "never run" or "result 75 min old".
+    pub problem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{} probe result(s) are stale or missing: {}; re-run them or waive them with a reason", .0.len(), describe(.0))]
+    StaleProbes(Vec<StaleProbe>),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+fn describe(stale: &[StaleProbe]) -> String {
+    stale.iter().map(|s| format!("{} ({})", s.item, s.problem)).collect::<Vec<_>>().join(", ")
+}
+
+/// Probes whose evidence is missing or older than the template's maximum probe age at `now`:
+/// a required item's probe never run, or any probe whose latest result is too old. Items marked
+/// N/A need no evidence.
+pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
+    let max_age_ms = i64::from(run.template.max_probe_age_minutes) * 60_000;
+    let mut stale = Vec::new();
+    for (_, item) in run.template.all_items() {
+        if item.probe.is_none() || matches!(run.items.get(&item.id).map(|r| &r.state), Some(ItemState::NotApplicable { .. })) {
+            continue;
+        }
+        let problem = match run.latest_probe(&item.id) {
+            None if item.required => "never run".to_string(),
+            None => continue,
+            Some(result) => {
+                let age = now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_milliseconds();
+                if age <= max_age_ms {
+                    continue;
+                }
+                format!("result {} min old", age / 60_000)
+            }
+        };
+        stale.push(StaleProbe { item: item.id.clone(), text: item.text.clone(), problem });
+    }
+    stale
+}
+
+/// Signs `run` as asked: refuses stale probes that are not waived, then records the content
+/// hash and verdict of this moment, and an Ed25519 signature when a key is given.
+pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> Result<(), SignError> {
+    run.refuse_if_final()?;
+    let stale = stale_probes(run, request.at);
+    let waived = |item: &str| request.waivers.iter().any(|w| w.item == item && !w.reason.trim().is_empty());
+    let unwaived: Vec<StaleProbe> = stale.iter().filter(|s| !waived(&s.item)).cloned().collect();
+    if !unwaived.is_empty() {
+        return Err(SignError::StaleProbes(unwaived));
+    }
+    // Waivers are kept only for what was stale, with the problem as the signer saw it.
+    let waivers = stale
+        .iter()
+        .filter_map(|s| {
+            let waiver = request.waivers.iter().find(|w| w.item == s.item)?;
+            Some(Waiver { item: s.item.clone(), problem: s.problem.clone(), reason: waiver.reason.trim().to_string() })
+        })
+        .collect();
+    let role_title = run.roles().into_iter().find(|r| r.id == request.role).map(|r| r.title).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
+    let verdict = run.verdict_when_signed(&request.role);
+    let mut signature = Signature {
+        role: request.role,
+        role_title,
+        name: request.name.trim().to_string(),
+        meaning: request.meaning.trim().to_string(),
+        attestation: request.attestation,
+        at: request.at,
+        strokes: request.strokes,
+        content_sha256: run.content_sha256(),
+        go: verdict.is_go(),
+        blockers: verdict.blockers.iter().map(ToString::to_string).collect(),
+        waivers,
+        key: None,
+    };
+    if let Some(key) = key {
+        signature.key = Some(key.sign(&signature.signed_message(&run.id)));
+    }
+    run.add_signature(signature)?;
+    Ok(())
+}
+
+/// The outcome of checking a key signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Signed without a key: only the drawn signature and the log bind it.
+    NoKey,
+    Valid { fingerprint: String },
+    Invalid { reason: String },
+}
+
+/// One signature as verification sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    pub index: usize,
+    pub role_title: String,
+    pub name: String,
+    pub meaning: String,
+    pub at: Timestamp,
+    pub status: SignatureStatus,
+    pub key: KeyCheck,
+    /// A later signature of the same role replaces this one.
+    pub superseded: bool,
+}
+
+impl SignatureCheck {
+    /// Whether this signature makes the run fail verification: a broken record or key always
+    /// does; an invalidated one only while it is the role's current signature.
+    pub fn fails(&self) -> bool {
+        matches!(self.key, KeyCheck::Invalid { .. })
+            || matches!(self.status, SignatureStatus::Broken { .. })
+            || (!self.superseded && !self.status.is_valid())
+    }
+
+    /// One line: `QA lead — Dana Whitfield, "QA verified", 2026-…: valid, key 3f2a …`.
+    pub fn line(&self) -> String {
+        let key = match &self.key {
+            KeyCheck::NoKey => "no key".to_string(),
+            KeyCheck::Valid { fingerprint } => format!("key {fingerprint} verified"),
+            KeyCheck::Invalid { reason } => format!("KEY SIGNATURE INVALID: {reason}"),
+        };
+        let superseded = if self.superseded { " (signed again later)" } else { "" };
+        format!("{} — {}, \"{}\", {}: {}{superseded}; {key}", self.role_title, self.name, self.meaning, self.at, self.status)
+    }
+}
+
+/// Everything `preflight verify` reports about a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub events: usize,
+    /// The newest event's hash: the chain head.
+    pub chain_head: Option<String>,
+    /// Tampering evidence: a broken chain, records that the log does not explain.
+    pub problems: Vec<String>,
+    pub signatures: Vec<SignatureCheck>,
+    pub content_sha256: String,
+}
+
+impl Report {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty() && !self.signatures.iter().any(SignatureCheck::fails)
+    }
+}
+
+/// Checks a run from its file alone: the event chain, that the records follow from the log,
+/// every signature's binding and content hash, and every Ed25519 signature.
+pub fn verify(run: &Run) -> Report {
+    let problems = run.integrity_problems().into_iter().map(|p| p.message).collect();
+    let signatures = run
+        .signatures
+        .iter()
+        .enumerate()
+        .map(|(index, signature)| SignatureCheck {
+            index,
+            role_title: signature.role_title.clone(),
+            name: signature.name.clone(),
+            meaning: signature.meaning.clone(),
+            at: signature.at,
+            status: run.signature_status(index),
+            key: check_key(run, signature),
+            superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
+        })
+        .collect();
+    Report {
+        events: run.events.len(),
+        chain_head: run.events.last().map(|e| e.hash.clone()),
+        problems,
+        signatures,
+        content_sha256: run.content_sha256(),
+    }
+}
+
+fn check_key(run: &Run, signature: &Signature) -> KeyCheck {
+    let Some(key) = &signature.key else { return KeyCheck::NoKey };
+    let Some(public) = parse_public_key(&key.public_key) else {
+        return KeyCheck::Invalid { reason: "the public key is not a valid Ed25519 key".into() };
+    };
+    let Some(bytes) = crate::model::from_hex(&key.signature) else {
+        return KeyCheck::Invalid { reason: "the signature is not hex".into() };
+    };
+    let Ok(ed_signature) = ed25519_dalek::Signature::from_slice(&bytes) else {
+        return KeyCheck::Invalid { reason: "the signature is not 64 bytes".into() };
+    };
+    match public.verify_strict(&signature.signed_message(&run.id), &ed_signature) {
+        Ok(()) => KeyCheck::Valid { fingerprint: fingerprint(&key.public_key) },
+        Err(_) => KeyCheck::Invalid {
+            reason: format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
