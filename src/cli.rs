@@ -1,4 +1,4 @@
-//! The headless subcommands: import, lint, run and markdown.
+//! The headless subcommands: import, lint, run, probe, markdown, keygen and verify.
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
 //! there is one, the line and column.
@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
 use crate::import::{ImportOptions, import_markdown, run_to_markdown, template_to_markdown};
 use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp};
 use crate::store::{self, Document, Library, StoreError};
+
+mod signoff;
 
 #[derive(Debug, Parser)]
 #[command(name = "preflight", version, about = "Production go-live checklists: run them, probe them, sign them off.")]
@@ -72,6 +74,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a run file (or an audit PDF): its event chain and every signature. Exit 0 when all
+    /// hold, 1 when anything is invalid, 2 when the file cannot be read.
+    Verify { file: PathBuf },
+    /// Create a signer key, protected by a passphrase, in your config folder.
+    Keygen {
+        /// The signer's printed name, as it appears on signatures.
+        #[arg(long)]
+        name: String,
+        /// Read the passphrase as one line from standard input instead of the terminal.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
     /// Print a template or run as Markdown.
     Markdown {
         file: PathBuf,
@@ -109,6 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
+        Command::Verify { file } => signoff::verify(&file),
+        Command::Keygen { name, passphrase_stdin } => signoff::keygen(&name, passphrase_stdin),
     }?;
     Ok(Outcome::Exit(code))
 }

@@ -27,3 +27,9 @@ pub use signature::{ChangeRef, Finalisation, KeySignature, Signature, SignatureS
 pub use time::Timestamp;
 pub use validate::Problem;
 pub use verdict::{Blocker, Verdict};
+
+/// A small template for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn test_template() -> Template {
+    run::tests::template()
+}

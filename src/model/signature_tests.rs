@@ -1,0 +1,134 @@
+//! Tests of signatures in the model: binding, invalidation, re-signing and finalisation.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::model::{FieldValue, ItemState, Role, Placement, Template, Verdict};
+
+fn at(minute: u32) -> Timestamp {
+    Timestamp::parse(&format!("2026-11-23T10:{minute:02}:00+00:00")).unwrap()
+}
+
+fn template() -> Template {
+    let mut template = crate::model::run::tests::template();
+    let role = |id: &str, title: &str, required: bool| Role {
+        id: id.into(),
+        title: title.into(),
+        meaning: format!("{title} approves"),
+        required,
+        placement: Placement::Footer,
+    };
+    template.roles = vec![role("qa", "QA lead", true), role("rm", "Release manager", true), role("obs", "Observer", false)];
+    template
+}
+
+fn settled_run() -> Run {
+    let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.2.3".into()))]);
+    let mut run = Run::start(template(), "run-1".into(), "alice", at(0), values).unwrap();
+    run.set_state("a", ItemState::Done, "alice", at(1)).unwrap();
+    run.set_state("optional", ItemState::NotApplicable { reason: "no CDN".into() }, "alice", at(2)).unwrap();
+    run
+}
+
+/// A signature over the run's current content, as `signoff::sign` makes it.
+fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
+    let verdict: Verdict = run.verdict_when_signed(role);
+    Signature {
+        role: role.into(),
+        role_title: role.to_uppercase(),
+        name: name.into(),
+        meaning: "Approved for production".into(),
+        attestation: "I reviewed it.".into(),
+        at: at(minute),
+        strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.4, 0.2], [0.9, 0.6]] }],
+        content_sha256: run.content_sha256(),
+        go: verdict.is_go(),
+        blockers: verdict.blockers.iter().map(ToString::to_string).collect(),
+        waivers: vec![],
+        key: None,
+    }
+}
+
+#[test]
+fn signing_every_required_role_makes_the_run_go() {
+    let mut run = settled_run();
+    let qa = signature(&run, "qa", "Dana", 3);
+    assert!(!qa.go, "the release manager has not signed yet");
+    assert_eq!(qa.blockers, ["not signed: Release manager"]);
+    run.add_signature(qa).unwrap();
+    assert!(!run.verdict().is_go());
+    let rm = signature(&run, "rm", "Sam", 4);
+    assert!(rm.go, "this signature completes the sign-off: {:?}", rm.blockers);
+    run.add_signature(rm).unwrap();
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+    assert_eq!(run.signature_status(0), SignatureStatus::Valid);
+    assert!(matches!(&run.events.last().unwrap().change, Change::Signed { role, name, .. } if role == "rm" && name == "Sam"));
+    assert_eq!(run.integrity_problems(), []);
+}
+
+#[test]
+fn a_signature_must_name_its_signer_show_a_drawing_and_match_the_content() {
+    let mut run = settled_run();
+    let mut empty = signature(&run, "qa", "Dana", 3);
+    empty.strokes = vec![Stroke { points: vec![] }];
+    assert_eq!(run.add_signature(empty), Err(ModelError::EmptySignatureField("drawn signature")));
+    let mut unnamed = signature(&run, "qa", "  ", 3);
+    unnamed.name = " ".into();
+    assert_eq!(run.add_signature(unnamed), Err(ModelError::EmptyActor));
+    let stale = signature(&run, "qa", "Dana", 3);
+    run.set_note("a", "late note", "alice", at(3)).unwrap();
+    assert_eq!(run.add_signature(stale), Err(ModelError::StaleContentHash));
+    assert_eq!(run.add_signature(signature(&run, "nobody", "Dana", 3)), Err(ModelError::UnknownRole("nobody".into())));
+    assert!(run.signatures.is_empty());
+}
+
+#[test]
+fn a_change_after_signing_invalidates_naming_the_change_and_the_role_can_sign_again() {
+    let mut run = settled_run();
+    run.add_signature(signature(&run, "qa", "Dana", 3)).unwrap();
+    run.add_signature(signature(&run, "rm", "Sam", 4)).unwrap();
+    run.set_note("a", "rolled back and forward again", "bob", at(5)).unwrap();
+    let SignatureStatus::Invalidated { change } = run.signature_status(0) else { panic!("{:?}", run.signature_status(0)) };
+    assert_eq!((change.seq, change.actor.as_str()), (run.events.len() as u64, "bob"));
+    assert_eq!(change.what, "item `a`: note added \"rolled back and forward again\"");
+    let verdict = run.verdict();
+    assert_eq!(verdict.blockers.len(), 2, "{:?}", verdict.blockers);
+    assert!(verdict.blockers[0].to_string().starts_with("signature of QA lead invalidated by event #"), "{}", verdict.blockers[0]);
+
+    run.add_signature(signature(&run, "qa", "Dana", 6)).unwrap();
+    let (index, _, status) = run.role_signature("qa").unwrap();
+    assert_eq!((index, status), (2, SignatureStatus::Valid));
+    assert!(!run.verdict().is_go(), "the release manager's signature is still invalidated");
+    assert_eq!(run.integrity_problems(), [], "invalidation is not tampering");
+}
+
+#[test]
+fn a_final_run_refuses_every_change() {
+    let mut run = settled_run();
+    run.add_signature(signature(&run, "qa", "Dana", 3)).unwrap();
+    assert_eq!(run.finalise("alice", at(4)), Err(ModelError::RolesNotSigned(vec!["Release manager".into()])));
+    run.add_signature(signature(&run, "rm", "Sam", 4)).unwrap();
+    run.finalise("alice", at(5)).unwrap();
+    assert!(run.is_final());
+    let refused = run.set_state("a", ItemState::Failed, "bob", at(6)).unwrap_err();
+    assert!(matches!(refused, ModelError::Final { .. }));
+    assert!(refused.to_string().contains("finalised by alice"), "{refused}");
+    assert!(run.set_note("a", "x", "bob", at(6)).is_err());
+    assert!(run.set_field("release", FieldValue::Text("2".into()), "bob", at(6)).is_err());
+    assert!(run.add_signature(signature(&run, "obs", "Kim", 6)).is_err());
+    assert_eq!(run.integrity_problems(), []);
+    run.finalised = None;
+    assert!(run.integrity_problems().iter().any(|p| p.message.contains("finalisation")), "removing the seal shows");
+}
+
+#[test]
+fn the_signed_message_separates_its_parts() {
+    let run = settled_run();
+    let mut a = signature(&run, "qa", "Dana", 3);
+    let mut b = a.clone();
+    a.name = "Dan".into();
+    a.meaning = "aApproved".into();
+    b.name = "Dana".into();
+    b.meaning = "Approved".into();
+    assert_ne!(a.signed_message("run-1"), b.signed_message("run-1"));
+}

@@ -18,6 +18,11 @@ impl Timestamp {
         self.0
     }
 
+    /// This moment plus some minutes.
+    pub fn plus_minutes(self, minutes: u32) -> Self {
+        Self(self.0 + chrono::Duration::minutes(i64::from(minutes)))
+    }
+
     /// Parses RFC 3339 text with any offset, such as `2026-11-23T10:00:00+01:00`.
     pub fn parse(text: &str) -> Result<Self, chrono::ParseError> {
         Ok(Self::from_datetime(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc)))

@@ -1,0 +1,135 @@
+//! Tests of signing: stale probes and waivers, key signatures, verification.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::model::{FieldValue, Item, ItemKind, KeySignature, Template};
+use crate::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+
+fn at(minute: u32) -> Timestamp {
+    Timestamp::parse("2026-11-23T10:00:00Z").unwrap().plus_minutes(minute)
+}
+
+fn probed_template() -> Template {
+    let mut template = crate::model::test_template();
+    let probe: ProbeSpec = ron::from_str(r#"(kind: Http, target: "http://127.0.0.1:9/health", conditions: ["status == 200"])"#).unwrap();
+    template.sections[0].items[0].probe = Some(probe.clone());
+    let mut optional = Item::new("ports", "Ports open", ItemKind::Check);
+    optional.required = false;
+    optional.probe = Some(probe);
+    template.sections[0].items.push(optional);
+    template.max_probe_age_minutes = 30;
+    template
+}
+
+fn result(item: &str, started: Timestamp) -> ProbeResult {
+    ProbeResult {
+        item: item.into(),
+        kind: ProbeKind::Http,
+        target: "http://127.0.0.1:9/health".into(),
+        state: ProbeState::Pass,
+        started_at: started,
+        duration_ms: 12,
+        attempts: 1,
+        conditions: vec![ConditionResult { condition: "status == 200".into(), seen: "200".into(), passed: true, warning_only: false }],
+        measured: BTreeMap::new(),
+        details: BTreeMap::new(),
+        certificates: Vec::new(),
+        error: None,
+    }
+}
+
+fn run() -> Run {
+    let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.2.3".into()))]);
+    let mut run = Run::start(probed_template(), "run-1".into(), "alice", at(0), values).unwrap();
+    run.set_state("optional", ItemState::Done, "alice", at(1)).unwrap();
+    run
+}
+
+pub(crate) fn request(role: &str, name: &str, minute: u32) -> SignRequest {
+    SignRequest {
+        role: role.into(),
+        name: name.into(),
+        meaning: "Approved for production".into(),
+        attestation: DEFAULT_ATTESTATION.into(),
+        strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.5, 0.2], [0.9, 0.7]] }],
+        waivers: vec![],
+        at: at(minute),
+    }
+}
+
+#[test]
+fn a_required_probe_never_run_and_an_old_result_refuse_signing() {
+    let mut run = run();
+    run.record_probe(result("ports", at(2)), at(2)).unwrap();
+    assert_eq!(stale_probes(&run, at(10)), [StaleProbe { item: "a".into(), text: "A".into(), problem: "never run".into() }]);
+    run.record_probe(result("a", at(10)), at(10)).unwrap();
+    assert_eq!(stale_probes(&run, at(32)), [], "a result exactly 30 minutes old is still fresh");
+    let stale = stale_probes(&run, at(45));
+    assert_eq!(stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(), [("a", "result 35 min old"), ("ports", "result 43 min old")]);
+
+    let refused = sign(&mut run, request("release-approver", "Dana", 45), None).unwrap_err();
+    assert!(matches!(&refused, SignError::StaleProbes(list) if list.len() == 2), "{refused}");
+    assert!(refused.to_string().contains("a (result 35 min old), ports (result 43 min old)"), "{refused}");
+    assert!(run.signatures.is_empty());
+}
+
+#[test]
+fn a_waiver_with_a_reason_lets_the_signer_sign_and_is_recorded() {
+    let mut run = run();
+    let mut ask = request("release-approver", "Dana", 5);
+    ask.waivers = vec![Waiver { item: "a".into(), problem: String::new(), reason: "  ".into() }];
+    assert!(sign(&mut run, ask.clone(), None).is_err(), "a blank reason waives nothing");
+    ask.waivers[0].reason = "Health endpoint checked by hand in the console".into();
+    sign(&mut run, ask, None).unwrap();
+    let signature = &run.signatures[0];
+    assert_eq!(signature.waivers, [Waiver { item: "a".into(), problem: "never run".into(), reason: "Health endpoint checked by hand in the console".into() }]);
+    assert!(!signature.go, "item a is still pending");
+    assert_eq!(signature.blockers, ["not done: A"]);
+}
+
+#[test]
+fn a_key_signature_verifies_and_a_swapped_key_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = KeyStore::at(dir.path().to_path_buf());
+    keys.create("Dana", "correct horse", at(0)).unwrap();
+    keys.create("Mallory", "battery staple", at(0)).unwrap();
+    let dana = keys.unlock("Dana", "correct horse").unwrap();
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 3), Some(&dana)).unwrap();
+    let report = verify(&run);
+    assert!(report.is_valid(), "{report:?}");
+    assert_eq!(report.signatures[0].key, KeyCheck::Valid { fingerprint: dana.info.fingerprint() });
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+
+    // Mallory's key over the same record, swapped in: the record no longer matches its event,
+    // and the key signature does not verify with the public key now named in it.
+    let mallory = keys.unlock("Mallory", "battery staple").unwrap();
+    let mut swapped = run.clone();
+    let forged = mallory.sign(&swapped.signatures[0].signed_message("run-1"));
+    swapped.signatures[0].key = Some(KeySignature { public_key: dana.info.public_key.clone(), signature: forged.signature });
+    let report = verify(&swapped);
+    assert!(!report.is_valid());
+    assert!(matches!(&report.signatures[0].key, KeyCheck::Invalid { reason } if reason.contains("does not verify")), "{report:?}");
+
+    let mut wrong_key = run.clone();
+    wrong_key.signatures[0].key.as_mut().unwrap().public_key = mallory.info.public_key.clone();
+    assert!(matches!(verify(&wrong_key).signatures[0].key, KeyCheck::Invalid { .. }));
+}
+
+#[test]
+fn verification_passes_a_resigned_role_and_fails_an_invalidated_one() {
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 3), None).unwrap();
+    run.set_note("a", "one more thing", "bob", at(4)).unwrap();
+    let report = verify(&run);
+    assert!(!report.is_valid());
+    assert!(report.problems.is_empty(), "invalidation is not tampering: {:?}", report.problems);
+    assert!(report.signatures[0].line().contains("invalidated by event #"), "{}", report.signatures[0].line());
+    sign(&mut run, request("release-approver", "Dana", 5), None).unwrap();
+    let report = verify(&run);
+    assert!(report.is_valid(), "{report:?}");
+    assert!(report.signatures[0].superseded);
+}

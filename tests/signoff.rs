@@ -1,0 +1,247 @@
+//! Sign-off end to end: a signed run saved to disk, tampered with one field at a time, and
+//! checked by `preflight verify`; signer keys made by `preflight keygen`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use preflight::model::{FieldValue, ItemState, KeySignature, Run, Stroke, Timestamp};
+use preflight::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeState};
+use preflight::signoff::{self, KeyStore, SignRequest};
+use preflight::store;
+
+fn at(minute: u32) -> Timestamp {
+    Timestamp::parse("2026-11-23T10:00:00+00:00").unwrap().plus_minutes(minute)
+}
+
+fn checklist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")
+}
+
+fn probe_result(item: &str, minute: u32) -> ProbeResult {
+    ProbeResult {
+        item: item.into(),
+        kind: ProbeKind::Http,
+        target: "http://127.0.0.1:8080/health".into(),
+        state: ProbeState::Pass,
+        started_at: at(minute),
+        duration_ms: 41,
+        attempts: 1,
+        conditions: vec![ConditionResult { condition: "status == 200".into(), seen: "200".into(), passed: true, warning_only: false }],
+        measured: BTreeMap::from([("response_time".to_string(), "41ms".to_string())]),
+        details: BTreeMap::new(),
+        certificates: Vec::new(),
+        error: None,
+    }
+}
+
+/// A fully worked and signed run of a real checklist: every item settled (one N/A, notes,
+/// a probe result), every role signed, the first with a key.
+fn signed_run(keys: &KeyStore) -> Run {
+    let template = store::load_template(&checklist()).unwrap();
+    let values = BTreeMap::from([
+        ("version".to_string(), FieldValue::Text("2.4.0".into())),
+        ("environment".to_string(), FieldValue::Text("production".into())),
+    ]);
+    let mut run = Run::start(template, "run-signed".into(), "Riley", at(0), values).unwrap();
+    let items: Vec<String> = run.items.keys().cloned().collect();
+    run.record_probe(probe_result(&items[0], 1), at(1)).unwrap();
+    for (n, item) in items.iter().enumerate().skip(1) {
+        let state = if n == 3 { ItemState::NotApplicable { reason: "no CDN in this region".into() } } else { ItemState::Done };
+        run.set_state(item, state, "Riley", at(2)).unwrap();
+    }
+    run.set_note(&items[2], "checked twice", "Riley", at(3)).unwrap();
+    keys.create("Dana Whitfield", "correct horse", at(0)).unwrap();
+    let key = keys.unlock("Dana Whitfield", "correct horse").unwrap();
+    for (n, role) in run.roles().into_iter().enumerate() {
+        let request = SignRequest {
+            role: role.id.clone(),
+            name: if n == 0 { "Dana Whitfield".into() } else { format!("Signer {n}") },
+            meaning: role.meaning.clone(),
+            attestation: signoff::DEFAULT_ATTESTATION.into(),
+            strokes: vec![Stroke { points: vec![[0.1, 0.6], [0.3, 0.2], [0.5, 0.7]] }, Stroke { points: vec![[0.6, 0.5], [0.9, 0.4]] }],
+            waivers: vec![],
+            at: at(4 + n as u32),
+        };
+        signoff::sign(&mut run, request, (n == 0).then_some(&key)).unwrap();
+    }
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+    run
+}
+
+fn verify(path: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_preflight")).arg("verify").arg(path).output().unwrap()
+}
+
+/// Picks about `count` of `0..len`, always the first and the last.
+fn spread(len: usize, count: usize) -> impl Iterator<Item = usize> {
+    let step = (len / count).max(1);
+    (0..len).filter(move |i| i % step == 0 || *i + 1 == len)
+}
+
+/// Ways of changing a signed run file that must not go unnoticed, each as a name and a change
+/// to the loaded run: every kind of change, over every field value and signature and a spread
+/// of items and events (all of them would make the test slow without finding more).
+fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
+    let mut cases: Vec<(String, Box<dyn Fn(&mut Run)>)> = Vec::new();
+    let items: Vec<String> = run.items.keys().cloned().collect();
+    for item in spread(items.len(), 6).map(|i| items[i].clone()) {
+        let id = item.clone();
+        cases.push((format!("item {item}: state"), Box::new(move |r: &mut Run| {
+            let record = r.items.get_mut(&id).unwrap();
+            record.state = if record.state == ItemState::Failed { ItemState::Done } else { ItemState::Failed };
+        })));
+        let id = item.clone();
+        cases.push((format!("item {item}: note"), Box::new(move |r: &mut Run| r.items.get_mut(&id).unwrap().note.push_str(" (edited)"))));
+        let id = item.clone();
+        cases.push((format!("item {item}: time"), Box::new(move |r: &mut Run| r.items.get_mut(&id).unwrap().at = Some(at(59)))));
+        let id = item.clone();
+        cases.push((format!("item {item}: actor"), Box::new(move |r: &mut Run| r.items.get_mut(&id).unwrap().by = Some("Mallory".into()))));
+    }
+    for field in run.fields.keys().cloned() {
+        cases.push((format!("field {field}"), Box::new(move |r: &mut Run| drop(r.fields.insert(field.clone(), FieldValue::Text("9.9.9".into()))))));
+    }
+    cases.push(("probe: value seen".into(), Box::new(|r: &mut Run| r.probe_results[0].conditions[0].seen = "503".into())));
+    cases.push(("probe: measured".into(), Box::new(|r: &mut Run| drop(r.probe_results[0].measured.insert("response_time".into(), "4ms".into())))));
+    cases.push(("probe: time".into(), Box::new(|r: &mut Run| r.probe_results[0].started_at = at(30))));
+    cases.push(("probe: removed".into(), Box::new(|r: &mut Run| drop(r.probe_results.pop()))));
+    for index in 0..run.signatures.len() {
+        let mutations: [(&str, fn(&mut preflight::model::Signature)); 8] = [
+            ("name", |s| s.name.push('x')),
+            ("meaning", |s| s.meaning = "Reviewed only".into()),
+            ("time", |s| s.at = at(50)),
+            ("strokes", |s| s.strokes[0].points[0][1] += 0.01),
+            ("attestation", |s| s.attestation.clear()),
+            ("role", |s| s.role_title = "Someone else".into()),
+            ("content hash", |s| s.content_sha256 = "0".repeat(64)),
+            ("waiver added", |s| s.waivers.push(preflight::model::Waiver { item: "x".into(), problem: "never run".into(), reason: "r".into() })),
+        ];
+        for (what, mutate) in mutations {
+            cases.push((format!("signature {index}: {what}"), Box::new(move |r: &mut Run| mutate(&mut r.signatures[index]))));
+        }
+        cases.push((format!("signature {index}: removed"), Box::new(move |r: &mut Run| drop(r.signatures.remove(index)))));
+    }
+    for index in spread(run.events.len(), 12).chain(run.events.len() - run.signatures.len()..run.events.len()) {
+        cases.push((format!("event {index}: time"), Box::new(move |r: &mut Run| r.events[index].at = at(58))));
+        cases.push((format!("event {index}: actor"), Box::new(move |r: &mut Run| r.events[index].actor.push('x'))));
+        cases.push((format!("event {index}: deleted"), Box::new(move |r: &mut Run| drop(r.events.remove(index)))));
+        cases.push((format!("event {index}: inserted copy"), Box::new(move |r: &mut Run| {
+            let copy = r.events[index].clone();
+            r.events.insert(index, copy);
+        })));
+        if index + 1 < run.events.len() {
+            cases.push((format!("events {index} and {}: swapped", index + 1), Box::new(move |r: &mut Run| r.events.swap(index, index + 1))));
+        }
+    }
+    cases
+}
+
+#[test]
+fn every_single_change_to_a_signed_run_file_is_reported_by_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    let path = dir.path().join("signed.run.ron");
+    store::save_run(&path, &run).unwrap();
+    let output = verify(&path);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("event chain     ok"), "{stdout}");
+    assert!(stdout.contains("Dana Whitfield") && stdout.contains("verified"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("VALID"), "{stdout}");
+
+    let cases = tampering(&run);
+    assert!(cases.len() > 80, "{} cases", cases.len());
+    let mut unnoticed = Vec::new();
+    for (name, tamper) in &cases {
+        // Through the file, as an attacker would: load, change, save, verify from disk.
+        let mut changed = store::load_run(&path).unwrap();
+        tamper(&mut changed);
+        assert_ne!(changed, run, "{name} changed nothing");
+        let tampered = dir.path().join("tampered.run.ron");
+        store::save_run(&tampered, &changed).unwrap();
+        let reloaded = store::load_run(&tampered).unwrap();
+        if signoff::verify(&reloaded).is_valid() {
+            unnoticed.push(name.clone());
+        }
+    }
+    assert!(unnoticed.is_empty(), "verify missed: {unnoticed:?}");
+
+    // A few of them through the command line too, for the exit code and the message.
+    for (name, tamper) in cases.iter().filter(|(name, _)| name.starts_with("event 3: deleted") || name.starts_with("signature 0: name")) {
+        let mut changed = run.clone();
+        tamper(&mut changed);
+        let tampered = dir.path().join("cli.run.ron");
+        store::save_run(&tampered, &changed).unwrap();
+        let output = verify(&tampered);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stdout}");
+        assert!(stdout.contains("TAMPERED") && stdout.trim_end().ends_with("INVALID"), "{name}: {stdout}");
+    }
+}
+
+#[test]
+fn a_swapped_public_key_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = KeyStore::at(dir.path().join("keys"));
+    let mut run = signed_run(&keys);
+    let other = keys.create("Mallory", "battery staple", at(0)).unwrap();
+    let KeySignature { signature, .. } = run.signatures[0].key.clone().unwrap();
+    run.signatures[0].key = Some(KeySignature { public_key: other.public_key, signature });
+    let report = signoff::verify(&run);
+    assert!(!report.is_valid());
+    assert!(report.signatures[0].line().contains("KEY SIGNATURE INVALID"), "{}", report.signatures[0].line());
+}
+
+#[test]
+fn verify_exit_codes_for_invalidated_unreadable_and_missing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    let item = run.items.keys().next().unwrap().clone();
+    run.set_note(&item, "a late change", "Riley", at(30)).unwrap();
+    let path = dir.path().join("changed.run.ron");
+    store::save_run(&path, &run).unwrap();
+    let output = verify(&path);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("invalidated by event #{} by Riley: item `{item}`: note", run.events.len())), "{stdout}");
+    assert!(stdout.contains("event chain     ok"), "a change after signing is not tampering: {stdout}");
+
+    let garbage = dir.path().join("garbage.run.ron");
+    std::fs::write(&garbage, "Run(format_version: 1, id: ").unwrap();
+    let output = verify(&garbage);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("garbage.run.ron:1:"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(verify(&dir.path().join("missing.run.ron")).status.code(), Some(2));
+}
+
+#[test]
+fn keygen_makes_a_key_that_signs_and_refuses_a_second_of_the_same_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let keygen = |passphrase: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(["keygen", "--name", "Dana Whitfield", "--passphrase-stdin"])
+            .env("PREFLIGHT_HOME", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{passphrase}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = keygen("short");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+    let made = keygen("correct horse battery");
+    let stdout = String::from_utf8_lossy(&made.stdout);
+    assert!(made.status.success(), "{stdout}{}", String::from_utf8_lossy(&made.stderr));
+    let keys = KeyStore::at(dir.path().join("keys"));
+    let info = keys.find("Dana Whitfield").unwrap();
+    assert!(stdout.contains(&info.fingerprint()), "{stdout}");
+    assert!(keys.unlock("Dana Whitfield", "wrong").is_err());
+    assert!(keys.unlock("Dana Whitfield", "correct horse battery").is_ok());
+    let again = keygen("another passphrase");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
