@@ -186,6 +186,12 @@ impl Run {
 
     /// The status of the signature at `index`, from the run file alone.
     pub fn signature_status(&self, index: usize) -> SignatureStatus {
+        self.signature_status_against(index, &self.content_sha256())
+    }
+
+    /// [`Run::signature_status`] with the run's current content hash already computed, for
+    /// checking several signatures without hashing the run for each.
+    pub fn signature_status_against(&self, index: usize, current_sha256: &str) -> SignatureStatus {
         let Some(signature) = self.signatures.get(index) else {
             return SignatureStatus::Broken { reason: format!("no signature {index}") };
         };
@@ -200,7 +206,7 @@ impl Run {
         if event.at != signature.at {
             return SignatureStatus::Broken { reason: format!("its time differs from event #{}", event.seq) };
         }
-        if signature.content_sha256 == self.content_sha256() {
+        if signature.content_sha256 == current_sha256 {
             return SignatureStatus::Valid;
         }
         match self.events.iter().find(|later| later.seq > event.seq && later.change.changes_content()) {
@@ -213,8 +219,13 @@ impl Run {
 
     /// The signature that counts for a role, the newest, with its index and status.
     pub fn role_signature(&self, role: &str) -> Option<(usize, &Signature, SignatureStatus)> {
+        self.role_signature_against(role, &self.content_sha256())
+    }
+
+    /// [`Run::role_signature`] with the current content hash already computed.
+    pub fn role_signature_against(&self, role: &str, current_sha256: &str) -> Option<(usize, &Signature, SignatureStatus)> {
         let (index, signature) = self.signatures.iter().enumerate().rev().find(|(_, s)| s.role == role)?;
-        Some((index, signature, self.signature_status(index)))
+        Some((index, signature, self.signature_status_against(index, current_sha256)))
     }
 
     /// Finalises the run once every required role holds a valid signature; a final run refuses
@@ -225,11 +236,12 @@ impl Run {
         if actor.is_empty() {
             return Err(ModelError::EmptyActor);
         }
+        let current = self.content_sha256();
         let unsigned: Vec<String> = self
             .roles()
             .into_iter()
             .filter(|role| role.required)
-            .filter(|role| !self.role_signature(&role.id).is_some_and(|(_, _, status)| status.is_valid()))
+            .filter(|role| !self.role_signature_against(&role.id, &current).is_some_and(|(_, _, status)| status.is_valid()))
             .map(|role| role.title)
             .collect();
         if !unsigned.is_empty() {

@@ -181,6 +181,7 @@ impl Report {
 /// every signature's binding and content hash, and every Ed25519 signature.
 pub fn verify(run: &Run) -> Report {
     let problems = run.integrity_problems().into_iter().map(|p| p.message).collect();
+    let content_sha256 = run.content_sha256();
     let signatures = run
         .signatures
         .iter()
@@ -191,7 +192,7 @@ pub fn verify(run: &Run) -> Report {
             name: signature.name.clone(),
             meaning: signature.meaning.clone(),
             at: signature.at,
-            status: run.signature_status(index),
+            status: run.signature_status_against(index, &content_sha256),
             key: check_key(run, signature),
             superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
         })
@@ -201,7 +202,7 @@ pub fn verify(run: &Run) -> Report {
         chain_head: run.events.last().map(|e| e.hash.clone()),
         problems,
         signatures,
-        content_sha256: run.content_sha256(),
+        content_sha256,
     }
 }
 

@@ -31,6 +31,8 @@ pub struct AppConfig {
     pub library: Option<Library>,
     pub open: Option<PathBuf>,
     pub user_name: Option<String>,
+    /// Where signer keys live; by default `keys` in the user's config folder.
+    pub keys_dir: Option<PathBuf>,
 }
 
 /// A template shown read-only, with "Start run" and "Edit".
@@ -63,6 +65,7 @@ pub struct App {
     pub(super) probes_running: std::collections::BTreeSet<String>,
     pub(super) probes_batch: usize,
     pub(super) dialog: Option<Dialog>,
+    pub(super) keys: std::sync::Arc<crate::signoff::KeyStore>,
     /// Set by Ctrl+F; the search box takes focus on the next frame.
     pub(super) focus_search: bool,
     /// Set by Enter on an item; the note box takes focus on the next frame.
@@ -95,6 +98,10 @@ impl App {
             Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
         };
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
+        let keys = match config.keys_dir {
+            Some(dir) => crate::signoff::KeyStore::at(dir),
+            None => crate::signoff::KeyStore::from_env().unwrap_or_else(|_| crate::signoff::KeyStore::at(library.root().join("keys"))),
+        };
         let mut app = App {
             prefs,
             entries: Vec::new(),
@@ -111,6 +118,7 @@ impl App {
             probes_running: Default::default(),
             probes_batch: 0,
             dialog: None,
+            keys: std::sync::Arc::new(keys),
             focus_search: false,
             focus_note: false,
             note_draft: None,

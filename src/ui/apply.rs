@@ -27,7 +27,7 @@ impl App {
         }
     }
 
-    fn start_job(&mut self, key: &str, work: impl FnOnce() -> JobResult + Send + 'static) {
+    pub(super) fn start_job(&mut self, key: &str, work: impl FnOnce() -> JobResult + Send + 'static) {
         match self.jobs.spawn(key, work) {
             Ok(true) => {}
             Ok(false) => self.toasts.notice(format!("Still busy with the last {key}; try again in a moment.")),
@@ -67,7 +67,15 @@ impl App {
                     return;
                 }
                 let target = path.clone();
-                self.start_job("open", move || JobResult::Opened { result: store::load(&target).map_err(|e| e.to_string()), path: target });
+                self.start_job("open", move || {
+                    let result = store::load(&target).map_err(|e| e.to_string());
+                    // Verifying hashes the whole run; it is done here, off the UI thread.
+                    let verification = match &result {
+                        Ok(Document::Run(run)) => Some(crate::signoff::verify(run)),
+                        _ => None,
+                    };
+                    JobResult::Opened { result, path: target, verification }
+                });
             }
             Command::PickFileToOpen => {
                 let picked = rfd::FileDialog::new()
@@ -127,6 +135,13 @@ impl App {
                 ctx.set_theme(theme.preference());
             }
             Command::RunProbes(_) | Command::RunProbesConfirmed(_) | Command::CancelProbes | Command::OverrideProbe { .. } => self.apply_probe(command),
+            Command::BeginSign { .. }
+            | Command::Sign(_)
+            | Command::BeginKeygen
+            | Command::CreateKey { .. }
+            | Command::BeginFinalise
+            | Command::Finalise
+            | Command::BeginStartRunFromRun => self.apply_signoff(command),
             Command::TestProbe { item, spec } => {
                 if let View::Editor(doc) = &mut self.view {
                     doc.test_result = None;
@@ -222,15 +237,24 @@ impl App {
                 self.dialog = Some(Dialog::override_probe(item, text, crate::model::ItemState::Done, summary));
             }
             Err(err) => self.toasts.error(err.to_string()),
-            Ok(()) if changed => self.autosave.save(doc.path.clone(), &doc.run),
+            Ok(()) if changed => {
+                // Any change may invalidate a signature, so the cached verdict goes too.
+                doc.invalidate();
+                self.autosave.save(doc.path.clone(), &doc.run);
+            }
             Ok(()) => {}
         }
     }
 
     fn start_run(&mut self, values: Vec<(String, crate::model::FieldValue)>, save_as: bool) {
-        let View::Template(doc) = &self.view else { return };
+        // From a template on screen, or again from a (final) run's checklist.
+        let template = match &self.view {
+            View::Template(doc) => doc.template.clone(),
+            View::Run(doc) => doc.run.template.clone(),
+            _ => return,
+        };
         let values: BTreeMap<_, _> = values.into_iter().collect();
-        let run = match Run::start(doc.template.clone(), uuid::Uuid::new_v4().to_string(), &self.actor(), Self::now(), values) {
+        let run = match Run::start(template, uuid::Uuid::new_v4().to_string(), &self.actor(), Self::now(), values) {
             Ok(run) => run,
             Err(err) => {
                 self.toasts.error(err.to_string());
@@ -304,17 +328,21 @@ impl App {
     /// Takes the result of a finished background job.
     pub(super) fn job_done(&mut self, result: JobResult) {
         match result {
-            JobResult::Opened { path, result } => match result {
+            JobResult::Opened { path, result, verification } => match result {
                 Ok(Document::Template(template)) => {
                     self.prefs.remember(path.clone());
                     self.view = View::Template(TemplateDoc { template, source: EntrySource::File(path) });
                 }
                 Ok(Document::Run(run)) => {
-                    for problem in run.integrity_problems() {
-                        self.toasts.error(format!("{}: {}", path.display(), problem.message));
+                    if let Some(report) = &verification {
+                        for problem in &report.problems {
+                            self.toasts.error(format!("{}: {problem}", path.display()));
+                        }
                     }
                     self.prefs.remember(path.clone());
-                    self.view = View::Run(Box::new(RunDoc::new(*run, path)));
+                    let mut doc = RunDoc::new(*run, path);
+                    doc.verification = verification;
+                    self.view = View::Run(Box::new(doc));
                 }
                 // The error names the file and position; the file itself is left untouched.
                 Err(err) => self.toasts.error(err),
@@ -363,6 +391,7 @@ impl App {
                 Err(err) => self.toasts.error(err),
             },
             JobResult::Library(entries) => self.entries = entries,
+            other @ (JobResult::SignerKeys(_) | JobResult::KeyUnlocked { .. } | JobResult::KeyCreated(_)) => self.signoff_job_done(other),
         }
     }
 }

@@ -58,6 +58,19 @@ pub enum Command {
     /// A person's state that disagrees with the item's probe, with the reason given.
     OverrideProbe { item: String, state: ItemState, reason: String },
 
+    // Sign-off.
+    /// Opens the signing dialog for a role of the open run.
+    BeginSign { role: String },
+    /// Signs the open run; with a key, its passphrase is checked on a worker first.
+    Sign(SignDraft),
+    BeginKeygen,
+    CreateKey { name: String, passphrase: Passphrase },
+    /// Asks for confirmation, then finalises the open run.
+    BeginFinalise,
+    Finalise,
+    /// Opens the start-run dialog for the open run's checklist, with its field values.
+    BeginStartRunFromRun,
+
     // The editor.
     ApplyEdit(Edit),
     UndoEdit,
@@ -68,4 +81,22 @@ pub enum Command {
     // The user and the view.
     SetUserName(String),
     SetTheme(ThemeChoice),
+}
+
+/// A passphrase on its way to the key store; never printed, not even in debug output.
+#[derive(Clone)]
+pub struct Passphrase(pub String);
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(…)")
+    }
+}
+
+/// What the signing dialog hands over: the request (its time is set when it is signed) and,
+/// when a key is used, the key's id and passphrase.
+#[derive(Debug, Clone)]
+pub struct SignDraft {
+    pub request: crate::signoff::SignRequest,
+    pub key: Option<(String, Passphrase)>,
 }

@@ -43,7 +43,11 @@ impl App {
                     ui.label(RichText::new(format!("by {by}, {at}")).small().weak());
                 }
                 ui.add_space(4.0);
-                ui.horizontal_wrapped(|ui| {
+                let final_run = doc.run.is_final();
+                if final_run {
+                    ui.label(RichText::new("🔒 The run is final; nothing can change.").weak());
+                }
+                ui.add_enabled_ui(!final_run, |ui| ui.horizontal_wrapped(|ui| {
                     let set = |state: ItemState| Command::SetState { item: id.clone(), state };
                     if ui.button("✔ Done").on_hover_text("Mark done (Space)").clicked() {
                         commands.push(set(ItemState::Done));
@@ -60,7 +64,7 @@ impl App {
                     if record.state != ItemState::Pending && ui.button("Reset to pending").clicked() {
                         commands.push(set(ItemState::Pending));
                     }
-                });
+                }));
                 super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.contains(&id), commands);
                 ui.add_space(6.0);
                 let label = ui.label("Note (Enter to edit)");

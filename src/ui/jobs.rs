@@ -10,7 +10,11 @@ use crate::store::{Document, Entry};
 
 /// What a finished job hands back to the app.
 pub enum JobResult {
-    Opened { path: PathBuf, result: Result<Document, String> },
+    /// A document was read; a run comes with its verification, made on the worker too.
+    Opened { path: PathBuf, result: Result<Document, String>, verification: Option<crate::signoff::Report> },
+    SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
+    KeyUnlocked { draft: Box<crate::ui::command::SignDraft>, result: Result<crate::signoff::UnlockedKey, String> },
+    KeyCreated(Result<crate::signoff::PublicKeyInfo, String>),
     Imported { source: PathBuf, result: Result<(Imported, PathBuf), String> },
     TemplateSaved { path: PathBuf, result: Result<(), String> },
     MarkdownExported { path: PathBuf, result: Result<(), String> },

@@ -68,6 +68,17 @@ pub struct RunDoc {
     latest_probe: HashMap<String, usize>,
     /// The selected item's history lines, and the item and event count they were made for.
     history: Option<(String, usize, Vec<String>)>,
+    /// Each role and its current signature, computed once per change.
+    role_lines: Option<Vec<RoleLine>>,
+    /// What verification found when the run was opened.
+    pub verification: Option<crate::signoff::Report>,
+}
+
+/// A role of the run and the signature that counts for it.
+#[derive(Debug, Clone)]
+pub struct RoleLine {
+    pub role: crate::model::Role,
+    pub signature: Option<(crate::model::Signature, crate::model::SignatureStatus)>,
 }
 
 fn settled(state: &ItemState) -> bool {
@@ -98,6 +109,8 @@ impl RunDoc {
             probes,
             latest_probe: HashMap::new(),
             history: None,
+            role_lines: None,
+            verification: None,
         };
         doc.invalidate();
         doc.selected = doc.rows().iter().find_map(|row| match row {
@@ -146,6 +159,7 @@ impl RunDoc {
     pub fn invalidate(&mut self) {
         self.rows_stale = true;
         self.summary = None;
+        self.role_lines = None;
         self.latest_probe = self.run.probe_results.iter().enumerate().map(|(at, r)| (r.item.clone(), at)).collect();
     }
 
@@ -167,6 +181,21 @@ impl RunDoc {
     /// GO / NO-GO and the state counts, computed once per change rather than every frame.
     pub fn summary(&mut self) -> &(Verdict, StateCounts) {
         self.summary.get_or_insert_with(|| (self.run.verdict(), self.run.counts()))
+    }
+
+    /// The roles and their signatures; one content hash for all of them, once per change.
+    pub fn role_lines(&mut self) -> &[RoleLine] {
+        let run = &self.run;
+        self.role_lines.get_or_insert_with(|| {
+            let current = if run.signatures.is_empty() { String::new() } else { run.content_sha256() };
+            run.roles()
+                .into_iter()
+                .map(|role| {
+                    let signature = run.role_signature_against(&role.id, &current).map(|(_, s, status)| (s.clone(), status));
+                    RoleLine { role, signature }
+                })
+                .collect()
+        })
     }
 
     pub fn rows(&mut self) -> &[Row] {

@@ -26,6 +26,7 @@ impl App {
         banner_ui(ui, doc, commands);
         super::probe_panel::probe_bar_ui(ui, doc, running.len(), self.probes_batch, commands);
         fields_ui(ui, doc, commands);
+        super::signoff_panel::signoff_ui(ui, doc, commands);
         filter_bar_ui(ui, doc, commands, focus_search);
         ui.separator();
         rows_ui(ui, doc, running, commands);

@@ -3,8 +3,10 @@
 mod confirm;
 mod discard;
 mod identity;
+mod keygen;
 mod override_probe;
 mod reason;
+mod sign;
 mod start_run;
 
 use super::app::App;
@@ -15,6 +17,8 @@ pub use confirm::ConfirmDialog;
 pub use discard::DiscardDialog;
 pub use override_probe::OverrideDialog;
 pub use identity::IdentityDialog;
+pub use keygen::KeygenDialog;
+pub use sign::SignDialog;
 pub use reason::ReasonDialog;
 pub use start_run::StartRunDialog;
 
@@ -25,11 +29,15 @@ pub enum Dialog {
     Discard(DiscardDialog),
     Confirm(ConfirmDialog),
     Override(OverrideDialog),
+    Sign(Box<SignDialog>),
+    Keygen(KeygenDialog),
 }
 
 /// What a dialog wants after a frame.
 pub enum Outcome {
     Open,
+    /// Stay open and apply these commands; the dialog is closed by what they lead to.
+    Apply(Vec<Command>),
     /// Close, applying these commands.
     Close(Vec<Command>),
 }
@@ -45,6 +53,13 @@ impl Dialog {
 
     pub fn start_run(template: &Template) -> Dialog {
         Dialog::StartRun(StartRunDialog::new(template))
+    }
+
+    /// Starting a new run of a run's checklist, with that run's field values filled in.
+    pub fn start_run_from(template: &Template, values: &std::collections::BTreeMap<String, crate::model::FieldValue>) -> Dialog {
+        let mut dialog = StartRunDialog::new(template);
+        dialog.fill(values);
+        Dialog::StartRun(dialog)
     }
 
     pub fn confirm(title: &str, message: String, confirm: &str, then: Command) -> Dialog {
@@ -71,8 +86,12 @@ impl App {
             Dialog::Discard(d) => d.ui(ctx),
             Dialog::Confirm(d) => d.ui(ctx),
             Dialog::Override(d) => d.ui(ctx),
+            Dialog::Sign(d) => d.ui(ctx),
+            Dialog::Keygen(d) => d.ui(ctx),
         };
-        if let Outcome::Close(commands) = outcome {
+        if let Outcome::Apply(commands) = outcome {
+            self.commands.extend(commands);
+        } else if let Outcome::Close(commands) = outcome {
             if let Some(Dialog::Discard(d)) = &self.dialog {
                 self.closing = false;
                 if d.discarded {

@@ -24,6 +24,15 @@ impl StartRunDialog {
         StartRunDialog { title: template.title.clone(), fields, save_as: false, errors: Vec::new() }
     }
 
+    /// Fills in values, such as those of an earlier run.
+    pub fn fill(&mut self, values: &std::collections::BTreeMap<String, FieldValue>) {
+        for (field, value) in &mut self.fields {
+            if let Some(FieldValue::Text(text)) = values.get(&field.id) {
+                *value = text.clone();
+            }
+        }
+    }
+
     /// Required fields first; the others can be filled while the run goes on.
     fn validate(&self) -> Vec<String> {
         let mut errors = Vec::new();

@@ -1,0 +1,325 @@
+//! Signing a run: printed name, role, meaning, the attestation, a drawn signature, and a key
+//! with its passphrase when the signer has one. Stale or missing probe evidence is listed up
+//! front, with "Re-run these probes" or a waiver with a reason.
+
+use egui::RichText;
+
+use super::Outcome;
+use crate::model::{Role, Waiver};
+use crate::signoff::{DEFAULT_ATTESTATION, PublicKeyInfo, SignRequest, StaleProbe};
+use crate::ui::command::{Command, Passphrase, SignDraft};
+use crate::ui::inline;
+use crate::ui::signature_pad::SignaturePad;
+
+pub struct SignDialog {
+    run_title: String,
+    roles: Vec<Role>,
+    role: String,
+    name: String,
+    meaning: String,
+    attestation: String,
+    pad: SignaturePad,
+    /// None until the key folder was read.
+    keys: Option<Vec<PublicKeyInfo>>,
+    key: Option<String>,
+    passphrase: String,
+    stale: Vec<StaleProbe>,
+    waiver_reason: String,
+    /// Set while a key is being unlocked on a worker.
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+impl SignDialog {
+    pub fn new(
+        run_title: &str,
+        roles: Vec<Role>,
+        role: &str,
+        name: &str,
+        stale: Vec<StaleProbe>,
+    ) -> SignDialog {
+        let meaning = roles
+            .iter()
+            .find(|r| r.id == role)
+            .map(|r| r.meaning.clone())
+            .unwrap_or_default();
+        SignDialog {
+            run_title: run_title.to_string(),
+            roles,
+            role: role.to_string(),
+            name: name.to_string(),
+            meaning,
+            attestation: DEFAULT_ATTESTATION.to_string(),
+            pad: SignaturePad::default(),
+            keys: None,
+            key: None,
+            passphrase: String::new(),
+            stale,
+            waiver_reason: String::new(),
+            busy: false,
+            error: None,
+        }
+    }
+
+    /// The signer's keys, once read; the key named like the signer is chosen for them.
+    pub fn set_keys(&mut self, keys: Vec<PublicKeyInfo>) {
+        if self.key.is_none() {
+            self.key = keys
+                .iter()
+                .find(|k| k.name.eq_ignore_ascii_case(self.name.trim()))
+                .map(|k| k.id.clone());
+        }
+        self.keys = Some(keys);
+    }
+
+    /// Signing was refused because of probe evidence; show the list again.
+    pub fn set_stale(&mut self, stale: Vec<StaleProbe>) {
+        self.stale = stale;
+        self.busy = false;
+    }
+
+    fn validate(&self) -> Result<SignDraft, String> {
+        if self.name.trim().is_empty() {
+            return Err("Enter your printed name.".into());
+        }
+        if self.meaning.trim().is_empty() {
+            return Err("Say what your signature means.".into());
+        }
+        if self.pad.is_empty() {
+            return Err("Draw your signature in the pad.".into());
+        }
+        if !self.stale.is_empty() && self.waiver_reason.trim().is_empty() {
+            return Err("Re-run the listed probes, or give a reason to waive them.".into());
+        }
+        let key = match &self.key {
+            Some(id) if self.passphrase.is_empty() => {
+                return Err(format!("Enter the passphrase of key {id}."));
+            }
+            Some(id) => Some((id.clone(), Passphrase(self.passphrase.clone()))),
+            None => None,
+        };
+        let waivers = self
+            .stale
+            .iter()
+            .map(|s| Waiver {
+                item: s.item.clone(),
+                problem: s.problem.clone(),
+                reason: self.waiver_reason.trim().to_string(),
+            })
+            .collect();
+        let request = SignRequest {
+            role: self.role.clone(),
+            name: self.name.trim().to_string(),
+            meaning: self.meaning.trim().to_string(),
+            attestation: self.attestation.clone(),
+            strokes: self.pad.strokes(),
+            waivers,
+            // Set when the signature is made, after the key is unlocked.
+            at: crate::model::Timestamp::from_datetime(chrono::DateTime::UNIX_EPOCH),
+        };
+        Ok(SignDraft { request, key })
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
+        let mut outcome = Outcome::Open;
+        egui::Modal::new(egui::Id::unique("sign dialog")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Sign off");
+            ui.label(RichText::new(&self.run_title).strong());
+            egui::ScrollArea::vertical()
+                .max_height(ctx.content_rect().height() - 160.0)
+                .show(ui, |ui| {
+                    self.form_ui(ui, &mut outcome);
+                });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            ui.horizontal(|ui| {
+                let sign = ui.add_enabled(
+                    !self.busy,
+                    egui::Button::new(RichText::new("✍ Sign").strong()),
+                );
+                if sign.clicked() {
+                    match self.validate() {
+                        Ok(draft) => {
+                            self.error = None;
+                            self.busy = draft.key.is_some();
+                            outcome = Outcome::Apply(vec![Command::Sign(draft)]);
+                        }
+                        Err(error) => self.error = Some(error),
+                    }
+                }
+                if ui
+                    .add_enabled(!self.busy, egui::Button::new("Cancel"))
+                    .clicked()
+                {
+                    outcome = Outcome::Close(Vec::new());
+                }
+                if self.busy {
+                    ui.spinner();
+                    ui.label("Checking the passphrase…");
+                }
+            });
+        });
+        outcome
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
+        egui::Grid::new("sign form")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                let label = ui.label("Printed name");
+                ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(300.0))
+                    .labelled_by(label.id);
+                ui.end_row();
+                ui.label("Role");
+                let current = self
+                    .roles
+                    .iter()
+                    .find(|r| r.id == self.role)
+                    .map(|r| r.title.clone())
+                    .unwrap_or_default();
+                let mut chosen = None;
+                egui::ComboBox::from_id_salt("sign role")
+                    .selected_text(current)
+                    .width(300.0)
+                    .show_ui(ui, |ui| {
+                        for role in &self.roles {
+                            let text = if role.required {
+                                role.title.clone()
+                            } else {
+                                format!("{} (optional)", role.title)
+                            };
+                            if ui.selectable_label(role.id == self.role, text).clicked() {
+                                chosen = Some(role.clone());
+                            }
+                        }
+                    });
+                if let Some(role) = chosen {
+                    self.role = role.id;
+                    self.meaning = role.meaning;
+                }
+                ui.end_row();
+                let label = ui.label("Meaning");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.meaning)
+                        .hint_text("Approved for production")
+                        .desired_width(300.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            });
+        ui.add_space(4.0);
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(&self.attestation).italics());
+        });
+        ui.add_space(4.0);
+        self.pad.ui(ui);
+        ui.horizontal(|ui| {
+            if ui.button("Clear").clicked() {
+                self.pad.clear();
+            }
+            let strokes = self.pad.strokes().len();
+            ui.label(
+                RichText::new(if strokes == 0 {
+                    "No signature drawn".to_string()
+                } else {
+                    format!("{strokes} stroke{}", if strokes == 1 { "" } else { "s" })
+                })
+                .weak(),
+            );
+        });
+        ui.add_space(4.0);
+        self.key_ui(ui, outcome);
+        if !self.stale.is_empty() {
+            self.stale_ui(ui, outcome);
+        }
+    }
+
+    fn key_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
+        ui.horizontal(|ui| {
+            ui.label("Signing key");
+            let Some(keys) = &self.keys else {
+                ui.spinner();
+                return;
+            };
+            let selected = match &self.key {
+                Some(id) => keys
+                    .iter()
+                    .find(|k| k.id == *id)
+                    .map_or(id.clone(), |k| k.name.clone()),
+                None => "No key (drawn signature only)".to_string(),
+            };
+            egui::ComboBox::from_id_salt("sign key")
+                .selected_text(selected)
+                .width(240.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.key, None, "No key (drawn signature only)");
+                    for key in keys {
+                        ui.selectable_value(&mut self.key, Some(key.id.clone()), &key.name);
+                    }
+                });
+            if ui
+                .button("New key…")
+                .on_hover_text("Create a passphrase-protected signing key")
+                .clicked()
+            {
+                *outcome = Outcome::Close(vec![Command::BeginKeygen]);
+            }
+        });
+        let Some(id) = &self.key else { return };
+        if let Some(key) = self.keys.iter().flatten().find(|k| k.id == *id) {
+            ui.label(
+                RichText::new(format!("Fingerprint {}", key.fingerprint()))
+                    .monospace()
+                    .small(),
+            );
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Passphrase");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.passphrase)
+                    .password(true)
+                    .desired_width(240.0),
+            )
+            .labelled_by(label.id);
+        });
+    }
+
+    fn stale_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
+        ui.add_space(6.0);
+        let warn = ui.visuals().warn_fg_color;
+        ui.colored_label(
+            warn,
+            RichText::new(format!(
+                "⚠ {} probe result(s) are stale or missing",
+                self.stale.len()
+            ))
+            .strong(),
+        );
+        for stale in &self.stale {
+            ui.label(format!(
+                "• {} — {}",
+                inline::plain(&stale.text),
+                stale.problem
+            ));
+        }
+        ui.horizontal(|ui| {
+            if ui.button("⟳ Re-run these probes").clicked() {
+                *outcome = Outcome::Close(vec![Command::RunProbes(
+                    self.stale.iter().map(|s| s.item.clone()).collect(),
+                )]);
+            }
+            ui.label(RichText::new("then sign again").weak());
+        });
+        let label = ui.label("Or waive them, with a reason (printed with your signature):");
+        ui.add(
+            egui::TextEdit::multiline(&mut self.waiver_reason)
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    }
+}
