@@ -17,10 +17,11 @@ const PERSONA: &str = "Persona Chat Service — Production Deployment";
 
 fn harness(home: &Path, open: Option<std::path::PathBuf>) -> Harness<'static, App> {
     let library = Library::at(home.to_path_buf());
+    let keys_dir = Some(home.join("keys"));
     let mut harness = Harness::builder()
         .with_size([1280.0, 900.0])
         .with_max_steps(64)
-        .build_eframe(move |cc| App::new(cc, AppConfig { library: Some(library), open, user_name: Some("Test User".into()) }));
+        .build_eframe(move |cc| App::new(cc, AppConfig { library: Some(library), open, user_name: Some("Test User".into()), keys_dir }));
     settle(&mut harness);
     harness
 }
@@ -380,6 +381,9 @@ fn settle_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool
     panic!("the app did not reach the expected state");
 }
 
+#[path = "ui/signoff.rs"]
+mod signoff;
+
 mod probes {
     use std::collections::BTreeMap;
 
@@ -389,7 +393,7 @@ mod probes {
     use super::*;
 
     /// A one-route HTTP server on 127.0.0.1: `/ok` answers 200, anything else 503.
-    fn server() -> u16 {
+    pub(super) fn server() -> u16 {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -408,7 +412,7 @@ mod probes {
         port
     }
 
-    fn probed_run(home: &Path, port: u16) -> std::path::PathBuf {
+    pub(super) fn probed_run(home: &Path, port: u16) -> std::path::PathBuf {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let items = &mut template.sections[0].sections[0].items;
         items[0].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });

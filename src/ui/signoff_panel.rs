@@ -49,8 +49,8 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                         .show(ui, |ui| {
                             for line in &lines {
                                 ui.vertical(|ui| {
-                                    ui.label(RichText::new(&line.role.title).strong());
-                                    ui.label(
+                                    no_wrap(ui, RichText::new(&line.role.title).strong());
+                                    no_wrap(ui, 
                                         RichText::new(if line.role.required {
                                             "required"
                                         } else {
@@ -62,7 +62,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                 });
                                 match &line.signature {
                                     None => {
-                                        ui.label(RichText::new("Not signed").weak());
+                                        no_wrap(ui, RichText::new("Not signed").weak());
                                     }
                                     Some((signature, status)) => {
                                         ui.horizontal(|ui| {
@@ -90,7 +90,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                                         ("✖ Broken", error)
                                                     }
                                                 };
-                                                ui.label(
+                                                no_wrap(ui, 
                                                     RichText::new(format!(
                                                         "{mark} by {}",
                                                         signature.name
@@ -98,7 +98,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                                     .color(color)
                                                     .strong(),
                                                 );
-                                                ui.label(
+                                                no_wrap(ui, 
                                                     RichText::new(format!(
                                                         "“{}” · {}",
                                                         signature.meaning, signature.at
@@ -106,7 +106,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                                     .small(),
                                                 );
                                                 if let Some(key) = &signature.key {
-                                                    ui.label(
+                                                    no_wrap(ui, 
                                                         RichText::new(format!(
                                                             "key {}",
                                                             crate::signoff::fingerprint(
@@ -118,7 +118,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                                     );
                                                 }
                                                 if !signature.waivers.is_empty() {
-                                                    ui.label(
+                                                    no_wrap(ui, 
                                                         RichText::new(format!(
                                                             "{} probe waiver(s): {}",
                                                             signature.waivers.len(),
@@ -130,14 +130,14 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                                 }
                                                 match status {
                                                     SignatureStatus::Invalidated { change } => {
-                                                        ui.label(
+                                                        no_wrap(ui, 
                                                             RichText::new(format!("by {change}"))
                                                                 .small()
                                                                 .color(warn),
                                                         );
                                                     }
                                                     SignatureStatus::Broken { reason } => {
-                                                        ui.label(
+                                                        no_wrap(ui, 
                                                             RichText::new(reason)
                                                                 .small()
                                                                 .color(error),
@@ -170,7 +170,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
                                         });
                                     }
                                 } else {
-                                    ui.label("");
+                                    no_wrap(ui, "");
                                 }
                                 ui.end_row();
                             }
@@ -258,4 +258,10 @@ fn verification_ui(ui: &mut egui::Ui, doc: &RunDoc, error: Color32) {
     {
         ui.colored_label(error, format!("✖ {}", check.line()));
     }
+}
+
+/// A label that keeps its line: the roles grid sizes its columns to the text instead of
+/// wrapping every word onto its own line.
+fn no_wrap(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend))
 }

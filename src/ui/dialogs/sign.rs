@@ -173,7 +173,7 @@ impl SignDialog {
                 ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(300.0))
                     .labelled_by(label.id);
                 ui.end_row();
-                ui.label("Role");
+                let role_label = ui.label("Role");
                 let current = self
                     .roles
                     .iter()
@@ -181,7 +181,7 @@ impl SignDialog {
                     .map(|r| r.title.clone())
                     .unwrap_or_default();
                 let mut chosen = None;
-                egui::ComboBox::from_id_salt("sign role")
+                let combo = egui::ComboBox::from_id_salt("sign role")
                     .selected_text(current)
                     .width(300.0)
                     .show_ui(ui, |ui| {
@@ -196,6 +196,7 @@ impl SignDialog {
                             }
                         }
                     });
+                combo.response.labelled_by(role_label.id);
                 if let Some(role) = chosen {
                     self.role = role.id;
                     self.meaning = role.meaning;
@@ -240,7 +241,7 @@ impl SignDialog {
 
     fn key_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
         ui.horizontal(|ui| {
-            ui.label("Signing key");
+            let key_label = ui.label("Signing key");
             let Some(keys) = &self.keys else {
                 ui.spinner();
                 return;
@@ -260,7 +261,9 @@ impl SignDialog {
                     for key in keys {
                         ui.selectable_value(&mut self.key, Some(key.id.clone()), &key.name);
                     }
-                });
+                })
+                .response
+                .labelled_by(key_label.id);
             if ui
                 .button("New key…")
                 .on_hover_text("Create a passphrase-protected signing key")

@@ -1,0 +1,205 @@
+//! Sign-off in the app: drawing on the pad with pointer drags, signing every role to GO, a
+//! change after signing invalidating a signature and naming the change, signing again, keys,
+//! and the stale-probe refusal with its waiver.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use preflight::model::{FieldValue, Run, SignatureStatus, Timestamp};
+
+use super::*;
+
+/// A persona run with every item done, as if the release manager had worked through it.
+fn settled_run(home: &Path) -> PathBuf {
+    let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+    let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text("3.1.0".into())), ("environment".to_string(), FieldValue::Text("production".into()))]);
+    let at = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    let mut run = Run::start(template, "settled".into(), "Riley", at, values).unwrap();
+    for item in run.items.keys().cloned().collect::<Vec<_>>() {
+        run.set_state(&item, ItemState::Done, "Riley", at).unwrap();
+    }
+    let path = home.join("runs/settled.run.ron");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    store::save_run(&path, &run).unwrap();
+    path
+}
+
+/// Draws a stroke across the signature pad with the pointer, one frame per point.
+fn draw_stroke(harness: &mut Harness<'static, App>, points: &[(f32, f32)]) {
+    let rect = harness.get_by_label("Signature pad").rect();
+    let at = |(x, y): (f32, f32)| rect.min + egui::vec2(x, y) * rect.size();
+    harness.hover_at(at(points[0]));
+    harness.run();
+    harness.drag_at(at(points[0]));
+    harness.run();
+    for point in &points[1..] {
+        harness.hover_at(at(*point));
+        harness.run();
+    }
+    harness.drop_at(at(points[points.len() - 1]));
+    harness.run();
+}
+
+/// Opens the signing dialog of the first role that can be signed, draws and signs.
+fn sign_first_open_role(harness: &mut Harness<'static, App>, button: &str) {
+    harness.query_all_by_label(button).next().expect("a role to sign").click();
+    settle(harness);
+    assert!(harness.query_by_label("Sign off").is_some(), "the signing dialog opened; signatures so far: {}, errors: {:?}", run_doc(harness).run.signatures.len(), harness.state().errors());
+    draw_stroke(harness, &[(0.1, 0.6), (0.25, 0.3), (0.4, 0.7), (0.55, 0.35)]);
+    draw_stroke(harness, &[(0.6, 0.6), (0.9, 0.5)]);
+    assert!(harness.query_by_label("2 strokes").is_some(), "both strokes were drawn");
+    click(harness, "✍ Sign");
+    settle(harness);
+    assert!(!harness.state().has_dialog(), "signing failed: {:?}", harness.state().errors());
+}
+
+#[test]
+fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidates() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path.clone()));
+    assert!(harness.query_by_label_contains("NO-GO · 3 blockers").is_some(), "only the three roles block");
+    assert!(harness.query_by_label("Sign-off (0 of 3 required signed)").is_some());
+    assert!(harness.query_by_label_contains("Verified when opened: event chain intact").is_some());
+
+    // Signing without a drawing is refused, and so is an empty name.
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    click(&mut harness, "✍ Sign");
+    assert!(harness.query_by_label("Draw your signature in the pad.").is_some());
+    click(&mut harness, "Cancel");
+
+    for _ in 0..3 {
+        sign_first_open_role(&mut harness, "Sign…");
+    }
+    let doc = run_doc(&harness);
+    assert_eq!(doc.run.signatures.len(), 3);
+    let first = &doc.run.signatures[0];
+    assert_eq!(first.name, "Test User");
+    assert_eq!(first.strokes.len(), 2);
+    assert!(first.strokes[0].points.len() >= 4, "{:?}", first.strokes[0]);
+    assert!(first.strokes.iter().flat_map(|s| &s.points).all(|[x, y]| (0.0..=1.0).contains(x) && (0.0..=1.0).contains(y)));
+    assert!(harness.query_by_label("GO").is_some(), "every role signed and every item done: GO");
+    assert!(harness.query_by_label("Sign-off (3 of 3 required signed)").is_some());
+    assert_eq!(store::load_run(&path).unwrap().signatures.len(), 3, "the signatures are saved");
+
+    // A change after signing invalidates every signature and says which change did it.
+    click_row(&mut harness, "Integration tests passing");
+    click(&mut harness, "✖ Failed");
+    settle(&mut harness);
+    let seq = run_doc(&harness).run.events.len();
+    assert_eq!(harness.query_all_by_label("⚠ Invalidated by Test User").count(), 3);
+    let naming = format!("by event #{seq} by Test User: item `integration-tests-passing`: done → failed");
+    assert_eq!(harness.query_all_by_label(&naming).count(), 3, "the change is named");
+    click(&mut harness, "✔ Done");
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains("NO-GO · 3 blockers").is_some(), "invalidated signatures block");
+
+    // Each role can sign again; then the run is GO again and can be finalised.
+    for _ in 0..3 {
+        sign_first_open_role(&mut harness, "Sign again…");
+    }
+    let doc = run_doc(&harness);
+    assert_eq!(doc.run.signatures.len(), 6, "earlier signatures stay in the record");
+    assert!(doc.run.roles().iter().all(|role| doc.run.role_signature(&role.id).is_some_and(|(_, _, s)| s == SignatureStatus::Valid)));
+    assert!(harness.query_by_label("GO").is_some());
+    click(&mut harness, "Finalise run…");
+    click(&mut harness, "Finalise");
+    settle(&mut harness);
+    assert!(run_doc(&harness).run.is_final());
+    assert!(harness.query_by_label_contains("Final: finalised by Test User").is_some());
+    click_row(&mut harness, "Integration tests passing");
+    harness.key_press(Key::F);
+    harness.run();
+    assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done, "a final run refuses changes");
+    assert!(harness.state().errors().iter().any(|e| e.contains("finalised by Test User")), "{:?}", harness.state().errors());
+    let saved = store::load_run(&path).unwrap();
+    assert!(saved.is_final());
+    assert!(preflight::signoff::verify(&saved).is_valid());
+}
+
+#[test]
+fn a_key_is_created_in_the_app_and_signs_with_its_passphrase() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path));
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    click(&mut harness, "New key…");
+    type_into(&mut harness, Role::PasswordInput, "Passphrase", "correct horse");
+    type_into(&mut harness, Role::PasswordInput, "Passphrase again", "correct horse");
+    click(&mut harness, "Create key");
+    settle(&mut harness);
+    assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());
+    let info = preflight::signoff::KeyStore::at(home.path().join("keys")).find("Test User").unwrap();
+
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    assert!(harness.query_by_label(&format!("Fingerprint {}", info.fingerprint())).is_some(), "the signer's key is chosen and its fingerprint shown");
+    draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
+    type_into(&mut harness, Role::PasswordInput, "Passphrase", "wrong horse");
+    click(&mut harness, "✍ Sign");
+    settle(&mut harness);
+    assert!(harness.query_by_label("wrong passphrase for the key of \"Test User\"").is_some(), "a wrong passphrase is refused");
+    assert!(run_doc(&harness).run.signatures.is_empty());
+
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Passphrase");
+    field.click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_role_and_label(Role::PasswordInput, "Passphrase").type_text("correct horse");
+    harness.run();
+    click(&mut harness, "✍ Sign");
+    settle(&mut harness);
+    assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());
+    let run = &run_doc(&harness).run;
+    assert_eq!(run.signatures[0].key.as_ref().map(|k| k.public_key.clone()), Some(info.public_key.clone()));
+    let report = preflight::signoff::verify(run);
+    assert!(matches!(report.signatures[0].key, preflight::signoff::KeyCheck::Valid { .. }), "{report:?}");
+    assert!(harness.query_by_label(&format!("key {}", info.fingerprint())).is_some(), "the panel shows the key");
+}
+
+#[test]
+fn stale_probes_refuse_signing_until_re_run_or_waived() {
+    let home = tempfile::tempdir().unwrap();
+    let port = super::probes::server();
+    let path = super::probes::probed_run(home.path(), port);
+    let mut harness = harness(home.path(), Some(path));
+    click(&mut harness, "Sign-off (0 of 3 required signed)");
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("⚠ 2 probe result(s) are stale or missing").is_some(), "both probes were never run");
+    assert!(harness.query_by_label("• All unit tests passing — never run").is_some());
+    draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
+    click(&mut harness, "✍ Sign");
+    assert!(harness.query_by_label("Re-run the listed probes, or give a reason to waive them.").is_some());
+    assert!(run_doc(&harness).run.signatures.is_empty());
+
+    // Re-running them closes the dialog; afterwards only the failing probe's item is not done,
+    // and no probe is stale.
+    click(&mut harness, "⟳ Re-run these probes");
+    settle(&mut harness);
+    assert_eq!(run_doc(&harness).run.probe_results.len(), 2);
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains("stale or missing").is_none(), "fresh results need no waiver");
+    click(&mut harness, "Cancel");
+
+    // A run whose probe is older than the template allows: waived with a reason.
+    let mut run = run_doc(&harness).run.clone();
+    run.probe_results.iter_mut().for_each(|r| r.started_at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap());
+    let old = home.path().join("runs/old-probes.run.ron");
+    store::save_run(&old, &run).unwrap();
+    harness.state_mut().run_doc_mut().unwrap().run = run;
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    assert_eq!(harness.query_all_by_label_contains("min old").count(), 2, "old results are listed with their age");
+    draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
+    type_into(&mut harness, Role::MultilineTextInput, "Or waive them, with a reason (printed with your signature):", "Checked by hand on the canary at 10:05");
+    click(&mut harness, "✍ Sign");
+    settle(&mut harness);
+    assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());
+    let signature = &run_doc(&harness).run.signatures[0];
+    assert_eq!(signature.waivers.len(), 2);
+    assert!(signature.waivers.iter().all(|w| w.reason == "Checked by hand on the canary at 10:05" && w.problem.ends_with("min old")));
+}
