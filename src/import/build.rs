@@ -395,7 +395,7 @@ impl Builder {
             items: std::mem::take(&mut self.preamble),
             sections,
             roles: std::mem::take(&mut self.roles),
-            max_probe_age_minutes: crate::model::DEFAULT_MAX_PROBE_AGE_MINUTES,
+            max_probe_age_minutes: annotation.max_probe_age.unwrap_or(crate::model::DEFAULT_MAX_PROBE_AGE_MINUTES),
         };
         let section_ids = assign_ids(&mut template);
         // Placements named sections by index while reading; now they get the sections' ids.

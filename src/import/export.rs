@@ -47,6 +47,10 @@ impl Writer<'_> {
         if !template.version.is_empty() {
             notes.push(("version", Some(template.version.as_str())));
         }
+        let max_age = template.max_probe_age_minutes.to_string();
+        if template.max_probe_age_minutes != crate::model::DEFAULT_MAX_PROBE_AGE_MINUTES {
+            notes.push(("max-probe-age", Some(max_age.as_str())));
+        }
         let title_notes = if self.run.is_some() { String::new() } else { annotation(&notes) };
         let _ = writeln!(self.out, "# {}{title_notes}\n", template.title);
         if !template.description.is_empty() {

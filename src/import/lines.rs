@@ -184,6 +184,8 @@ pub(crate) struct Annotation {
     pub kind: Option<String>,
     pub meaning: Option<String>,
     pub version: Option<String>,
+    /// The template's maximum probe age in minutes (`max-probe-age=30`).
+    pub max_probe_age: Option<u32>,
 }
 
 const ANNOTATION_START: &str = "<!-- preflight:";
@@ -204,6 +206,7 @@ pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
             ("kind", Some(value)) => annotation.kind = Some(value),
             ("meaning", Some(value)) => annotation.meaning = Some(value),
             ("version", Some(value)) => annotation.version = Some(value),
+            ("max-probe-age", Some(value)) => annotation.max_probe_age = value.trim_end_matches("min").trim().parse().ok().filter(|m| *m > 0),
             _ => {}
         }
     }

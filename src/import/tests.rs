@@ -49,6 +49,16 @@ fn seeds_round_trip_through_markdown() {
 }
 
 #[test]
+fn a_maximum_probe_age_round_trips_through_markdown() {
+    let (name, text) = SEEDS[0];
+    let mut template = import(name, text).template;
+    template.max_probe_age_minutes = 15;
+    let markdown = template_to_markdown(&template);
+    assert!(markdown.lines().next().unwrap().contains("max-probe-age=15"), "{}", markdown.lines().next().unwrap());
+    assert_eq!(import("other-name", &markdown).template.max_probe_age_minutes, 15);
+}
+
+#[test]
 fn seed_ids_are_unique_and_problem_free() {
     for (name, text) in SEEDS {
         let template = import(name, text).template;

@@ -15,6 +15,8 @@ pub enum Direction {
 pub enum Edit {
     SetTitle(String),
     SetDescription(String),
+    /// How old a probe result may be when someone signs, in minutes (at least 1).
+    SetMaxProbeAge(u32),
     /// Adds a section at the end of `parent` (or of the top level).
     AddSection { parent: Option<String>, title: String },
     RenameSection { id: String, title: String },
@@ -137,6 +139,7 @@ impl Template {
         match edit {
             Edit::SetTitle(title) => self.title = non_empty(&title)?,
             Edit::SetDescription(text) => self.description = text.trim().to_string(),
+            Edit::SetMaxProbeAge(minutes) => self.max_probe_age_minutes = minutes.max(1),
             Edit::AddSection { parent, title } => {
                 let title = non_empty(&title)?;
                 let mut ids = Self::allocator(self.all_sections().iter().map(|(_, s)| s.id.clone()));

@@ -295,6 +295,15 @@ fn details_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, commands: &mut Vec<Command
     if let Some(text) = committed_text(ui, doc, "description", "Description", &description, true) {
         commands.push(Command::ApplyEdit(Edit::SetDescription(text)));
     }
+    ui.horizontal(|ui| {
+        let label = ui.label("Probe results older than");
+        let mut minutes = doc.template.max_probe_age_minutes;
+        let response = ui.add(egui::DragValue::new(&mut minutes).range(1..=10_080).suffix(" min")).labelled_by(label.id);
+        ui.label("must be re-run or waived to sign");
+        if response.changed() && minutes != doc.template.max_probe_age_minutes {
+            commands.push(Command::ApplyEdit(Edit::SetMaxProbeAge(minutes)));
+        }
+    });
     ui.label(RichText::new(format!("Template id: {}", doc.template.id)).small().weak());
 }
 
