@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod import;
 pub mod model;
+pub mod pdf;
 pub mod probe;
 pub mod signoff;
 pub mod store;

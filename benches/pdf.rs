@@ -1,0 +1,61 @@
+//! PDF export benchmarks: the audit record of a signed run of each seed checklist, and of
+//! generated runs of 1,000 and 5,000 items (to show that time grows linearly with items).
+//!
+//! Run with `cargo bench --bench pdf`; the figures and the 1 s target for 5,000 items are
+//! recorded in `docs/BENCHMARKS.md`. Each benchmark prints the record's page count and size.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use preflight::model::{Run, Timestamp};
+use preflight::pdf::{self, Paper, PdfOptions};
+
+mod common;
+#[path = "../tests/pdf_runs/mod.rs"]
+mod runs;
+
+fn options() -> PdfOptions {
+    PdfOptions::new(Paper::A4, Timestamp::parse("2026-11-23T12:00:00Z").unwrap())
+}
+
+fn describe(name: &str, run: &Run) {
+    let rendered = pdf::render_report(run, &options()).unwrap();
+    eprintln!(
+        "{name}: {} items, {} events, {} signatures -> {} pages, {} bytes",
+        run.template.all_items().len(),
+        run.events.len(),
+        run.signatures.len(),
+        rendered.pages,
+        rendered.bytes.len()
+    );
+}
+
+fn bench_seeds(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pdf-seed");
+    group.sample_size(20).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group.sampling_mode(SamplingMode::Flat);
+    for seed in runs::SEEDS {
+        let run = runs::signed_run(runs::seed_template(seed), seed);
+        describe(seed, &run);
+        let options = options();
+        group.bench_function(seed, |b| b.iter(|| pdf::render(black_box(&run), &options).unwrap()));
+    }
+    group.finish();
+}
+
+fn bench_generated(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pdf-generated");
+    group.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(1));
+    group.sampling_mode(SamplingMode::Flat);
+    for (name, sections) in [("items-1000", 10), ("items-5000", 50)] {
+        let run = common::big_run(sections, 100);
+        describe(name, &run);
+        let options = options();
+        group.bench_function(name, |b| b.iter(|| pdf::render(black_box(&run), &options).unwrap()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_seeds, bench_generated);
+criterion_main!(benches);

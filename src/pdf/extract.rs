@@ -1,0 +1,108 @@
+//! Reading an audit record back: the attached run file, and the content hash as printed on the
+//! integrity page, for `preflight verify FILE.pdf`.
+
+use lopdf::{Dictionary, Document, Object};
+
+use super::embed::{INFO_CONTENT_HASH, decode_text_string};
+use super::{Embedded, PdfError};
+
+/// The label in front of the hash on the integrity page.
+const HASH_LABEL: &str = "Run content SHA-256:";
+/// A bound on what a single stream may inflate to, against decompression bombs.
+const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
+
+/// Extracts the run file attached to an audit record, and the content hash printed in it.
+///
+/// The printed hash is read from the text of the integrity page (through the fonts' ToUnicode
+/// maps, as a reader would copy it). The same hash is stored in the document information; when
+/// both are there and differ, the PDF was altered and this fails. When the page text cannot be
+/// read, the stored hash is returned.
+pub fn extract(pdf: &[u8]) -> Result<Embedded, PdfError> {
+    let document = Document::load_mem(pdf).map_err(|err| PdfError::NotPdf(err.to_string()))?;
+    let (file_name, run_file) = attached_run(&document)?;
+    let printed = printed_hash(&document);
+    let stored = stored_hash(&document);
+    let printed_content_sha256 = match (printed, stored) {
+        (Some(printed), Some(stored)) if printed != stored => return Err(PdfError::HashesDisagree { printed, stored }),
+        (printed, stored) => printed.or(stored),
+    };
+    Ok(Embedded { file_name, run_file, printed_content_sha256 })
+}
+
+fn attached_run(document: &Document) -> Result<(String, Vec<u8>), PdfError> {
+    let catalog = document.catalog().map_err(|err| PdfError::NotPdf(err.to_string()))?;
+    let names = resolve_dict(document, catalog.get(b"Names").ok()).ok_or(PdfError::NoEmbeddedRun)?;
+    let tree = resolve_dict(document, names.get(b"EmbeddedFiles").ok()).ok_or(PdfError::NoEmbeddedRun)?;
+    let mut files = Vec::new();
+    collect_names(document, tree, &mut files, 0);
+    let (name, filespec) = files
+        .into_iter()
+        .find(|(name, _)| name.ends_with(crate::store::RUN_EXTENSION))
+        .ok_or(PdfError::NoEmbeddedRun)?;
+    let filespec = resolve_dict(document, Some(filespec)).ok_or_else(|| PdfError::BadAttachment(format!("{name}: no file specification")))?;
+    let ef = resolve_dict(document, filespec.get(b"EF").ok()).ok_or_else(|| PdfError::BadAttachment(format!("{name}: no embedded file")))?;
+    let stream = ef
+        .get(b"F")
+        .or_else(|_| ef.get(b"UF"))
+        .ok()
+        .and_then(|object| document.dereference(object).ok())
+        .and_then(|(_, object)| object.as_stream().ok())
+        .ok_or_else(|| PdfError::BadAttachment(format!("{name}: the embedded file is not a stream")))?;
+    let bytes = if stream.dict.has(b"Filter") {
+        stream.decompressed_content_with_limit(MAX_STREAM_BYTES).map_err(|err| PdfError::BadAttachment(format!("{name}: {err}")))?
+    } else {
+        stream.content.clone()
+    };
+    Ok((name, bytes))
+}
+
+fn resolve_dict<'a>(document: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
+    document.dereference(object?).ok()?.1.as_dict().ok()
+}
+
+/// Walks a name tree (its `Names` pairs and `Kids`), collecting `(name, value)` pairs.
+fn collect_names<'a>(document: &'a Document, node: &'a Dictionary, out: &mut Vec<(String, &'a Object)>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    if let Ok(Object::Array(pairs)) = node.get(b"Names").and_then(|o| document.dereference(o)).map(|(_, o)| o) {
+        for pair in pairs.chunks_exact(2) {
+            if let Ok(name) = pair[0].as_str() {
+                out.push((decode_text_string(name), &pair[1]));
+            }
+        }
+    }
+    if let Ok(Object::Array(kids)) = node.get(b"Kids").and_then(|o| document.dereference(o)).map(|(_, o)| o) {
+        for kid in kids {
+            if let Some(kid) = resolve_dict(document, Some(kid)) {
+                collect_names(document, kid, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// The hash printed after "Run content SHA-256:", searching from the last page, where the
+/// integrity page is.
+fn printed_hash(document: &Document) -> Option<String> {
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    for page in pages.into_iter().rev() {
+        let Ok(text) = document.extract_text_with_limit(&[page], MAX_STREAM_BYTES) else { continue };
+        let Some(at) = text.find(HASH_LABEL) else { continue };
+        let hex: String = text[at + HASH_LABEL.len()..]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take_while(char::is_ascii_hexdigit)
+            .take(64)
+            .collect();
+        if hex.len() == 64 {
+            return Some(hex.to_ascii_lowercase());
+        }
+    }
+    None
+}
+
+fn stored_hash(document: &Document) -> Option<String> {
+    let info = resolve_dict(document, document.trailer.get(b"Info").ok())?;
+    let bytes = info.get(INFO_CONTENT_HASH).ok()?.as_str().ok()?;
+    Some(decode_text_string(bytes))
+}

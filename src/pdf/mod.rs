@@ -1,0 +1,182 @@
+//! The PDF audit record of a run: what leaves the laptop for the change ticket, the auditor and
+//! the archive.
+//!
+//! [`render`] sets the whole run on A4 or US Letter with embedded, subset fonts: identity, the
+//! GO / NO-GO summary, every item with its evidence, the sign-off page with the drawn
+//! signatures, the audit trail and an integrity page. The run file itself is attached, so that
+//! [`extract`] (and `preflight verify FILE.pdf`) can check the PDF alone, years later. The same
+//! run and the same clock give byte-identical output.
+
+mod checklist;
+mod document;
+mod embed;
+mod extract;
+mod fonts;
+mod inline;
+mod page;
+mod signoff_page;
+mod summary;
+mod table;
+mod text;
+mod trail;
+
+use std::str::FromStr;
+
+use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
+
+use crate::model::{Run, Timestamp};
+
+pub use extract::extract;
+pub use page::SIGNATURE_TAG;
+
+/// The paper an audit record is set on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paper {
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+}
+
+impl Paper {
+    /// Width and height in points.
+    pub fn size_pt(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.28, 841.89),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "US Letter",
+        }
+    }
+}
+
+impl FromStr for Paper {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Paper, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "a4" => Ok(Paper::A4),
+            "letter" | "us-letter" | "usletter" => Ok(Paper::Letter),
+            other => Err(format!("unknown paper `{other}`; use `a4` or `letter`")),
+        }
+    }
+}
+
+/// How to render. The clock is passed in, so that the same run and the same `generated_at` give
+/// the same bytes.
+pub struct PdfOptions {
+    pub paper: Paper,
+    /// Printed on the first page and stored as the creation date.
+    pub generated_at: Timestamp,
+    /// Called now and then with the fraction done, 0.0 to 1.0.
+    pub progress: Option<Box<dyn Fn(f32) + Send + Sync>>,
+}
+
+impl PdfOptions {
+    pub fn new(paper: Paper, generated_at: Timestamp) -> PdfOptions {
+        PdfOptions { paper, generated_at, progress: None }
+    }
+
+    fn report(&self, fraction: f32) {
+        if let Some(progress) = &self.progress {
+            progress(fraction.clamp(0.0, 1.0));
+        }
+    }
+}
+
+/// A rendered audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+    /// What the reader should know: characters no font covers (printed as `[U+XXXX]`),
+    /// characters drawn from a system font.
+    pub warnings: Vec<String>,
+}
+
+/// What an audit record carries for verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    /// The attachment's file name, `<run id>.run.ron`.
+    pub file_name: String,
+    /// The run file as `store` saves it.
+    pub run_file: Vec<u8>,
+    /// The run content hash as printed on the integrity page (read back from the page text),
+    /// or from the document information when the page text cannot be read.
+    pub printed_content_sha256: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the bundled font {name} cannot be read: {reason}")]
+    Font { name: String, reason: String },
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
+    #[error("this is not a readable PDF: {0}")]
+    NotPdf(String),
+    #[error("this PDF carries no Preflight run file; it was not exported by Preflight, or its attachment was removed")]
+    NoEmbeddedRun,
+    #[error("the embedded run file cannot be read: {0}")]
+    BadAttachment(String),
+    #[error(
+        "the hash printed on the integrity page ({printed}) differs from the one in the document information ({stored}); the PDF was altered"
+    )]
+    HashesDisagree { printed: String, stored: String },
+}
+
+/// The name of the run file attached to the PDF.
+pub fn attachment_name(run: &Run) -> String {
+    let id: String = run.id.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
+    format!("{id}{}", crate::store::RUN_EXTENSION)
+}
+
+/// Renders the audit record of `run`.
+pub fn render(run: &Run, options: &PdfOptions) -> Result<Vec<u8>, PdfError> {
+    render_report(run, options).map(|rendered| rendered.bytes)
+}
+
+/// Renders the audit record of `run`, with its page count and warnings.
+pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfError> {
+    options.report(0.0);
+    let run_file = crate::store::to_ron(run).into_bytes();
+    let content_sha256 = run.content_sha256();
+    let mut writer = page::Writer::new(fonts::Fonts::bundled()?, options.paper);
+    let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(&run_file) };
+    document::write(&mut writer, run, options, &attachment);
+    options.report(0.75);
+    let footer = format!("Run {} · content SHA-256 {}", run.id, &content_sha256[..12.min(content_sha256.len())]);
+    let (width, height) = options.paper.size_pt();
+    let (pages, fonts) = writer.finish(&footer);
+    let page_count = pages.len();
+
+    let mut pdf = PdfDocument::new(&run.template.title);
+    for face in &fonts.faces {
+        let mut font_warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(face.data, 0, &mut font_warnings)
+            .ok_or_else(|| PdfError::Font { name: face.resource.clone(), reason: "printpdf cannot parse it".into() })?;
+        pdf.resources.fonts.map.insert(FontId(face.resource.clone()), PdfFont::new(parsed));
+    }
+    let pages = pages.into_iter().map(|ops| PdfPage::new(Pt(width).into(), Pt(height).into(), ops)).collect();
+    pdf.with_pages(pages);
+    let mut save_warnings = Vec::new();
+    let mut document = pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut save_warnings);
+    options.report(0.9);
+    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, &run_file);
+    document.compress();
+    let mut bytes = Vec::new();
+    document.save_to(&mut bytes).map_err(|err| PdfError::Write(err.to_string()))?;
+    options.report(1.0);
+
+    let mut warnings: Vec<String> = fonts
+        .missing
+        .iter()
+        .map(|(c, count)| format!("no font has U+{:04X} `{c}` ({count}×); it is printed as [U+{:04X}]", u32::from(*c), u32::from(*c)))
+        .collect();
+    warnings.extend(fonts.system_used.iter().map(|(c, path)| format!("U+{:04X} `{c}` is drawn from the system font {}", u32::from(*c), path.display())));
+    Ok(Rendered { bytes, pages: page_count, warnings })
+}

@@ -1,0 +1,208 @@
+//! Pages and the cursor that fills them: text lines, rules, boxes and strokes become printpdf
+//! operations, a block that does not fit starts a new page, and every page gets its footer once
+//! the page count is known.
+
+use printpdf::{Color, FontId, Line as PdfLine, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix};
+
+use super::Paper;
+use super::fonts::{Fonts, Weight};
+use super::text::{self, Colour, Line, MUTED, Paragraph, Span, Style};
+
+/// The margin on every side, in points (15 mm). No text is set outside it, the footer included.
+pub(crate) const MARGIN: f32 = 42.52;
+/// The band at the bottom of the text area that holds the footer.
+const FOOTER_BAND: f32 = 26.0;
+const FOOTER: Style = Style::new(Weight::Regular, 7.5, MUTED);
+
+/// The marked-content tag around each drawn signature, so that a reader (or a test) can tell
+/// its strokes from rules and boxes.
+pub const SIGNATURE_TAG: &str = "PreflightSignature";
+
+/// Fills pages top to bottom. Positions are measured in points from the page's top-left corner
+/// and turned into PDF coordinates (from the bottom) only when an operation is emitted.
+pub(crate) struct Writer {
+    pub(crate) fonts: Fonts,
+    pub(crate) width: f32,
+    pub(crate) height: f32,
+    pages: Vec<Vec<Op>>,
+    /// The page being drawn on: the last one, except while footers are added.
+    current: usize,
+    /// The top of the free space on the current page.
+    y: f32,
+}
+
+impl Writer {
+    pub(crate) fn new(fonts: Fonts, paper: Paper) -> Writer {
+        let (width, height) = paper.size_pt();
+        Writer { fonts, width, height, pages: vec![Vec::new()], current: 0, y: MARGIN }
+    }
+
+    pub(crate) fn left(&self) -> f32 {
+        MARGIN
+    }
+
+    pub(crate) fn content_width(&self) -> f32 {
+        self.width - 2.0 * MARGIN
+    }
+
+    fn content_bottom(&self) -> f32 {
+        self.height - MARGIN - FOOTER_BAND
+    }
+
+    /// The height a block may have and still fit on an empty page.
+    pub(crate) fn page_capacity(&self) -> f32 {
+        self.content_bottom() - MARGIN
+    }
+
+    pub(crate) fn y(&self) -> f32 {
+        self.y
+    }
+
+    pub(crate) fn remaining(&self) -> f32 {
+        self.content_bottom() - self.y
+    }
+
+    pub(crate) fn at_page_top(&self) -> bool {
+        self.y <= MARGIN
+    }
+
+    pub(crate) fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.current = self.pages.len() - 1;
+        self.y = MARGIN;
+    }
+
+    /// Starts a new page unless `height` more points fit on this one.
+    pub(crate) fn ensure(&mut self, height: f32) {
+        if height > self.remaining() && !self.at_page_top() {
+            self.new_page();
+        }
+    }
+
+    pub(crate) fn advance(&mut self, height: f32) {
+        self.y += height;
+    }
+
+    /// Vertical space that is dropped at the top of a page rather than carried over.
+    pub(crate) fn gap(&mut self, height: f32) {
+        if !self.at_page_top() {
+            self.y = (self.y + height).min(self.content_bottom());
+        }
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        &mut self.pages[self.current]
+    }
+
+    pub(crate) fn wrap(&mut self, paragraph: &Paragraph, width: f32) -> Vec<Line> {
+        text::wrap(&mut self.fonts, paragraph, width)
+    }
+
+    /// Sets a paragraph across the full text width, breaking pages between lines.
+    pub(crate) fn paragraph(&mut self, paragraph: &Paragraph) {
+        let lines = self.wrap(paragraph, self.content_width());
+        for line in &lines {
+            self.ensure(line.height);
+            let (x, y) = (self.left(), self.y);
+            self.draw_line(line, x, y);
+            self.y += line.height;
+        }
+    }
+
+    /// Draws a laid-out line with its top-left corner at (`x`, `top`).
+    pub(crate) fn draw_line(&mut self, line: &Line, x: f32, top: f32) {
+        if line.fragments.is_empty() {
+            return;
+        }
+        let baseline = self.height - (top + line.ascent);
+        let mut ops = Vec::with_capacity(2 + 4 * line.fragments.len());
+        ops.push(Op::StartTextSection);
+        for fragment in &line.fragments {
+            let resource = self.fonts.faces[fragment.face].resource.clone();
+            ops.push(Op::SetFont { font: PdfFontHandle::External(FontId(resource)), size: Pt(fragment.size) });
+            ops.push(Op::SetFillColor { col: colour(fragment.colour) });
+            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x + fragment.x), Pt(baseline)) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(fragment.text.clone())] });
+        }
+        ops.push(Op::EndTextSection);
+        self.ops().extend(ops);
+    }
+
+    /// A filled rectangle, `top` measured from the page's top.
+    pub(crate) fn fill_rect(&mut self, x: f32, top: f32, width: f32, height: f32, fill: Colour) {
+        let y = self.height - top - height;
+        self.ops().push(Op::SetFillColor { col: colour(fill) });
+        self.ops().push(Op::DrawRectangle {
+            rectangle: Rect { x: Pt(x), y: Pt(y), width: Pt(width), height: Pt(height), mode: Some(PaintMode::Fill), winding_order: None },
+        });
+    }
+
+    /// An outlined rectangle.
+    pub(crate) fn stroke_rect(&mut self, x: f32, top: f32, width: f32, height: f32, stroke: Colour, thickness: f32) {
+        let y = self.height - top - height;
+        self.ops().push(Op::SetOutlineColor { col: colour(stroke) });
+        self.ops().push(Op::SetOutlineThickness { pt: Pt(thickness) });
+        self.ops().push(Op::DrawRectangle {
+            rectangle: Rect { x: Pt(x), y: Pt(y), width: Pt(width), height: Pt(height), mode: Some(PaintMode::Stroke), winding_order: None },
+        });
+    }
+
+    /// A horizontal rule at `top`.
+    pub(crate) fn hline(&mut self, x: f32, top: f32, width: f32, stroke: Colour, thickness: f32) {
+        self.polyline(&[(x, top), (x + width, top)], stroke, thickness);
+    }
+
+    /// One stroked path through `points` (page coordinates from the top-left).
+    pub(crate) fn polyline(&mut self, points: &[(f32, f32)], stroke: Colour, thickness: f32) {
+        let height = self.height;
+        let points = points.iter().map(|&(x, y)| LinePoint { p: Point { x: Pt(x), y: Pt(height - y) }, bezier: false }).collect();
+        self.ops().push(Op::SetOutlineColor { col: colour(stroke) });
+        self.ops().push(Op::SetOutlineThickness { pt: Pt(thickness) });
+        self.ops().push(Op::DrawLine { line: PdfLine { points, is_closed: false } });
+    }
+
+    /// Round caps and joins, for pen strokes.
+    pub(crate) fn round_pen(&mut self) {
+        self.ops().push(Op::SetLineCapStyle { cap: printpdf::LineCapStyle::Round });
+        self.ops().push(Op::SetLineJoinStyle { join: printpdf::LineJoinStyle::Round });
+    }
+
+    pub(crate) fn begin_marked(&mut self, tag: &str) {
+        self.ops().push(Op::SaveGraphicsState);
+        self.ops().push(Op::BeginMarkedContent { tag: tag.to_string() });
+    }
+
+    pub(crate) fn end_marked(&mut self) {
+        self.ops().push(Op::EndMarkedContent);
+        self.ops().push(Op::RestoreGraphicsState);
+    }
+
+    /// Adds the footer to every page and hands the pages over: the run id and short hash on the
+    /// left, "Page x of y" on the right, inside the margins.
+    pub(crate) fn finish(mut self, left_text: &str) -> (Vec<Vec<Op>>, Fonts) {
+        let total = self.pages.len();
+        let rule_top = self.height - MARGIN - FOOTER_BAND + 8.0;
+        let width = self.content_width();
+        for index in 0..total {
+            let page_label = Span::new(format!("Page {} of {total}", index + 1), FOOTER);
+            let label_width = text::measure(&mut self.fonts, &page_label);
+            let left_lines = self.wrap(&Paragraph::plain(left_text, FOOTER), width - label_width - 16.0);
+            let label_line = self.wrap(&Paragraph::new(vec![page_label]), width);
+            self.current = index;
+            let mut top = rule_top + 4.0;
+            self.hline(MARGIN, rule_top, width, Colour(0.75, 0.76, 0.78), 0.5);
+            for line in &left_lines {
+                self.draw_line(line, MARGIN, top);
+                top += line.height;
+            }
+            if let Some(line) = label_line.first() {
+                self.draw_line(line, MARGIN + width - label_width, rule_top + 4.0);
+            }
+        }
+        (self.pages, self.fonts)
+    }
+}
+
+pub(crate) fn colour(c: Colour) -> Color {
+    Color::Rgb(Rgb { r: c.0, g: c.1, b: c.2, icc_profile: None })
+}

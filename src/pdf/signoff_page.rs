@@ -1,0 +1,164 @@
+//! The sign-off page: for every role, who signed, meaning what, when, the drawn signature as
+//! vector strokes, the key fingerprint, whether the signature still holds (and if not, which
+//! change broke it), and what the signer waived; unsigned roles are shown unsigned.
+
+use crate::model::{Role, Run, Signature, SignatureStatus};
+use crate::signoff::{KeyCheck, Report, SignatureCheck};
+
+use super::document::heading;
+use super::page::{SIGNATURE_TAG, Writer};
+use super::text::{self, BAD, BODY, CELL, CELL_BOLD, CELL_MONO, CELL_MUTED, Colour, GOOD, H1, H3, INK, MUTED, Paragraph, SMALL, Span, WARN};
+
+const BOX_WIDTH: f32 = 180.0;
+/// The signature pad is three times as wide as it is high; the box keeps its proportions.
+const BOX_HEIGHT: f32 = 60.0;
+const PEN: f32 = 1.1;
+const BOX_LINE: Colour = Colour(0.7, 0.72, 0.76);
+
+pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) {
+    writer.new_page();
+    heading(writer, "Sign-off", H1);
+    let roles = run.roles();
+    let signed = roles.iter().filter(|role| run.role_signature(&role.id).is_some_and(|(_, _, status)| status.is_valid())).count();
+    writer.paragraph(&Paragraph::plain(
+        format!("{signed} of {} role(s) hold a valid signature. Times are UTC with their offset.", roles.len()),
+        BODY,
+    ));
+    writer.advance(6.0);
+    for role in &roles {
+        role_block(writer, run, report, role);
+    }
+    let others: Vec<usize> = (0..run.signatures.len()).filter(|&i| !roles.iter().any(|role| role.id == run.signatures[i].role)).collect();
+    if !others.is_empty() {
+        heading(writer, "Signatures for roles the checklist no longer has", H3);
+        for index in others {
+            let lines = signature_paragraphs(&run.signatures[index], &report.signatures[index]);
+            for paragraph in lines {
+                writer.paragraph(&paragraph);
+            }
+            writer.advance(6.0);
+        }
+    }
+}
+
+fn role_block(writer: &mut Writer, run: &Run, report: &Report, role: &Role) {
+    let required = if role.required { "required" } else { "optional" };
+    let mut paragraphs = vec![Paragraph::new(vec![Span::new(&role.title, H3), Span::new(format!("  ({required})"), CELL_MUTED)])];
+    let current = run.role_signature(&role.id);
+    match current {
+        Some((index, signature, _)) => paragraphs.extend(signature_paragraphs(signature, &report.signatures[index])),
+        None => paragraphs.push(Paragraph::plain("Not signed.", CELL_BOLD.with_colour(BAD))),
+    }
+    for check in report.signatures.iter().filter(|check| check.superseded && run.signatures[check.index].role == role.id) {
+        paragraphs.push(Paragraph::plain(
+            format!("Earlier signature by {} at {}, replaced by a later one; it was {}.", check.name, check.at, check.status),
+            CELL_MUTED,
+        ));
+    }
+    let text_width = writer.content_width() - BOX_WIDTH - 16.0;
+    let lines: Vec<_> = paragraphs.iter().flat_map(|p| writer.wrap(p, text_width)).collect();
+    let caption = match current {
+        Some((_, signature, _)) => format!("Drawn by {}", signature.name),
+        None => "unsigned".to_string(),
+    };
+    let caption_lines = writer.wrap(&Paragraph::plain(caption, SMALL), BOX_WIDTH);
+    let box_part = BOX_HEIGHT + 4.0 + text::height(&caption_lines);
+    let height = text::height(&lines).max(box_part) + 14.0;
+    writer.ensure(height.min(writer.page_capacity()));
+    let top = writer.y();
+    let left = writer.left();
+    let box_left = left + writer.content_width() - BOX_WIDTH;
+    writer.stroke_rect(box_left, top, BOX_WIDTH, BOX_HEIGHT, BOX_LINE, 0.6);
+    if let Some((_, signature, _)) = current {
+        draw_strokes(writer, signature, box_left, top);
+    }
+    let mut caption_y = top + BOX_HEIGHT + 3.0;
+    for line in &caption_lines {
+        writer.draw_line(line, box_left, caption_y);
+        caption_y += line.height;
+    }
+    if height <= writer.page_capacity() {
+        let mut y = top;
+        for line in &lines {
+            writer.draw_line(line, left, y);
+            y += line.height;
+        }
+        writer.advance(y.max(caption_y) - top + 8.0);
+    } else {
+        // Taller than a page (a very long attestation): the text goes under the box, full
+        // width, and breaks across pages.
+        writer.advance(box_part + 6.0);
+        for paragraph in &paragraphs {
+            writer.paragraph(paragraph);
+        }
+        writer.advance(8.0);
+    }
+    let rule_top = writer.y();
+    writer.hline(left, rule_top, writer.content_width(), BOX_LINE, 0.4);
+    writer.advance(8.0);
+}
+
+/// One stroked path per pen stroke, inside a marked-content section so that the strokes can be
+/// told from the box and the rules. Points are clamped to the pad, so nothing leaves the box.
+fn draw_strokes(writer: &mut Writer, signature: &Signature, box_left: f32, box_top: f32) {
+    writer.begin_marked(SIGNATURE_TAG);
+    writer.round_pen();
+    for stroke in signature.strokes.iter().filter(|stroke| !stroke.points.is_empty()) {
+        let mut points: Vec<(f32, f32)> = stroke
+            .points
+            .iter()
+            .map(|[x, y]| (box_left + x.clamp(0.0, 1.0) * BOX_WIDTH, box_top + y.clamp(0.0, 1.0) * BOX_HEIGHT))
+            .collect();
+        if points.len() == 1 {
+            // A dot: a path needs two points to be drawn; with round caps this prints a dot.
+            points.push((points[0].0 + 0.01, points[0].1));
+        }
+        writer.polyline(&points, INK, PEN);
+    }
+    writer.end_marked();
+}
+
+fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Paragraph> {
+    let field = |label: &str, value: Vec<Span>| {
+        let mut spans = vec![Span::new(label, CELL_BOLD)];
+        spans.extend(value);
+        Paragraph::new(spans)
+    };
+    let mut paragraphs = vec![
+        field("Signed by: ", vec![Span::new(&signature.name, CELL_BOLD)]),
+        field("Meaning: ", vec![Span::new(&signature.meaning, CELL)]),
+        field("Signed at: ", vec![Span::new(signature.at.to_string(), CELL)]),
+    ];
+    let key = match &check.key {
+        KeyCheck::NoKey => vec![Span::new("none: signed without a key; the drawn signature and the event log bind it", CELL)],
+        KeyCheck::Valid { fingerprint } => vec![Span::new(fingerprint, CELL_MONO), Span::new("  (Ed25519 signature verified)", CELL.with_colour(GOOD))],
+        KeyCheck::Invalid { reason } => vec![Span::new(format!("INVALID: {reason}"), CELL_BOLD.with_colour(BAD))],
+    };
+    paragraphs.push(field("Key: ", key));
+    let status = match &check.status {
+        SignatureStatus::Valid => vec![Span::new("valid", CELL_BOLD.with_colour(GOOD))],
+        SignatureStatus::Invalidated { change } => vec![
+            Span::new("INVALIDATED", CELL_BOLD.with_colour(BAD)),
+            Span::new(format!(" by event #{} ({}, {}): {}", change.seq, change.actor, change.at, change.what), CELL),
+        ],
+        SignatureStatus::Broken { reason } => vec![Span::new(format!("BROKEN: {reason}"), CELL_BOLD.with_colour(BAD))],
+    };
+    paragraphs.push(field("Status: ", status));
+    let at_signing = if signature.go {
+        vec![Span::new("GO", CELL_BOLD.with_colour(GOOD))]
+    } else {
+        vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN)), Span::new(format!(": {}", signature.blockers.join("; ")), CELL)]
+    };
+    paragraphs.push(field("When signed, the run was: ", at_signing));
+    paragraphs.push(field("Signed content SHA-256: ", vec![Span::new(&signature.content_sha256, CELL_MONO)]));
+    for waiver in &signature.waivers {
+        paragraphs.push(field(
+            "Waived: ",
+            vec![Span::new(&waiver.item, CELL_MONO), Span::new(format!(" ({}) because \"{}\"", waiver.problem, waiver.reason), CELL)],
+        ));
+    }
+    if !signature.attestation.trim().is_empty() {
+        paragraphs.push(Paragraph::new(vec![Span::new("Attested: ", CELL_MUTED.with_colour(MUTED)), Span::new(format!("\"{}\"", signature.attestation.trim()), CELL_MUTED)]));
+    }
+    paragraphs
+}

@@ -1,0 +1,47 @@
+//! The audit trail: every event of the run's log in order, old → new, with who and when. Item
+//! events also name the item's text, so that the trail reads without the run file.
+
+use std::collections::HashMap;
+
+use crate::model::Run;
+
+use super::document::heading;
+use super::page::Writer;
+use super::table::{Row, column};
+use super::text::{BODY, CELL, CELL_MUTED, H1, Paragraph, Span};
+
+/// How often progress is reported on a long log, in events.
+const PROGRESS_EVERY: usize = 500;
+
+pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
+    writer.new_page();
+    heading(writer, "Audit trail", H1);
+    writer.paragraph(&Paragraph::plain(
+        format!(
+            "{} event(s), oldest first. Each event's hash chains it to the one before; the newest hash is on the integrity page.",
+            run.events.len()
+        ),
+        BODY,
+    ));
+    writer.advance(6.0);
+    let columns = [column("#", 0.07), column("Time", 0.24), column("Actor", 0.14), column("Change", 0.55)];
+    let items: HashMap<&str, &str> = run.template.all_items().into_iter().map(|(_, item)| (item.id.as_str(), item.text.as_str())).collect();
+    let total = run.events.len().max(1);
+    let rows = run.events.iter().enumerate().map(|(n, event)| {
+        if n % PROGRESS_EVERY == 0 {
+            progress(n as f32 / total as f32);
+        }
+        let mut change = vec![Paragraph::plain(event.change.to_string(), CELL)];
+        if let Some(text) = event.change.item().and_then(|id| items.get(id)) {
+            change.push(Paragraph::new(vec![Span::new("item: ", CELL_MUTED), Span::new(*text, CELL_MUTED)]));
+        }
+        Row::new(vec![
+            vec![Paragraph::plain(event.seq.to_string(), CELL)],
+            vec![Paragraph::plain(event.at.to_string(), CELL)],
+            vec![Paragraph::plain(&event.actor, CELL)],
+            change,
+        ])
+    });
+    writer.table(&columns, rows);
+    progress(1.0);
+}

@@ -1,0 +1,409 @@
+//! The PDF audit record, read back: with lopdf always, and with poppler's `pdftotext` and
+//! `qpdf --check` where they are installed (`.ci/run` installs them; without them those checks
+//! say why they were skipped).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use lopdf::{Document, Object};
+use preflight::model::{Item, ItemKind, ItemState, Run, Section, Template, Timestamp};
+use preflight::pdf::{self, Paper, PdfOptions, Rendered};
+use preflight::signoff;
+
+#[path = "pdf_runs/mod.rs"]
+mod runs;
+
+use runs::{SEEDS, at, seed_template, signed_run};
+
+/// The page margin the renderer promises to keep all text inside, in points.
+const MARGIN: f64 = 42.52;
+
+fn options(paper: Paper) -> PdfOptions {
+    PdfOptions::new(paper, Timestamp::parse("2026-11-23T12:00:00+01:00").unwrap())
+}
+
+fn render(run: &Run, paper: Paper) -> Rendered {
+    pdf::render_report(run, &options(paper)).unwrap()
+}
+
+/// Writes the PDF where poppler can read it; keeps it under `target/pdf-tests` for a look.
+fn write_pdf(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pdf-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name).arg("-v").output().is_ok();
+    if !found {
+        eprintln!("skipping the {name} checks: `{name}` is not installed (apt-get install poppler-utils qpdf)");
+    }
+    found
+}
+
+/// The text of pages `first..=last` in content-stream order (`pdftotext -raw`).
+fn pdftotext(path: &Path, first: usize, last: usize) -> String {
+    let output = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8", "-f", &first.to_string(), "-l", &last.to_string()])
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Letters and digits only: wrapping, Markdown markup and punctuation do not matter.
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn no_spaces(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Counts the stroked paths (`S`) inside each signature's marked-content section, page by page.
+fn signature_paths(document: &Document) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for page in document.get_pages().values() {
+        let content = document.get_and_decode_page_content(*page).unwrap();
+        let mut current: Option<usize> = None;
+        for operation in &content.operations {
+            match operation.operator.as_str() {
+                "BMC" if operation.operands.first().and_then(|o| o.as_name().ok()) == Some(pdf::SIGNATURE_TAG.as_bytes()) => current = Some(0),
+                "EMC" => counts.extend(current.take()),
+                "S" => {
+                    if let Some(count) = current.as_mut() {
+                        *count += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    counts
+}
+
+/// Every check the issue asks for, on one rendered run.
+fn check_record(name: &str, run: &Run, rendered: &Rendered, paper: Paper) {
+    let document = Document::load_mem(&rendered.bytes).unwrap();
+    let pages = document.get_pages();
+    assert_eq!(pages.len(), rendered.pages, "{name}: page count");
+    assert!(rendered.pages >= 5, "{name}: summary, checklist, sign-off, trail and integrity pages");
+    let (width, height) = paper.size_pt();
+    for page in pages.values() {
+        let media_box = document.get_dictionary(*page).unwrap().get(b"MediaBox").unwrap().as_array().unwrap().clone();
+        let size: Vec<f32> = media_box.iter().map(|o| o.as_float().unwrap()).collect();
+        assert!((size[2] - width).abs() < 0.5 && (size[3] - height).abs() < 0.5, "{name}: page size {size:?}");
+    }
+    assert!(rendered.warnings.is_empty(), "{name}: {:?}", rendered.warnings);
+
+    // The metadata says what the record is, and when it was made (not the epoch).
+    let info = document.get_dictionary(document.trailer.get(b"Info").unwrap().as_reference().unwrap()).unwrap();
+    let text_of = |key: &[u8]| pdf_text(info.get(key).unwrap());
+    assert_eq!(text_of(b"Author"), run.created_by);
+    assert!(text_of(b"Title").contains(&run.template.title), "{name}: title {}", text_of(b"Title"));
+    assert!(text_of(b"Subject").contains(&run.id));
+    assert!(text_of(b"Keywords").contains("Preflight"));
+    assert_eq!(text_of(b"CreationDate"), "D:20261123110000+00'00'");
+
+    // The attached run is the run, it verifies, and its hash is the printed one.
+    let embedded = pdf::extract(&rendered.bytes).unwrap();
+    assert_eq!(embedded.file_name, pdf::attachment_name(run));
+    assert_eq!(embedded.run_file, preflight::store::to_ron(run).into_bytes(), "{name}: the attachment is the run file");
+    let reread = preflight::store::parse_run(Path::new(&embedded.file_name), std::str::from_utf8(&embedded.run_file).unwrap()).unwrap();
+    assert!(signoff::verify(&reread).is_valid(), "{name}: {:?}", signoff::verify(&reread));
+    assert_eq!(embedded.printed_content_sha256.as_deref(), Some(reread.content_sha256().as_str()));
+
+    // One vector path per stroke of each role's current signature, in role order.
+    let expected: Vec<usize> = run
+        .roles()
+        .iter()
+        .filter_map(|role| run.role_signature(&role.id))
+        .map(|(_, signature, _)| signature.strokes.iter().filter(|s| !s.points.is_empty()).count())
+        .collect();
+    assert_eq!(signature_paths(&document), expected, "{name}: signature strokes");
+
+    let path = write_pdf(name, &rendered.bytes);
+    if tool("qpdf") {
+        let output = Command::new("qpdf").arg("--check").arg(&path).output().unwrap();
+        assert!(output.status.success(), "{name}: qpdf --check: {}", String::from_utf8_lossy(&output.stdout));
+    }
+    if tool("pdftotext") {
+        check_text(name, run, &path, rendered.pages);
+        check_margins(name, &path);
+    }
+}
+
+fn pdf_text(object: &Object) -> String {
+    let bytes = object.as_str().unwrap();
+    match bytes.strip_prefix(&[0xFE, 0xFF]) {
+        Some(utf16) => String::from_utf16(&utf16.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect::<Vec<_>>()).unwrap(),
+        None => String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+fn check_text(name: &str, run: &Run, path: &Path, pages: usize) {
+    let text = pdftotext(path, 1, pages);
+    assert!(!text.contains('\u{FFFD}') && !text.contains("[U+"), "{name}: a character came out missing");
+    for page in 1..=pages {
+        let page_text = pdftotext(path, page, page);
+        assert!(page_text.contains(&format!("Page {page} of {pages}")), "{name}: page {page} has no 'Page {page} of {pages}'");
+        assert!(page_text.contains(&run.id), "{name}: page {page} has no run id");
+        assert!(page_text.contains(&run.content_sha256()[..12]), "{name}: page {page} has no short hash");
+    }
+    let squashed = squash(&text);
+    for (_, item) in run.template.all_items() {
+        assert!(squashed.contains(&squash(&item.text)), "{name}: item `{}` is missing: {}", item.id, item.text);
+    }
+    for (_, section) in run.template.all_sections() {
+        assert!(no_spaces(&text).contains(&no_spaces(&section.title.replace('\u{FE0F}', ""))), "{name}: section {}", section.title);
+    }
+    let states: BTreeSet<&str> = run.items.values().map(|record| record.state.label()).collect();
+    for state in states {
+        assert!(text.contains(state), "{name}: state {state} is never printed");
+    }
+    for record in run.items.values() {
+        if let Some(reason) = record.state.reason() {
+            assert!(squashed.contains(&squash(reason)), "{name}: reason {reason}");
+        }
+    }
+    let compact = no_spaces(&text);
+    for signature in &run.signatures {
+        for value in [&signature.name, &signature.meaning, &signature.at.to_string()] {
+            assert!(compact.contains(&no_spaces(value)), "{name}: signer's {value} is missing");
+        }
+    }
+    for event in &run.events {
+        assert!(squashed.contains(&squash(&event.change.to_string())), "{name}: audit event #{} is missing", event.seq);
+    }
+    assert!(text.contains(&run.content_sha256()), "{name}: the run hash is not printed");
+    assert!(text.contains(&run.events.last().unwrap().hash), "{name}: the chain head is not printed");
+    assert!(text.contains("preflight verify FILE.pdf"));
+}
+
+/// Every word's box (`pdftotext -bbox`) lies inside the page margins.
+fn check_margins(name: &str, path: &Path) {
+    let output = Command::new("pdftotext").arg("-bbox").arg(path).arg("-").output().unwrap();
+    // Lossy: poppler writes the document title in its HTML head with emoji as surrogate pairs.
+    let html = String::from_utf8_lossy(&output.stdout);
+    let attr = |tag: &str, key: &str| -> f64 {
+        let at = tag.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+        tag[at..tag[at..].find('"').unwrap() + at].parse().unwrap()
+    };
+    let (mut page_width, mut page_height, mut words) = (0.0, 0.0, 0);
+    for tag in html.split('<') {
+        if tag.starts_with("page ") {
+            (page_width, page_height) = (attr(tag, "width"), attr(tag, "height"));
+        } else if tag.starts_with("word ") {
+            words += 1;
+            let (x0, y0, x1, y1) = (attr(tag, "xMin"), attr(tag, "yMin"), attr(tag, "xMax"), attr(tag, "yMax"));
+            let word = &tag[tag.find('>').unwrap() + 1..];
+            assert!(
+                x0 >= MARGIN - 0.5 && y0 >= MARGIN - 2.0 && x1 <= page_width - MARGIN + 0.5 && y1 <= page_height - MARGIN + 0.5,
+                "{name}: `{word}` at ({x0:.1}, {y0:.1})–({x1:.1}, {y1:.1}) is outside the margins of a {page_width}×{page_height} page"
+            );
+        }
+    }
+    assert!(words > 100, "{name}: only {words} words found");
+}
+
+#[test]
+fn every_seed_exports_a_record_that_passes_every_check() {
+    for seed in SEEDS {
+        let run = signed_run(seed_template(seed), &format!("{seed}-2026-11-23"));
+        let rendered = render(&run, Paper::A4);
+        check_record(seed, &run, &rendered, Paper::A4);
+    }
+}
+
+#[test]
+fn us_letter_passes_every_check() {
+    let run = signed_run(seed_template("persona-chat-service"), "letter-run");
+    let rendered = render(&run, Paper::Letter);
+    check_record("persona-chat-service-letter", &run, &rendered, Paper::Letter);
+}
+
+#[test]
+fn the_same_run_and_clock_give_the_same_bytes() {
+    let run = signed_run(seed_template("realtime-collab-app"), "same-bytes");
+    let first = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let second = pdf::render(&run, &options(Paper::A4)).unwrap();
+    assert!(first == second, "two renders of the same run differ");
+    let later = pdf::render(&run, &PdfOptions::new(Paper::A4, at(600))).unwrap();
+    assert_ne!(first, later, "the generation time is part of the record");
+}
+
+/// A template of Cyrillic and emoji text, long words, URLs and inline code.
+fn international_template() -> Template {
+    let mut template = seed_template("persona-chat-service");
+    template.title = "Запуск 🚀 платформы".into();
+    let items = vec![
+        Item::new("ru", "Проверить резервное копирование базы данных ✅", ItemKind::Check),
+        Item::new("emoji", "🔐 Rotate secrets 🔄 and page on-call 📞 — ⚠️ before 18:00", ItemKind::Check),
+        Item::new(
+            "url",
+            "See https://status.example.com/api/v1/health/deep/really/long/path/that/never/ends/at/all?with=query&and=more_parameters_that_go_on_and_on",
+            ItemKind::Check,
+        ),
+        Item::new("code", "Run `kubectl rollout status deployment/persona-chat-service-api-gateway-with-a-very-long-name --namespace=production-eu-west-1`", ItemKind::Check),
+        Item::new("word", "Ahashthatisverylongandhasnospacesatall0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ItemKind::Check),
+    ];
+    template.sections.insert(0, Section { id: "intl".into(), title: "🧪 Проверки перед запуском".into(), items, sections: vec![] });
+    template
+}
+
+#[test]
+fn cyrillic_emoji_and_long_words_come_out_right() {
+    let run = signed_run(international_template(), "international");
+    let rendered = render(&run, Paper::A4);
+    check_record("international", &run, &rendered, Paper::A4);
+    if !tool("pdftotext") {
+        return;
+    }
+    let text = pdftotext(&write_pdf("international", &rendered.bytes), 1, rendered.pages);
+    for expected in ["Запуск 🚀 платформы", "Проверить резервное копирование базы данных ✅", "🔐 Rotate secrets 🔄", "📞", "⚠", "🧪 Проверки", "Олег Петров"] {
+        assert!(text.contains(expected), "`{expected}` did not come out of the PDF");
+    }
+}
+
+#[test]
+fn a_character_no_font_has_is_shown_and_reported() {
+    let mut template = seed_template("persona-chat-service");
+    template.sections[0].items.push(Item::new("private", "Private use \u{10FFFD} character", ItemKind::Check));
+    let run = signed_run(template, "missing-glyph");
+    let rendered = render(&run, Paper::A4);
+    assert_eq!(rendered.warnings.len(), 1, "{:?}", rendered.warnings);
+    assert!(rendered.warnings[0].contains("U+10FFFD"), "{:?}", rendered.warnings);
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("missing-glyph", &rendered.bytes), 1, rendered.pages);
+        assert!(text.contains("Private use [U+10FFFD] character"), "the replacement is not printed");
+    }
+}
+
+/// Replaces the attached run file with `run_file`, as someone editing the PDF would.
+fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
+    let mut document = Document::load_mem(bytes).unwrap();
+    let stream_id = document
+        .objects
+        .iter()
+        .find(|(_, object)| object.as_stream().is_ok_and(|s| s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"EmbeddedFile")))
+        .map(|(id, _)| *id)
+        .unwrap();
+    let stream = document.get_object_mut(stream_id).unwrap().as_stream_mut().unwrap();
+    stream.dict.remove(b"Filter");
+    stream.set_content(run_file.to_vec());
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
+
+/// What `preflight verify audit.pdf` concludes.
+fn verifies(bytes: &[u8]) -> bool {
+    let embedded = pdf::extract(bytes).unwrap();
+    let text = String::from_utf8(embedded.run_file).unwrap();
+    let run = preflight::store::parse_run(Path::new(&embedded.file_name), &text).unwrap();
+    signoff::verify(&run).is_valid() && embedded.printed_content_sha256 == Some(run.content_sha256())
+}
+
+#[test]
+fn an_altered_embedded_run_fails_verification() {
+    let run = signed_run(seed_template("realtime-collab-app"), "tamper");
+    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    assert!(verifies(&bytes));
+
+    // Someone edits the attached run: an item that was N/A now reads as done.
+    let original = preflight::store::to_ron(&run);
+    let (id, _) = run.items.iter().find(|(_, r)| matches!(r.state, ItemState::NotApplicable { .. })).unwrap();
+    let mut edited = run.clone();
+    edited.items.get_mut(id).unwrap().state = ItemState::Done;
+    let edited_file = preflight::store::to_ron(&edited);
+    assert_ne!(original, edited_file);
+    assert!(!verifies(&replace_attachment(&bytes, edited_file.as_bytes())), "an edited record item must fail");
+
+    // Someone makes the edit through the model, so that the event chain is intact: the
+    // signatures no longer hold, and the hash no longer matches the printed one.
+    let mut reworked = run.clone();
+    reworked.finalised = None;
+    let na = reworked.items.iter().find(|(_, r)| matches!(r.state, ItemState::NotApplicable { .. })).map(|(id, _)| id.clone()).unwrap();
+    reworked.set_state(&na, ItemState::Done, "mallory", at(120)).unwrap();
+    assert!(!verifies(&replace_attachment(&bytes, preflight::store::to_ron(&reworked).as_bytes())), "a re-chained edit must fail");
+
+    // The untouched attachment, written back the same way, still verifies.
+    assert!(verifies(&replace_attachment(&bytes, original.as_bytes())));
+}
+
+#[test]
+fn invalidated_and_missing_signatures_are_shown() {
+    let mut run = signed_run(seed_template("ai-avatar-website"), "invalidated");
+    let signature_count = run.signatures.len();
+    let item = run.items.keys().nth(3).unwrap().clone();
+    run.set_note(&item, "Changed after signing", "mallory", at(200)).unwrap();
+    let change_seq = run.events.last().unwrap().seq;
+    let rendered = render(&run, Paper::A4);
+    assert!(rendered.pages >= 5);
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("invalidated", &rendered.bytes), 1, rendered.pages);
+        assert_eq!(text.matches("INVALIDATED").count(), signature_count, "every signature names the change");
+        assert!(text.contains(&format!("event #{change_seq}")), "the invalidating change is named");
+        assert!(text.contains("NO-GO"));
+    }
+
+}
+
+#[test]
+fn an_unsigned_run_shows_its_roles_unsigned() {
+    let template = seed_template("prismai-platform");
+    let values = runs::field_values(&template);
+    let run = Run::start(template, "unsigned".into(), "release.manager", at(0), values).unwrap();
+    let rendered = render(&run, Paper::A4);
+    assert!(signature_paths(&Document::load_mem(&rendered.bytes).unwrap()).is_empty());
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("unsigned", &rendered.bytes), 1, rendered.pages);
+        assert!(text.contains("Not signed."), "an unsigned role is shown unsigned");
+        assert!(text.contains("pending") && text.contains("NO-GO"));
+    }
+}
+
+#[test]
+fn tables_repeat_their_header_on_every_page() {
+    let run = signed_run(seed_template("microservices-platform"), "headers");
+    let rendered = render(&run, Paper::A4);
+    if !tool("pdftotext") {
+        return;
+    }
+    let path = write_pdf("headers", &rendered.bytes);
+    let pages: Vec<String> = (1..=rendered.pages).map(|page| pdftotext(&path, page, page)).collect();
+    let trail_start = pages.iter().position(|text| text.contains("Audit trail")).unwrap();
+    let integrity = pages.iter().position(|text| text.contains("How to verify")).unwrap();
+    assert!(integrity > trail_start + 1, "the trail spans pages");
+    for (n, text) in pages[trail_start..integrity].iter().enumerate() {
+        assert!(text.contains("# Time Actor Change"), "trail page {} has no header row", trail_start + n + 1);
+    }
+    let checklist_start = pages.iter().position(|text| text.starts_with("Checklist")).unwrap();
+    let signoff = pages.iter().position(|text| text.starts_with("Sign-off")).unwrap();
+    for (n, text) in pages[checklist_start..signoff].iter().enumerate() {
+        assert!(text.contains("State Item By When"), "checklist page {} has no header row", checklist_start + n + 1);
+    }
+}
+
+#[test]
+fn a_5000_item_run_exports() {
+    #[path = "../benches/common/mod.rs"]
+    mod common;
+    let run = common::big_run(50, 100);
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = progress.clone();
+    let mut options = options(Paper::A4);
+    options.progress = Some(Box::new(move |fraction| seen.lock().unwrap().push(fraction)));
+    let rendered = pdf::render_report(&run, &options).unwrap();
+    assert!(rendered.pages > 100, "{} pages", rendered.pages);
+    let embedded = pdf::extract(&rendered.bytes).unwrap();
+    assert_eq!(embedded.printed_content_sha256, Some(run.content_sha256()));
+    let fractions = progress.lock().unwrap().clone();
+    assert!(fractions.len() > 10 && fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert_eq!(fractions.last(), Some(&1.0));
+}

@@ -1,0 +1,181 @@
+//! Fully executed and signed runs for the PDF tests (`tests/pdf.rs`) and benchmark
+//! (`benches/pdf.rs`), which include this file with `#[path]`.
+//!
+//! A run here is worked through the way a release team would: most items done, some not
+//! applicable or skipped with a reason, notes, two probed items (one passed, one failed and
+//! overridden with a reason), and every role signed with a drawn signature.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use preflight::model::{FieldKind, FieldValue, ItemKind, ItemState, Run, Stroke, Template, Timestamp};
+use preflight::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+use preflight::signoff::{self, DEFAULT_ATTESTATION, SignRequest};
+
+pub const SEEDS: [&str; 5] = ["ai-avatar-website", "microservices-platform", "persona-chat-service", "prismai-platform", "realtime-collab-app"];
+
+/// The run's clock: minutes after 2026-11-23 09:00 UTC.
+pub fn at(minute: i64) -> Timestamp {
+    let start = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    Timestamp::from_datetime(start.as_datetime() + chrono::Duration::minutes(minute))
+}
+
+pub fn seed_template(name: &str) -> Template {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists").join(format!("{name}.checklist.ron"));
+    preflight::store::load_template(&path).unwrap()
+}
+
+/// Values for every field, by kind, so that the run starts and shows them.
+pub fn field_values(template: &Template) -> BTreeMap<String, FieldValue> {
+    template
+        .fields
+        .iter()
+        .filter(|field| field.default.is_none())
+        .map(|field| {
+            let value = match &field.kind {
+                FieldKind::Number { .. } => FieldValue::Text("42".into()),
+                FieldKind::Date => FieldValue::Text("2026-11-23".into()),
+                FieldKind::Table { columns } => FieldValue::Table(vec![columns.iter().enumerate().map(|(n, c)| format!("{c} {n}")).collect()]),
+                FieldKind::Text | FieldKind::MultiLine => FieldValue::Text(match field.label.to_lowercase() {
+                    label if label.contains("environment") => "production".into(),
+                    label if label.contains("release") || label.contains("version") => "v4.2.0".into(),
+                    label => format!("value of {label}"),
+                }),
+            };
+            (field.id.clone(), value)
+        })
+        .collect()
+}
+
+/// Puts an HTTP probe on the first actionable item and a TCP probe on the second. The HTTP
+/// probe's target holds a secret placeholder that must be printed as written.
+fn add_probes(template: &mut Template) -> (String, String) {
+    let ids: Vec<String> = template.all_items().iter().filter(|(_, item)| item.kind == ItemKind::Check).map(|(_, item)| item.id.clone()).collect();
+    let (first, second) = (ids[0].clone(), ids[1].clone());
+    let mut http = ProbeSpec::new(ProbeKind::Http, "https://status.example.com/healthz?token=${env:STATUS_TOKEN}");
+    http.expect = vec!["status == 200".into(), "response_time < 300ms".into()];
+    http.warn = vec!["header(strict-transport-security) matches \"max-age=\\d+\"".into()];
+    let mut tcp = ProbeSpec::new(ProbeKind::Tcp, "redis.internal:6379");
+    tcp.expect = vec!["connected == true".into()];
+    fn set(items: &mut [preflight::model::Item], id: &str, spec: &ProbeSpec) -> bool {
+        for item in items {
+            if item.id == id {
+                item.probe = Some(spec.clone());
+                return true;
+            }
+            if set(&mut item.children, id, spec) {
+                return true;
+            }
+        }
+        false
+    }
+    fn set_anywhere(template: &mut Template, id: &str, spec: &ProbeSpec) {
+        fn walk(sections: &mut [preflight::model::Section], id: &str, spec: &ProbeSpec) -> bool {
+            sections.iter_mut().any(|section| set(&mut section.items, id, spec) || walk(&mut section.sections, id, spec))
+        }
+        assert!(set(&mut template.items, id, spec) || walk(&mut template.sections, id, spec), "no item {id}");
+    }
+    set_anywhere(template, &first, &http);
+    set_anywhere(template, &second, &tcp);
+    (first, second)
+}
+
+fn probe_result(item: &str, spec_target: &str, kind: ProbeKind, passed: bool, started_at: Timestamp) -> ProbeResult {
+    let conditions = match kind {
+        ProbeKind::Http => vec![
+            ConditionResult { condition: "status == 200".into(), seen: "200".into(), passed: true, warning_only: false },
+            ConditionResult { condition: "response_time < 300ms".into(), seen: "87.3ms".into(), passed: true, warning_only: false },
+            ConditionResult {
+                condition: "header(strict-transport-security) matches \"max-age=\\d+\"".into(),
+                seen: "missing".into(),
+                passed: false,
+                warning_only: true,
+            },
+        ],
+        _ => vec![ConditionResult { condition: "connected == true".into(), seen: "false".into(), passed, warning_only: false }],
+    };
+    ProbeResult {
+        item: item.to_string(),
+        kind,
+        target: spec_target.replace("${env:STATUS_TOKEN}", "****"),
+        state: if passed { ProbeState::Warn } else { ProbeState::Fail },
+        started_at,
+        duration_ms: 87,
+        attempts: 1,
+        conditions,
+        measured: BTreeMap::new(),
+        details: BTreeMap::new(),
+        certificates: Vec::new(),
+        error: None,
+    }
+}
+
+/// A drawn signature of `strokes` strokes, each a short zig-zag.
+pub fn strokes(count: usize, seed: usize) -> Vec<Stroke> {
+    (0..count)
+        .map(|s| {
+            let x0 = 0.08 + 0.8 * s as f32 / count as f32;
+            let points = (0..6 + (seed + s) % 5)
+                .map(|p| [x0 + 0.03 * p as f32, 0.3 + 0.4 * (((p + s + seed) % 3) as f32 / 2.0)])
+                .collect();
+            Stroke { points }
+        })
+        .collect()
+}
+
+/// A signer name per role; one in Cyrillic, to test the fonts.
+pub fn signer_name(n: usize) -> String {
+    const NAMES: [&str; 6] = ["Dana Whitfield", "Олег Петров", "Priya Raman", "Jonas Müller", "Chen Wei", "Amara Okafor"];
+    format!("{} {}", NAMES[n % NAMES.len()], n + 1)
+}
+
+/// Works `template` through and signs every role.
+pub fn signed_run(template: Template, run_id: &str) -> Run {
+    let mut template = template;
+    let (http_item, tcp_item) = add_probes(&mut template);
+    let values = field_values(&template);
+    let mut run = Run::start(template, run_id.to_string(), "release.manager", at(0), values).unwrap();
+    let items: Vec<(String, bool)> = run
+        .template
+        .all_items()
+        .iter()
+        .filter(|(_, item)| item.is_actionable())
+        .map(|(_, item)| (item.id.clone(), item.required))
+        .collect();
+    for (n, (id, required)) in items.iter().enumerate() {
+        if *id == http_item || *id == tcp_item {
+            continue;
+        }
+        let actor = if n % 3 == 0 { "qa.lead" } else { "release.manager" };
+        let when = at(1 + (n as i64 % 50));
+        let state = match n {
+            _ if n % 9 == 4 => ItemState::NotApplicable { reason: "Not deployed in this region".into() },
+            _ if n % 13 == 6 && !required => ItemState::Skipped { reason: "Deferred to the next release".into() },
+            _ => ItemState::Done,
+        };
+        run.set_state(id, state, actor, when).unwrap();
+        if n % 5 == 2 {
+            run.set_note(id, "Checked against the runbook; see OPS-1234.", actor, when).unwrap();
+        }
+    }
+    let http_target = run.template.find_item(&http_item).unwrap().probe.as_ref().unwrap().target.clone();
+    let tcp_target = run.template.find_item(&tcp_item).unwrap().probe.as_ref().unwrap().target.clone();
+    run.record_probe(probe_result(&http_item, &http_target, ProbeKind::Http, true, at(55)), at(55)).unwrap();
+    run.record_probe(probe_result(&tcp_item, &tcp_target, ProbeKind::Tcp, false, at(56)), at(56)).unwrap();
+    run.override_probe(&tcp_item, ItemState::Done, "Redis is reached over the private link; the probe host has no route", "qa.lead", at(57)).unwrap();
+    for (n, role) in run.roles().iter().enumerate() {
+        let request = SignRequest {
+            role: role.id.clone(),
+            name: signer_name(n),
+            meaning: if role.meaning.is_empty() { "Approved for production".into() } else { role.meaning.clone() },
+            attestation: DEFAULT_ATTESTATION.into(),
+            strokes: strokes(1 + n % 4, n),
+            waivers: vec![],
+            at: at(60 + n as i64),
+        };
+        signoff::sign(&mut run, request, None).unwrap();
+    }
+    run
+}
