@@ -1,4 +1,4 @@
-//! The headless subcommands: import, lint, run, probe, markdown, keygen and verify.
+//! The headless subcommands: import, lint, run, probe, markdown, keygen, verify and export.
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
 //! there is one, the line and column.
@@ -77,6 +77,18 @@ pub enum Command {
     /// Check a run file (or an audit PDF): its event chain and every signature. Exit 0 when all
     /// hold, 1 when anything is invalid, 2 when the file cannot be read.
     Verify { file: PathBuf },
+    /// Write the PDF audit record of a run.
+    Export {
+        run: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// a4 or letter.
+        #[arg(long, default_value = "a4")]
+        paper: crate::pdf::Paper,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create a signer key, protected by a passphrase, in your config folder.
     Keygen {
         /// The signer's printed name, as it appears on signatures.
@@ -124,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
         Command::Verify { file } => signoff::verify(&file),
+        Command::Export { run, output, paper, force } => signoff::export(&run, &output, paper, force),
         Command::Keygen { name, passphrase_stdin } => signoff::keygen(&name, passphrase_stdin),
     }?;
     Ok(Outcome::Exit(code))

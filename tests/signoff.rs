@@ -245,3 +245,64 @@ fn keygen_makes_a_key_that_signs_and_refuses_a_second_of_the_same_name() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+/// Replaces the run file attached to an audit PDF, as someone editing the PDF would.
+fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
+    use lopdf::{Document, Object};
+    let mut document = Document::load_mem(bytes).unwrap();
+    let embedded = |object: &Object| object.as_stream().is_ok_and(|s| s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(&b"EmbeddedFile"[..]));
+    let id = document.objects.iter().find(|(_, object)| embedded(object)).map(|(id, _)| *id).unwrap();
+    let stream = document.get_object_mut(id).unwrap().as_stream_mut().unwrap();
+    stream.dict.remove(b"Filter");
+    stream.set_content(run_file.to_vec());
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    let path = dir.path().join("signed.run.ron");
+    store::save_run(&path, &run).unwrap();
+    let pdf = dir.path().join("audit.pdf");
+    let bin = env!("CARGO_BIN_EXE_preflight");
+    let export = Command::new(bin).args(["export", path.to_str().unwrap(), "-o", pdf.to_str().unwrap(), "--paper", "letter"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&export.stdout);
+    assert!(export.status.success(), "{stdout}{}", String::from_utf8_lossy(&export.stderr));
+    assert!(stdout.contains("US Letter"), "{stdout}");
+    let again = Command::new(bin).args(["export", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "an existing PDF is not replaced without --force");
+
+    let output = verify(&pdf);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(&format!("printed hash    matches the embedded run ({})", run.content_sha256())), "{stdout}");
+    assert!(stdout.contains("Dana Whitfield") && stdout.trim_end().ends_with("VALID"), "{stdout}");
+
+    // The attachment edited: a signer's name changed in the run file inside the PDF.
+    let mut edited = run.clone();
+    edited.signatures[0].name = "Someone Else".into();
+    let tampered = dir.path().join("tampered.pdf");
+    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&edited).as_bytes())).unwrap();
+    let output = verify(&tampered);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.trim_end().ends_with("INVALID"), "{stdout}");
+
+    // The attachment replaced by another run that verifies on its own: the printed hash differs.
+    let mut other = run.clone();
+    other.finalised = None;
+    let item = other.items.keys().next().unwrap().clone();
+    other.set_note(&item, "edited after export", "Mallory", at(40)).unwrap();
+    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&other).as_bytes())).unwrap();
+    let stdout = String::from_utf8_lossy(&verify(&tampered).stdout).into_owned();
+    assert!(stdout.contains("PRINTED HASH") && stdout.trim_end().ends_with("INVALID"), "{stdout}");
+
+    let garbage = dir.path().join("garbage.pdf");
+    std::fs::write(&garbage, b"%PDF-1.7 not really").unwrap();
+    let output = verify(&garbage);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("garbage.pdf"), "{}", String::from_utf8_lossy(&output.stderr));
+}

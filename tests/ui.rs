@@ -384,6 +384,9 @@ fn settle_until(harness: &mut Harness<'static, App>, done: impl Fn(&App) -> bool
 #[path = "ui/signoff.rs"]
 mod signoff;
 
+#[path = "ui/export.rs"]
+mod export;
+
 mod probes {
     use std::collections::BTreeMap;
 

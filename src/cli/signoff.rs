@@ -1,5 +1,5 @@
-//! `preflight keygen` and `preflight verify`: signer keys and the offline check of a run or an
-//! audit PDF.
+//! `preflight keygen`, `preflight verify` and `preflight export`: signer keys, the offline check
+//! of a run or an audit PDF, and writing the PDF.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -42,14 +42,68 @@ pub(super) fn keygen(name: &str, passphrase_stdin: bool) -> anyhow::Result<ExitC
 /// Verifies a run file, or an audit PDF and the run embedded in it. Exit 0 when everything
 /// holds, 1 when anything is invalid, 2 when the file cannot be read.
 pub(super) fn verify(path: &Path) -> anyhow::Result<ExitCode> {
+    let is_pdf = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if is_pdf {
+        return verify_pdf(path);
+    }
     let run = store::load_run(path)?;
     let report = signoff::verify(&run);
-    print!("{}", describe(path, &run, &report));
+    print!("{}", describe(path, &run, &report, None));
     Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
+/// An audit PDF: the run attached to it must verify, and the hash printed on it must be the
+/// attached run's; otherwise the printed record and the data behind it are not the same.
+fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let embedded = match crate::pdf::extract(&bytes) {
+        Ok(embedded) => embedded,
+        Err(err @ crate::pdf::PdfError::HashesDisagree { .. }) => {
+            println!("{}: {err}\nINVALID", path.display());
+            return Ok(ExitCode::from(EXIT_CHECK_FAILED));
+        }
+        Err(err) => bail!("{}: {err}", path.display()),
+    };
+    let inner = path.join(&embedded.file_name);
+    let text = String::from_utf8(embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
+    let run = store::parse_run(&inner, &text)?;
+    let report = signoff::verify(&run);
+    let printed = embedded.printed_content_sha256.unwrap_or_default();
+    let matches = printed == report.content_sha256;
+    let line = if matches {
+        format!("printed hash    matches the embedded run ({printed})")
+    } else if printed.is_empty() {
+        "PRINTED HASH    not found in the PDF".to_string()
+    } else {
+        format!("PRINTED HASH    {printed} differs from the embedded run's {}: the attachment was replaced or altered", report.content_sha256)
+    };
+    print!("{}", describe(&inner, &run, &report, Some((line, matches))));
+    Ok(if report.is_valid() && matches { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+}
+
+/// Writes the audit PDF of a run, atomically; an existing file is replaced only with `force`.
+pub(super) fn export(path: &Path, output: &Path, paper: crate::pdf::Paper, force: bool) -> anyhow::Result<ExitCode> {
+    let run = store::load_run(path)?;
+    if !force && output.exists() {
+        bail!("{}: already exists; use --force to replace it", output.display());
+    }
+    let options = crate::pdf::PdfOptions::new(paper, Timestamp::from_datetime(chrono::Utc::now()));
+    let rendered = crate::pdf::render_report(&run, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;
+    store::write_atomic(output, &rendered.bytes).with_context(|| format!("{}: cannot write", output.display()))?;
+    for warning in &rendered.warnings {
+        eprintln!("warning: {}: {warning}", output.display());
+    }
+    println!("wrote {}: {} pages, {} KB, {}", output.display(), rendered.pages, rendered.bytes.len().div_ceil(1024), paper.name());
+    let report = signoff::verify(&run);
+    if !report.is_valid() {
+        eprintln!("warning: {}: the run does not verify; the PDF says so on its sign-off and integrity pages", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The verification report as `preflight verify` prints it.
-pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report) -> String {
+/// `extra` is one more checked line (for a PDF, its printed hash) and whether it holds.
+pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: Option<(String, bool)>) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "{}: run {} of \"{}\"", path.display(), run.id, run.template.title);
@@ -80,6 +134,11 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report) -> Stri
     }
     let verdict = run.verdict();
     let _ = writeln!(out, "  verdict         {}", if verdict.is_go() { "GO".to_string() } else { format!("NO-GO ({} blockers)", verdict.blockers.len()) });
-    let _ = writeln!(out, "{}", if report.is_valid() { "VALID" } else { "INVALID" });
+    let mut valid = report.is_valid();
+    if let Some((line, holds)) = extra {
+        let _ = writeln!(out, "  {line}");
+        valid &= holds;
+    }
+    let _ = writeln!(out, "{}", if valid { "VALID" } else { "INVALID" });
     out
 }

@@ -23,6 +23,7 @@ pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus
 /// How many probes the app runs at once.
 const PROBES_AT_ONCE: usize = 8;
 
+pub const EXPORT_PDF: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
 pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
 /// How the app starts: where the library is, what to open, and (for tests) who the user is.
@@ -66,6 +67,8 @@ pub struct App {
     pub(super) probes_batch: usize,
     pub(super) dialog: Option<Dialog>,
     pub(super) keys: std::sync::Arc<crate::signoff::KeyStore>,
+    /// The PDF export under way, if any.
+    pub(super) pdf_export: Option<super::export::PdfExport>,
     /// Set by Ctrl+F; the search box takes focus on the next frame.
     pub(super) focus_search: bool,
     /// Set by Enter on an item; the note box takes focus on the next frame.
@@ -119,6 +122,7 @@ impl App {
             probes_batch: 0,
             dialog: None,
             keys: std::sync::Arc::new(keys),
+            pdf_export: None,
             focus_search: false,
             focus_note: false,
             note_draft: None,
@@ -194,6 +198,11 @@ impl App {
     }
 
     /// Whether background work (loading, importing, saving) is still under way.
+    /// The PDF export under way: where it goes and the fraction done.
+    pub fn pdf_export(&self) -> Option<(&std::path::Path, f32)> {
+        self.pdf_export.as_ref().map(|e| (e.path.as_path(), e.fraction()))
+    }
+
     pub fn is_busy(&self) -> bool {
         self.jobs.any_running() || !self.autosave.is_idle() || !self.probes_running.is_empty()
     }
@@ -236,6 +245,9 @@ impl App {
         let (save, open, redo, undo, find) = ctx.input_mut(|i| {
             (i.consume_shortcut(&SAVE), i.consume_shortcut(&OPEN), i.consume_shortcut(&REDO), i.consume_shortcut(&UNDO), i.consume_shortcut(&FIND))
         });
+        if ctx.input_mut(|i| i.consume_shortcut(&EXPORT_PDF)) && matches!(self.view, View::Run(_)) {
+            self.commands.push(Command::ExportPdf);
+        }
         if save {
             self.commands.push(match self.view {
                 View::Editor(_) => Command::SaveTemplate { save_as: false },

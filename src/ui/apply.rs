@@ -142,6 +142,7 @@ impl App {
             | Command::BeginFinalise
             | Command::Finalise
             | Command::BeginStartRunFromRun => self.apply_signoff(command),
+            Command::ExportPdf | Command::ExportPdfTo { .. } | Command::OpenExternally(_) | Command::SetPaper(_) => self.apply_export(ctx, command),
             Command::TestProbe { item, spec } => {
                 if let View::Editor(doc) = &mut self.view {
                     doc.test_result = None;
@@ -391,6 +392,7 @@ impl App {
                 Err(err) => self.toasts.error(err),
             },
             JobResult::Library(entries) => self.entries = entries,
+            JobResult::PdfExported { path, result } => self.export_done(path, result),
             other @ (JobResult::SignerKeys(_) | JobResult::KeyUnlocked { .. } | JobResult::KeyCreated(_)) => self.signoff_job_done(other),
         }
     }

@@ -4,7 +4,7 @@ use super::app::{App, View};
 use super::autosave::SaveState;
 use super::command::Command;
 use super::dialogs::Dialog;
-use super::prefs::ThemeChoice;
+use super::prefs::{PaperChoice, ThemeChoice};
 use super::toasts::ToastKind;
 
 impl App {
@@ -33,6 +33,12 @@ impl App {
                         });
                     });
                     ui.separator();
+                    let run_open = matches!(self.view, View::Run(_));
+                    let export = ui.add_enabled(run_open && self.pdf_export.is_none(), egui::Button::new("Export PDF…  (Ctrl+P)"));
+                    if export.on_disabled_hover_text("Open a run to export its audit record").clicked() {
+                        self.commands.push(Command::ExportPdf);
+                    }
+                    ui.separator();
                     let open = !matches!(self.view, View::Home);
                     if ui.add_enabled(open, egui::Button::new("Close document")).clicked() {
                         self.commands.push(Command::CloseDocument);
@@ -42,6 +48,13 @@ impl App {
                     for theme in ThemeChoice::ALL {
                         if ui.radio(self.prefs.theme == theme, theme.label()).clicked() {
                             self.commands.push(Command::SetTheme(theme));
+                        }
+                    }
+                    ui.separator();
+                    ui.label("PDF paper");
+                    for paper in PaperChoice::ALL {
+                        if ui.radio(self.prefs.paper == paper, paper.paper().name()).clicked() {
+                            self.commands.push(Command::SetPaper(paper));
                         }
                     }
                 });
@@ -80,6 +93,11 @@ impl App {
                         SaveState::Failed(err) => format!("Not saved: {err}"),
                     };
                     ui.label(saved).on_hover_text(doc.path.display().to_string());
+                }
+                if let Some(export) = &self.pdf_export {
+                    ui.separator();
+                    ui.label("Exporting PDF…");
+                    ui.add(egui::ProgressBar::new(export.fraction()).desired_width(160.0).show_percentage());
                 }
             });
         });

@@ -71,6 +71,14 @@ pub enum Command {
     /// Opens the start-run dialog for the open run's checklist, with its field values.
     BeginStartRunFromRun,
 
+    // The audit record.
+    /// Asks where to save, then exports the open run as a PDF.
+    ExportPdf,
+    ExportPdfTo { path: PathBuf, paper: crate::pdf::Paper },
+    /// Opens a file in the system's viewer.
+    OpenExternally(PathBuf),
+    SetPaper(super::prefs::PaperChoice),
+
     // The editor.
     ApplyEdit(Edit),
     UndoEdit,

@@ -15,6 +15,8 @@ pub enum JobResult {
     SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
     KeyUnlocked { draft: Box<crate::ui::command::SignDraft>, result: Result<crate::signoff::UnlockedKey, String> },
     KeyCreated(Result<crate::signoff::PublicKeyInfo, String>),
+    /// A PDF was rendered and written: its page count and font warnings.
+    PdfExported { path: PathBuf, result: Result<(usize, Vec<String>), String> },
     Imported { source: PathBuf, result: Result<(Imported, PathBuf), String> },
     TemplateSaved { path: PathBuf, result: Result<(), String> },
     MarkdownExported { path: PathBuf, result: Result<(), String> },

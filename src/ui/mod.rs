@@ -9,6 +9,7 @@ mod command;
 mod detail_panel;
 mod dialogs;
 mod editor;
+mod export;
 mod fonts;
 mod inline;
 mod jobs;

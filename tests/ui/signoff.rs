@@ -10,7 +10,7 @@ use preflight::model::{FieldValue, Run, SignatureStatus, Timestamp};
 use super::*;
 
 /// A persona run with every item done, as if the release manager had worked through it.
-fn settled_run(home: &Path) -> PathBuf {
+pub(super) fn settled_run(home: &Path) -> PathBuf {
     let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
     let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text("3.1.0".into())), ("environment".to_string(), FieldValue::Text("production".into()))]);
     let at = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();

@@ -1,0 +1,108 @@
+//! Exporting the open run as a PDF audit record: a save dialog, rendering on a worker with
+//! progress in the status bar, one export at a time, and an offer to open the result.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::app::{App, View};
+use super::command::Command;
+use super::dialogs::Dialog;
+use super::jobs::JobResult;
+use crate::pdf::{Paper, PdfOptions};
+
+/// The key of the export job: a second export is refused while one runs.
+const JOB: &str = "PDF export";
+
+/// An export under way: where it goes and how far it is, in thousandths.
+pub struct PdfExport {
+    pub path: PathBuf,
+    pub progress: Arc<AtomicU32>,
+}
+
+impl PdfExport {
+    pub fn fraction(&self) -> f32 {
+        self.progress.load(Ordering::Relaxed) as f32 / 1000.0
+    }
+}
+
+impl App {
+    pub(super) fn apply_export(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::ExportPdf => {
+                let View::Run(doc) = &self.view else { return };
+                if self.pdf_export.is_some() {
+                    self.toasts.notice("A PDF export is already running; wait for it to finish.");
+                    return;
+                }
+                let stamp = chrono::Utc::now().format("%Y%m%d-%H%M");
+                let name = format!("{}-{stamp}.pdf", doc.run.template.id);
+                let folder = doc.path.parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
+                let picked = rfd::FileDialog::new().set_title("Export the audit record as PDF").set_directory(folder).set_file_name(&name).add_filter("PDF", &["pdf"]).save_file();
+                if let Some(path) = picked {
+                    self.commands.push(Command::ExportPdfTo { path, paper: self.prefs.paper.paper() });
+                }
+            }
+            Command::ExportPdfTo { path, paper } => self.start_export(ctx, path, paper),
+            Command::SetPaper(paper) => self.prefs.paper = paper,
+            Command::OpenExternally(path) => {
+                if let Err(err) = open::that_detached(&path) {
+                    self.toasts.error(format!("{}: cannot open: {err}", path.display()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn start_export(&mut self, ctx: &egui::Context, path: PathBuf, paper: Paper) {
+        let View::Run(doc) = &self.view else { return };
+        if self.pdf_export.is_some() {
+            self.toasts.notice("A PDF export is already running; wait for it to finish.");
+            return;
+        }
+        let run = doc.run.clone();
+        let progress = Arc::new(AtomicU32::new(0));
+        let (report, repaint) = (progress.clone(), ctx.clone());
+        let mut options = PdfOptions::new(paper, Self::now());
+        options.progress = Some(Box::new(move |fraction: f32| {
+            report.store((fraction.clamp(0.0, 1.0) * 1000.0) as u32, Ordering::Relaxed);
+            repaint.request_repaint();
+        }));
+        let target = path.clone();
+        let started = self.jobs.spawn(JOB, move || {
+            let result = crate::pdf::render_report(&run, &options)
+                .map_err(|e| e.to_string())
+                .and_then(|rendered| {
+                    crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
+                    Ok((rendered.pages, rendered.warnings))
+                });
+            JobResult::PdfExported { path: target, result }
+        });
+        match started {
+            Ok(true) => self.pdf_export = Some(PdfExport { path, progress }),
+            Ok(false) => self.toasts.notice("A PDF export is already running; wait for it to finish."),
+            Err(err) => self.toasts.error(err),
+        }
+    }
+
+    pub(super) fn export_done(&mut self, path: PathBuf, result: Result<(usize, Vec<String>), String>) {
+        self.pdf_export = None;
+        match result {
+            Ok((pages, warnings)) => {
+                for warning in warnings {
+                    self.toasts.error(format!("{}: {warning}", path.display()));
+                }
+                self.toasts.notice(format!("Exported the audit record: {} ({pages} pages)", path.display()));
+                let message = format!("{}\n{pages} pages, with the run file attached for `preflight verify`.", path.display());
+                self.dialog = Some(Dialog::confirm("PDF exported", message, "Open it", Command::OpenExternally(path)));
+            }
+            // The target is written atomically: a failed export leaves any earlier file as it was.
+            Err(err) => self.toasts.error(format!("PDF export failed: {err}")),
+        }
+    }
+
+    /// For tests and scripts: export the open run to `path` without the save dialog.
+    pub fn export_pdf_to(&mut self, path: PathBuf, paper: Paper) {
+        self.commands.push(Command::ExportPdfTo { path, paper });
+    }
+}
