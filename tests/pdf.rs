@@ -337,6 +337,40 @@ fn an_altered_embedded_run_fails_verification() {
 }
 
 #[test]
+fn the_printed_hash_is_read_from_the_integrity_page() {
+    let run = signed_run(seed_template("persona-chat-service"), "printed-hash");
+    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    // Change only the copy in the document information: extract must notice, which it can only
+    // do by reading the hash from the page text.
+    let mut document = Document::load_mem(&bytes).unwrap();
+    let info_id = document.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let forged = "0".repeat(64);
+    document.get_dictionary_mut(info_id).unwrap().set("PreflightContentSHA256", Object::string_literal(forged.clone()));
+    let mut altered = Vec::new();
+    document.save_to(&mut altered).unwrap();
+    match pdf::extract(&altered) {
+        Err(pdf::PdfError::HashesDisagree { printed, stored }) => {
+            assert_eq!(printed, run.content_sha256());
+            assert_eq!(stored, forged);
+        }
+        other => panic!("expected the hashes to disagree, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_pdf_without_a_run_is_refused_clearly() {
+    assert!(matches!(pdf::extract(b"not a pdf"), Err(pdf::PdfError::NotPdf(_))));
+    let run = signed_run(seed_template("persona-chat-service"), "no-attachment");
+    let mut document = Document::load_mem(&pdf::render(&run, &options(Paper::A4)).unwrap()).unwrap();
+    document.catalog_mut().unwrap().remove(b"Names");
+    let mut stripped = Vec::new();
+    document.save_to(&mut stripped).unwrap();
+    let err = pdf::extract(&stripped).unwrap_err();
+    assert!(matches!(err, pdf::PdfError::NoEmbeddedRun), "{err}");
+    assert!(err.to_string().contains("no Preflight run file"), "{err}");
+}
+
+#[test]
 fn invalidated_and_missing_signatures_are_shown() {
     let mut run = signed_run(seed_template("ai-avatar-website"), "invalidated");
     let signature_count = run.signatures.len();

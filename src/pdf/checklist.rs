@@ -23,7 +23,7 @@ struct Context<'a> {
 const NEST_INDENT: f32 = 10.0;
 
 fn columns() -> [Column; 4] {
-    [column("State", 0.12), column("Item", 0.58), column("By", 0.12), column("When", 0.18)]
+    [column("State", 0.11), column("Item", 0.5), column("By", 0.16), column("When", 0.23)]
 }
 
 /// Each item's probe evidence, gathered in one pass over the run rather than once per item.
@@ -110,7 +110,7 @@ fn item_row(run: &Context, item: &Item, depth: usize) -> Row {
     }
     text.extend(probe_paragraphs(run, item, indent));
     let (by, when) = match record {
-        Some(ItemRecord { by: Some(by), at, .. }) => (vec![Paragraph::plain(by, CELL)], at.map(|at| at.to_string()).unwrap_or_default()),
+        Some(ItemRecord { by: Some(by), at, .. }) => (vec![Paragraph::plain(by, CELL)], at.map(super::document::table_time).unwrap_or_default()),
         _ => (Vec::new(), String::new()),
     };
     Row::new(vec![state_cell(item, record), text, by, vec![Paragraph::plain(when, CELL_MUTED)]])

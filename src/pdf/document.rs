@@ -1,7 +1,7 @@
 //! The audit record's parts in their order, with the first (identity) and last (integrity)
 //! written here: identity, summary, checklist, sign-off, audit trail, integrity.
 
-use crate::model::{FieldKind, FieldValue, Run};
+use crate::model::{FieldKind, FieldValue, Run, Timestamp};
 use crate::signoff::{self, Report};
 
 use super::PdfOptions;
@@ -28,6 +28,12 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, options: &PdfOptions, attach
     options.report(0.55);
     super::trail::write(writer, run, &|fraction| options.report(0.55 + 0.2 * fraction));
     integrity(writer, run, &report, attachment);
+}
+
+/// A time for a narrow table column: date and time, then the offset, with spaces between so
+/// that the line breaks there rather than inside the time.
+pub(crate) fn table_time(at: Timestamp) -> String {
+    at.as_datetime().format("%Y-%m-%d %H:%M:%S%.3f %:z").to_string()
 }
 
 pub(crate) fn heading(writer: &mut Writer, text: &str, style: Style) {

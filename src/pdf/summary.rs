@@ -76,7 +76,7 @@ fn overrides(writer: &mut Writer, run: &Run) {
                 vec![Paragraph::new(super::checklist::item_label(run, item, CELL))],
                 vec![Paragraph::plain(format!("probe said {}, set to {new}", probe.label()), CELL)],
                 vec![Paragraph::plain(reason, CELL)],
-                vec![Paragraph::plain(&event.actor, CELL), Paragraph::plain(event.at.to_string(), CELL_MUTED)],
+                vec![Paragraph::plain(&event.actor, CELL), Paragraph::plain(super::document::table_time(event.at), CELL_MUTED)],
             ])),
             _ => None,
         })
@@ -84,7 +84,7 @@ fn overrides(writer: &mut Writer, run: &Run) {
     if rows.is_empty() {
         writer.paragraph(&Paragraph::plain("None: no probe verdict was overridden.", BODY));
     } else {
-        writer.table(&[column("Item", 0.34), column("Override", 0.2), column("Reason", 0.26), column("By, at", 0.2)], rows);
+        writer.table(&[column("Item", 0.32), column("Override", 0.18), column("Reason", 0.27), column("By, at", 0.23)], rows);
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
         BODY,
     ));
     writer.advance(6.0);
-    let columns = [column("#", 0.07), column("Time", 0.24), column("Actor", 0.14), column("Change", 0.55)];
+    let columns = [column("#", 0.055), column("Time", 0.23), column("Actor", 0.165), column("Change", 0.55)];
     let items: HashMap<&str, &str> = run.template.all_items().into_iter().map(|(_, item)| (item.id.as_str(), item.text.as_str())).collect();
     let total = run.events.len().max(1);
     let rows = run.events.iter().enumerate().map(|(n, event)| {
@@ -33,11 +33,13 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
         }
         let mut change = vec![Paragraph::plain(event.change.to_string(), CELL)];
         if let Some(text) = event.change.item().and_then(|id| items.get(id)) {
-            change.push(Paragraph::new(vec![Span::new("item: ", CELL_MUTED), Span::new(*text, CELL_MUTED)]));
+            let mut spans = vec![Span::new("item: ", CELL_MUTED)];
+            spans.extend(super::inline::markdown_spans(text, CELL_MUTED));
+            change.push(Paragraph::new(spans));
         }
         Row::new(vec![
             vec![Paragraph::plain(event.seq.to_string(), CELL)],
-            vec![Paragraph::plain(event.at.to_string(), CELL)],
+            vec![Paragraph::plain(super::document::table_time(event.at), CELL_MUTED)],
             vec![Paragraph::plain(&event.actor, CELL)],
             change,
         ])
