@@ -1,11 +1,12 @@
-//! Writes a run of a bundled checklist with every item done, ready to sign, for trying the
-//! sign-off by hand and for scripts/screenshots.sh:
-//! `cargo run --example settled_run -- CHECKLIST OUT.run.ron` (CHECKLIST as in `preflight run`,
-//! such as `persona-chat-service`).
+//! Writes a run of a bundled checklist with every item done, ready to sign (or, with `signed`,
+//! signed in every role with a drawn signature), for trying sign-off and export by hand:
+//! `cargo run --example settled_run -- CHECKLIST OUT.run.ron [signed]` (CHECKLIST as in
+//! `preflight run`, such as `persona-chat-service`).
 
 use std::collections::BTreeMap;
 
-use preflight::model::{FieldValue, ItemState, Run, Timestamp};
+use preflight::model::{FieldValue, ItemState, Run, Stroke, Timestamp};
+use preflight::signoff::SignRequest;
 use preflight::store::{self, Library};
 
 fn main() -> anyhow::Result<()> {
@@ -29,7 +30,34 @@ fn main() -> anyhow::Result<()> {
     for item in run.items.keys().cloned().collect::<Vec<_>>() {
         run.set_state(&item, ItemState::Done, "Riley Chen", now)?;
     }
+    if args.next().as_deref() == Some("signed") {
+        let names = ["Dana Reyes", "Sam Okafor", "Priya Natarajan", "Lee Morgan"];
+        for (n, role) in run.roles().into_iter().enumerate() {
+            let request = SignRequest {
+                role: role.id.clone(),
+                name: names[n % names.len()].to_string(),
+                meaning: role.meaning.clone(),
+                attestation: preflight::signoff::DEFAULT_ATTESTATION.into(),
+                strokes: handwriting(n),
+                waivers: Vec::new(),
+                at: now.plus_minutes(5 + n as u32),
+            };
+            preflight::signoff::sign(&mut run, request, None)?;
+        }
+    }
     store::save_run(std::path::Path::new(&out), &run)?;
     println!("wrote {out}: {} items done, {} roles to sign", run.items.len(), run.roles().len());
     Ok(())
+}
+
+/// A signature-like scribble: a wave across the pad and an underline, varied per signer.
+fn handwriting(seed: usize) -> Vec<Stroke> {
+    let wave = (0..60)
+        .map(|i| {
+            let t = i as f32 / 59.0;
+            let y = 0.5 + 0.25 * (t * (9.0 + seed as f32) + seed as f32).sin() * (1.0 - t * 0.5);
+            [0.08 + 0.8 * t, y.clamp(0.05, 0.95)]
+        })
+        .collect();
+    vec![Stroke { points: wave }, Stroke { points: vec![[0.15, 0.85], [0.55, 0.82], [0.8, 0.86]] }]
 }
