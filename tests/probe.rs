@@ -53,6 +53,11 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
                 if flaky.fetch_add(1, Ordering::SeqCst) == 0 { response("503 Service Unavailable", "", "") } else { response("200 OK", "", "ok") }
             }
             "/echo-auth" => response("200 OK", "", &format!("you sent {auth}")),
+            // Answers, then ends the connection, as a server without keep-alive does.
+            "/close" => {
+                let _ = stream.write_all(response("200 OK", "connection: close\r\n", "bye").as_bytes()).await;
+                return;
+            }
             _ => response("404 Not Found", "", ""),
         };
         if stream.write_all(reply.as_bytes()).await.is_err() {
@@ -263,6 +268,16 @@ fn load_uses_many_connections_and_counts_errors() {
     failing.requests = 40;
     let result = run(failing);
     assert_eq!(resolved(&result), ["error_rate (100.00%) < 1%"]);
+}
+
+#[test]
+fn load_against_a_server_without_keep_alive_reconnects_without_counting_errors() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Load, server.url("/close"), &["error_rate == 0%", "count == 200"]);
+    spec.connections = 4;
+    spec.requests = 200;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?} {:?}", resolved(&result), result.error);
 }
 
 #[test]
