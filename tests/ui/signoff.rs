@@ -116,6 +116,15 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     let saved = store::load_run(&path).unwrap();
     assert!(saved.is_final());
     assert!(preflight::signoff::verify(&saved).is_valid());
+
+    // Going again starts a new run of the same checklist, with the final run's field values.
+    click(&mut harness, "Start a new run from this…");
+    harness.get_by_label("Start run").click();
+    settle(&mut harness);
+    let fresh = &run_doc(&harness).run;
+    assert_ne!(fresh.id, saved.id);
+    assert_eq!((fresh.fields.clone(), fresh.template.clone()), (saved.fields.clone(), saved.template.clone()));
+    assert!(!fresh.is_final() && fresh.signatures.is_empty());
 }
 
 #[test]
