@@ -360,6 +360,8 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
     use crate::probe::ProbeState;
 
     let mut run = store::load_run(path)?;
+    // A final run takes no new evidence: refuse before any probe reaches the network.
+    run.refuse_if_final().map_err(|err| anyhow!("{}: {err}", path.display()))?;
     let jobs: Vec<ProbeJob> = run
         .template
         .all_items()

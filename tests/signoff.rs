@@ -215,6 +215,22 @@ fn verify_exit_codes_for_invalidated_unreadable_and_missing_runs() {
 }
 
 #[test]
+fn a_final_run_refuses_probing_before_any_probe_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    run.finalise("Riley", at(30)).unwrap();
+    let path = dir.path().join("final.run.ron");
+    store::save_run(&path, &run).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_preflight")).arg("probe").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("finalised by Riley"), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the final run file is untouched");
+    assert_eq!(verify(&path).status.code(), Some(0));
+}
+
+#[test]
 fn keygen_makes_a_key_that_signs_and_refuses_a_second_of_the_same_name() {
     let dir = tempfile::tempdir().unwrap();
     let keygen = |passphrase: &str| {

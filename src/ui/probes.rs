@@ -30,6 +30,9 @@ impl App {
                 let _ = items;
                 self.toasts.error("Probes cannot run: the probe runtime did not start.");
             }
+            Command::RunProbes(_) | Command::RunProbesConfirmed(_) if doc.run.is_final() => {
+                self.toasts.error("This run is final and takes no new probe results; start a new run from it to probe again.");
+            }
             Command::RunProbes(items) => {
                 let items = if items.is_empty() { doc.probed_items() } else { items };
                 let remote_load: Vec<String> = items
