@@ -101,6 +101,9 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
     for field in run.fields.keys().cloned() {
         cases.push((format!("field {field}"), Box::new(move |r: &mut Run| drop(r.fields.insert(field.clone(), FieldValue::Text("9.9.9".into()))))));
     }
+    cases.push(("run: started by".into(), Box::new(|r: &mut Run| r.created_by = "Mallory".into())));
+    cases.push(("run: started at".into(), Box::new(|r: &mut Run| r.created_at = at(45))));
+    cases.push(("run: finalisation removed".into(), Box::new(|r: &mut Run| r.finalised = None)));
     cases.push(("probe: value seen".into(), Box::new(|r: &mut Run| r.probe_results[0].conditions[0].seen = "503".into())));
     cases.push(("probe: measured".into(), Box::new(|r: &mut Run| drop(r.probe_results[0].measured.insert("response_time".into(), "4ms".into())))));
     cases.push(("probe: time".into(), Box::new(|r: &mut Run| r.probe_results[0].started_at = at(30))));
@@ -139,7 +142,8 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
 #[test]
 fn every_single_change_to_a_signed_run_file_is_reported_by_verify() {
     let dir = tempfile::tempdir().unwrap();
-    let run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    let mut run = signed_run(&KeyStore::at(dir.path().join("keys")));
+    run.finalise("Riley", at(20)).unwrap();
     let path = dir.path().join("signed.run.ron");
     store::save_run(&path, &run).unwrap();
     let output = verify(&path);

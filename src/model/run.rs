@@ -112,8 +112,16 @@ pub enum Change {
     ItemState { item: String, old: ItemState, new: ItemState },
     ItemNote { item: String, old: String, new: String },
     Field { field: String, old: Option<FieldValue>, new: Option<FieldValue> },
-    /// A probe ran; the full result is in `Run::probe_results` at `index`.
-    ProbeResult { item: String, index: usize, state: ProbeState, summary: String },
+    /// A probe ran; the full result is in `Run::probe_results` at `index`, and its SHA-256 binds
+    /// it to this event (times, measured values and details included).
+    ProbeResult {
+        item: String,
+        index: usize,
+        state: ProbeState,
+        summary: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        result_sha256: String,
+    },
     /// A person set a state that disagrees with the item's latest probe result.
     ProbeOverride { item: String, probe: ProbeState, new: ItemState, reason: String },
     /// Someone signed; the full record is in `Run::signatures` at `index`, and its SHA-256 binds
@@ -144,8 +152,13 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = |value: &Option<FieldValue>| value.as_ref().map_or_else(|| "(empty)".to_string(), |v| format!("\"{v}\""));
         match self {
-            Self::RunStarted { template_id, template_sha256, .. } => {
-                write!(f, "run started from `{template_id}` (template {})", &template_sha256[..template_sha256.len().min(12)])
+            Self::RunStarted { template_id, template_sha256, fields } => {
+                write!(f, "run started from `{template_id}` (template {})", &template_sha256[..template_sha256.len().min(12)])?;
+                let values: Vec<String> = fields.iter().map(|(field, value)| format!("{field} \"{value}\"")).collect();
+                if !values.is_empty() {
+                    write!(f, " with {}", values.join(", "))?;
+                }
+                Ok(())
             }
             Self::ItemState { item, old, new } => write!(f, "item `{item}`: {old} → {new}"),
             Self::ItemNote { item, old, new } if old.is_empty() => write!(f, "item `{item}`: note added \"{new}\""),
@@ -392,7 +405,13 @@ impl Run {
             ProbeState::Fail => Some(ItemState::Failed),
             ProbeState::Error => None,
         };
-        let change = Change::ProbeResult { item: item.clone(), index: self.probe_results.len(), state: result.state, summary: result.summary() };
+        let change = Change::ProbeResult {
+            item: item.clone(),
+            index: self.probe_results.len(),
+            state: result.state,
+            summary: result.summary(),
+            result_sha256: sha256_hex(&canonical_bytes(&result)),
+        };
         self.probe_results.push(result);
         self.append_event(PROBE_ACTOR, at, change);
         if let Some(state) = verdict

@@ -186,6 +186,17 @@ fn overriding_a_failed_probe_needs_a_reason() {
 }
 
 #[test]
+fn an_edited_probe_result_is_caught_by_its_event_even_unsigned() {
+    let mut run = started();
+    run.record_probe(probe_result("a", ProbeState::Pass), at(5)).unwrap();
+    assert_eq!(run.integrity_problems(), []);
+    // Making an old result look fresh, so that a signer would not be asked to re-run it.
+    run.probe_results[0].started_at = at(50);
+    let problems = run.integrity_problems();
+    assert!(problems.iter().any(|p| p.message.contains("probe result 0 for `a` differs")), "{problems:?}");
+}
+
+#[test]
 fn probe_results_are_part_of_the_content_hash() {
     let mut run = started();
     let before = run.content_sha256();

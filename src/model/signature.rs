@@ -70,12 +70,21 @@ impl Signature {
         sha256_hex(&canonical_bytes(self))
     }
 
+    /// SHA-256 of the record without its key signature: what the key signs besides the
+    /// printed parts, so that waivers, the verdict, the strokes and the attestation are covered.
+    pub fn body_sha256(&self) -> String {
+        sha256_hex(&canonical_bytes(&Signature { key: None, ..self.clone() }))
+    }
+
     /// The bytes an Ed25519 key signs: a domain tag, then run id, content hash, role, name,
-    /// meaning and time, each as a 4-byte big-endian length and its UTF-8 bytes, so that no two
-    /// different records give the same message.
-    pub fn signed_message(&self, run_id: &str) -> Vec<u8> {
+    /// meaning, time, the record's body hash and the hash of the event before the signature (so
+    /// the log up to that moment, override reasons included, is signed too), each as a 4-byte
+    /// big-endian length and its UTF-8 bytes, so that no two different records give the same
+    /// message.
+    pub fn signed_message(&self, run_id: &str, previous_event_sha256: &str) -> Vec<u8> {
         let time = self.at.to_string();
-        let parts = [run_id, &self.content_sha256, &self.role, &self.name, &self.meaning, &time];
+        let body = self.body_sha256();
+        let parts = [run_id, &self.content_sha256, &self.role, &self.name, &self.meaning, &time, &body, previous_event_sha256];
         let mut message = b"preflight signature v1\n".to_vec();
         for part in parts {
             message.extend_from_slice(&(part.len() as u32).to_be_bytes());
@@ -184,6 +193,13 @@ impl Run {
         verdict
     }
 
+    /// The hash of the event just before the one that recorded signature `index`: the log as the
+    /// signer saw it. None when no event records it.
+    pub fn event_before_signature(&self, index: usize) -> Option<&str> {
+        let at = self.events.iter().position(|event| matches!(&event.change, Change::Signed { index: i, .. } if *i == index))?;
+        Some(at.checked_sub(1).map_or("", |before| self.events[before].hash.as_str()))
+    }
+
     /// The status of the signature at `index`, from the run file alone.
     pub fn signature_status(&self, index: usize) -> SignatureStatus {
         self.signature_status_against(index, &self.content_sha256())
@@ -199,6 +215,7 @@ impl Run {
         let Some(event) = event else {
             return SignatureStatus::Broken { reason: "no event in the log records this signature".into() };
         };
+        // The event was found by matching `Change::Signed` just above.
         let Change::Signed { role, name, meaning, signature_sha256, .. } = &event.change else { unreachable!() };
         if *signature_sha256 != signature.sha256() || *role != signature.role || *name != signature.name || *meaning != signature.meaning {
             return SignatureStatus::Broken { reason: format!("the record differs from what event #{} recorded", event.seq) };

@@ -122,6 +122,28 @@ fn a_final_run_refuses_every_change() {
 }
 
 #[test]
+fn events_appended_after_finalising_or_a_second_start_are_tampering() {
+    let mut run = settled_run();
+    run.add_signature(signature(&run, "qa", "Dana", 3)).unwrap();
+    run.add_signature(signature(&run, "rm", "Sam", 4)).unwrap();
+    run.finalise("alice", at(5)).unwrap();
+    // A well-chained signature appended after the seal, as someone editing the file could.
+    let mut forged = run.clone();
+    forged.finalised = None;
+    let extra = signature(&forged, "rm", "Mallory", 6);
+    forged.add_signature(extra).unwrap();
+    forged.finalised = run.finalised.clone();
+    let problems = forged.integrity_problems();
+    assert!(problems.iter().any(|p| p.message.contains("comes after the run was finalised")), "{problems:?}");
+
+    let mut restarted = settled_run();
+    let change = restarted.events[0].change.clone();
+    restarted.append_event("mallory", at(9), change);
+    let problems = restarted.integrity_problems();
+    assert!(problems.iter().any(|p| p.message.contains("starts the run again")), "{problems:?}");
+}
+
+#[test]
 fn the_signed_message_separates_its_parts() {
     let run = settled_run();
     let mut a = signature(&run, "qa", "Dana", 3);
@@ -130,5 +152,9 @@ fn the_signed_message_separates_its_parts() {
     a.meaning = "aApproved".into();
     b.name = "Dana".into();
     b.meaning = "Approved".into();
-    assert_ne!(a.signed_message("run-1"), b.signed_message("run-1"));
+    assert_ne!(a.signed_message("run-1", "h"), b.signed_message("run-1", "h"));
+    let mut waived = b.clone();
+    waived.waivers.push(Waiver { item: "a".into(), problem: "never run".into(), reason: "r".into() });
+    assert_ne!(waived.signed_message("run-1", "h"), b.signed_message("run-1", "h"), "waivers are signed");
+    assert_ne!(b.signed_message("run-1", "h1"), b.signed_message("run-1", "h2"), "the log before is signed");
 }

@@ -134,8 +134,23 @@ impl Run {
         let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
         let (mut probes, mut signatures, mut finalised) = (0usize, 0usize, None);
         let mut mismatch = |message: String, needle: String| problems.push(Problem::at(message, needle, 0));
-        for event in &self.events {
+        match self.events.first() {
+            Some(first) if matches!(first.change, Change::RunStarted { .. }) => {
+                if first.actor != self.created_by || first.at != self.created_at {
+                    mismatch("who started the run, or when, differs from the first event".into(), "created_by".into());
+                }
+            }
+            _ => mismatch("the event log does not begin with the run's start".into(), "events".into()),
+        }
+        for (index, event) in self.events.iter().enumerate() {
+            // Nothing may follow the seal, and a run starts once.
+            if finalised.is_some() {
+                mismatch(format!("event #{} comes after the run was finalised", event.seq), format!("seq: {}", event.seq));
+            }
             match &event.change {
+                Change::RunStarted { .. } if index > 0 => {
+                    mismatch(format!("event #{} starts the run again", event.seq), format!("seq: {}", event.seq));
+                }
                 Change::RunStarted { template_sha256, fields: started, .. } => {
                     if *template_sha256 != self.template_sha256 {
                         mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
@@ -158,9 +173,11 @@ impl Run {
                     Some(value) => drop(fields.insert(field.clone(), value.clone())),
                     None => drop(fields.remove(field)),
                 },
-                Change::ProbeResult { item, index, state, summary } => {
+                Change::ProbeResult { item, index, state, summary, result_sha256 } => {
                     let recorded = self.probe_results.get(*index);
-                    let matches = *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary);
+                    // Files written before results carried their hash are checked by summary.
+                    let same = |r: &crate::probe::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
+                    let matches = *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary && same(r));
                     if !matches {
                         mismatch(format!("probe result {index} for `{item}` differs from what event #{} recorded", event.seq), format!("\"{item}\""));
                     }

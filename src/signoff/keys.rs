@@ -159,6 +159,7 @@ impl KeyStore {
             .map_err(|e| KeyError::Corrupt { path: key_path.clone(), message: e.to_string() })?;
         let public_key = crate::model::to_hex(signing.verifying_key().as_bytes());
         let file = PublicKeyFile { name: name.to_string(), public_key: public_key.clone(), created_at: at };
+        // Three plain fields (strings and a timestamp) always serialise.
         let text = ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default()).expect("a key file serialises");
         write_private(&key_path, pem.as_bytes())?;
         write_private(&pub_path, text.as_bytes())?;

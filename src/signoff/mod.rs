@@ -109,7 +109,9 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         key: None,
     };
     if let Some(key) = key {
-        signature.key = Some(key.sign(&signature.signed_message(&run.id)));
+        // The signature's event will follow the newest event now in the log.
+        let previous = run.events.last().map_or("", |event| event.hash.as_str());
+        signature.key = Some(key.sign(&signature.signed_message(&run.id, previous)));
     }
     run.add_signature(signature)?;
     Ok(())
@@ -193,7 +195,7 @@ pub fn verify(run: &Run) -> Report {
             meaning: signature.meaning.clone(),
             at: signature.at,
             status: run.signature_status_against(index, &content_sha256),
-            key: check_key(run, signature),
+            key: check_key(run, index, signature),
             superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
         })
         .collect();
@@ -206,8 +208,11 @@ pub fn verify(run: &Run) -> Report {
     }
 }
 
-fn check_key(run: &Run, signature: &Signature) -> KeyCheck {
+fn check_key(run: &Run, index: usize, signature: &Signature) -> KeyCheck {
     let Some(key) = &signature.key else { return KeyCheck::NoKey };
+    let Some(previous) = run.event_before_signature(index) else {
+        return KeyCheck::Invalid { reason: "no event in the log records this signature".into() };
+    };
     let Some(public) = parse_public_key(&key.public_key) else {
         return KeyCheck::Invalid { reason: "the public key is not a valid Ed25519 key".into() };
     };
@@ -217,7 +222,7 @@ fn check_key(run: &Run, signature: &Signature) -> KeyCheck {
     let Ok(ed_signature) = ed25519_dalek::Signature::from_slice(&bytes) else {
         return KeyCheck::Invalid { reason: "the signature is not 64 bytes".into() };
     };
-    match public.verify_strict(&signature.signed_message(&run.id), &ed_signature) {
+    match public.verify_strict(&signature.signed_message(&run.id, previous), &ed_signature) {
         Ok(()) => KeyCheck::Valid { fingerprint: fingerprint(&key.public_key) },
         Err(_) => KeyCheck::Invalid {
             reason: format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key)),

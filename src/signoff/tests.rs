@@ -107,7 +107,8 @@ fn a_key_signature_verifies_and_a_swapped_key_does_not() {
     // and the key signature does not verify with the public key now named in it.
     let mallory = keys.unlock("Mallory", "battery staple").unwrap();
     let mut swapped = run.clone();
-    let forged = mallory.sign(&swapped.signatures[0].signed_message("run-1"));
+    let previous = swapped.event_before_signature(0).unwrap().to_string();
+    let forged = mallory.sign(&swapped.signatures[0].signed_message("run-1", &previous));
     swapped.signatures[0].key = Some(KeySignature { public_key: dana.info.public_key.clone(), signature: forged.signature });
     let report = verify(&swapped);
     assert!(!report.is_valid());
