@@ -298,7 +298,7 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     let output = verify(&pdf);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(&format!("printed hash    matches the embedded run ({})", run.content_sha256())), "{stdout}");
+    assert!(stdout.contains(&format!("printed hashes  match the attached run (content {}", run.content_sha256())), "{stdout}");
     assert!(stdout.contains("Dana Whitfield") && stdout.trim_end().ends_with("VALID"), "{stdout}");
 
     // The attachment edited: a signer's name changed in the run file inside the PDF.
@@ -318,7 +318,21 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     other.set_note(&item, "edited after export", "Mallory", at(40)).unwrap();
     std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&other).as_bytes())).unwrap();
     let stdout = String::from_utf8_lossy(&verify(&tampered).stdout).into_owned();
-    assert!(stdout.contains("PRINTED HASH") && stdout.trim_end().ends_with("INVALID"), "{stdout}");
+    assert!(stdout.contains("PRINTED HASHES  the printed run content SHA-256") && stdout.trim_end().ends_with("INVALID"), "{stdout}");
+
+    // The attachment replaced by the same run less its last signature: a prefix of a chain is a
+    // valid chain and the content hash is the same, so only the printed chain head and file
+    // hash tell.
+    let mut fewer = run.clone();
+    fewer.signatures.pop();
+    fewer.events.pop();
+    assert!(signoff::verify(&fewer).is_valid() && fewer.content_sha256() == run.content_sha256());
+    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&fewer).as_bytes())).unwrap();
+    let output = verify(&tampered);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("the printed event chain head") && stdout.contains("the printed attached run file SHA-256"), "{stdout}");
+    assert!(!stdout.contains("the printed run content SHA-256"), "the content is the same: {stdout}");
 
     let garbage = dir.path().join("garbage.pdf");
     std::fs::write(&garbage, b"%PDF-1.7 not really").unwrap();

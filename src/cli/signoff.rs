@@ -65,18 +65,15 @@ fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
         Err(err) => bail!("{}: {err}", path.display()),
     };
     let inner = path.join(&embedded.file_name);
-    let text = String::from_utf8(embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
-    let run = store::parse_run(&inner, &text)?;
+    let text = std::str::from_utf8(&embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
+    let run = store::parse_run(&inner, text)?;
     let report = signoff::verify(&run);
-    let printed = embedded.printed_content_sha256.unwrap_or_default();
-    let matches = printed == report.content_sha256;
-    let line = if matches {
-        format!("printed hash    matches the embedded run ({printed})")
-    } else if printed.is_empty() {
-        "PRINTED HASH    not found in the PDF".to_string()
-    } else {
-        format!("PRINTED HASH    {printed} differs from the embedded run's {}: the attachment was replaced or altered", report.content_sha256)
+    let mismatches = embedded.mismatches(&run);
+    let line = match mismatches.as_slice() {
+        [] => format!("printed hashes  match the attached run (content {}, chain head, file)", report.content_sha256),
+        problems => format!("PRINTED HASHES  {}: the attachment was replaced or altered", problems.join("; ")),
     };
+    let matches = mismatches.is_empty();
     print!("{}", describe(&inner, &run, &report, Some((line, matches))));
     Ok(if report.is_valid() && matches { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }

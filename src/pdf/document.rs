@@ -105,12 +105,17 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
     writer.new_page();
     writer.paragraph(&Paragraph::plain("Integrity", H1));
     writer.advance(6.0);
-    let hash_line = Paragraph::new(vec![Span::new("Run content SHA-256: ", CELL_BOLD), Span::new(&report.content_sha256, CELL_MONO)]);
-    writer.paragraph(&hash_line);
-    writer.advance(6.0);
+    // The three values `preflight verify FILE.pdf` reads back from this page and compares with
+    // the attached run: its content, its whole log (signatures included) and its exact bytes.
+    let head = report.chain_head.as_deref().unwrap_or("(no events)");
+    for (label, value) in [(super::HASH_LABEL, report.content_sha256.as_str()), (super::CHAIN_LABEL, head), (super::FILE_LABEL, attachment.sha256.as_str())] {
+        writer.paragraph(&Paragraph::new(vec![Span::new(format!("{label} "), CELL_BOLD), Span::new(value, CELL_MONO)]));
+        writer.advance(3.0);
+    }
+    writer.advance(3.0);
     let chain = match (&report.chain_head, report.problems.is_empty()) {
-        (Some(head), true) => vec![Span::new(head, CELL_MONO), Span::new(format!("  ({} events, chain intact)", report.events), CELL)],
-        (Some(head), false) => vec![Span::new(head, CELL_MONO), Span::new(format!("  ({} events, NOT intact)", report.events), CELL.with_colour(BAD))],
+        (Some(_), true) => vec![Span::new(format!("{} events, chain intact", report.events), CELL)],
+        (Some(_), false) => vec![Span::new(format!("{} events, NOT intact", report.events), CELL.with_colour(BAD))],
         (None, _) => vec![Span::new("(no events)", CELL.with_colour(BAD))],
     };
     let valid = report.signatures.iter().filter(|s| !s.superseded && s.status.is_valid()).count();
@@ -127,7 +132,7 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
     properties(
         writer,
         vec![
-            ("Event chain head", chain),
+            ("Event log", chain),
             ("Template SHA-256", vec![Span::new(&run.template_sha256, CELL_MONO)]),
             ("Signatures", vec![Span::new(format!("{valid} of {current} current signatures valid ({} made in all)", report.signatures.len()), CELL)]),
             ("Check at export", verdict),
@@ -135,8 +140,7 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
                 "Embedded run file",
                 vec![
                     Span::new(&attachment.name, CELL_MONO),
-                    Span::new(format!(" ({} bytes), attached to this PDF; SHA-256 ", attachment.size), CELL),
-                    Span::new(&attachment.sha256, CELL_MONO),
+                    Span::new(format!(" ({} bytes), attached to this PDF", attachment.size), CELL),
                 ],
             ),
         ],
@@ -146,7 +150,7 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
         vec![Span::new("Run ", BODY), Span::new("preflight verify FILE.pdf", BODY.with_weight(Weight::Mono)), Span::new(".", BODY)],
         vec![Span::new(
             "It extracts the attached run file, checks its event chain and every signature (and the Ed25519 key signatures), and checks \
-             that the run's content hash equals the one printed above. Any change to the run after this PDF was made, or to the \
+             that its content hash, event chain head and file hash equal the ones printed above. Any change to the run after this PDF was made, or to the \
              attachment, fails the check.",
             BODY,
         )],

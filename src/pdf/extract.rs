@@ -4,29 +4,28 @@
 use lopdf::{Dictionary, Document, Object};
 
 use super::embed::{INFO_CONTENT_HASH, decode_text_string};
-use super::{Embedded, PdfError};
-
-/// The label in front of the hash on the integrity page.
-const HASH_LABEL: &str = "Run content SHA-256:";
+use super::{CHAIN_LABEL, Embedded, FILE_LABEL, HASH_LABEL, PdfError};
 /// A bound on what a single stream may inflate to, against decompression bombs.
 const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
 
-/// Extracts the run file attached to an audit record, and the content hash printed in it.
+/// Extracts the run file attached to an audit record, and the hashes printed in it.
 ///
-/// The printed hash is read from the text of the integrity page (through the fonts' ToUnicode
-/// maps, as a reader would copy it). The same hash is stored in the document information; when
-/// both are there and differ, the PDF was altered and this fails. When the page text cannot be
-/// read, the stored hash is returned.
+/// The printed values are read from the text of the integrity page (through the fonts'
+/// ToUnicode maps, as a reader would copy it); one that cannot be read stays None, which
+/// verification treats as a failure. The content hash is also stored in the document
+/// information; when that copy differs from the printed one, the PDF was altered and this fails.
 pub fn extract(pdf: &[u8]) -> Result<Embedded, PdfError> {
     let document = Document::load_mem(pdf).map_err(|err| PdfError::NotPdf(err.to_string()))?;
     let (file_name, run_file) = attached_run(&document)?;
-    let printed = printed_hash(&document);
-    let stored = stored_hash(&document);
-    let printed_content_sha256 = match (printed, stored) {
-        (Some(printed), Some(stored)) if printed != stored => return Err(PdfError::HashesDisagree { printed, stored }),
-        (printed, stored) => printed.or(stored),
-    };
-    Ok(Embedded { file_name, run_file, printed_content_sha256 })
+    let text = integrity_text(&document);
+    let printed = |label: &str| text.as_deref().and_then(|text| printed_hash(text, label));
+    let printed_content_sha256 = printed(HASH_LABEL);
+    if let (Some(printed), Some(stored)) = (&printed_content_sha256, stored_hash(&document))
+        && *printed != stored
+    {
+        return Err(PdfError::HashesDisagree { printed: printed.clone(), stored });
+    }
+    Ok(Embedded { file_name, run_file, printed_content_sha256, printed_chain_head: printed(CHAIN_LABEL), printed_file_sha256: printed(FILE_LABEL) })
 }
 
 fn attached_run(document: &Document) -> Result<(String, Vec<u8>), PdfError> {
@@ -81,24 +80,20 @@ fn collect_names<'a>(document: &'a Document, node: &'a Dictionary, out: &mut Vec
     }
 }
 
-/// The hash printed after "Run content SHA-256:", searching from the last page, where the
-/// integrity page is.
-fn printed_hash(document: &Document) -> Option<String> {
+/// The text of the integrity page: the last page that carries the content hash label.
+fn integrity_text(document: &Document) -> Option<String> {
     let pages: Vec<u32> = document.get_pages().keys().copied().collect();
-    for page in pages.into_iter().rev() {
-        let Ok(text) = document.extract_text_with_limit(&[page], MAX_STREAM_BYTES) else { continue };
-        let Some(at) = text.find(HASH_LABEL) else { continue };
-        let hex: String = text[at + HASH_LABEL.len()..]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .take_while(char::is_ascii_hexdigit)
-            .take(64)
-            .collect();
-        if hex.len() == 64 {
-            return Some(hex.to_ascii_lowercase());
-        }
-    }
-    None
+    pages.into_iter().rev().find_map(|page| {
+        let text = document.extract_text_with_limit(&[page], MAX_STREAM_BYTES).ok()?;
+        text.contains(HASH_LABEL).then_some(text)
+    })
+}
+
+/// The 64 hex digits printed after `label`, across line breaks.
+fn printed_hash(text: &str, label: &str) -> Option<String> {
+    let at = text.find(label)?;
+    let hex: String = text[at + label.len()..].chars().filter(|c| !c.is_whitespace()).take_while(char::is_ascii_hexdigit).take(64).collect();
+    (hex.len() == 64).then(|| hex.to_ascii_lowercase())
 }
 
 fn stored_hash(document: &Document) -> Option<String> {

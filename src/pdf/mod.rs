@@ -106,9 +106,39 @@ pub struct Embedded {
     pub file_name: String,
     /// The run file as `store` saves it.
     pub run_file: Vec<u8>,
-    /// The run content hash as printed on the integrity page (read back from the page text),
-    /// or from the document information when the page text cannot be read.
+    /// The run content hash as printed on the integrity page, read back from the page text.
     pub printed_content_sha256: Option<String>,
+    /// The event chain head as printed: it covers the signatures and the whole log.
+    pub printed_chain_head: Option<String>,
+    /// The SHA-256 of the attached file as printed.
+    pub printed_file_sha256: Option<String>,
+}
+
+/// The labels on the integrity page in front of the values verification reads back.
+pub(crate) const HASH_LABEL: &str = "Run content SHA-256:";
+pub(crate) const CHAIN_LABEL: &str = "Event chain head:";
+pub(crate) const FILE_LABEL: &str = "Attached run file SHA-256:";
+
+impl Embedded {
+    /// What printed on the PDF disagrees with the attached run, or could not be read: an
+    /// attachment swapped for another run, or changed, shows here even when that run verifies
+    /// on its own. Empty when the printed record and the attachment are the same run.
+    pub fn mismatches(&self, run: &Run) -> Vec<String> {
+        let actual_head = run.events.last().map_or_else(|| "(no events)".to_string(), |e| e.hash.clone());
+        let checks = [
+            ("run content SHA-256", &self.printed_content_sha256, run.content_sha256()),
+            ("event chain head", &self.printed_chain_head, actual_head),
+            ("attached run file SHA-256", &self.printed_file_sha256, crate::model::sha256_hex(&self.run_file)),
+        ];
+        checks
+            .into_iter()
+            .filter_map(|(what, printed, actual)| match printed {
+                None => Some(format!("the {what} printed on the integrity page cannot be read")),
+                Some(printed) if *printed != actual => Some(format!("the printed {what} {printed} is not the attached run's {actual}")),
+                Some(_) => None,
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
