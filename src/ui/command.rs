@@ -107,4 +107,6 @@ impl std::fmt::Debug for Passphrase {
 pub struct SignDraft {
     pub request: crate::signoff::SignRequest,
     pub key: Option<(String, Passphrase)>,
+    /// The run's id and content hash when the signer opened the dialog.
+    pub seen: (String, String),
 }

@@ -17,13 +17,8 @@ impl App {
                     return;
                 }
                 let stale = signoff::stale_probes(&doc.run, Self::now());
-                let dialog = SignDialog::new(
-                    &doc.run.template.title,
-                    doc.run.roles(),
-                    &role,
-                    &self.prefs.user_name,
-                    stale,
-                );
+                let seen = (doc.run.id.clone(), doc.run.content_sha256());
+                let dialog = SignDialog::new(&doc.run.template.title, doc.run.roles(), &role, &self.prefs.user_name, stale, seen);
                 self.dialog = Some(Dialog::Sign(Box::new(dialog)));
                 self.list_keys();
             }
@@ -103,6 +98,25 @@ impl App {
             Some(Dialog::Sign(dialog)) => Some(dialog),
             _ => None,
         };
+        // The signature covers what the signer saw: not another run, not new probe results.
+        let changed = if doc.run.id != draft.seen.0 {
+            Some("Another run is open now.")
+        } else if doc.run.content_sha256() != draft.seen.1 {
+            Some("The run changed while this dialog was open (a probe result or another change arrived).")
+        } else {
+            None
+        };
+        if let Some(reason) = changed {
+            let message = format!("{reason} Nothing was signed: cancel, review the run, and sign again.");
+            match dialog {
+                Some(dialog) => {
+                    dialog.busy = false;
+                    dialog.error = Some(message);
+                }
+                None => self.toasts.error(message),
+            }
+            return;
+        }
         match signoff::sign(&mut doc.run, draft.request, key) {
             Ok(()) => {
                 doc.invalidate();

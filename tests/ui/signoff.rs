@@ -212,3 +212,20 @@ fn stale_probes_refuse_signing_until_re_run_or_waived() {
     assert_eq!(signature.waivers.len(), 2);
     assert!(signature.waivers.iter().all(|w| w.reason == "Checked by hand on the canary at 10:05" && w.problem.ends_with("min old")));
 }
+
+#[test]
+fn a_change_that_arrives_while_signing_is_not_signed_over() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path));
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
+    // As a probe result arriving in the background would: the run changes behind the dialog.
+    let at = Timestamp::parse("2026-11-23T11:00:00Z").unwrap();
+    harness.state_mut().run_doc_mut().unwrap().run.set_note("all-unit-tests-passing", "late evidence", "probe", at).unwrap();
+    click(&mut harness, "✍ Sign");
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains("The run changed while this dialog was open").is_some());
+    assert!(run_doc(&harness).run.signatures.is_empty(), "nothing was signed over content the signer did not see");
+}

@@ -28,15 +28,20 @@ pub struct SignDialog {
     /// Set while a key is being unlocked on a worker.
     pub busy: bool,
     pub error: Option<String>,
+    /// The run and its content hash as the signer saw them when the dialog opened.
+    seen: (String, String),
 }
 
 impl SignDialog {
+    /// `seen` is the run's id and content hash now: the signature is refused if either differs
+    /// when it is made (another run opened, probe results arrived).
     pub fn new(
         run_title: &str,
         roles: Vec<Role>,
         role: &str,
         name: &str,
         stale: Vec<StaleProbe>,
+        seen: (String, String),
     ) -> SignDialog {
         let meaning = roles
             .iter()
@@ -58,6 +63,7 @@ impl SignDialog {
             waiver_reason: String::new(),
             busy: false,
             error: None,
+            seen,
         }
     }
 
@@ -117,7 +123,7 @@ impl SignDialog {
             // Set when the signature is made, after the key is unlocked.
             at: crate::model::Timestamp::from_datetime(chrono::DateTime::UNIX_EPOCH),
         };
-        Ok(SignDraft { request, key })
+        Ok(SignDraft { request, key, seen: self.seen.clone() })
     }
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
