@@ -5,257 +5,135 @@
 use egui::{Color32, RichText, Sense, Vec2};
 
 use super::command::Command;
-use super::run_doc::RunDoc;
+use super::run_doc::{RoleLine, RunDoc};
 use super::signature_pad::paint_strokes;
-use crate::model::SignatureStatus;
+use crate::model::{Finalisation, SignatureStatus};
+use crate::signoff::KeyCheck;
 
 const THUMBNAIL: Vec2 = Vec2::new(120.0, 40.0);
+/// Ink for a signature that holds, and for one that no longer does.
+const INK: Color32 = Color32::from_rgb(20, 30, 90);
+const FADED_INK: Color32 = Color32::from_gray(150);
+
+/// The colours a status is shown in.
+struct Palette {
+    ok: Color32,
+    warn: Color32,
+    error: Color32,
+}
 
 pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
     let lines = doc.role_lines().to_vec();
     let required = lines.iter().filter(|l| l.role.required).count();
-    let signed = lines
-        .iter()
-        .filter(|l| l.role.required && l.signature.as_ref().is_some_and(|(_, s)| s.is_valid()))
-        .count();
+    let signed = lines.iter().filter(|l| l.role.required && l.signature.as_ref().is_some_and(|(_, s)| s.is_valid())).count();
     let final_run = doc.run.finalised.clone();
-    let dark = ui.visuals().dark_mode;
-    let (ok, warn, error) = (
-        super::style::go_color(true, dark),
-        ui.visuals().warn_fg_color,
-        ui.visuals().error_fg_color,
-    );
+    let palette = Palette { ok: super::style::go_color(true, ui.visuals().dark_mode), warn: ui.visuals().warn_fg_color, error: ui.visuals().error_fg_color };
     let title = match &final_run {
         Some(_) => format!("Sign-off · final · {signed} of {required} required signed"),
         None => format!("Sign-off ({signed} of {required} required signed)"),
     };
     // Open once there is something to sign: everything settled, or someone has signed.
-    let open = doc.summary().1.pending == 0
-        || !doc.run.signatures.is_empty()
-        || doc.verification.as_ref().is_some_and(|r| !r.is_valid());
-    egui::CollapsingHeader::new(title)
-        .id_salt("sign-off")
-        .default_open(open)
-        .show(ui, |ui| {
-            verification_ui(ui, doc, error);
-            egui::ScrollArea::vertical()
-                .id_salt("roles scroll")
-                .max_height(240.0)
-                .show(ui, |ui| {
-                    egui::Grid::new("roles")
-                        .num_columns(3)
-                        .spacing([12.0, 6.0])
-                        .min_row_height(THUMBNAIL.y)
-                        .show(ui, |ui| {
-                            for line in &lines {
-                                ui.vertical(|ui| {
-                                    no_wrap(ui, RichText::new(&line.role.title).strong());
-                                    no_wrap(ui, 
-                                        RichText::new(if line.role.required {
-                                            "required"
-                                        } else {
-                                            "optional"
-                                        })
-                                        .small()
-                                        .weak(),
-                                    );
-                                });
-                                match &line.signature {
-                                    None => {
-                                        no_wrap(ui, RichText::new("Not signed").weak());
-                                    }
-                                    Some((signature, status)) => {
-                                        ui.horizontal(|ui| {
-                                            let (rect, _) =
-                                                ui.allocate_exact_size(THUMBNAIL, Sense::hover());
-                                            ui.painter().rect_filled(rect, 3.0, Color32::WHITE);
-                                            let ink = if status.is_valid() {
-                                                Color32::from_rgb(20, 30, 90)
-                                            } else {
-                                                Color32::from_gray(150)
-                                            };
-                                            paint_strokes(
-                                                ui.painter(),
-                                                rect.shrink(2.0),
-                                                &signature.strokes,
-                                                ink,
-                                            );
-                                            ui.vertical(|ui| {
-                                                let (mark, color) = match status {
-                                                    SignatureStatus::Valid => ("✔ Signed", ok),
-                                                    SignatureStatus::Invalidated { .. } => {
-                                                        ("⚠ Invalidated", warn)
-                                                    }
-                                                    SignatureStatus::Broken { .. } => {
-                                                        ("✖ Broken", error)
-                                                    }
-                                                };
-                                                no_wrap(ui, 
-                                                    RichText::new(format!(
-                                                        "{mark} by {}",
-                                                        signature.name
-                                                    ))
-                                                    .color(color)
-                                                    .strong(),
-                                                );
-                                                no_wrap(ui, 
-                                                    RichText::new(format!(
-                                                        "“{}” · {}",
-                                                        signature.meaning, signature.at
-                                                    ))
-                                                    .small(),
-                                                );
-                                                if let Some(key) = &signature.key {
-                                                    no_wrap(ui, 
-                                                        RichText::new(format!(
-                                                            "key {}",
-                                                            crate::signoff::fingerprint(
-                                                                &key.public_key
-                                                            )
-                                                        ))
-                                                        .small()
-                                                        .monospace(),
-                                                    );
-                                                }
-                                                if !signature.waivers.is_empty() {
-                                                    no_wrap(ui, 
-                                                        RichText::new(format!(
-                                                            "{} probe waiver(s): {}",
-                                                            signature.waivers.len(),
-                                                            signature.waivers[0].reason
-                                                        ))
-                                                        .small()
-                                                        .color(warn),
-                                                    );
-                                                }
-                                                match status {
-                                                    SignatureStatus::Invalidated { change } => {
-                                                        no_wrap(ui, 
-                                                            RichText::new(format!("by {change}"))
-                                                                .small()
-                                                                .color(warn),
-                                                        );
-                                                    }
-                                                    SignatureStatus::Broken { reason } => {
-                                                        no_wrap(ui, 
-                                                            RichText::new(reason)
-                                                                .small()
-                                                                .color(error),
-                                                        );
-                                                    }
-                                                    SignatureStatus::Valid => {}
-                                                }
-                                            });
-                                        });
-                                    }
-                                }
-                                let can_sign = final_run.is_none()
-                                    && line
-                                        .signature
-                                        .as_ref()
-                                        .is_none_or(|(_, status)| !status.is_valid());
-                                if can_sign {
-                                    let label = if line.signature.is_some() {
-                                        "Sign again…"
-                                    } else {
-                                        "Sign…"
-                                    };
-                                    if ui
-                                        .button(label)
-                                        .on_hover_text(format!("Sign as {}", line.role.title))
-                                        .clicked()
-                                    {
-                                        commands.push(Command::BeginSign {
-                                            role: line.role.id.clone(),
-                                        });
-                                    }
-                                } else {
-                                    no_wrap(ui, "");
-                                }
-                                ui.end_row();
-                            }
-                        });
-                });
-            ui.add_space(4.0);
-            match &final_run {
-                Some(finalised) => {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(
-                            RichText::new(format!(
-                                "🔒 Final: finalised by {} at {}. This run takes no more changes.",
-                                finalised.by, finalised.at
-                            ))
-                            .strong(),
-                        );
-                        if ui.button("Start a new run from this…").clicked() {
-                            commands.push(Command::BeginStartRunFromRun);
-                        }
-                    });
+    let open = doc.summary().1.pending == 0 || !doc.run.signatures.is_empty() || doc.verification.as_ref().is_some_and(|r| !r.is_valid());
+    egui::CollapsingHeader::new(title).id_salt("sign-off").default_open(open).show(ui, |ui| {
+        verification_ui(ui, doc, palette.error);
+        egui::ScrollArea::vertical().id_salt("roles scroll").max_height(240.0).show(ui, |ui| {
+            egui::Grid::new("roles").num_columns(3).spacing([12.0, 6.0]).min_row_height(THUMBNAIL.y).show(ui, |ui| {
+                for line in &lines {
+                    role_row_ui(ui, line, final_run.is_none(), &palette, commands);
+                    ui.end_row();
                 }
-                None => {
-                    let ready = signed == required;
-                    let button = ui.add_enabled(ready, egui::Button::new("Finalise run…"));
-                    let hint = if ready {
-                        "Seal the run: no more changes after this"
-                    } else {
-                        "Every required role must hold a valid signature first"
-                    };
-                    if button
-                        .on_hover_text(hint)
-                        .on_disabled_hover_text(hint)
-                        .clicked()
-                    {
-                        commands.push(Command::BeginFinalise);
-                    }
-                }
-            }
+            });
         });
+        ui.add_space(4.0);
+        footer_ui(ui, final_run.as_ref(), signed == required, commands);
+    });
+}
+
+/// One role: its title, its signature (or "Not signed") and the button to sign it.
+fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Palette, commands: &mut Vec<Command>) {
+    ui.vertical(|ui| {
+        no_wrap(ui, RichText::new(&line.role.title).strong());
+        no_wrap(ui, RichText::new(if line.role.required { "required" } else { "optional" }).small().weak());
+    });
+    match &line.signature {
+        None => drop(no_wrap(ui, RichText::new("Not signed").weak())),
+        Some((signature, status)) => {
+            ui.horizontal(|ui| {
+                let (rect, _) = ui.allocate_exact_size(THUMBNAIL, Sense::hover());
+                // White in both themes: it is the paper the signature was drawn on.
+                ui.painter().rect_filled(rect, 3.0, Color32::WHITE);
+                paint_strokes(ui.painter(), rect.shrink(2.0), &signature.strokes, if status.is_valid() { INK } else { FADED_INK });
+                ui.vertical(|ui| {
+                    let (mark, color) = match status {
+                        SignatureStatus::Valid => ("✔ Signed", palette.ok),
+                        SignatureStatus::Invalidated { .. } => ("⚠ Invalidated", palette.warn),
+                        SignatureStatus::Broken { .. } => ("✖ Broken", palette.error),
+                    };
+                    no_wrap(ui, RichText::new(format!("{mark} by {}", signature.name)).color(color).strong());
+                    no_wrap(ui, RichText::new(format!("“{}” · {}", signature.meaning, signature.at)).small());
+                    if let Some(key) = &signature.key {
+                        no_wrap(ui, RichText::new(format!("key {}", crate::signoff::fingerprint(&key.public_key))).small().monospace());
+                    }
+                    if let Some(first) = signature.waivers.first() {
+                        no_wrap(ui, RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn));
+                    }
+                    match status {
+                        SignatureStatus::Invalidated { change } => drop(no_wrap(ui, RichText::new(format!("by {change}")).small().color(palette.warn))),
+                        SignatureStatus::Broken { reason } => drop(no_wrap(ui, RichText::new(reason).small().color(palette.error))),
+                        SignatureStatus::Valid => {}
+                    }
+                });
+            });
+        }
+    }
+    let holds = line.signature.as_ref().is_some_and(|(_, status)| status.is_valid());
+    if may_sign && !holds {
+        let label = if line.signature.is_some() { "Sign again…" } else { "Sign…" };
+        if ui.button(label).on_hover_text(format!("Sign as {}", line.role.title)).clicked() {
+            commands.push(Command::BeginSign { role: line.role.id.clone() });
+        }
+    } else {
+        ui.label("");
+    }
+}
+
+/// Finalise (once every required role holds), or the seal of a final run and a way to go again.
+fn footer_ui(ui: &mut egui::Ui, final_run: Option<&Finalisation>, ready: bool, commands: &mut Vec<Command>) {
+    match final_run {
+        Some(finalised) => {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("🔒 Final: finalised by {} at {}. This run takes no more changes.", finalised.by, finalised.at)).strong());
+                if ui.button("Start a new run from this…").clicked() {
+                    commands.push(Command::BeginStartRunFromRun);
+                }
+            });
+        }
+        None => {
+            let hint = if ready { "Seal the run: no more changes after this" } else { "Every required role must hold a valid signature first" };
+            let button = ui.add_enabled(ready, egui::Button::new("Finalise run…"));
+            if button.on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
+                commands.push(Command::BeginFinalise);
+            }
+        }
+    }
 }
 
 /// What verification found when the run was opened; tampering in red, a clean result quietly.
 fn verification_ui(ui: &mut egui::Ui, doc: &RunDoc, error: Color32) {
-    let Some(report) = &doc.verification else {
-        return;
-    };
+    let Some(report) = &doc.verification else { return };
     if report.problems.is_empty() {
-        let keys = report
-            .signatures
-            .iter()
-            .filter(|s| matches!(s.key, crate::signoff::KeyCheck::Valid { .. }))
-            .count();
-        let text = format!(
-            "Verified when opened: event chain intact ({} events){}",
-            report.events,
-            if keys > 0 {
-                format!(", {keys} key signature(s) valid")
-            } else {
-                String::new()
-            }
-        );
-        ui.label(RichText::new(text).small().weak());
+        let keys = report.signatures.iter().filter(|s| matches!(s.key, KeyCheck::Valid { .. })).count();
+        let keys = if keys > 0 { format!(", {keys} key signature(s) valid") } else { String::new() };
+        ui.label(RichText::new(format!("Verified when opened: event chain intact ({} events){keys}", report.events)).small().weak());
     } else {
-        egui::Frame::new()
-            .stroke(egui::Stroke::new(1.5, error))
-            .corner_radius(4.0)
-            .inner_margin(6.0)
-            .show(ui, |ui| {
-                ui.label(
-                    RichText::new(
-                        "✖ This run file fails verification: it was changed outside Preflight",
-                    )
-                    .color(error)
-                    .strong(),
-                );
-                for problem in &report.problems {
-                    ui.label(RichText::new(format!("• {problem}")).color(error).small());
-                }
-            });
+        egui::Frame::new().stroke(egui::Stroke::new(1.5, error)).corner_radius(4.0).inner_margin(6.0).show(ui, |ui| {
+            ui.label(RichText::new("✖ This run file fails verification: it was changed outside Preflight").color(error).strong());
+            for problem in &report.problems {
+                ui.label(RichText::new(format!("• {problem}")).color(error).small());
+            }
+        });
     }
-    for check in report
-        .signatures
-        .iter()
-        .filter(|s| matches!(s.key, crate::signoff::KeyCheck::Invalid { .. }))
-    {
+    for check in report.signatures.iter().filter(|s| matches!(s.key, KeyCheck::Invalid { .. })) {
         ui.colored_label(error, format!("✖ {}", check.line()));
     }
 }
