@@ -130,7 +130,7 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
         field("Signed at: ", vec![Span::new(signature.at.to_string(), CELL)]),
     ];
     let key = match &check.key {
-        KeyCheck::NoKey => vec![Span::new("none: signed without a key; the drawn signature and the event log bind it", CELL)],
+        KeyCheck::NoKey => vec![Span::new("none: signed without a personal key; bound to the run by its content hash and the event log, whose head this PDF prints", CELL)],
         KeyCheck::Valid { fingerprint } => vec![Span::new(fingerprint, CELL_MONO), Span::new("  (Ed25519 signature verified)", CELL.with_colour(GOOD))],
         KeyCheck::Invalid { reason } => vec![Span::new(format!("INVALID: {reason}"), CELL_BOLD.with_colour(BAD))],
     };
