@@ -126,6 +126,9 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
         };
         let _ = writeln!(out, "  signature {:<4} {mark}: {}", check.index + 1, check.line());
     }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "  warning         {warning}");
+    }
     if let Some(finalised) = &run.finalised {
         let _ = writeln!(out, "  finalised       by {} at {}", finalised.by, finalised.at);
     }

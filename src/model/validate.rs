@@ -116,8 +116,9 @@ impl Run {
             ));
         }
         problems.extend(self.replay_problems());
+        let current = if self.signatures.is_empty() { String::new() } else { self.content_sha256() };
         for index in 0..self.signatures.len() {
-            if let SignatureStatus::Broken { reason } = self.signature_status(index) {
+            if let SignatureStatus::Broken { reason } = self.signature_status_against(index, &current) {
                 let name = &self.signatures[index].name;
                 problems.push(Problem::at(format!("the signature of {name}: {reason}"), format!("\"{name}\""), 0));
             }

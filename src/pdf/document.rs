@@ -129,21 +129,22 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
         spans.push(Span::new(problems.join("; "), CELL.with_colour(BAD)));
         spans
     };
+    let mut rows = vec![
+        ("Event log", chain),
+        ("Template SHA-256", vec![Span::new(&run.template_sha256, CELL_MONO)]),
+        ("Signatures", vec![Span::new(format!("{valid} of {current} current signatures valid ({} made in all)", report.signatures.len()), CELL)]),
+        ("Check at export", verdict),
+        (
+            "Embedded run file",
+            vec![Span::new(&attachment.name, CELL_MONO), Span::new(format!(" ({} bytes), attached to this PDF", attachment.size), CELL)],
+        ),
+    ];
+    if !report.warnings.is_empty() {
+        rows.push(("Warnings", vec![Span::new(report.warnings.join("; "), CELL.with_colour(BAD))]));
+    }
     properties(
         writer,
-        vec![
-            ("Event log", chain),
-            ("Template SHA-256", vec![Span::new(&run.template_sha256, CELL_MONO)]),
-            ("Signatures", vec![Span::new(format!("{valid} of {current} current signatures valid ({} made in all)", report.signatures.len()), CELL)]),
-            ("Check at export", verdict),
-            (
-                "Embedded run file",
-                vec![
-                    Span::new(&attachment.name, CELL_MONO),
-                    Span::new(format!(" ({} bytes), attached to this PDF", attachment.size), CELL),
-                ],
-            ),
-        ],
+        rows,
     );
     super::document::heading(writer, "How to verify", super::text::H2);
     let steps = [

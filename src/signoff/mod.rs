@@ -171,6 +171,9 @@ pub struct Report {
     pub problems: Vec<String>,
     pub signatures: Vec<SignatureCheck>,
     pub content_sha256: String,
+    /// Things an auditor should look at that do not make the run invalid, such as a role whose
+    /// earlier signature carried a key and whose current one does not.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -199,13 +202,34 @@ pub fn verify(run: &Run) -> Report {
             superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
         })
         .collect();
+    let warnings = key_downgrades(run);
     Report {
+        warnings,
         events: run.events.len(),
         chain_head: run.events.last().map(|e| e.hash.clone()),
         problems,
         signatures,
         content_sha256,
     }
+}
+
+/// Roles whose current signature has no key although an earlier one had: someone without the
+/// key signed again, which a person may do, but which an auditor should see.
+fn key_downgrades(run: &Run) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for role in run.roles() {
+        let signed: Vec<&Signature> = run.signatures.iter().filter(|s| s.role == role.id).collect();
+        if let Some((current, earlier)) = signed.split_last()
+            && current.key.is_none()
+            && let Some(keyed) = earlier.iter().rev().find(|s| s.key.is_some())
+        {
+            warnings.push(format!(
+                "{}: the current signature by {} has no key, though the earlier one by {} at {} was signed with a key",
+                role.title, current.name, keyed.name, keyed.at
+            ));
+        }
+    }
+    warnings
 }
 
 fn check_key(run: &Run, index: usize, signature: &Signature) -> KeyCheck {

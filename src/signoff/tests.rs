@@ -120,6 +120,24 @@ fn a_key_signature_verifies_and_a_swapped_key_does_not() {
 }
 
 #[test]
+fn signing_again_without_the_key_an_earlier_signature_had_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = KeyStore::at(dir.path().to_path_buf());
+    keys.create("Dana", "correct horse", at(0)).unwrap();
+    let dana = keys.unlock("Dana", "correct horse").unwrap();
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 3), Some(&dana)).unwrap();
+    assert!(verify(&run).warnings.is_empty());
+    run.set_note("a", "one more thing", "bob", at(4)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 5), None).unwrap();
+    let report = verify(&run);
+    assert!(report.is_valid(), "a person may sign again without a key");
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].starts_with("Release approver: the current signature by Dana has no key"), "{}", report.warnings[0]);
+}
+
+#[test]
 fn verification_passes_a_resigned_role_and_fails_an_invalidated_one() {
     let mut run = run();
     run.record_probe(result("a", at(2)), at(2)).unwrap();
