@@ -64,12 +64,13 @@ fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Pal
                 ui.painter().rect_filled(rect, 3.0, Color32::WHITE);
                 paint_strokes(ui.painter(), rect.shrink(2.0), &signature.strokes, if status.is_valid() { INK } else { FADED_INK });
                 ui.vertical(|ui| {
-                    let (mark, color) = match status {
-                        SignatureStatus::Valid => ("✔ Signed", palette.ok),
-                        SignatureStatus::Invalidated { .. } => ("⚠ Invalidated", palette.warn),
-                        SignatureStatus::Broken { .. } => ("✖ Broken", palette.error),
+                    // The signer's name; what invalidated it, and who, is on its own line below.
+                    let (headline, color) = match status {
+                        SignatureStatus::Valid => (format!("✔ Signed by {}", signature.name), palette.ok),
+                        SignatureStatus::Invalidated { .. } => (format!("⚠ Signed by {}, now invalidated", signature.name), palette.warn),
+                        SignatureStatus::Broken { .. } => (format!("✖ Signed by {}, record broken", signature.name), palette.error),
                     };
-                    no_wrap(ui, RichText::new(format!("{mark} by {}", signature.name)).color(color).strong());
+                    no_wrap(ui, RichText::new(headline).color(color).strong());
                     no_wrap(ui, RichText::new(format!("“{}” · {}", signature.meaning, signature.at)).small());
                     if let Some(key) = &signature.key {
                         no_wrap(ui, RichText::new(format!("key {}", crate::signoff::fingerprint(&key.public_key))).small().monospace());

@@ -88,7 +88,7 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     click(&mut harness, "✖ Failed");
     settle(&mut harness);
     let seq = run_doc(&harness).run.events.len();
-    assert_eq!(harness.query_all_by_label("⚠ Invalidated by Test User").count(), 3);
+    assert_eq!(harness.query_all_by_label("⚠ Signed by Test User, now invalidated").count(), 3);
     let naming = format!("by event #{seq} by Test User: item `integration-tests-passing`: done → failed");
     assert_eq!(harness.query_all_by_label(&naming).count(), 3, "the change is named");
     click(&mut harness, "✔ Done");
