@@ -26,10 +26,12 @@ fn harness(home: &Path, open: Option<std::path::PathBuf>) -> Harness<'static, Ap
     harness
 }
 
-/// Runs frames until background work (loading, saving) is done.
+/// Runs frames until background work (loading, saving, unlocking a key) is done. While it runs
+/// a spinner may repaint every frame, so this steps frame by frame and only lets the harness
+/// run to rest once nothing is busy.
 fn settle(harness: &mut Harness<'static, App>) {
-    for _ in 0..500 {
-        harness.run();
+    for _ in 0..1000 {
+        harness.step();
         if !harness.state().is_busy() {
             harness.run();
             return;
@@ -67,10 +69,10 @@ fn start_persona_run(harness: &mut Harness<'static, App>) {
     assert!(harness.state().run_doc().is_some(), "the run did not start: {:?}", harness.state().errors());
 }
 
-/// Clicks the one widget with this label and draws the next frame.
+/// Clicks the one widget with this label and draws frames until any work it started is done.
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness.get_by_label(label).click();
-    harness.run();
+    settle(harness);
 }
 
 fn click_row(harness: &mut Harness<'static, App>, text: &str) {
