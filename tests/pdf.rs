@@ -14,7 +14,7 @@ use preflight::signoff;
 #[path = "pdf_runs/mod.rs"]
 mod runs;
 
-use runs::{SEEDS, at, seed_template, signed_run};
+use runs::{SEEDS, at, replace_attachment, seed_template, signed_run};
 
 /// The page margin the renderer promises to keep all text inside, in points.
 const MARGIN: f64 = 42.52;
@@ -282,23 +282,6 @@ fn a_character_no_font_has_is_shown_and_reported() {
         let text = pdftotext(&write_pdf("missing-glyph", &rendered.bytes), 1, rendered.pages);
         assert!(text.contains("Private use [U+10FFFD] character"), "the replacement is not printed");
     }
-}
-
-/// Replaces the attached run file with `run_file`, as someone editing the PDF would.
-fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
-    let mut document = Document::load_mem(bytes).unwrap();
-    let stream_id = document
-        .objects
-        .iter()
-        .find(|(_, object)| object.as_stream().is_ok_and(|s| s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"EmbeddedFile")))
-        .map(|(id, _)| *id)
-        .unwrap();
-    let stream = document.get_object_mut(stream_id).unwrap().as_stream_mut().unwrap();
-    stream.dict.remove(b"Filter");
-    stream.set_content(run_file.to_vec());
-    let mut out = Vec::new();
-    document.save_to(&mut out).unwrap();
-    out
 }
 
 /// What `preflight verify audit.pdf` concludes.

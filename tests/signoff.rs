@@ -10,6 +10,11 @@ use preflight::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeState};
 use preflight::signoff::{self, KeyStore, SignRequest};
 use preflight::store;
 
+#[path = "pdf_runs/mod.rs"]
+mod runs;
+
+use runs::replace_attachment;
+
 fn at(minute: u32) -> Timestamp {
     Timestamp::parse("2026-11-23T10:00:00+00:00").unwrap().plus_minutes(minute)
 }
@@ -264,20 +269,6 @@ fn keygen_makes_a_key_that_signs_and_refuses_a_second_of_the_same_name() {
     let again = keygen("another passphrase");
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-}
-
-/// Replaces the run file attached to an audit PDF, as someone editing the PDF would.
-fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
-    use lopdf::{Document, Object};
-    let mut document = Document::load_mem(bytes).unwrap();
-    let embedded = |object: &Object| object.as_stream().is_ok_and(|s| s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(&b"EmbeddedFile"[..]));
-    let id = document.objects.iter().find(|(_, object)| embedded(object)).map(|(id, _)| *id).unwrap();
-    let stream = document.get_object_mut(id).unwrap().as_stream_mut().unwrap();
-    stream.dict.remove(b"Filter");
-    stream.set_content(run_file.to_vec());
-    let mut out = Vec::new();
-    document.save_to(&mut out).unwrap();
-    out
 }
 
 #[test]

@@ -46,6 +46,17 @@ impl Run {
     /// required field is filled and every required role has signed. Blockers come in that order,
     /// failures first because they need attention first.
     pub fn verdict(&self) -> Verdict {
+        self.verdict_against(&self.signed_content_sha256())
+    }
+
+    /// Hashing the run is the costly part of checking signatures: the hash callers compare
+    /// signatures against, computed only when there are signatures (empty otherwise).
+    pub fn signed_content_sha256(&self) -> String {
+        if self.signatures.is_empty() { String::new() } else { self.content_sha256() }
+    }
+
+    /// [`Run::verdict`] with [`Run::signed_content_sha256`] already computed.
+    pub fn verdict_against(&self, current: &str) -> Verdict {
         let mut failed = Vec::new();
         let mut open = Vec::new();
         for (_, item) in self.template.all_items() {
@@ -67,10 +78,8 @@ impl Run {
                 blockers.push(Blocker::FieldMissing { field: field.id.clone(), label: field.label.clone() });
             }
         }
-        // Hashing the run is the costly part of checking signatures: once, and only when signed.
-        let current = if self.signatures.is_empty() { String::new() } else { self.content_sha256() };
         for role in self.roles().into_iter().filter(|role| role.required) {
-            match self.role_signature_against(&role.id, &current) {
+            match self.role_signature_against(&role.id, current) {
                 Some((_, _, status)) if status.is_valid() => {}
                 Some((_, _, status)) => {
                     blockers.push(Blocker::SignatureInvalidated { role: role.id, title: role.title, reason: status.to_string() })

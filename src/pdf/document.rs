@@ -2,7 +2,7 @@
 //! written here: identity, summary, checklist, sign-off, audit trail, integrity.
 
 use crate::model::{FieldKind, FieldValue, Run, Timestamp};
-use crate::signoff::{self, Report};
+use crate::signoff::Report;
 
 use super::PdfOptions;
 use super::fonts::Weight;
@@ -18,16 +18,15 @@ pub(crate) struct Attachment {
 }
 
 /// Writes every part of the record.
-pub(crate) fn write(writer: &mut Writer, run: &Run, options: &PdfOptions, attachment: &Attachment) {
-    let report = signoff::verify(run);
+pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &PdfOptions, attachment: &Attachment) {
     identity(writer, run, options);
-    super::summary::write(writer, run, &report);
+    super::summary::write(writer, run, report);
     options.report(0.05);
     super::checklist::write(writer, run, &|fraction| options.report(0.05 + 0.45 * fraction));
-    super::signoff_page::write(writer, run, &report);
+    super::signoff_page::write(writer, run, report);
     options.report(0.55);
     super::trail::write(writer, run, &|fraction| options.report(0.55 + 0.2 * fraction));
-    integrity(writer, run, &report, attachment);
+    integrity(writer, run, report, attachment);
 }
 
 /// A time for a narrow table column: date and time, then the offset, with spaces between so

@@ -174,10 +174,12 @@ pub fn render(run: &Run, options: &PdfOptions) -> Result<Vec<u8>, PdfError> {
 pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfError> {
     options.report(0.0);
     let run_file = crate::store::to_ron(run).into_bytes();
-    let content_sha256 = run.content_sha256();
+    // One verification serves every page that reports on it, and the warning below.
+    let report = crate::signoff::verify(run);
+    let content_sha256 = report.content_sha256.clone();
     let mut writer = page::Writer::new(fonts::Fonts::bundled()?, options.paper);
     let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(&run_file) };
-    document::write(&mut writer, run, options, &attachment);
+    document::write(&mut writer, run, &report, options, &attachment);
     options.report(0.75);
     let footer = format!("Run {} · content SHA-256 {}", run.id, &content_sha256[..12.min(content_sha256.len())]);
     let (width, height) = options.paper.size_pt();
@@ -208,5 +210,8 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
         .map(|(c, count)| format!("no font has U+{:04X} `{c}` ({count}×); it is printed as [U+{:04X}]", u32::from(*c), u32::from(*c)))
         .collect();
     warnings.extend(fonts.system_used.iter().map(|(c, path)| format!("U+{:04X} `{c}` is drawn from the system font {}", u32::from(*c), path.display())));
+    if !report.is_valid() {
+        warnings.push("the run does not verify; the PDF says so on its sign-off and integrity pages".into());
+    }
     Ok(Rendered { bytes, pages: page_count, warnings })
 }

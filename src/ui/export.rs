@@ -56,10 +56,6 @@ impl App {
 
     fn start_export(&mut self, ctx: &egui::Context, path: PathBuf, paper: Paper) {
         let View::Run(doc) = &self.view else { return };
-        if self.pdf_export.is_some() {
-            self.toasts.notice("A PDF export is already running; wait for it to finish.");
-            return;
-        }
         let run = doc.run.clone();
         let progress = Arc::new(AtomicU32::new(0));
         let (report, repaint) = (progress.clone(), ctx.clone());
@@ -78,6 +74,7 @@ impl App {
                 });
             JobResult::PdfExported { path: target, result }
         });
+        // The job's key refuses a second export while one runs.
         match started {
             Ok(true) => self.pdf_export = Some(PdfExport { path, progress }),
             Ok(false) => self.toasts.notice("A PDF export is already running; wait for it to finish."),

@@ -70,6 +70,8 @@ pub struct RunDoc {
     history: Option<(String, usize, Vec<String>)>,
     /// Each role and its current signature, computed once per change.
     role_lines: Option<Vec<RoleLine>>,
+    /// [`Run::signed_content_sha256`], computed once per change.
+    content_sha256: Option<String>,
     /// What verification found when the run was opened.
     pub verification: Option<crate::signoff::Report>,
 }
@@ -110,6 +112,7 @@ impl RunDoc {
             latest_probe: HashMap::new(),
             history: None,
             role_lines: None,
+            content_sha256: None,
             verification: None,
         };
         doc.invalidate();
@@ -160,6 +163,7 @@ impl RunDoc {
         self.rows_stale = true;
         self.summary = None;
         self.role_lines = None;
+        self.content_sha256 = None;
         self.latest_probe = self.run.probe_results.iter().enumerate().map(|(at, r)| (r.item.clone(), at)).collect();
     }
 
@@ -180,18 +184,22 @@ impl RunDoc {
 
     /// GO / NO-GO and the state counts, computed once per change rather than every frame.
     pub fn summary(&mut self) -> &(Verdict, StateCounts) {
-        self.summary.get_or_insert_with(|| (self.run.verdict(), self.run.counts()))
+        let Self { run, summary, content_sha256, .. } = self;
+        summary.get_or_insert_with(|| {
+            let current = content_sha256.get_or_insert_with(|| run.signed_content_sha256());
+            (run.verdict_against(current), run.counts())
+        })
     }
 
     /// The roles and their signatures; one content hash for all of them, once per change.
     pub fn role_lines(&mut self) -> &[RoleLine] {
-        let run = &self.run;
-        self.role_lines.get_or_insert_with(|| {
-            let current = if run.signatures.is_empty() { String::new() } else { run.content_sha256() };
+        let Self { run, role_lines, content_sha256, .. } = self;
+        role_lines.get_or_insert_with(|| {
+            let current = content_sha256.get_or_insert_with(|| run.signed_content_sha256());
             run.roles()
                 .into_iter()
                 .map(|role| {
-                    let signature = run.role_signature_against(&role.id, &current).map(|(_, s, status)| (s.clone(), status));
+                    let signature = run.role_signature_against(&role.id, current).map(|(_, s, status)| (s.clone(), status));
                     RoleLine { role, signature }
                 })
                 .collect()

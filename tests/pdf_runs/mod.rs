@@ -179,3 +179,20 @@ pub fn signed_run(template: Template, run_id: &str) -> Run {
     }
     run
 }
+
+/// Replaces the attached run file with `run_file`, as someone editing the PDF would.
+pub fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
+    let mut document = lopdf::Document::load_mem(bytes).unwrap();
+    let stream_id = document
+        .objects
+        .iter()
+        .find(|(_, object)| object.as_stream().is_ok_and(|s| s.dict.get(b"Type").and_then(lopdf::Object::as_name).ok() == Some(b"EmbeddedFile")))
+        .map(|(id, _)| *id)
+        .unwrap();
+    let stream = document.get_object_mut(stream_id).unwrap().as_stream_mut().unwrap();
+    stream.dict.remove(b"Filter");
+    stream.set_content(run_file.to_vec());
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
