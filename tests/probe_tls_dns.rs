@@ -226,6 +226,33 @@ async fn tls_refused_port_is_an_error_naming_the_target() {
     assert!(error.contains(&target), "{error}");
 }
 
+/// A TCP server that accepts and closes at once, so every TLS handshake with it fails.
+async fn serve_closing() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn tls_failed_handshake_names_the_target_once_and_a_resolved_address() {
+    let port = serve_closing().await;
+
+    let by_address = format!("127.0.0.1:{port}");
+    let error = run_tls(&by_address, &ProbeSpec::new(ProbeKind::Tls, by_address.clone())).await.unwrap_err();
+    assert!(error.starts_with(&format!("{by_address}: TLS handshake failed: ")), "{error}");
+    assert_eq!(error.matches(&by_address).count(), 1, "{error}");
+
+    let (by_name, mut spec) = tls_spec(port, None);
+    spec.ip_version = preflight::probe::spec::IpVersion::V4;
+    let error = run_tls(&by_name, &spec).await.unwrap_err();
+    assert!(error.starts_with(&format!("{by_name}: TLS handshake with 127.0.0.1:{port} failed: ")), "{error}");
+}
+
 #[tokio::test]
 async fn tls_missing_ca_file_is_an_error() {
     let (certificate, key) = leaf("localhost", -1, 10, None);

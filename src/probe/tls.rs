@@ -74,7 +74,11 @@ async fn connect_and_handshake(
     let tls = connector
         .connect(server_name, stream)
         .await
-        .map_err(|e| format!("{target}: TLS handshake with {address} failed: {e}"))?;
+        .map_err(|e| {
+            // Name the address only when it says more than the target does (a host name).
+            let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
+            format!("{target}: TLS handshake{with} failed: {e}")
+        })?;
     let chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
     Ok((address, chain))
 }
