@@ -14,7 +14,7 @@ use preflight::signoff;
 #[path = "pdf_runs/mod.rs"]
 mod runs;
 
-use runs::{SEEDS, at, replace_attachment, seed_template, signed_run};
+use runs::{SEEDS, at, replace_attachment, repoint_paperclip, seed_template, signed_run};
 
 /// The page margin the renderer promises to keep all text inside, in points.
 const MARGIN: f64 = 42.52;
@@ -117,6 +117,28 @@ fn check_record(name: &str, run: &Run, rendered: &Rendered, paper: Paper) {
     let reread = preflight::store::parse_run(Path::new(&embedded.file_name), std::str::from_utf8(&embedded.run_file).unwrap()).unwrap();
     assert!(signoff::verify(&reread).is_valid(), "{name}: {:?}", signoff::verify(&reread));
     assert_eq!(embedded.printed_content_sha256.as_deref(), Some(reread.content_sha256().as_str()));
+
+    // The last page (integrity) carries one paperclip: a file attachment annotation on the same
+    // file specification as the attachment, inside the page's margins.
+    let clips: Vec<(u32, lopdf::Dictionary)> = pages
+        .iter()
+        .flat_map(|(&number, &page)| {
+            let annotations = document.get_dictionary(page).unwrap().get(b"Annots").ok().map(|a| a.as_array().unwrap().clone()).unwrap_or_default();
+            annotations.into_iter().map(move |a| (number, a))
+        })
+        .map(|(number, annotation)| (number, document.get_dictionary(annotation.as_reference().unwrap()).unwrap().clone()))
+        .collect();
+    assert_eq!(clips.len(), 1, "{name}: one annotation in the document");
+    let (clip_page, clip) = &clips[0];
+    assert_eq!(*clip_page as usize, rendered.pages, "{name}: the paperclip is on the integrity page");
+    assert_eq!(clip.get(b"Subtype").unwrap().as_name().unwrap(), b"FileAttachment");
+    let catalog = document.catalog().unwrap();
+    let names = catalog.get(b"Names").unwrap().as_dict().unwrap().get(b"EmbeddedFiles").unwrap().as_dict().unwrap();
+    let listed = names.get(b"Names").unwrap().as_array().unwrap()[1].as_reference().unwrap();
+    assert_eq!(clip.get(b"FS").unwrap().as_reference().unwrap(), listed, "{name}: the paperclip opens the attached run");
+    let rect: Vec<f32> = clip.get(b"Rect").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    let margin = 42.0;
+    assert!(rect[0] >= margin && rect[2] <= width - margin && rect[1] >= margin && rect[3] <= height - margin, "{name}: paperclip at {rect:?}");
 
     // One vector path per stroke of each role's current signature, in role order.
     let expected: Vec<usize> = run
@@ -317,6 +339,21 @@ fn an_altered_embedded_run_fails_verification() {
 
     // The untouched attachment, written back the same way, still verifies.
     assert!(verifies(&replace_attachment(&bytes, original.as_bytes())));
+}
+
+#[test]
+fn a_paperclip_that_opens_another_run_is_refused() {
+    let run = signed_run(seed_template("persona-chat-service"), "paperclip");
+    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let mut other = run.clone();
+    other.created_by = "mallory".into();
+    let altered = repoint_paperclip(&bytes, &pdf::attachment_name(&run), preflight::store::to_ron(&other).as_bytes());
+
+    let err = pdf::extract(&altered).unwrap_err();
+    let pages = Document::load_mem(&bytes).unwrap().get_pages().len();
+    assert!(matches!(err, pdf::PdfError::AttachmentsDisagree { page, .. } if page as usize == pages), "{err}");
+    assert!(err.is_tampering());
+    assert!(err.to_string().contains(&format!("the file attachment on page {pages} holds another file")), "{err}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use preflight::store;
 #[path = "pdf_runs/mod.rs"]
 mod runs;
 
-use runs::replace_attachment;
+use runs::{replace_attachment, repoint_paperclip};
 
 fn at(minute: u32) -> Timestamp {
     Timestamp::parse("2026-11-23T10:00:00+00:00").unwrap().plus_minutes(minute)
@@ -324,6 +324,14 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("the printed event chain head") && stdout.contains("the printed attached run file SHA-256"), "{stdout}");
     assert!(!stdout.contains("the printed run content SHA-256"), "the content is the same: {stdout}");
+
+    // The paperclip on the integrity page re-pointed at another run, the attachment kept.
+    let genuine = std::fs::read(&pdf).unwrap();
+    std::fs::write(&tampered, repoint_paperclip(&genuine, &preflight::pdf::attachment_name(&run), store::to_ron(&other).as_bytes())).unwrap();
+    let output = verify(&tampered);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("holds another file than the attached run") && stdout.trim_end().ends_with("INVALID"), "{stdout}");
 
     let garbage = dir.path().join("garbage.pdf");
     std::fs::write(&garbage, b"%PDF-1.7 not really").unwrap();

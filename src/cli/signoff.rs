@@ -58,7 +58,7 @@ fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let embedded = match crate::pdf::extract(&bytes) {
         Ok(embedded) => embedded,
-        Err(err @ crate::pdf::PdfError::HashesDisagree { .. }) => {
+        Err(err) if err.is_tampering() => {
             println!("{}: {err}\nINVALID", path.display());
             return Ok(ExitCode::from(EXIT_CHECK_FAILED));
         }

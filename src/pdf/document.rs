@@ -17,8 +17,19 @@ pub(crate) struct Attachment {
     pub sha256: String,
 }
 
+/// Where the integrity page invites the reader to open the attached run: the page's index and
+/// the box of the paragraph that says so, in PDF coordinates. A paperclip annotation goes at its
+/// left edge.
+pub(crate) struct AttachmentMark {
+    pub page: usize,
+    pub rect: [f32; 4],
+}
+
+/// The room left of the attachment paragraph for the reader's paperclip icon.
+const CLIP_INDENT: f32 = 22.0;
+
 /// Writes every part of the record.
-pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &PdfOptions, attachment: &Attachment) {
+pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &PdfOptions, attachment: &Attachment) -> AttachmentMark {
     identity(writer, run, options);
     super::summary::write(writer, run, report);
     options.report(0.05);
@@ -26,7 +37,7 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &P
     super::signoff_page::write(writer, run, report);
     options.report(0.55);
     super::trail::write(writer, run, &|fraction| options.report(0.55 + 0.2 * fraction));
-    integrity(writer, run, report, attachment);
+    integrity(writer, run, report, attachment)
 }
 
 /// A time for a narrow table column: date and time, then the offset, with spaces between so
@@ -100,7 +111,7 @@ fn identity(writer: &mut Writer, run: &Run, options: &PdfOptions) {
     }
 }
 
-fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attachment) {
+fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attachment) -> AttachmentMark {
     writer.new_page();
     writer.paragraph(&Paragraph::plain("Integrity", H1));
     writer.advance(6.0);
@@ -154,18 +165,27 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
              attachment, fails the check.",
             BODY,
         )],
-        vec![Span::new(
-            "The attachment can also be saved from any PDF reader's attachments panel and opened in Preflight, which shows the run \
-             exactly as it was signed.",
-            BODY,
-        )],
     ];
     for spans in steps {
         writer.paragraph(&Paragraph::new(spans));
         writer.advance(4.0);
     }
+    let (page, rect) = writer.indented_paragraph(
+        &Paragraph::new(vec![
+            Span::new("The run file ", BODY),
+            Span::new(&attachment.name, BODY.with_weight(Weight::Mono)),
+            Span::new(
+                " is attached here (the paperclip) and in the reader's attachments panel. Saved from either and opened in \
+                 Preflight, it shows the run exactly as it was signed.",
+                BODY,
+            ),
+        ]),
+        CLIP_INDENT,
+    );
+    writer.advance(4.0);
     writer.paragraph(&Paragraph::plain(
         "Every page carries the run id and the first 12 characters of the content hash in its footer.",
         SMALL,
     ));
+    AttachmentMark { page, rect }
 }

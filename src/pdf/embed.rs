@@ -10,6 +10,7 @@ use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 use crate::model::{Run, Timestamp, sha256_hex};
 
 use super::PdfOptions;
+use super::document::AttachmentMark;
 
 /// Where the printed content hash is also stored, in the document information dictionary.
 pub(crate) const INFO_CONTENT_HASH: &[u8] = b"PreflightContentSHA256";
@@ -17,7 +18,15 @@ pub(crate) const INFO_RUN_ID: &[u8] = b"PreflightRunId";
 /// The MIME type given to the attached run file.
 const RUN_MIME: &str = "application/x-preflight-run+ron";
 
-pub(crate) fn finish(document: &mut Document, run: &Run, options: &PdfOptions, content_sha256: &str, file_name: &str, run_file: &[u8]) {
+pub(crate) fn finish(
+    document: &mut Document,
+    run: &Run,
+    options: &PdfOptions,
+    content_sha256: &str,
+    file_name: &str,
+    run_file: &[u8],
+    mark: &AttachmentMark,
+) {
     // Attachments (PDF 1.4) and associated files (/AF) need a newer version than printpdf's 1.3.
     document.version = "1.7".to_string();
     let verdict = if run.verdict().is_go() { "GO" } else { "NO-GO" };
@@ -73,6 +82,36 @@ pub(crate) fn finish(document: &mut Document, run: &Run, options: &PdfOptions, c
         )]);
         catalog.set("Names", Object::Dictionary(names));
         catalog.set("AF", Object::Array(vec![Object::Reference(filespec_id)]));
+    }
+    clip(document, mark, filespec_id, file_name);
+}
+
+/// Puts a paperclip (a file attachment annotation on the same file specification) beside the
+/// integrity page's paragraph about the attachment, so that the run file can be opened from
+/// the page itself. The reader draws the icon, on screen and in print, as the paragraph says.
+fn clip(document: &mut Document, mark: &AttachmentMark, filespec_id: lopdf::ObjectId, file_name: &str) {
+    let Some(page_id) = u32::try_from(mark.page + 1).ok().and_then(|number| document.get_pages().get(&number).copied()) else { return };
+    let [left, _, _, top] = mark.rect;
+    let rect = [left + 2.0, top - 18.0, left + 16.0, top];
+    let annotation = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Annot".to_vec())),
+        ("Subtype", Object::Name(b"FileAttachment".to_vec())),
+        ("Rect", Object::Array(rect.iter().map(|&v| Object::Real(v)).collect())),
+        ("FS", Object::Reference(filespec_id)),
+        ("Contents", text_string(&format!("The Preflight run file {file_name}"))),
+        ("Name", Object::Name(b"Paperclip".to_vec())),
+        // Print.
+        ("F", Object::Integer(4)),
+        ("P", Object::Reference(page_id)),
+    ]);
+    let annotation_id = document.add_object(annotation);
+    if let Ok(page) = document.get_object_mut(page_id).and_then(Object::as_dict_mut) {
+        let mut annotations = match page.get(b"Annots") {
+            Ok(Object::Array(existing)) => existing.clone(),
+            _ => Vec::new(),
+        };
+        annotations.push(Object::Reference(annotation_id));
+        page.set("Annots", Object::Array(annotations));
     }
 }
 

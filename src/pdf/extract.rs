@@ -38,6 +38,31 @@ fn attached_run(document: &Document) -> Result<(String, Vec<u8>), PdfError> {
         .into_iter()
         .find(|(name, _)| name.ends_with(crate::store::RUN_EXTENSION))
         .ok_or(PdfError::NoEmbeddedRun)?;
+    let bytes = embedded_file(document, filespec, &name)?;
+    // A file attachment annotation (the integrity page's paperclip) must open the same file
+    // that is checked here, or a reader who clicks it would see another run than the verified one.
+    for (number, page) in document.get_pages() {
+        let annotations = document.get_dictionary(page).ok().and_then(|page| page.get(b"Annots").ok()).and_then(|a| document.dereference(a).ok());
+        let Some((_, Object::Array(annotations))) = annotations else { continue };
+        for annotation in annotations {
+            let Some(annotation) = resolve_dict(document, Some(annotation)) else { continue };
+            if annotation.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"FileAttachment".as_slice()) {
+                continue;
+            }
+            let attached = annotation
+                .get(b"FS")
+                .map_err(|_| PdfError::BadAttachment(format!("the file attachment on page {number} names no file")))
+                .and_then(|filespec| embedded_file(document, filespec, &format!("the file attachment on page {number}")))?;
+            if attached != bytes {
+                return Err(PdfError::AttachmentsDisagree { page: number, name });
+            }
+        }
+    }
+    Ok((name, bytes))
+}
+
+/// The bytes of the embedded file that a file specification points to.
+fn embedded_file(document: &Document, filespec: &Object, name: &str) -> Result<Vec<u8>, PdfError> {
     let filespec = resolve_dict(document, Some(filespec)).ok_or_else(|| PdfError::BadAttachment(format!("{name}: no file specification")))?;
     let ef = resolve_dict(document, filespec.get(b"EF").ok()).ok_or_else(|| PdfError::BadAttachment(format!("{name}: no embedded file")))?;
     let stream = ef
@@ -52,7 +77,7 @@ fn attached_run(document: &Document) -> Result<(String, Vec<u8>), PdfError> {
     } else {
         stream.content.clone()
     };
-    Ok((name, bytes))
+    Ok(bytes)
 }
 
 fn resolve_dict<'a>(document: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {

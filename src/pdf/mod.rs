@@ -157,6 +157,16 @@ pub enum PdfError {
         "the hash printed on the integrity page ({printed}) differs from the one in the document information ({stored}); the PDF was altered"
     )]
     HashesDisagree { printed: String, stored: String },
+    #[error("the file attachment on page {page} holds another file than the attached run {name}; the PDF was altered")]
+    AttachmentsDisagree { page: u32, name: String },
+}
+
+impl PdfError {
+    /// Whether the PDF reads but shows signs of being altered after export, which verification
+    /// reports as a failed check rather than an unreadable file.
+    pub fn is_tampering(&self) -> bool {
+        matches!(self, PdfError::HashesDisagree { .. } | PdfError::AttachmentsDisagree { .. })
+    }
 }
 
 /// The name of the run file attached to the PDF.
@@ -179,7 +189,7 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
     let content_sha256 = report.content_sha256.clone();
     let mut writer = page::Writer::new(fonts::Fonts::bundled()?, options.paper);
     let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(&run_file) };
-    document::write(&mut writer, run, &report, options, &attachment);
+    let mark = document::write(&mut writer, run, &report, options, &attachment);
     options.report(0.75);
     let footer = format!("Run {} · content SHA-256 {}", run.id, &content_sha256[..12.min(content_sha256.len())]);
     let (width, height) = options.paper.size_pt();
@@ -198,7 +208,7 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
     let mut save_warnings = Vec::new();
     let mut document = pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut save_warnings);
     options.report(0.9);
-    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, &run_file);
+    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, &run_file, &mark);
     document.compress();
     let mut bytes = Vec::new();
     document.save_to(&mut bytes).map_err(|err| PdfError::Write(err.to_string()))?;

@@ -109,6 +109,22 @@ impl Writer {
         }
     }
 
+    /// Sets a paragraph indented by `indent` points, with the whole paragraph on one page, and
+    /// returns where it went: the page's index and the paragraph's box in PDF coordinates
+    /// (`[left, bottom, right, top]`, from the page's bottom-left corner), for an annotation that
+    /// belongs beside it.
+    pub(crate) fn indented_paragraph(&mut self, paragraph: &Paragraph, indent: f32) -> (usize, [f32; 4]) {
+        let lines = self.wrap(paragraph, self.content_width() - indent);
+        self.ensure(lines.iter().map(|line| line.height).sum());
+        let top = self.y;
+        for line in &lines {
+            let (x, y) = (self.left() + indent, self.y);
+            self.draw_line(line, x, y);
+            self.y += line.height;
+        }
+        (self.current, [self.left(), self.height - self.y, self.left() + self.content_width(), self.height - top])
+    }
+
     /// Draws a laid-out line with its top-left corner at (`x`, `top`).
     pub(crate) fn draw_line(&mut self, line: &Line, x: f32, top: f32) {
         if line.fragments.is_empty() {

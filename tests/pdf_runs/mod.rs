@@ -196,3 +196,26 @@ pub fn replace_attachment(bytes: &[u8], run_file: &[u8]) -> Vec<u8> {
     document.save_to(&mut out).unwrap();
     out
 }
+
+/// The PDF with the integrity page's paperclip pointed at a second embedded file holding
+/// `run_file`, while the attachments list keeps the genuine run.
+pub fn repoint_paperclip(bytes: &[u8], file_name: &str, run_file: &[u8]) -> Vec<u8> {
+    use lopdf::{Dictionary, Object, Stream};
+    let mut document = lopdf::Document::load_mem(bytes).unwrap();
+    let clip_id = document
+        .objects
+        .iter()
+        .find(|(_, object)| object.as_dict().is_ok_and(|d| d.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"FileAttachment")))
+        .map(|(id, _)| *id)
+        .unwrap();
+    let file = document.add_object(Stream::new(Dictionary::from_iter(vec![("Type", Object::Name(b"EmbeddedFile".to_vec()))]), run_file.to_vec()));
+    let filespec = document.add_object(Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Filespec".to_vec())),
+        ("F", Object::string_literal(file_name)),
+        ("EF", Object::Dictionary(Dictionary::from_iter(vec![("F", Object::Reference(file))]))),
+    ]));
+    document.get_dictionary_mut(clip_id).unwrap().set("FS", Object::Reference(filespec));
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
