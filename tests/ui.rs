@@ -417,14 +417,38 @@ mod probes {
         port
     }
 
+    /// Like `server`, but every answer comes after `delay`: a probe against it stays running.
+    fn slow_server(delay: Duration) -> u16 {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let _ = stream.read(&mut [0u8; 2048]);
+                    std::thread::sleep(delay);
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                });
+            }
+        });
+        port
+    }
+
     pub(super) fn probed_run(home: &Path, port: u16) -> std::path::PathBuf {
+        probed_run_named(home, port, "probed", "1")
+    }
+
+    /// A run of the persona checklist with probes on its first two items, saved in the library
+    /// as `ID.run.ron`, with `release` as its release version (shown in the library's list).
+    fn probed_run_named(home: &Path, port: u16, id: &str, release: &str) -> std::path::PathBuf {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let items = &mut template.sections[0].sections[0].items;
         items[0].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });
         items[1].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) });
-        let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text("1".into())), ("environment".to_string(), FieldValue::Text("prod".into()))]);
-        let run = Run::start(template, "probed".into(), "Test User", Timestamp::parse("2026-11-23T10:00:00Z").unwrap(), values).unwrap();
-        let path = home.join("runs/probed.run.ron");
+        let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text(release.into())), ("environment".to_string(), FieldValue::Text("prod".into()))]);
+        let run = Run::start(template, id.into(), "Test User", Timestamp::parse("2026-11-23T10:00:00Z").unwrap(), values).unwrap();
+        let path = home.join(format!("runs/{id}.run.ron"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         store::save_run(&path, &run).unwrap();
         path
@@ -469,5 +493,73 @@ mod probes {
         assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done);
         let events = &run_doc(&harness).run.events;
         assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { reason, .. } if reason == "Verified by hand on the canary")));
+    }
+
+    #[test]
+    fn leaving_a_run_cancels_its_probes_and_records_nothing_in_the_next_run() {
+        let home = tempfile::tempdir().unwrap();
+        let port = slow_server(Duration::from_secs(3));
+        let first = probed_run_named(home.path(), port, "run-a", "1.0-first");
+        probed_run_named(home.path(), port, "run-b", "2.0-second");
+        let mut harness = harness(home.path(), Some(first.clone()));
+        harness.get_by_label("Run probe").click();
+        harness.step();
+        assert!(harness.state().is_busy(), "the probe is running");
+
+        // Open the other run of the same checklist while the probe still waits for its server.
+        harness.get_by_label_contains("2.0-second").click();
+        settle(&mut harness);
+        assert_eq!(run_doc(&harness).run.id, "run-b");
+        assert!(run_doc(&harness).run.probe_results.is_empty(), "run A's probe is not evidence in run B");
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Pending);
+        assert!(harness.query_by_label_contains("Leaving the run cancelled 1 running probe").is_some(), "the user is told");
+        assert!(store::load_run(&first).unwrap().probe_results.is_empty(), "a cancelled probe records nothing in its own run either");
+    }
+
+    #[test]
+    fn cancelled_probes_record_nothing() {
+        let home = tempfile::tempdir().unwrap();
+        let port = slow_server(Duration::from_secs(3));
+        let path = probed_run_named(home.path(), port, "run-c", "3.0");
+        let mut harness = harness(home.path(), Some(path.clone()));
+        harness.get_by_label("▶ Run all probes (2)").click();
+        harness.step();
+        harness.step();
+        harness.get_by_label("Cancel probes").click();
+        settle(&mut harness);
+        assert!(run_doc(&harness).run.probe_results.is_empty(), "a cancellation is not evidence");
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Pending);
+        assert!(harness.query_by_label_contains("Cancelled 2 probes; nothing is recorded for them.").is_some());
+
+        // Marked done by hand afterwards: no probe verdict to override, so no reason is asked.
+        click_row(&mut harness, "All unit tests passing");
+        click(&mut harness, "✔ Done");
+        assert!(!harness.state().has_dialog());
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
+    }
+
+    #[test]
+    fn test_now_asks_before_a_load_test_of_another_host() {
+        let home = tempfile::tempdir().unwrap();
+        let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+        let item = &mut template.sections[0].sections[0].items[0];
+        let text = item.text.clone();
+        // Never sent: the test cancels at the question. 192.0.2.0/24 is TEST-NET-1.
+        item.probe = Some(ProbeSpec::new(ProbeKind::Load, "http://192.0.2.10/"));
+        let path = home.path().join("templates/load.checklist.ron");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        store::save_template(&path, &template).unwrap();
+        let mut harness = harness(home.path(), Some(path));
+        click(&mut harness, "Edit");
+        click(&mut harness, "Pre-Deployment");
+        click(&mut harness, "Code Quality");
+        click(&mut harness, &text);
+        harness.get_by_label("Test now").click();
+        harness.run();
+        assert!(harness.query_by_label("Run a load test?").is_some(), "a load test of another host asks first");
+        assert!(!harness.state().is_busy(), "nothing runs before the answer");
+        harness.get_by_label("Cancel").click();
+        harness.run();
+        assert!(!harness.state().has_dialog() && !harness.state().is_busy(), "cancelled: nothing was sent");
     }
 }

@@ -62,9 +62,12 @@ pub struct App {
     pub(super) probes: Option<crate::probe::runner::ProbeRunner>,
     pub(super) probe_results: Option<std::sync::mpsc::Receiver<crate::probe::ProbeResult>>,
     pub(super) probe_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Items whose probe is running, and how many the current batch started.
-    pub(super) probes_running: std::collections::BTreeSet<String>,
+    /// Items whose probe is running, with where each result belongs, and how many the current
+    /// batch started.
+    pub(super) probes_running: std::collections::BTreeMap<String, super::probes::ProbeTicket>,
     pub(super) probes_batch: usize,
+    /// Probes of the current batch that were cancelled; reported once the batch ends.
+    pub(super) probes_cancelled: usize,
     pub(super) dialog: Option<Dialog>,
     pub(super) keys: std::sync::Arc<crate::signoff::KeyStore>,
     /// The PDF export under way, if any.
@@ -120,6 +123,7 @@ impl App {
             probe_cancel: Default::default(),
             probes_running: Default::default(),
             probes_batch: 0,
+            probes_cancelled: 0,
             dialog: None,
             keys: std::sync::Arc::new(keys),
             pdf_export: None,

@@ -143,11 +143,11 @@ impl App {
             | Command::Finalise
             | Command::BeginStartRunFromRun => self.apply_signoff(command),
             Command::ExportPdf | Command::ExportPdfTo { .. } | Command::OpenExternally(_) | Command::SetPaper(_) => self.apply_export(ctx, command),
-            Command::TestProbe { item, spec } => {
+            Command::TestProbe { item, spec, confirmed } => {
                 if let View::Editor(doc) = &mut self.view {
                     doc.test_result = None;
                 }
-                self.test_probe(item, spec);
+                self.test_probe(item, spec, confirmed);
             }
             Command::ApplyEdit(_) | Command::UndoEdit | Command::RedoEdit | Command::SaveTemplate { .. } | Command::ExportMarkdown => {
                 self.apply_editor(command);

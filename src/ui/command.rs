@@ -54,7 +54,8 @@ pub enum Command {
     RunProbesConfirmed(Vec<String>),
     CancelProbes,
     /// The editor's "Test now": runs a probe that is not in any run yet.
-    TestProbe { item: String, spec: crate::probe::ProbeSpec },
+    /// `confirmed`: the user agreed to a load test of another host.
+    TestProbe { item: String, spec: crate::probe::ProbeSpec, confirmed: bool },
     /// A person's state that disagrees with the item's probe, with the reason given.
     OverrideProbe { item: String, state: ItemState, reason: String },
 

@@ -65,7 +65,7 @@ impl App {
                         commands.push(set(ItemState::Pending));
                     }
                 }));
-                super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.contains(&id), commands);
+                super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands);
                 ui.add_space(6.0);
                 let label = ui.label("Note (Enter to edit)");
                 if note_draft.as_ref().is_none_or(|(item, _)| *item != id) {

@@ -62,7 +62,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     kind_settings_ui(ui, doc, item, &spec, commands);
     ui.horizontal(|ui| {
         if ui.button("Test now").on_hover_text("Run this probe once and show the result here").clicked() {
-            commands.push(Command::TestProbe { item: item.id.clone(), spec: spec.clone() });
+            commands.push(Command::TestProbe { item: item.id.clone(), spec: spec.clone(), confirmed: false });
         }
         if ui.button("Remove probe").clicked() {
             commands.push(Command::ApplyEdit(Edit::SetItemProbe { id: item.id.clone(), probe: None }));

@@ -6,6 +6,7 @@ use egui::{Align, Layout, RichText, Sense};
 use super::app::{App, View};
 use super::command::Command;
 use super::inline;
+use super::probes::ProbeTicket;
 use super::run_doc::{Filter, Row, RunDoc};
 use super::style::{go_color, state_badge, state_color};
 use crate::model::{Blocker, FieldKind, FieldValue, ItemKind, ItemState};
@@ -22,9 +23,10 @@ impl App {
         let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
         let running = &self.probes_running;
+        let running_here = running.values().filter(|ticket| ticket.is_for_run(&doc.run.id)).count();
         header_ui(ui, doc);
         banner_ui(ui, doc, commands);
-        super::probe_panel::probe_bar_ui(ui, doc, running.len(), self.probes_batch, commands);
+        super::probe_panel::probe_bar_ui(ui, doc, running_here, self.probes_batch, commands);
         fields_ui(ui, doc, commands);
         super::signoff_panel::signoff_ui(ui, doc, commands);
         filter_bar_ui(ui, doc, commands, focus_search);
@@ -195,7 +197,7 @@ fn filter_bar_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command
     });
 }
 
-fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTreeSet<String>, commands: &mut Vec<Command>) {
+fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTreeMap<String, ProbeTicket>, commands: &mut Vec<Command>) {
     let row_count = doc.rows().len();
     if row_count == 0 {
         ui.label(RichText::new("Nothing matches the filter or search.").weak());
@@ -218,7 +220,7 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTre
         for row in rows {
             match row {
                 Row::Section { id, title, depth, settled, total, collapsed } => section_row_ui(ui, &id, &title, depth, settled, total, collapsed, commands),
-                Row::Item { id, depth, kind, number, required } => item_row_ui(ui, doc, &id, depth, (kind, number, required), running.contains(&id), commands),
+                Row::Item { id, depth, kind, number, required } => item_row_ui(ui, doc, &id, depth, (kind, number, required), running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands),
             }
         }
     });
