@@ -562,4 +562,22 @@ mod probes {
         harness.run();
         assert!(!harness.state().has_dialog() && !harness.state().is_busy(), "cancelled: nothing was sent");
     }
+
+    #[test]
+    fn failing_an_item_against_its_passing_probe_asks_why() {
+        let home = tempfile::tempdir().unwrap();
+        let port = server();
+        let path = probed_run(home.path(), port);
+        let mut harness = harness(home.path(), Some(path));
+        click(&mut harness, "Run probe");
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
+        click(&mut harness, "✖ Failed");
+        assert!(harness.query_by_label("Override the probe?").is_some(), "failing an item its probe passed asks why");
+        type_into(&mut harness, Role::MultilineTextInput, "Why mark it failed anyway? (required)", "The endpoint answers but the release page is blank");
+        harness.get_by_label("Override").click();
+        settle(&mut harness);
+        assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Failed);
+        let events = &run_doc(&harness).run.events;
+        assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { new: ItemState::Failed, reason, .. } if reason.starts_with("The endpoint answers"))));
+    }
 }

@@ -86,6 +86,16 @@ impl fmt::Display for ItemState {
     }
 }
 
+/// Whether a person's `state` contradicts a probe's verdict: done against a failed or errored
+/// probe, or failed against a passing one.
+fn probe_disagrees(probe: ProbeState, state: &ItemState) -> bool {
+    match state {
+        ItemState::Done => matches!(probe, ProbeState::Fail | ProbeState::Error),
+        ItemState::Failed => matches!(probe, ProbeState::Pass | ProbeState::Warn),
+        _ => false,
+    }
+}
+
 /// What the run knows about one actionable item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemRecord {
@@ -222,8 +232,8 @@ pub enum ModelError {
     InvalidFieldValue { field: String, message: String },
     #[error("who made the change must be named")]
     EmptyActor,
-    #[error("item `{item}`: its latest probe result is {probe:?}; marking it done overrides the probe and needs a reason")]
-    ProbeDisagrees { item: String, probe: ProbeState },
+    #[error("item `{item}`: its latest probe result is {probe:?}; marking it {wanted} overrides the probe and needs a reason")]
+    ProbeDisagrees { item: String, probe: ProbeState, wanted: ItemState },
     #[error("item `{0}` has no probe")]
     NoProbe(String),
     #[error("this run was finalised by {by} at {at} and takes no more changes; start a new run from it instead")]
@@ -369,12 +379,13 @@ impl Run {
             ItemState::Skipped { reason } => ItemState::Skipped { reason: checked_reason(item_id, reason, "skip")? },
             other => other,
         };
-        if new == ItemState::Done
-            && actor != PROBE_ACTOR
+        // A person may contradict the item's probe (done against a failure, failed against a
+        // pass) only through `override_probe`, with a reason.
+        if actor != PROBE_ACTOR
             && let Some(probe) = self.latest_probe(item_id).map(|r| r.state)
-            && matches!(probe, ProbeState::Fail | ProbeState::Error)
+            && probe_disagrees(probe, &new)
         {
-            return Err(ModelError::ProbeDisagrees { item: item_id.to_string(), probe });
+            return Err(ModelError::ProbeDisagrees { item: item_id.to_string(), probe, wanted: new });
         }
         let record = self.record_mut(item_id)?;
         if record.state == new {
@@ -392,18 +403,21 @@ impl Run {
         self.probe_results.iter().rev().find(|r| r.item == item_id)
     }
 
-    /// Records a probe result as evidence. A pass or warning marks the item done and a failure
-    /// marks it failed, as actor `probe`, unless a person has set the item's state; an error
-    /// (the probe could not run) changes no state.
+    /// Records a probe result as evidence, as actor `probe`. A pass or warning marks the item
+    /// done unless a person has set its state. A failure marks it failed even when a person
+    /// marked it done: the newer evidence contradicts them, and marking it done again needs an
+    /// override with a reason. An item a person marked N/A or skipped keeps that state, and an
+    /// error (the probe could not run) changes no state.
     pub fn record_probe(&mut self, result: ProbeResult, at: Timestamp) -> Result<(), ModelError> {
         self.refuse_if_final()?;
         let item = result.item.clone();
         let record = self.record_mut(&item)?;
         let set_by_person = record.by.as_deref().is_some_and(|by| by != PROBE_ACTOR) && record.state != ItemState::Pending;
+        let set_aside = matches!(record.state, ItemState::NotApplicable { .. } | ItemState::Skipped { .. });
         let verdict = match result.state {
-            ProbeState::Pass | ProbeState::Warn => Some(ItemState::Done),
-            ProbeState::Fail => Some(ItemState::Failed),
-            ProbeState::Error => None,
+            ProbeState::Pass | ProbeState::Warn if !set_by_person => Some(ItemState::Done),
+            ProbeState::Fail if !set_aside => Some(ItemState::Failed),
+            _ => None,
         };
         let change = Change::ProbeResult {
             item: item.clone(),
@@ -414,9 +428,7 @@ impl Run {
         };
         self.probe_results.push(result);
         self.append_event(PROBE_ACTOR, at, change);
-        if let Some(state) = verdict
-            && !set_by_person
-        {
+        if let Some(state) = verdict {
             self.set_state(&item, state, PROBE_ACTOR, at)?;
         }
         Ok(())

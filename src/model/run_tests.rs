@@ -178,11 +178,38 @@ fn overriding_a_failed_probe_needs_a_reason() {
     let mut run = started();
     run.record_probe(probe_result("a", ProbeState::Fail), at(5)).unwrap();
     let err = run.set_state("a", ItemState::Done, "alice", at(6)).unwrap_err();
-    assert_eq!(err, ModelError::ProbeDisagrees { item: "a".into(), probe: ProbeState::Fail });
+    assert_eq!(err, ModelError::ProbeDisagrees { item: "a".into(), probe: ProbeState::Fail, wanted: ItemState::Done });
     assert!(run.override_probe("a", ItemState::Done, "  ", "alice", at(6)).is_err());
     run.override_probe("a", ItemState::Done, "Checked by hand: the probe hit the old load balancer", "alice", at(6)).unwrap();
     assert_eq!(run.items["a"].state, ItemState::Done);
     assert!(matches!(&run.events[run.events.len() - 2].change, Change::ProbeOverride { reason, .. } if reason.starts_with("Checked by hand")));
+}
+
+#[test]
+fn failing_an_item_against_its_passing_probe_needs_a_reason() {
+    let mut run = started();
+    run.record_probe(probe_result("a", ProbeState::Pass), at(5)).unwrap();
+    let err = run.set_state("a", ItemState::Failed, "alice", at(6)).unwrap_err();
+    assert_eq!(err, ModelError::ProbeDisagrees { item: "a".into(), probe: ProbeState::Pass, wanted: ItemState::Failed });
+    assert!(err.to_string().contains("marking it failed overrides the probe"), "{err}");
+    run.override_probe("a", ItemState::Failed, "The health endpoint answers, but the page is blank", "alice", at(6)).unwrap();
+    assert_eq!(run.items["a"].state, ItemState::Failed);
+    // N/A and skip are not verdicts on what the probe checked; they keep asking for their own reason.
+    run.set_state("a", ItemState::NotApplicable { reason: "feature flag off".into() }, "alice", at(7)).unwrap();
+}
+
+#[test]
+fn a_failing_probe_fails_an_item_a_person_marked_done_but_not_one_set_aside() {
+    let mut run = started();
+    run.set_state("a", ItemState::Done, "alice", at(5)).unwrap();
+    run.record_probe(probe_result("a", ProbeState::Fail), at(6)).unwrap();
+    assert_eq!((run.items["a"].state.clone(), run.items["a"].by.as_deref()), (ItemState::Failed, Some(PROBE_ACTOR)), "newer evidence wins");
+    assert!(run.set_state("a", ItemState::Done, "alice", at(7)).is_err(), "done again needs an override");
+
+    run.set_state("optional", ItemState::NotApplicable { reason: "no mobile app in this release".into() }, "alice", at(8)).unwrap();
+    run.record_probe(probe_result("optional", ProbeState::Fail), at(9)).unwrap();
+    assert!(matches!(run.items["optional"].state, ItemState::NotApplicable { .. }), "N/A stands");
+    assert_eq!(run.integrity_problems(), []);
 }
 
 #[test]

@@ -231,11 +231,12 @@ impl App {
             _ => Ok(()),
         };
         match result {
-            // Marking an item done against its failed probe needs a reason: ask for one.
-            Err(crate::model::ModelError::ProbeDisagrees { item, .. }) => {
+            // Contradicting the item's probe (done against a failure, failed against a pass)
+            // needs a reason: ask for one.
+            Err(crate::model::ModelError::ProbeDisagrees { item, wanted, .. }) => {
                 let summary = doc.latest_probe(&item).map(|r| r.summary()).unwrap_or_default();
                 let text = doc.text(&item).to_string();
-                self.dialog = Some(Dialog::override_probe(item, text, crate::model::ItemState::Done, summary));
+                self.dialog = Some(Dialog::override_probe(item, text, wanted, summary));
             }
             Err(err) => self.toasts.error(err.to_string()),
             Ok(()) if changed => {
