@@ -380,6 +380,12 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
         println!("{}: no item in this run has a probe", path.display());
         return Ok(ExitCode::SUCCESS);
     }
+    // Bad input (a condition that does not parse, a secret variable that is not set) is refused
+    // before any probe runs, and nothing is recorded.
+    let problems: Vec<String> = jobs.iter().filter_map(|job| probe_input_problem(&job.spec).map(|problem| format!("item `{}`: {problem}", job.item))).collect();
+    if !problems.is_empty() {
+        bail!("{}: {}", path.display(), problems.join("\n  "));
+    }
     let results = run_blocking(jobs, PROBES_AT_ONCE).context("cannot start the probe runtime")?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     for result in &results {
@@ -394,6 +400,18 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
     let failed = results.iter().filter(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error)).count();
     eprintln!("{} probe(s): {} passed or warned, {failed} failed or could not run; recorded in {}", results.len(), results.len() - failed, path.display());
     Ok(if failed > 0 { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
+}
+
+/// What makes a probe impossible to run as written: a condition that does not parse, or a
+/// `${env:NAME}` in its target or headers whose variable is not set.
+fn probe_input_problem(spec: &crate::probe::ProbeSpec) -> Option<String> {
+    use crate::probe::{runner, secrets};
+    let headers = spec.headers.iter().map(|(name, value)| secrets::resolve(value).err().map(|err| format!("header {name}: {err}")));
+    std::iter::once(runner::check_conditions(spec).err())
+        .chain(std::iter::once(secrets::resolve(&spec.target).err()))
+        .chain(headers)
+        .flatten()
+        .next()
 }
 
 /// A table of results: item, kind, state, time, and each condition resolved.

@@ -426,3 +426,30 @@ fn lint_reports_tampering_and_duplicate_ids_as_failed_checks() {
     let (line, col) = store::locate(&dup, "\"all-unit-tests-passing\"", 1).unwrap();
     assert!(stderr(&output).contains(&format!("dup.checklist.ron:{line}:{col}: item id `all-unit-tests-passing` is used more than once")), "{}", stderr(&output));
 }
+
+#[test]
+fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
+    use preflight::probe::{ProbeKind, ProbeSpec};
+    let sandbox = Sandbox::new();
+    let mut template = store::load_template(&checklist("persona-chat-service")).unwrap();
+    let items = &mut template.sections[0].sections[0].items;
+    // Port 9 on loopback: nothing is sent, because nothing runs.
+    items[0].probe = Some(ProbeSpec { expect: vec!["status = 200".into()], ..ProbeSpec::new(ProbeKind::Http, "http://127.0.0.1:9/") });
+    let mut secret = ProbeSpec::new(ProbeKind::Http, "http://127.0.0.1:9/");
+    secret.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_TEST_UNSET_TOKEN}".into());
+    items[1].probe = Some(secret);
+    let (first, second) = (items[0].id.clone(), items[1].id.clone());
+    let template_path = sandbox.path("probed.checklist.ron");
+    store::save_template(&template_path, &template).unwrap();
+    let run_path = sandbox.path("probed.run.ron");
+    let started = sandbox.run(&["run", template_path.to_str().unwrap(), "-o", run_path.to_str().unwrap(), "--set", "release-version=1", "--set", "environment=prod"]);
+    assert!(started.status.success(), "{}", stderr(&started));
+    let before = std::fs::read(&run_path).unwrap();
+
+    let output = sandbox.command(&["probe", run_path.to_str().unwrap()]).env_remove("PREFLIGHT_TEST_UNSET_TOKEN").output().unwrap();
+    let error = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "bad input: {error}");
+    assert!(error.contains(&format!("item `{first}`: expect condition 1 `status = 200`")) && error.contains("column"), "{error}");
+    assert!(error.contains(&format!("item `{second}`: header Authorization:")) && error.contains("PREFLIGHT_TEST_UNSET_TOKEN"), "{error}");
+    assert_eq!(std::fs::read(&run_path).unwrap(), before, "nothing is recorded");
+}
