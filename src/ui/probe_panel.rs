@@ -108,6 +108,32 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
         }
     });
     latency_plot_ui(ui, &results);
+    history_ui(ui, &results);
+}
+
+/// How many past results the history lists before "and N older".
+const HISTORY_SHOWN: usize = 50;
+
+/// Every result of this item's probe, newest first: when, verdict, time taken, and what it saw.
+fn history_ui(ui: &mut egui::Ui, results: &[&ProbeResult]) {
+    if results.len() < 2 {
+        return;
+    }
+    let dark = ui.visuals().dark_mode;
+    egui::CollapsingHeader::new(format!("History ({} results)", results.len())).id_salt("probe history").default_open(false).show(ui, |ui| {
+        egui::Grid::new("probe history grid").num_columns(4).spacing([8.0, 2.0]).striped(true).show(ui, |ui| {
+            for result in results.iter().rev().take(HISTORY_SHOWN) {
+                ui.label(RichText::new(result.started_at.as_datetime().format("%m-%d %H:%M:%S").to_string()).small().monospace());
+                ui.label(RichText::new(state_word(result.state)).small().strong().color(probe_color(result.state, dark)));
+                ui.label(RichText::new(format!("{} ms", result.duration_ms)).small());
+                ui.add(egui::Label::new(RichText::new(result.summary()).small()).truncate()).on_hover_text(result.conditions.iter().map(|c| c.resolved()).collect::<Vec<_>>().join("\n"));
+                ui.end_row();
+            }
+        });
+        if results.len() > HISTORY_SHOWN {
+            ui.label(RichText::new(format!("and {} older", results.len() - HISTORY_SHOWN)).small().weak());
+        }
+    });
 }
 
 /// Response time (or p95) of each past result, oldest first.
