@@ -586,4 +586,62 @@ mod probes {
         let events = &run_doc(&harness).run.events;
         assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { new: ItemState::Failed, reason, .. } if reason.starts_with("The endpoint answers"))));
     }
+
+    /// Opens, in the editor, a saved template whose first check has `probe`; returns the item's id.
+    fn edit_probe(home: &Path, probe: ProbeSpec) -> (Harness<'static, App>, String) {
+        let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+        let item = &mut template.sections[0].sections[0].items[0];
+        let (id, text) = (item.id.clone(), item.text.clone());
+        item.probe = Some(probe);
+        let path = home.join("templates/probed.checklist.ron");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        store::save_template(&path, &template).unwrap();
+        let mut harness = harness(home, Some(path));
+        click(&mut harness, "Edit");
+        click(&mut harness, "Pre-Deployment");
+        click(&mut harness, "Code Quality");
+        click(&mut harness, &text);
+        (harness, id)
+    }
+
+    fn edited_probe(harness: &Harness<'static, App>, id: &str) -> ProbeSpec {
+        harness.state().editor().unwrap().template.find_item(id).unwrap().probe.clone().unwrap()
+    }
+
+    /// Replaces the text of a multiline field and leaves it, which commits the edit.
+    fn replace_text(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+        harness.get_by_role_and_label(Role::MultilineTextInput, label).click();
+        harness.run();
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+        harness.get_by_role_and_label(Role::MultilineTextInput, label).type_text(text);
+        harness.run();
+    }
+
+    #[test]
+    fn the_probe_editor_sets_warn_conditions_headers_method_and_body_with_live_checks() {
+        let home = tempfile::tempdir().unwrap();
+        let (mut harness, id) = edit_probe(home.path(), ProbeSpec::new(ProbeKind::Http, "https://status.example.com/health"));
+        const WARN: &str = "Warn conditions, one per line: failing one warns, it does not fail";
+        const HEADERS: &str = "Headers, one `Name: value` per line (${env:NAME} for secrets)";
+
+        replace_text(&mut harness, WARN, "status = 200");
+        assert!(harness.query_by_label_contains("line 1, ").is_some(), "a bad condition is flagged as it is typed");
+        replace_text(&mut harness, WARN, "response_time < 300ms");
+        assert!(harness.query_by_label_contains("line 1, ").is_none());
+        replace_text(&mut harness, HEADERS, "Authorization Bearer");
+        assert!(harness.query_by_label("line 1: expected `Name: value`").is_some());
+        replace_text(&mut harness, HEADERS, "Authorization: Bearer ${env:STATUS_TOKEN}");
+        harness.get_by_label("Method").click();
+        harness.run();
+        click(&mut harness, "POST");
+        replace_text(&mut harness, "Request body", "{\"ping\": true}");
+        // Moving to another field commits the body.
+        harness.get_by_role_and_label(Role::TextInput, "Target (URL, host:port or name; ${env:NAME} for secrets)").click();
+        settle(&mut harness);
+
+        let probe = edited_probe(&harness, &id);
+        assert_eq!(probe.warn, vec!["response_time < 300ms".to_string()]);
+        assert_eq!(probe.headers.get("Authorization").map(String::as_str), Some("Bearer ${env:STATUS_TOKEN}"));
+        assert_eq!((probe.method.as_str(), probe.body.as_str()), ("POST", "{\"ping\": true}"));
+    }
 }

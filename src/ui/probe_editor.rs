@@ -2,12 +2,15 @@
 //! the settings each kind needs, "Test now", and a suggested probe when the item's text names a
 //! URL, a port or a threshold.
 
+use std::collections::BTreeMap;
+
 use egui::RichText;
 
 use super::command::Command;
 use super::editor::{EditorDoc, committed_text};
 use super::probe_panel::{probe_color, state_word};
 use crate::model::{Edit, Item};
+use crate::probe::spec::IpVersion;
 use crate::probe::{ProbeKind, ProbeSpec, condition};
 
 const KINDS: [(ProbeKind, &str); 5] = [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
@@ -47,17 +50,11 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     if let Some(target) = committed_text(ui, doc, &key("target"), "Target (URL, host:port or name; ${env:NAME} for secrets)", &spec.target, false) {
         commands.push(set(item, ProbeSpec { target: target.trim().to_string(), ..spec.clone() }));
     }
-    let conditions = spec.expect.join("\n");
-    if let Some(text) = committed_text(ui, doc, &key("expect"), "Conditions, one per line (status == 200, response_time < 100ms)", &conditions, true) {
-        let expect = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+    if let Some(expect) = conditions_ui(ui, doc, &key("expect"), "Conditions, one per line (status == 200, response_time < 100ms)", &spec.expect) {
         commands.push(set(item, ProbeSpec { expect, ..spec.clone() }));
     }
-    // Live validation of what is being typed, before it is committed.
-    let typed = doc.draft(&key("expect")).unwrap_or(conditions);
-    for (line, text) in typed.lines().enumerate().filter(|(_, t)| !t.trim().is_empty()) {
-        if let Err(err) = condition::parse(text) {
-            ui.colored_label(ui.visuals().error_fg_color, format!("line {}, {err}", line + 1));
-        }
+    if let Some(warn) = conditions_ui(ui, doc, &key("warn"), "Warn conditions, one per line: failing one warns, it does not fail", &spec.warn) {
+        commands.push(set(item, ProbeSpec { warn, ..spec.clone() }));
     }
     kind_settings_ui(ui, doc, item, &spec, commands);
     ui.horizontal(|ui| {
@@ -80,31 +77,148 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     }
 }
 
+/// A list of conditions, one per line, validated live as it is typed (each error names its
+/// line and column); returns the new list once the edit is committed.
+fn conditions_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str, current: &[String]) -> Option<Vec<String>> {
+    let text = current.join("\n");
+    let committed = committed_text(ui, doc, key, label, &text, true);
+    let typed = doc.draft(key).unwrap_or(text);
+    for (line, text) in typed.lines().enumerate().filter(|(_, t)| !t.trim().is_empty()) {
+        if let Err(err) = condition::parse(text) {
+            ui.colored_label(ui.visuals().error_fg_color, format!("line {}, {err}", line + 1));
+        }
+    }
+    committed.map(|text| lines(&text))
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// Request headers as typed, one `Name: value` per line; a line without a colon is an error
+/// naming it.
+fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut headers = BTreeMap::new();
+    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let Some((name, value)) = line.split_once(':') else { return Err(format!("line {}: expected `Name: value`", index + 1)) };
+        let name = name.trim();
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(format!("line {}: `{name}` is not a header name", index + 1));
+        }
+        headers.insert(name.to_string(), value.trim().to_string());
+    }
+    Ok(headers)
+}
+
+fn headers_text(headers: &BTreeMap<String, String>) -> String {
+    headers.iter().map(|(name, value)| format!("{name}: {value}")).collect::<Vec<_>>().join("\n")
+}
+
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// The request: method, headers (with `${env:NAME}` for secrets) and body, for HTTP and load.
+fn request_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Method");
+        egui::ComboBox::from_id_salt(format!("probe/{}/method", item.id))
+            .selected_text(edited.method.clone())
+            .show_ui(ui, |ui| {
+                for method in METHODS {
+                    ui.selectable_value(&mut edited.method, method.to_string(), method);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    let key = format!("probe/{}/headers", item.id);
+    let current = headers_text(&spec.headers);
+    let committed = committed_text(ui, doc, &key, "Headers, one `Name: value` per line (${env:NAME} for secrets)", &current, true);
+    let typed = doc.draft(&key).unwrap_or_else(|| current.clone());
+    match parse_headers(&typed) {
+        Err(err) => {
+            ui.colored_label(ui.visuals().error_fg_color, err);
+        }
+        Ok(headers) if committed.is_some() => edited.headers = headers,
+        Ok(_) => {}
+    }
+    if !matches!(edited.method.as_str(), "GET" | "HEAD") || !spec.body.is_empty() {
+        if let Some(body) = committed_text(ui, doc, &format!("probe/{}/body", item.id), "Request body", &spec.body, true) {
+            edited.body = body;
+        }
+    }
+}
+
+/// Settings every kind shares: connect timeout, IP version, and (but for load) retries.
+fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec, typing: &mut bool) {
+    ui.horizontal(|ui| {
+        number_ui(ui, "Connect timeout (ms)", &mut edited.connect_timeout_ms, 100..=600_000, "How long to wait for the connection", typing);
+        let label = ui.label("IP version");
+        egui::ComboBox::from_id_salt(format!("probe/{}/ip", item.id))
+            .selected_text(ip_label(edited.ip_version))
+            .show_ui(ui, |ui| {
+                for version in [IpVersion::Auto, IpVersion::V4, IpVersion::V6] {
+                    ui.selectable_value(&mut edited.ip_version, version, ip_label(version));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    if spec.kind != ProbeKind::Load {
+        ui.horizontal(|ui| {
+            number_ui(ui, "Retries", &mut edited.retries, 0..=10, "Extra attempts after a transport error (or a 5xx); a pass after a retry warns", typing);
+            number_ui(ui, "Retry delay (ms)", &mut edited.retry_delay_ms, 0..=60_000, "The wait between attempts", typing);
+        });
+    }
+}
+
+/// A labelled number field (the label names it for screen readers too).
+/// `typing` becomes true while a number is being typed in, so that it is not applied half-typed.
+fn number_ui<N: egui::emath::Numeric>(ui: &mut egui::Ui, label: &str, value: &mut N, range: std::ops::RangeInclusive<N>, hover: &str, typing: &mut bool) {
+    let label = ui.label(label);
+    let response = ui.add(egui::DragValue::new(value).range(range)).labelled_by(label.id);
+    *typing |= response.has_focus();
+    if !hover.is_empty() {
+        response.on_hover_text(hover);
+    }
+}
+
+fn ip_label(version: IpVersion) -> &'static str {
+    match version {
+        IpVersion::Auto => "Auto",
+        IpVersion::V4 => "IPv4",
+        IpVersion::V6 => "IPv6",
+    }
+}
+
 fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, commands: &mut Vec<Command>) {
     let mut edited = spec.clone();
+    // Text fields and choices change `edited` only when committed; numbers change as they are typed.
+    let typing = &mut false;
     ui.horizontal(|ui| {
-        ui.label("Timeout (ms)");
-        ui.add(egui::DragValue::new(&mut edited.timeout_ms).range(100..=600_000)).on_hover_text("Total timeout in milliseconds");
+        number_ui(ui, "Timeout (ms)", &mut edited.timeout_ms, 100..=600_000, "Total timeout in milliseconds", typing);
         if spec.kind == ProbeKind::Http {
             ui.checkbox(&mut edited.follow_redirects, "Follow redirects");
         }
     });
+    if spec.kind == ProbeKind::Http && edited.follow_redirects {
+        ui.horizontal(|ui| {
+            number_ui(ui, "Max redirects", &mut edited.max_redirects, 1..=50, "", typing);
+        });
+    }
     match spec.kind {
         ProbeKind::Http => {
             ui.horizontal(|ui| {
-                ui.label("Samples");
-                ui.add(egui::DragValue::new(&mut edited.samples).range(1..=1000)).on_hover_text("Requests to make for percentiles");
-                ui.label("Retries");
-                ui.add(egui::DragValue::new(&mut edited.retries).range(0..=10)).on_hover_text("Extra attempts after a transport error or a 5xx");
+                number_ui(ui, "Samples", &mut edited.samples, 1..=1000, "Requests to make for percentiles", typing);
             });
+            request_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Load => {
             ui.horizontal(|ui| {
-                ui.label("Connections");
-                ui.add(egui::DragValue::new(&mut edited.connections).range(1..=1000)).on_hover_text("Concurrent connections");
-                ui.label("Duration (ms)");
-                ui.add(egui::DragValue::new(&mut edited.duration_ms).range(0..=3_600_000)).on_hover_text("How long to keep the load on");
+                number_ui(ui, "Connections", &mut edited.connections, 1..=1000, "Concurrent connections", typing);
+                number_ui(ui, "Duration (ms)", &mut edited.duration_ms, 0..=3_600_000, "How long to keep the load on (0: until the request count is reached)", typing);
+                number_ui(ui, "Requests", &mut edited.requests, 0..=100_000_000, "Stop after this many requests (0: until the duration is over)", typing);
             });
+            request_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Tcp => {
             if let Some(send) = committed_text(ui, doc, &format!("probe/{}/send", item.id), "Send after connecting (\\r\\n escapes)", &spec.send, false) {
@@ -115,10 +229,18 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
             if let Some(kind) = committed_text(ui, doc, &format!("probe/{}/dns-type", item.id), "Record type (A, AAAA, CNAME, TXT, MX)", &spec.dns_type, false) {
                 edited.dns_type = kind.trim().to_uppercase();
             }
+            if let Some(server) = committed_text(ui, doc, &format!("probe/{}/dns-server", item.id), "DNS server (host:port; empty for the system resolver)", &spec.dns_server, false) {
+                edited.dns_server = server.trim().to_string();
+            }
         }
-        ProbeKind::Tls => {}
+        ProbeKind::Tls => {
+            if let Some(file) = committed_text(ui, doc, &format!("probe/{}/ca-file", item.id), "Trusted CA file (PEM; empty for the system's roots)", &spec.ca_file, false) {
+                edited.ca_file = file.trim().to_string();
+            }
+        }
     }
-    if edited != *spec && !ui.ctx().egui_wants_keyboard_input() {
+    connection_ui(ui, item, spec, &mut edited, typing);
+    if edited != *spec && !*typing {
         commands.push(set(item, edited));
     }
 }
