@@ -9,6 +9,7 @@ mod keys;
 pub use keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_public_key};
 
 use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
+use crate::probe::ProbeState;
 
 /// The attestation shown when signing unless the signer's organisation words it otherwise.
 pub const DEFAULT_ATTESTATION: &str = "I have reviewed this run as shown, and my signature applies to its content at this moment: \
@@ -32,7 +33,7 @@ pub struct SignRequest {
 pub struct StaleProbe {
     pub item: String,
     pub text: String,
-    /// "never run" or "result 75 min old".
+    /// "never run", "could not run: …" or "result 75 min old".
     pub problem: String,
 }
 
@@ -49,8 +50,8 @@ fn describe(stale: &[StaleProbe]) -> String {
 }
 
 /// Probes whose evidence is missing or older than the template's maximum probe age at `now`:
-/// a required item's probe never run, or any probe whose latest result is too old. Items marked
-/// N/A need no evidence.
+/// a required item's probe never run or whose latest run ended in an error, or any probe whose
+/// latest result is too old. Items marked N/A need no evidence.
 pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
     let max_age_ms = i64::from(run.template.max_probe_age_minutes) * 60_000;
     let mut stale = Vec::new();
@@ -61,6 +62,11 @@ pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
         let problem = match run.latest_probe(&item.id) {
             None if item.required => "never run".to_string(),
             None => continue,
+            // An error is not evidence: the probe could not check anything.
+            Some(result) if result.state == ProbeState::Error && item.required => {
+                let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
+                format!("could not run: {error}")
+            }
             Some(result) => {
                 let age = now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_milliseconds();
                 if age <= max_age_ms {

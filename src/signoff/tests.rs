@@ -59,6 +59,20 @@ pub(crate) fn request(role: &str, name: &str, minute: u32) -> SignRequest {
 }
 
 #[test]
+fn a_required_probe_whose_latest_run_ended_in_an_error_is_not_evidence() {
+    let mut run = run();
+    run.record_probe(result("ports", at(2)), at(2)).unwrap();
+    let mut error = result("a", at(3));
+    error.state = ProbeState::Error;
+    error.error = Some("127.0.0.1:9: connection refused".into());
+    run.record_probe(error, at(3)).unwrap();
+    let stale = stale_probes(&run, at(4));
+    assert_eq!(stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(), [("a", "could not run: 127.0.0.1:9: connection refused")]);
+    run.record_probe(result("a", at(5)), at(5)).unwrap();
+    assert_eq!(stale_probes(&run, at(6)), [], "a later result that ran is evidence again");
+}
+
+#[test]
 fn a_required_probe_never_run_and_an_old_result_refuse_signing() {
     let mut run = run();
     run.record_probe(result("ports", at(2)), at(2)).unwrap();
