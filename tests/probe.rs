@@ -224,6 +224,51 @@ fn tcp_open_refused_and_send_expect() {
 }
 
 #[test]
+fn tcp_retries_a_refused_connection_and_a_pass_after_retry_warns() {
+    // A port nobody listens on until a listener opens on it 100 ms from now, after the first
+    // attempt and before the second. Connecting needs no accept: the listener's backlog takes it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        let _listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let mut spec = probe(ProbeKind::Tcp, format!("127.0.0.1:{port}"), &["connected == true"]);
+    spec.retries = 3;
+    spec.retry_delay_ms = 400;
+    let result = run(spec);
+    assert_eq!((result.state, result.attempts), (ProbeState::Warn, 2), "{result:#?}");
+    assert_eq!(resolved(&result), ["connected (true) == true"]);
+}
+
+#[test]
+fn tcp_retries_end_with_the_last_attempt_and_a_failed_condition_is_never_retried() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut refused = probe(ProbeKind::Tcp, format!("127.0.0.1:{closed}"), &["connected == true"]);
+    refused.retries = 2;
+    refused.retry_delay_ms = 10;
+    let result = run(refused);
+    assert_eq!((result.state, result.attempts), (ProbeState::Fail, 3), "{result:#?}");
+
+    // Connected, but the reply is not the one expected: measured once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let _ = std::io::Read::read(&mut stream, &mut [0u8; 64]);
+            let _ = std::io::Write::write_all(&mut stream, b"-ERR unknown\r\n");
+        }
+    });
+    let mut wrong = probe(ProbeKind::Tcp, format!("127.0.0.1:{port}"), &["reply == +PONG"]);
+    wrong.send = "PING\\r\\n".into();
+    wrong.retries = 3;
+    let result = run(wrong);
+    assert_eq!((result.state, result.attempts), (ProbeState::Fail, 1), "{result:#?}");
+    assert_eq!(resolved(&result), [r#"reply ("-ERR unknown") == +PONG"#]);
+}
+
+#[test]
 fn redis_answers_ping() {
     let Ok(path) = which("redis-server") else {
         println!("skipped: redis-server is not installed (.ci/run installs it)");

@@ -3,11 +3,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use preflight::probe::dns::run_dns;
-use preflight::probe::spec::CertificateInfo;
+use preflight::probe::runner::{ProbeJob, run_probe};
+use preflight::probe::spec::{AttemptError, CertificateInfo, IpVersion};
 use preflight::probe::tls::run_tls;
-use preflight::probe::{Observed, ProbeKind, ProbeSpec, Value};
+use preflight::probe::{Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, UdpSocket};
@@ -64,12 +67,18 @@ fn leaf(name: &str, from_days: i64, to_days: i64, issuer: Option<&Issuer<'static
 /// Starts a TLS server on 127.0.0.1:0 presenting `chain`; returns its port. Each connection
 /// only completes the handshake: the probe makes no request.
 async fn serve_tls(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    accept_tls(listener, chain, key);
+    port
+}
+
+/// Completes a TLS handshake presenting `chain` on every connection to `listener`.
+fn accept_tls(listener: TcpListener, chain: Vec<CertificateDer<'static>>, key: &KeyPair) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -78,7 +87,6 @@ async fn serve_tls(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
             });
         }
     });
-    port
 }
 
 /// Writes the CA certificate as PEM into a fresh temporary directory (kept alive by the caller).
@@ -223,7 +231,76 @@ async fn tls_refused_port_is_an_error_naming_the_target() {
 
     let error = run_tls(&target, &spec).await.unwrap_err();
 
-    assert!(error.contains(&target), "{error}");
+    assert!(matches!(error, AttemptError::Transport(_)), "a refused port is worth a retry: {error:?}");
+    assert!(error.to_string().contains(&target), "{error}");
+}
+
+/// A port nobody listens on for now: bound and released at once.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs a probe through the runner, as the app and the command line do.
+async fn run_through_runner(spec: ProbeSpec) -> ProbeResult {
+    run_probe(&ProbeJob { item: "item".into(), spec }, &AtomicBool::new(false)).await
+}
+
+#[tokio::test]
+async fn tls_retries_a_refused_connection_and_a_pass_after_retry_warns() {
+    let (ca, issuer) = test_ca();
+    let (certificate, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let (_dir, ca_path) = write_ca(&ca);
+    let port = free_port();
+    // The server comes up after the first attempt was refused and before the second.
+    let chain = vec![certificate.der().clone(), ca.der().clone()];
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        accept_tls(TcpListener::bind(("127.0.0.1", port)).await.unwrap(), chain, &key);
+    });
+    let (_, mut spec) = tls_spec(port, Some(&ca_path));
+    spec.ip_version = IpVersion::V4;
+    spec.retries = 3;
+    spec.retry_delay_ms = 400;
+
+    let result = run_through_runner(spec).await;
+
+    assert_eq!(result.state, ProbeState::Warn, "{result:#?}");
+    assert_eq!(result.attempts, 2, "{result:#?}");
+    assert_eq!(result.conditions[0].resolved(), "tls.verified (true) == true");
+}
+
+#[tokio::test]
+async fn tls_setup_errors_and_failed_conditions_are_not_retried() {
+    let (certificate, key) = leaf("localhost", -1, 10, None);
+    let port = serve_tls(vec![certificate.der().clone()], &key).await;
+    let (_, mut spec) = tls_spec(port, None);
+    spec.retries = 2;
+    spec.retry_delay_ms = 2_000;
+
+    // Untrusted: the handshake completed, so the failed condition stands after one attempt.
+    let untrusted = run_through_runner(spec.clone()).await;
+    assert_eq!((untrusted.state, untrusted.attempts), (ProbeState::Fail, 1), "{untrusted:#?}");
+
+    // A CA file that is not there fails the same way every time: no second attempt.
+    spec.ca_file = "/nonexistent/ca.pem".into();
+    let misconfigured = run_through_runner(spec).await;
+    assert_eq!(misconfigured.state, ProbeState::Error);
+    assert!(!misconfigured.error.as_deref().unwrap().contains("attempts"), "{misconfigured:#?}");
+}
+
+#[tokio::test]
+async fn tls_a_port_that_stays_closed_is_an_error_after_every_attempt() {
+    let port = free_port();
+    let target = format!("127.0.0.1:{port}");
+    let mut spec = ProbeSpec::new(ProbeKind::Tls, target.clone());
+    spec.retries = 2;
+    spec.retry_delay_ms = 10;
+
+    let result = run_through_runner(spec).await;
+
+    assert_eq!(result.state, ProbeState::Error);
+    let error = result.error.unwrap();
+    assert!(error.starts_with(&target) && error.ends_with("(after 3 attempts)"), "{error}");
 }
 
 /// A TCP server that accepts and closes at once, so every TLS handshake with it fails.
@@ -243,13 +320,13 @@ async fn tls_failed_handshake_names_the_target_once_and_a_resolved_address() {
     let port = serve_closing().await;
 
     let by_address = format!("127.0.0.1:{port}");
-    let error = run_tls(&by_address, &ProbeSpec::new(ProbeKind::Tls, by_address.clone())).await.unwrap_err();
+    let error = run_tls(&by_address, &ProbeSpec::new(ProbeKind::Tls, by_address.clone())).await.unwrap_err().to_string();
     assert!(error.starts_with(&format!("{by_address}: TLS handshake failed: ")), "{error}");
     assert_eq!(error.matches(&by_address).count(), 1, "{error}");
 
     let (by_name, mut spec) = tls_spec(port, None);
-    spec.ip_version = preflight::probe::spec::IpVersion::V4;
-    let error = run_tls(&by_name, &spec).await.unwrap_err();
+    spec.ip_version = IpVersion::V4;
+    let error = run_tls(&by_name, &spec).await.unwrap_err().to_string();
     assert!(error.starts_with(&format!("{by_name}: TLS handshake with 127.0.0.1:{port} failed: ")), "{error}");
 }
 
@@ -261,7 +338,8 @@ async fn tls_missing_ca_file_is_an_error() {
 
     let error = run_tls(&target, &spec).await.unwrap_err();
 
-    assert!(error.contains("/nonexistent/ca.pem"), "{error}");
+    assert!(matches!(error, AttemptError::Setup(_)), "a missing CA file is not worth a retry: {error:?}");
+    assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +354,25 @@ async fn serve_dns() -> String {
     tokio::spawn(async move {
         let mut buffer = [0u8; 1500];
         while let Ok((length, peer)) = socket.recv_from(&mut buffer).await {
+            if let Some(reply) = dns_reply(&buffer[..length]) {
+                let _ = socket.send_to(&reply, peer).await;
+            }
+        }
+    });
+    address
+}
+
+/// Like `serve_dns`, but the first query goes unanswered, as a lost datagram would.
+async fn serve_dns_losing_the_first_query() -> String {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let address = socket.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut buffer = [0u8; 1500];
+        let mut first = true;
+        while let Ok((length, peer)) = socket.recv_from(&mut buffer).await {
+            if std::mem::take(&mut first) {
+                continue;
+            }
             if let Some(reply) = dns_reply(&buffer[..length]) {
                 let _ = socket.send_to(&reply, peer).await;
             }
@@ -401,7 +498,8 @@ async fn dns_silent_server_times_out_as_an_error() {
 
     let error = run_dns("probe.test", &spec).await.unwrap_err();
 
-    assert!(error.contains("probe.test"), "{error}");
+    assert!(matches!(error, AttemptError::Transport(_)), "{error:?}");
+    assert!(error.to_string().contains("probe.test"), "{error}");
     drop(silent);
 }
 
@@ -412,5 +510,33 @@ async fn dns_unsupported_type_is_an_error() {
 
     let error = run_dns("localhost", &spec).await.unwrap_err();
 
-    assert!(error.contains("SRV"), "{error}");
+    assert!(matches!(error, AttemptError::Setup(_)), "{error:?}");
+    assert!(error.to_string().contains("SRV"), "{error}");
+}
+
+#[tokio::test]
+async fn dns_retries_a_query_that_got_no_reply_and_a_pass_after_retry_warns() {
+    let server = serve_dns_losing_the_first_query().await;
+    let mut spec = dns_spec("probe.test", &server);
+    spec.timeout_ms = 300;
+    spec.retries = 2;
+    spec.retry_delay_ms = 10;
+    spec.expect = vec!["dns.rcode == NOERROR".into(), "dns.answers contains 10.1.2.3".into()];
+
+    let result = run_through_runner(spec).await;
+
+    assert_eq!((result.state, result.attempts), (ProbeState::Warn, 2), "{result:#?}");
+}
+
+#[tokio::test]
+async fn dns_a_negative_answer_is_not_retried() {
+    let server = serve_dns().await;
+    let mut spec = dns_spec("missing.test", &server);
+    spec.retries = 3;
+    spec.retry_delay_ms = 10;
+
+    let result = run_through_runner(spec).await;
+
+    assert_eq!((result.state, result.attempts), (ProbeState::Fail, 1), "{result:#?}");
+    assert_eq!(result.conditions[0].resolved(), "dns.rcode (\"NXDOMAIN\") == NOERROR");
 }

@@ -12,23 +12,24 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
-use super::spec::{Observed, ProbeSpec, Value};
+use super::spec::{AttemptError, Observed, ProbeSpec, Value};
 
 /// Runs a DNS probe for the name `target`. Observes `dns.rcode` (`NOERROR`, `NXDOMAIN`, …),
-/// `dns.answers` (IPs, names or text, by record type) and `response_time`.
-pub async fn run_dns(target: &str, spec: &ProbeSpec) -> Result<Observed, String> {
-    let record_type = record_type(&spec.dns_type)?;
+/// `dns.answers` (IPs, names or text, by record type) and `response_time`. A negative answer
+/// (`NXDOMAIN`, `SERVFAIL`) is observed, not retried: it is what the server said.
+pub async fn run_dns(target: &str, spec: &ProbeSpec) -> Result<Observed, AttemptError> {
+    let record_type = record_type(&spec.dns_type).map_err(AttemptError::Setup)?;
     let name = target.trim();
     if name.is_empty() {
-        return Err("DNS probe: no name to look up".into());
+        return Err(AttemptError::Setup("DNS probe: no name to look up".into()));
     }
     let timeout = Duration::from_millis(spec.timeout_ms);
-    let resolver = build_resolver(&spec.dns_server, timeout)?;
+    let resolver = build_resolver(&spec.dns_server, timeout).map_err(AttemptError::Setup)?;
 
     let started = Instant::now();
     let outcome = tokio::time::timeout(timeout, resolver.lookup(name, record_type))
         .await
-        .map_err(|_| format!("{name}: DNS query timed out after {} ms", spec.timeout_ms))?;
+        .map_err(|_| AttemptError::Transport(format!("{name}: DNS query timed out after {} ms", spec.timeout_ms)))?;
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
 
     let (rcode, answers) = match outcome {
@@ -39,7 +40,7 @@ pub async fn run_dns(target: &str, spec: &ProbeSpec) -> Result<Observed, String>
         // A negative answer is what the server said, so it is observed rather than an error.
         Err(NetError::Dns(DnsError::NoRecordsFound(no_records))) => (no_records.response_code, Vec::new()),
         Err(NetError::Dns(DnsError::ResponseCode(code))) => (code, Vec::new()),
-        Err(e) => return Err(format!("{name}: DNS query failed: {e}")),
+        Err(e) => return Err(AttemptError::Transport(format!("{name}: DNS query failed: {e}"))),
     };
 
     let mut observed = Observed::default();

@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use super::condition;
 use super::secrets::{self, Resolved};
-use super::spec::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
+use super::spec::{AttemptError, ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 use crate::model::Timestamp;
 
 /// How much longer than its own timeout a probe may take before the runner stops it.
@@ -41,7 +41,11 @@ pub fn default_conditions(kind: ProbeKind) -> Vec<String> {
 
 /// The longest a probe may run: its timeout (a load probe's duration too) plus a grace period.
 fn deadline(spec: &ProbeSpec) -> Duration {
-    let own = Duration::from_millis(spec.timeout_ms);
+    let mut own = Duration::from_millis(spec.timeout_ms);
+    if spec.kind == ProbeKind::Tcp {
+        // A TCP attempt waits for the connection on its own timer, which may be the longer one.
+        own = own.max(Duration::from_millis(spec.connect_timeout_ms));
+    }
     let per_attempt = own * (spec.retries + 1) + Duration::from_millis(spec.retry_delay_ms) * spec.retries;
     let total = match spec.kind {
         ProbeKind::Load => Duration::from_millis(spec.duration_ms.max(10_000)) + own,
@@ -62,17 +66,55 @@ struct Measured {
 async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -> Result<Measured, String> {
     let plain = |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false };
     match spec.kind {
+        // HTTP retries inside each sample, on a 5xx as well as a transport error.
         ProbeKind::Http => {
             let outcome = super::http::run_http(spec, target, headers).await?;
             Ok(Measured { observed: outcome.observed, details: outcome.details, certificates: Vec::new(), attempts: outcome.attempts, retried: outcome.retried })
         }
         ProbeKind::Tls => {
-            let (observed, certificates) = super::tls::run_tls(target, spec).await?;
-            Ok(Measured { certificates, ..plain(observed) })
+            with_retries(spec, || async {
+                let (observed, certificates) = super::tls::run_tls(target, spec).await?;
+                Ok(Measured { certificates, ..plain(observed) })
+            })
+            .await
         }
-        ProbeKind::Tcp => super::tcp::run_tcp(spec, target).await.map(plain),
-        ProbeKind::Dns => super::dns::run_dns(target, spec).await.map(plain),
+        ProbeKind::Tcp => with_retries(spec, || async { super::tcp::run_tcp(spec, target).await.map(plain) }).await,
+        ProbeKind::Dns => with_retries(spec, || async { super::dns::run_dns(target, spec).await.map(plain) }).await,
+        // A load probe is never repeated: a second round would double the load asked for.
         ProbeKind::Load => super::load::run_load(spec, target, headers).await.map(plain),
+    }
+}
+
+/// Whether an attempt failed on the way to the target, the only failure worth another attempt.
+/// A refused TCP connection is observed (`connected == false`, so that a condition can check a
+/// port is closed) but is a transport failure all the same. A failed condition or a setup error
+/// would fail the same way again.
+fn transport_failed(outcome: &Result<Measured, AttemptError>) -> bool {
+    match outcome {
+        Err(AttemptError::Transport(_)) => true,
+        Err(AttemptError::Setup(_)) => false,
+        Ok(measured) => measured.observed.values.get("connected") == Some(&Value::Bool(false)),
+    }
+}
+
+/// Runs a TLS, TCP or DNS probe, trying again after a transport failure up to `spec.retries`
+/// times, `spec.retry_delay_ms` apart. A measurement that needed a retry is marked `retried`,
+/// which makes a pass a warning.
+async fn with_retries<F: Future<Output = Result<Measured, AttemptError>>>(spec: &ProbeSpec, attempt: impl Fn() -> F) -> Result<Measured, String> {
+    let mut attempts = 1;
+    loop {
+        let outcome = attempt().await;
+        let failed = transport_failed(&outcome);
+        if failed && attempts <= spec.retries {
+            tokio::time::sleep(Duration::from_millis(spec.retry_delay_ms)).await;
+            attempts += 1;
+            continue;
+        }
+        return match outcome {
+            Ok(measured) => Ok(Measured { attempts, retried: attempts > 1 && !failed, ..measured }),
+            Err(err) if attempts > 1 => Err(format!("{err} (after {attempts} attempts)")),
+            Err(err) => Err(err.to_string()),
+        };
     }
 }
 

@@ -190,6 +190,19 @@ impl ProbeState {
     }
 }
 
+/// Why one attempt of a TLS, TCP or DNS probe measured nothing. Only a transport failure is
+/// worth another attempt; a setting that cannot work fails the same way every time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttemptError {
+    /// The probe's own settings are wrong: a malformed target, an unreadable CA file, an
+    /// unsupported record type.
+    #[error("{0}")]
+    Setup(String),
+    /// The way to the target failed: no address, refused, timed out, a broken handshake, no reply.
+    #[error("{0}")]
+    Transport(String),
+}
+
 /// One condition with the value the probe saw: `status (503) == 200`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConditionResult {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::spec::{IpVersion, Observed, ProbeSpec, Value};
+use super::spec::{AttemptError, IpVersion, Observed, ProbeSpec, Value};
 
 /// The most of a reply kept.
 const MAX_REPLY_BYTES: usize = 4096;
@@ -49,10 +49,11 @@ pub async fn addresses(target: &str, version: IpVersion) -> Result<Vec<std::net:
 }
 
 /// Connects and, when asked, talks. A refused or timed-out connection is a measurement
-/// (`connected == false`), not an error; a name that does not resolve is an error.
-pub async fn run_tcp(spec: &ProbeSpec, target: &str) -> Result<Observed, String> {
+/// (`connected == false`), not an error; a name that does not resolve is an error. Every error
+/// is on the way to the target, so worth a retry.
+pub async fn run_tcp(spec: &ProbeSpec, target: &str) -> Result<Observed, AttemptError> {
     let mut observed = Observed::default();
-    let addresses = addresses(target, spec.ip_version).await?;
+    let addresses = addresses(target, spec.ip_version).await.map_err(AttemptError::Transport)?;
     let started = Instant::now();
     let connect = tokio::time::timeout(Duration::from_millis(spec.connect_timeout_ms), TcpStream::connect(&addresses[..])).await;
     let mut stream = match connect {
@@ -73,7 +74,7 @@ pub async fn run_tcp(spec: &ProbeSpec, target: &str) -> Result<Observed, String>
         observed.values.insert("address".into(), Value::Text(address.to_string()));
     }
     if !spec.send.is_empty() {
-        stream.write_all(&unescape(&spec.send)).await.map_err(|e| format!("{target}: cannot send: {e}"))?;
+        stream.write_all(&unescape(&spec.send)).await.map_err(|e| AttemptError::Transport(format!("{target}: cannot send: {e}")))?;
         let mut reply = vec![0u8; MAX_REPLY_BYTES];
         let remaining = Duration::from_millis(spec.timeout_ms).saturating_sub(started.elapsed());
         match tokio::time::timeout(remaining, stream.read(&mut reply)).await {
@@ -81,7 +82,7 @@ pub async fn run_tcp(spec: &ProbeSpec, target: &str) -> Result<Observed, String>
                 let text = String::from_utf8_lossy(&reply[..read]).trim_end().to_string();
                 observed.values.insert("reply".into(), Value::Text(text));
             }
-            Ok(Err(err)) => return Err(format!("{target}: cannot read the reply: {err}")),
+            Ok(Err(err)) => return Err(AttemptError::Transport(format!("{target}: cannot read the reply: {err}"))),
             // No reply in time: `reply` stays missing, so a condition on it fails and says so.
             Err(_) => {}
         }

@@ -16,19 +16,20 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureSch
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::spec::{CertificateInfo, IpVersion, Observed, ProbeSpec, Value};
+use super::spec::{AttemptError, CertificateInfo, IpVersion, Observed, ProbeSpec, Value};
 
 /// Runs a TLS probe on `target` (`host:port`, secrets already resolved). Returns what was
 /// observed and the peer's certificate chain, leaf first; `Err` only when no handshake could be
-/// completed at all (bad target, refused, timeout, protocol failure).
-pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<CertificateInfo>), String> {
+/// completed at all: a setup error (bad target, unreadable CA file) or a transport one (refused,
+/// timeout, protocol failure).
+pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<CertificateInfo>), AttemptError> {
     // The application may not have installed a provider yet; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let host = host_of(target)?;
+    let host = host_of(target).map_err(AttemptError::Setup)?;
     let server_name = ServerName::try_from(host.to_string())
-        .map_err(|e| format!("{target}: invalid server name '{host}': {e}"))?;
+        .map_err(|e| AttemptError::Setup(format!("{target}: invalid server name '{host}': {e}")))?;
     let recorded = Arc::new(Mutex::new(None));
-    let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone())?;
+    let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone()).map_err(AttemptError::Setup)?;
     let config = ClientConfig::builder()
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
@@ -38,7 +39,9 @@ pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<Ce
     let handshake = connect_and_handshake(target, spec, config, server_name.clone());
     let (address, chain) = tokio::time::timeout(total, handshake)
         .await
-        .map_err(|_| format!("{target}: TLS probe timed out after {} ms", spec.timeout_ms))??;
+        .map_err(|_| format!("{target}: TLS probe timed out after {} ms", spec.timeout_ms))
+        .and_then(|handshake| handshake)
+        .map_err(AttemptError::Transport)?;
 
     let error = match recorded.lock() {
         Ok(guard) => guard.clone(),
