@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 
 /// A small HTTP/1.1 server with keep-alive, on its own runtime thread. Routes:
 /// `/health` 200 JSON with HSTS, `/fail` 503, `/slow` after 2 s, `/hang` never answers,
-/// `/redirect` 301 to https, `/flaky` 503 once then 200, `/echo-auth` echoes Authorization.
+/// `/redirect` 301 to https, `/flaky` 503 once then 200, `/echo-auth` echoes Authorization,
+/// `/post-only` 400 unless the request is a `POST` with the header and body a load test sends.
 struct TestServer {
     port: u16,
     _runtime: tokio::runtime::Runtime,
@@ -34,9 +35,19 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
             continue;
         };
         let head = String::from_utf8_lossy(&buffer[..end]).to_string();
-        buffer.drain(..end + 4);
+        let header = |name: &str| head.lines().find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()));
+        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        while buffer.len() < end + 4 + length {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]).to_string();
+        buffer.drain(..end + 4 + length);
+        let method = head.split_whitespace().next().unwrap_or("").to_string();
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let auth = head.lines().find_map(|l| l.to_ascii_lowercase().starts_with("authorization:").then(|| l[14..].trim().to_string())).unwrap_or_default();
+        let auth = header("authorization").unwrap_or_default();
         let reply = match path.as_str() {
             "/health" => response("200 OK", "content-type: application/json\r\nstrict-transport-security: max-age=31536000\r\n", r#"{"status":"ok","db":{"latency_ms":3}}"#),
             "/fail" => response("503 Service Unavailable", "", "down"),
@@ -53,6 +64,14 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
                 if flaky.fetch_add(1, Ordering::SeqCst) == 0 { response("503 Service Unavailable", "", "") } else { response("200 OK", "", "ok") }
             }
             "/echo-auth" => response("200 OK", "", &format!("you sent {auth}")),
+            // Accepts only `POST` with `x-probe: load` and the body `{"ping":1}`.
+            "/post-only" => {
+                if method == "POST" && header("x-probe").as_deref() == Some("load") && body == r#"{"ping":1}"# {
+                    response("200 OK", "", "ok")
+                } else {
+                    response("400 Bad Request", "", &format!("{method} {body}"))
+                }
+            }
             // Answers, then ends the connection, as a server without keep-alive does.
             "/close" => {
                 let _ = stream.write_all(response("200 OK", "connection: close\r\n", "bye").as_bytes()).await;
@@ -313,6 +332,19 @@ fn load_uses_many_connections_and_counts_errors() {
     failing.requests = 40;
     let result = run(failing);
     assert_eq!(resolved(&result), ["error_rate (100.00%) < 1%"]);
+}
+
+#[test]
+fn load_sends_the_method_headers_and_body_on_every_request() {
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Load, server.url("/post-only"), &["error_rate == 0%", "count == 40"]);
+    spec.method = "POST".into();
+    spec.body = r#"{"ping":1}"#.into();
+    spec.headers.insert("X-Probe".into(), "load".into());
+    spec.connections = 4;
+    spec.requests = 40;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?} {:?}", resolved(&result), result.error);
 }
 
 #[test]

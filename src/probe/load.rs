@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -19,7 +19,7 @@ use super::stats::Latencies;
 /// How long a load probe runs when the spec gives neither a duration nor a request count.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
-type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
 /// One worker's connection: the handle to send on, and the connection's driver, which the
 /// worker polls itself while a request is under way. Driving it in the worker's own task (rather
@@ -38,6 +38,9 @@ struct Target {
     port: u16,
     /// The request path with its query.
     path: String,
+    method: hyper::Method,
+    /// Sent with every request; cloning `Bytes` shares the buffer rather than copying it.
+    body: Bytes,
     tls: Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>,
     headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     connect_timeout: Duration,
@@ -60,6 +63,7 @@ fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<T
         }
         other => return Err(format!("a load probe needs an http or https URL, not {other}")),
     };
+    let method = hyper::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let mut parsed_headers = Vec::new();
     for (name, value) in headers {
         let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
@@ -70,6 +74,8 @@ fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<T
         host,
         port,
         path,
+        method,
+        body: Bytes::from(spec.body.clone()),
         tls,
         headers: parsed_headers,
         connect_timeout: Duration::from_millis(spec.connect_timeout_ms),
@@ -126,11 +132,11 @@ async fn make_ready(target: &Target, connection: &mut Connection) -> Result<(), 
 /// it; true when the answer is a success.
 async fn request(target: &Target, connection: &mut Connection) -> Result<bool, String> {
     let Connection { sender, driver, closed } = connection;
-    let mut builder = hyper::Request::get(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
+    let mut builder = hyper::Request::builder().method(target.method.clone()).uri(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
     for (name, value) in &target.headers {
         builder = builder.header(name, value);
     }
-    let request = builder.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+    let request = builder.body(Full::new(target.body.clone())).map_err(|e| e.to_string())?;
     let exchange = async {
         let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
         let ok = response.status().as_u16() < 400;
@@ -242,6 +248,8 @@ async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: A
     Ok((latencies, errors, total))
 }
 
+/// Runs a load probe against an already resolved URL: every request carries the spec's method,
+/// the resolved headers and the spec's body.
 pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
     let target = Arc::new(target(spec, url, headers)?);
     let connections = spec.connections.max(1) as usize;
