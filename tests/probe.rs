@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 
 /// A small HTTP/1.1 server with keep-alive, on its own runtime thread. Routes:
 /// `/health` 200 JSON with HSTS, `/fail` 503, `/slow` after 2 s, `/hang` never answers,
-/// `/redirect` 301 to https, `/flaky` 503 once then 200, `/echo-auth` echoes Authorization,
+/// `/redirect` 301 to https, `/flaky` 503 once then 200, `/tick` 200 after 100 ms,
+/// `/echo-auth` echoes Authorization,
 /// `/post-only` 400 unless the request is a `POST` with the header and body a load test sends.
 struct TestServer {
     port: u16,
@@ -62,6 +63,10 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
             "/redirect" => response("301 Moved Permanently", "location: https://127.0.0.1:1/\r\n", ""),
             "/flaky" => {
                 if flaky.fetch_add(1, Ordering::SeqCst) == 0 { response("503 Service Unavailable", "", "") } else { response("200 OK", "", "ok") }
+            }
+            "/tick" => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                response("200 OK", "", "tock")
             }
             "/echo-auth" => response("200 OK", "", &format!("you sent {auth}")),
             // Accepts only `POST` with `x-probe: load` and the body `{"ping":1}`.
@@ -343,6 +348,19 @@ fn load_sends_the_method_headers_and_body_on_every_request() {
     spec.headers.insert("X-Probe".into(), "load".into());
     spec.connections = 4;
     spec.requests = 40;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{:?} {:?}", resolved(&result), result.error);
+}
+
+#[test]
+fn load_sized_by_request_count_runs_to_its_last_request() {
+    // 115 requests of 100 ms on one connection take 11.5 s: longer than the ten seconds a timed
+    // load probe gets by default, well within 115 request timeouts.
+    let server = TestServer::start();
+    let mut spec = probe(ProbeKind::Load, server.url("/tick"), &["error_rate == 0%", "count == 115"]);
+    spec.connections = 1;
+    spec.requests = 115;
+    spec.timeout_ms = 500;
     let result = run(spec);
     assert_eq!(result.state, ProbeState::Pass, "{:?} {:?}", resolved(&result), result.error);
 }

@@ -39,7 +39,8 @@ pub fn default_conditions(kind: ProbeKind) -> Vec<String> {
     ]
 }
 
-/// The longest a probe may run: its timeout (a load probe's duration too) plus a grace period.
+/// The longest a probe may run: its timeout (a load probe's duration, or its requests, too) plus
+/// a grace period. Every probe gets a finite deadline, so a stuck probe always ends.
 fn deadline(spec: &ProbeSpec) -> Duration {
     let mut own = Duration::from_millis(spec.timeout_ms);
     if spec.kind == ProbeKind::Tcp {
@@ -48,6 +49,14 @@ fn deadline(spec: &ProbeSpec) -> Duration {
     }
     let per_attempt = own * (spec.retries + 1) + Duration::from_millis(spec.retry_delay_ms) * spec.retries;
     let total = match spec.kind {
+        // Sized by request count alone: each connection makes its share of the requests one
+        // after another, and one request may need a reconnect (a server that closes after each
+        // answer) and the request itself, each within the timeout. Opening the connections
+        // first gets one timeout more, as for a timed load.
+        ProbeKind::Load if spec.duration_ms == 0 && spec.requests > 0 => {
+            let rounds = spec.requests.div_ceil(u64::from(spec.connections.max(1)));
+            own + Duration::from_millis(spec.timeout_ms.saturating_mul(2).saturating_mul(rounds))
+        }
         ProbeKind::Load => Duration::from_millis(spec.duration_ms.max(10_000)) + own,
         ProbeKind::Http => per_attempt * spec.samples.max(1),
         _ => per_attempt,
