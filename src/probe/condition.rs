@@ -43,6 +43,10 @@ pub const NAMED_SUBJECTS: &[&str] = &[
     "count",
 ];
 
+/// Subjects measured as durations: a number compared with one needs a unit (`30d`, `100ms`),
+/// since a bare `30` could mean 30 days as well as 30 milliseconds.
+pub const DURATION_SUBJECTS: &[&str] = &["response_time", "cert.expires_in", "p50", "p95", "p99"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Eq,
@@ -152,7 +156,13 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
         if cursor.at >= cursor.chars.len() {
             return Err(cursor.error("expected a value to compare with"));
         }
-        let literal = parse_literal(&mut cursor, op)?;
+        let duration = match &subject {
+            Subject::Named(name) if DURATION_SUBJECTS.contains(&name.as_str()) => Some(name.as_str()),
+            _ => None,
+        };
+        let at = cursor.at;
+        let literal = parse_literal(&mut cursor, op, duration)?;
+        check_literal_fits(op, &literal).map_err(|message| ConditionError { column: at + 1, message })?;
         Some(literal)
     };
     cursor.skip_spaces();
@@ -246,7 +256,21 @@ fn parse_op(cursor: &mut Cursor) -> Result<Op, ConditionError> {
     Err(cursor.error("expected an operator: == != < <= > >= contains !contains matches in exists !exists"))
 }
 
-fn parse_literal(cursor: &mut Cursor, op: Op) -> Result<Literal, ConditionError> {
+/// An ordering needs a number to order by, and `in` a list to look in; anything else could
+/// never pass and would only look like a failed check.
+fn check_literal_fits(op: Op, literal: &Literal) -> Result<(), String> {
+    match (op, literal) {
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, Literal::Number(_) | Literal::Duration(_) | Literal::Percent(_)) => Ok(()),
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => Err(format!("`{op}` compares numbers: use a number, a duration (`100ms`) or a percentage (`1%`)")),
+        (Op::In, Literal::List(_)) => Ok(()),
+        (Op::In, _) => Err("`in` takes a list: in [200, 301]".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Parses the value after the operator. `duration` names the subject when it is measured as a
+/// duration, so that a bare number, whose unit would be a guess, is refused.
+fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>) -> Result<Literal, ConditionError> {
     let start = cursor.at;
     match cursor.chars.get(cursor.at) {
         Some('"') => {
@@ -291,7 +315,7 @@ fn parse_literal(cursor: &mut Cursor, op: Op) -> Result<Literal, ConditionError>
                     cursor.at = start;
                     return Err(cursor.error("the list is not closed with `]`"));
                 }
-                items.push(parse_literal(cursor, Op::Eq)?);
+                items.push(parse_literal(cursor, Op::Eq, duration)?);
                 cursor.skip_spaces();
                 if !cursor.eat(",") && cursor.chars.get(cursor.at) != Some(&']') {
                     return Err(cursor.error("expected `,` or `]` in the list"));
@@ -304,7 +328,15 @@ fn parse_literal(cursor: &mut Cursor, op: Op) -> Result<Literal, ConditionError>
                 cursor.at += 1;
             }
             let word: String = cursor.chars[start..cursor.at].iter().collect();
-            word_literal(&word, op).map_err(|message| ConditionError { column: start + 1, message })
+            let literal = word_literal(&word, op).map_err(|message| ConditionError { column: start + 1, message })?;
+            match (duration, &literal) {
+                // Zero is the same in every unit: `cert.expires_in > 0` means "not expired".
+                (Some(subject), Literal::Number(n)) if *n != 0.0 => Err(ConditionError {
+                    column: start + 1,
+                    message: format!("`{word}` needs a unit: `{subject}` is a duration, so write `{word}ms`, `{word}s` or `{word}d`"),
+                }),
+                _ => Ok(literal),
+            }
         }
         None => Err(cursor.error("expected a value")),
     }
@@ -314,6 +346,10 @@ fn parse_literal(cursor: &mut Cursor, op: Op) -> Result<Literal, ConditionError>
 fn word_literal(word: &str, op: Op) -> Result<Literal, String> {
     if op == Op::Matches {
         return Err("`matches` takes a quoted regular expression: matches \"max-age=\\d+\"".into());
+    }
+    // What `contains` looks for is text as written: `1.5`, `true` and `2xx` are not values here.
+    if matches!(op, Op::Contains | Op::NotContains) {
+        return Ok(Literal::Text(word.to_string()));
     }
     let lower = word.to_ascii_lowercase();
     if lower == "true" || lower == "false" {
@@ -386,17 +422,20 @@ fn json_at(root: &serde_json::Value, path: &str) -> Option<Value> {
     })
 }
 
-fn lookup(subject: &Subject, observed: &Observed) -> Option<Value> {
-    match subject {
+/// The value of `subject`, or why there is none: `Err("")` when it was simply not observed,
+/// `Err(reason)` when it was there but unreadable (a body that is not JSON).
+fn lookup(subject: &Subject, observed: &Observed) -> Result<Value, String> {
+    let found = match subject {
         Subject::Named(name) => observed.values.get(name).cloned(),
         Subject::Header(name) => observed.headers.get(name).map(|v| Value::Text(v.clone())),
         Subject::Body => observed.body.as_ref().map(|b| Value::Text(b.clone())),
         Subject::Json(path) => {
-            let body = observed.body.as_ref()?;
-            let root: serde_json::Value = serde_json::from_str(body).ok()?;
+            let Some(body) = observed.body.as_ref() else { return Err(String::new()) };
+            let root: serde_json::Value = serde_json::from_str(body).map_err(|_| "the body is not JSON".to_string())?;
             json_at(&root, path)
         }
-    }
+    };
+    found.ok_or_else(String::new)
 }
 
 fn as_number(value: &Value) -> Option<f64> {
@@ -407,6 +446,11 @@ fn as_number(value: &Value) -> Option<f64> {
     }
 }
 
+/// The value as a number, or why it cannot be read as one: `"abc" is not a number`.
+fn number_of(value: &Value) -> Result<f64, String> {
+    as_number(value).ok_or_else(|| format!("{value} is not a number"))
+}
+
 fn as_text(value: &Value) -> String {
     match value {
         Value::Text(t) => t.clone(),
@@ -415,48 +459,77 @@ fn as_text(value: &Value) -> String {
     }
 }
 
-/// Whether `value` equals `literal`, or None when they cannot be compared.
-fn equals(value: &Value, literal: &Literal) -> Option<bool> {
+/// Whether `value` equals `literal`, or why the value cannot be read as the literal's kind.
+fn equals(value: &Value, literal: &Literal) -> Result<bool, String> {
     match literal {
-        Literal::Number(n) | Literal::Duration(n) | Literal::Percent(n) => as_number(value).map(|v| (v - n).abs() < 1e-9),
-        Literal::StatusClass(class) => as_number(value).map(|v| (v / 100.0).floor() as u16 == *class),
+        Literal::Number(n) | Literal::Duration(n) | Literal::Percent(n) => number_of(value).map(|v| (v - n).abs() < 1e-9),
+        Literal::StatusClass(class) => number_of(value).map(|v| (v / 100.0).floor() as u16 == *class),
         Literal::Bool(b) => match value {
-            Value::Bool(v) => Some(v == b),
-            Value::Text(t) => Some(t.eq_ignore_ascii_case(&b.to_string())),
-            _ => None,
+            Value::Bool(v) => Ok(v == b),
+            Value::Text(t) => Ok(t.eq_ignore_ascii_case(&b.to_string())),
+            other => Err(format!("{other} is not true or false")),
         },
-        Literal::Text(t) => Some(match value {
+        Literal::Text(t) => Ok(match value {
             Value::List(items) => items.iter().any(|i| i == t),
             other => as_text(other) == *t,
         }),
-        Literal::Regex(re) => Some(re.is_match(&as_text(value))),
-        Literal::List(items) => Some(items.iter().any(|item| equals(value, item) == Some(true))),
+        Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
+        // Unreadable only when no item could read it: `"abc"` is not in [200, 301] either way,
+        // but it is not a number, which is what went wrong.
+        Literal::List(items) => {
+            let (mut readable, mut reason) = (false, None);
+            for item in items {
+                match equals(value, item) {
+                    Ok(true) => return Ok(true),
+                    Ok(false) => readable = true,
+                    Err(why) => reason = reason.or(Some(why)),
+                }
+            }
+            match reason {
+                Some(why) if !readable => Err(why),
+                _ => Ok(false),
+            }
+        }
     }
 }
 
 impl Condition {
-    /// Evaluates against what a probe observed. `warning_only` marks a `warn` condition.
+    /// Evaluates against what a probe observed. `warning_only` marks a `warn` condition. A value
+    /// that is absent, or present but unreadable for the comparison, fails and is shown as
+    /// `missing` with the reason: `json(a.b) (missing: "abc" is not a number) < 5`.
     pub fn evaluate(&self, observed: &Observed, warning_only: bool) -> ConditionResult {
         let value = lookup(&self.subject, observed);
-        let seen = value.as_ref().map_or_else(|| "missing".to_string(), ToString::to_string);
-        let passed = match (&value, self.op, &self.literal) {
-            (value, Op::Exists, _) => value.is_some(),
-            (value, Op::NotExists, _) => value.is_none(),
-            (None, _, _) => false,
-            (Some(_), _, None) => false,
-            (Some(value), op, Some(literal)) => compare(value, op, literal).unwrap_or(false),
+        let (passed, seen) = match (&value, self.op, &self.literal) {
+            (value, Op::Exists, _) => (value.is_ok(), shown(value)),
+            (value, Op::NotExists, _) => (value.is_err(), shown(value)),
+            (Err(_), _, _) | (Ok(_), _, None) => (false, shown(&value)),
+            (Ok(found), op, Some(literal)) => match compare(found, op, literal) {
+                Ok(passed) => (passed, found.to_string()),
+                Err(reason) => (false, shown(&Err(reason))),
+            },
         };
         ConditionResult { condition: self.source.clone(), seen, passed, warning_only }
     }
 }
 
-fn compare(value: &Value, op: Op, literal: &Literal) -> Option<bool> {
-    let ordered = |check: fn(f64, f64) -> bool| -> Option<bool> {
+/// A value as a resolved condition shows it: the value, `missing`, or `missing: why`.
+fn shown(value: &Result<Value, String>) -> String {
+    match value {
+        Ok(value) => value.to_string(),
+        Err(reason) if reason.is_empty() => "missing".to_string(),
+        Err(reason) => format!("missing: {reason}"),
+    }
+}
+
+/// Compares a present value with the literal, or says why the value cannot be read for it.
+fn compare(value: &Value, op: Op, literal: &Literal) -> Result<bool, String> {
+    let ordered = |check: fn(f64, f64) -> bool| -> Result<bool, String> {
         let target = match literal {
             Literal::Number(n) | Literal::Duration(n) | Literal::Percent(n) => *n,
-            _ => return None,
+            // The parser refuses these; a condition built by hand may still hold one.
+            _ => return Err(format!("`{op}` needs a number to compare with")),
         };
-        as_number(value).map(|v| check(v, target))
+        number_of(value).map(|v| check(v, target))
     };
     match op {
         Op::Eq => equals(value, literal),
@@ -469,23 +542,23 @@ fn compare(value: &Value, op: Op, literal: &Literal) -> Option<bool> {
             let needle = match literal {
                 Literal::Text(t) => t.clone(),
                 Literal::Number(n) => Value::Number(*n).to_string(),
-                _ => return None,
+                _ => return Err(format!("`{op}` needs text to look for")),
             };
             let found = match value {
                 Value::List(items) => items.iter().any(|i| i.contains(&needle)),
                 other => as_text(other).contains(&needle),
             };
-            Some(found == (op == Op::Contains))
+            Ok(found == (op == Op::Contains))
         }
         Op::Matches => match literal {
-            Literal::Regex(re) => Some(re.is_match(&as_text(value))),
-            _ => None,
+            Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
+            _ => Err("`matches` needs a regular expression".into()),
         },
         Op::In => match literal {
             Literal::List(_) => equals(value, literal),
-            _ => None,
+            _ => Err("`in` needs a list".into()),
         },
-        Op::Exists | Op::NotExists => None,
+        Op::Exists | Op::NotExists => Err(format!("`{op}` takes no value")),
     }
 }
 
@@ -554,7 +627,12 @@ mod tests {
             ("staus == 200", 1, "unknown subject `staus`"),
             ("status = 200", 8, "expected an operator"),
             ("status ==", 10, "expected a value"),
-            ("response_time < 100 parsecs", 21, "unexpected `parsecs`"),
+            ("status < 100 parsecs", 14, "unexpected `parsecs`"),
+            ("response_time < 100", 17, "`100` needs a unit: `response_time` is a duration, so write `100ms`"),
+            ("cert.expires_in > 30", 19, "`30` needs a unit: `cert.expires_in` is a duration, so write `30ms`, `30s` or `30d`"),
+            ("p95 in [100ms, 200]", 16, "`200` needs a unit"),
+            ("status < abc", 10, "`<` compares numbers"),
+            ("status in 200", 11, "`in` takes a list"),
             ("response_time < 100q", 17, "unknown unit `q`"),
             (r#"body matches "(unclosed""#, 14, "not a valid regular expression"),
             ("header() exists", 8, "needs an argument"),
@@ -565,5 +643,38 @@ mod tests {
             assert_eq!(err.column, column, "{text}: {err}");
             assert!(err.message.contains(message), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn durations_take_a_unit_except_zero() {
+        assert_eq!(parse("cert.expires_in > 0").unwrap().literal, Some(Literal::Number(0.0)));
+        assert_eq!(parse("p99 <= 0.25s").unwrap().literal, Some(Literal::Duration(250.0)));
+        // Other subjects keep bare numbers.
+        assert_eq!(parse("json(latency_ms) < 20").unwrap().literal, Some(Literal::Number(20.0)));
+        assert_eq!(parse("redirects <= 2").unwrap().literal, Some(Literal::Number(2.0)));
+    }
+
+    #[test]
+    fn an_unreadable_value_fails_and_says_why_it_is_missing() {
+        let result = check("json(status) < 5");
+        assert!(!result.passed);
+        assert_eq!(result.resolved(), r#"json(status) (missing: "ok" is not a number) < 5"#);
+        assert_eq!(check("tls.verified == 1").seen, "missing: false is not a number");
+        assert_eq!(check("status == true").seen, "missing: 503 is not true or false");
+        assert_eq!(check(r#"json(status) in [200, 301]"#).seen, r#"missing: "ok" is not a number"#);
+        // A readable value that is simply not in the list is shown as it is.
+        assert_eq!(check(r#"json(status) in [200, "fine"]"#).seen, r#""ok""#);
+
+        let mut html = observed();
+        html.body = Some("<html>down</html>".into());
+        let result = parse("json(status) == \"ok\"").unwrap().evaluate(&html, false);
+        assert_eq!((result.passed, result.seen.as_str()), (false, "missing: the body is not JSON"));
+    }
+
+    #[test]
+    fn contains_looks_for_the_text_as_written() {
+        assert!(check("body contains 12.5").passed);
+        assert!(check("body !contains 2xx").passed);
+        assert!(check("header(strict-transport-security) contains includeSubDomains").passed);
     }
 }
