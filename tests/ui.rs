@@ -471,9 +471,9 @@ mod probes {
         assert_eq!(saved.probe_results.len(), 1, "the result is saved as evidence");
 
         // Run again: the panel lists every result, newest first.
-        assert!(harness.query_by_label_contains("History (").is_none(), "one result has no history yet");
+        assert!(harness.query_by_label_contains("Probe history (").is_none(), "one result has no history yet");
         click(&mut harness, "Run probe");
-        click(&mut harness, "History (2 results)");
+        click(&mut harness, "Probe history (2 results)");
         assert_eq!(harness.query_all_by_label("status (200) == 200").count(), 2, "both results are listed");
     }
 

@@ -197,18 +197,16 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
     ui.horizontal(|ui| {
         number_ui(ui, "Timeout (ms)", &mut edited.timeout_ms, 100..=600_000, "Total timeout in milliseconds", typing);
         if spec.kind == ProbeKind::Http {
-            ui.checkbox(&mut edited.follow_redirects, "Follow redirects");
+            number_ui(ui, "Samples", &mut edited.samples, 1..=1000, "Requests to make for percentiles", typing);
         }
     });
-    if spec.kind == ProbeKind::Http && edited.follow_redirects {
-        ui.horizontal(|ui| {
-            number_ui(ui, "Max redirects", &mut edited.max_redirects, 1..=50, "", typing);
-        });
-    }
     match spec.kind {
         ProbeKind::Http => {
             ui.horizontal(|ui| {
-                number_ui(ui, "Samples", &mut edited.samples, 1..=1000, "Requests to make for percentiles", typing);
+                ui.checkbox(&mut edited.follow_redirects, "Follow redirects");
+                if edited.follow_redirects {
+                    number_ui(ui, "at most", &mut edited.max_redirects, 1..=50, "The most redirects to follow", typing);
+                }
             });
             request_ui(ui, doc, item, spec, &mut edited);
         }

@@ -120,10 +120,10 @@ fn history_ui(ui: &mut egui::Ui, results: &[&ProbeResult]) {
         return;
     }
     let dark = ui.visuals().dark_mode;
-    egui::CollapsingHeader::new(format!("History ({} results)", results.len())).id_salt("probe history").default_open(false).show(ui, |ui| {
+    egui::CollapsingHeader::new(format!("Probe history ({} results)", results.len())).id_salt("probe history").default_open(false).show(ui, |ui| {
         egui::Grid::new("probe history grid").num_columns(4).spacing([8.0, 2.0]).striped(true).show(ui, |ui| {
             for result in results.iter().rev().take(HISTORY_SHOWN) {
-                ui.label(RichText::new(result.started_at.as_datetime().format("%m-%d %H:%M:%S").to_string()).small().monospace());
+                ui.label(RichText::new(result.started_at.as_datetime().format("%m-%d %H:%M:%S").to_string()).small());
                 ui.label(RichText::new(state_word(result.state)).small().strong().color(probe_color(result.state, dark)));
                 ui.label(RichText::new(format!("{} ms", result.duration_ms)).small());
                 ui.add(egui::Label::new(RichText::new(result.summary()).small()).truncate()).on_hover_text(result.conditions.iter().map(|c| c.resolved()).collect::<Vec<_>>().join("\n"));
