@@ -306,6 +306,81 @@ fn a_character_no_font_has_is_shown_and_reported() {
     }
 }
 
+#[test]
+fn a_missing_character_is_counted_each_time_it_is_printed() {
+    // Information items: printed once each, in the checklist, and in no event of the trail.
+    let mut template = seed_template("persona-chat-service");
+    template.sections[0].items.push(Item::new("private", "Private use \u{10FFFD} and \u{10FFFD} again", ItemKind::Info));
+    template.sections[0].items.push(Item::new("private-too", "Once more \u{10FFFD} here", ItemKind::Info));
+    let run = signed_run(template, "missing-glyph-count");
+    let rendered = render(&run, Paper::A4);
+    assert_eq!(rendered.warnings.len(), 1, "{:?}", rendered.warnings);
+    assert!(rendered.warnings[0].contains("U+10FFFD") && rendered.warnings[0].contains("(3×)"), "{:?}", rendered.warnings);
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("missing-glyph-count", &rendered.bytes), 1, rendered.pages);
+        assert_eq!(text.matches("[U+10FFFD]").count(), 3, "the replacement is printed once per occurrence");
+    }
+
+    // A checked item's text is also printed beside each of its events in the trail: the count
+    // is of every replacement printed.
+    let mut template = seed_template("persona-chat-service");
+    template.sections[0].items.push(Item::new("private", "Checked \u{10FFFD} item", ItemKind::Check));
+    let run = signed_run(template, "missing-glyph-trail");
+    let rendered = render(&run, Paper::A4);
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("missing-glyph-trail", &rendered.bytes), 1, rendered.pages);
+        let printed = text.matches("[U+10FFFD]").count();
+        assert!(printed > 1, "{printed}");
+        assert!(rendered.warnings[0].contains(&format!("({printed}×)")), "{printed} printed: {:?}", rendered.warnings);
+    }
+}
+
+/// Font collections (`.ttc`, `.otc`) installed where the renderer looks that have a face with
+/// a glyph for `c`.
+fn collections_with(c: char) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("ttc") || ext.eq_ignore_ascii_case("otc")) {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    for dir in ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts"] {
+        walk(Path::new(dir), &mut paths);
+    }
+    paths.retain(|path| {
+        let Ok(data) = std::fs::read(path) else { return false };
+        (0..ttf_parser::fonts_in_collection(&data).unwrap_or(1))
+            .any(|index| ttf_parser::Face::parse(&data, index).is_ok_and(|face| face.glyph_index(c).is_some_and(|glyph| glyph.0 != 0)))
+    });
+    paths
+}
+
+#[test]
+fn cjk_text_is_drawn_from_a_system_font_collection() {
+    let collections = collections_with('漢');
+    if collections.is_empty() {
+        eprintln!("skipping: no font collection (.ttc, .otc) with CJK glyphs is installed (apt-get install fonts-noto-cjk)");
+        return;
+    }
+    let mut template = seed_template("persona-chat-service");
+    template.sections[0].items.push(Item::new("cjk", "確認 漢字 リリース 준비", ItemKind::Check));
+    let run = signed_run(template, "cjk");
+    let rendered = render(&run, Paper::A4);
+    assert!(rendered.warnings.iter().all(|warning| !warning.contains("no font has")), "{:?}", rendered.warnings);
+    let from_collection = |warning: &String| warning.contains("is drawn from the system font") && (warning.ends_with(".ttc") || warning.ends_with(".otc"));
+    assert!(rendered.warnings.iter().any(from_collection), "{:?}", rendered.warnings);
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("cjk", &rendered.bytes), 1, rendered.pages);
+        assert!(text.contains("確認 漢字 リリース 준비"), "the CJK item did not come out of the PDF");
+        assert!(!text.contains("[U+"), "a character came out missing");
+    }
+}
+
 /// What `preflight verify audit.pdf` concludes.
 fn verifies(bytes: &[u8]) -> bool {
     let embedded = pdf::extract(bytes).unwrap();

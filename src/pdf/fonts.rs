@@ -3,9 +3,10 @@
 //! Text is measured with the same font programs the PDF embeds (ttf-parser reads their real
 //! advances), so a line measured here is exactly as wide on paper. A character is drawn from the
 //! first font that has a glyph for it: the DejaVu face asked for, the other DejaVu faces, Noto
-//! Emoji, then any font installed on the system; when none has it, a visible `[U+XXXX]` is printed
-//! in a warning colour and the character is listed in the render's warnings. Nothing is dropped
-//! and no empty box is drawn.
+//! Emoji, then any font installed on the system, a face of a font collection (`.ttc`, `.otc`, as
+//! CJK fonts usually come) included; when none has it, a visible `[U+XXXX]` is printed in a warning
+//! colour and the character is listed in the render's warnings with the number of times it was
+//! printed. Nothing is dropped and no empty box is drawn.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub(crate) struct Face {
     /// the subset tag (`PFREGU+DejaVuSans`), and fixed names keep the output byte-identical.
     pub(crate) resource: String,
     pub(crate) data: &'static [u8],
+    /// Which face of `data` this is: 0 for a single font, the face's index in a collection.
+    pub(crate) index: u32,
     face: ttf_parser::Face<'static>,
     units_per_em: f32,
     /// Advances of the first 0x250 code points in font units, `None` for a missing glyph: most
@@ -51,13 +54,13 @@ pub(crate) struct Face {
 }
 
 impl Face {
-    fn parse(resource: &str, data: &'static [u8]) -> Result<Face, String> {
-        let face = ttf_parser::Face::parse(data, 0).map_err(|err| err.to_string())?;
+    fn parse(resource: &str, data: &'static [u8], index: u32) -> Result<Face, String> {
+        let face = ttf_parser::Face::parse(data, index).map_err(|err| err.to_string())?;
         let units_per_em = f32::from(face.units_per_em());
         let common = (0u32..0x250)
             .map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c)))
             .collect();
-        Ok(Face { resource: resource.to_string(), data, face, units_per_em, common })
+        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common })
     }
 
     /// The advance of `c` in font units, or `None` when the font has no glyph for it.
@@ -91,7 +94,8 @@ pub(crate) enum Glyph {
 pub(crate) struct Fonts {
     pub(crate) faces: Vec<Face>,
     chosen: HashMap<(Weight, char), Glyph>,
-    /// Characters no font covers, by code point, for the render's warnings.
+    /// Characters no font covers, by code point, with the number of times each was printed as
+    /// its replacement, for the render's warnings.
     pub(crate) missing: BTreeMap<char, usize>,
     /// System fonts this render used, by path, for the render's warnings.
     pub(crate) system_used: BTreeMap<char, PathBuf>,
@@ -102,7 +106,7 @@ impl Fonts {
         let faces = [("PFREGU", DEJAVU_SANS), ("PFBOLD", DEJAVU_SANS_BOLD), ("PFMONO", DEJAVU_SANS_MONO), ("PFEMOJ", NOTO_EMOJI)]
             .into_iter()
             .map(|(resource, data)| {
-                Face::parse(resource, data).map_err(|reason| PdfError::Font { name: resource.to_string(), reason })
+                Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Fonts { faces, chosen: HashMap::new(), missing: BTreeMap::new(), system_used: BTreeMap::new() })
@@ -128,10 +132,20 @@ impl Fonts {
         face.advance(c).map_or(0.6, |units| f32::from(units) / face.units_per_em)
     }
 
-    /// Chooses the font for `c` in text of `weight`. `emoji_presentation` is true when the
-    /// character is followed by U+FE0F, which asks for the emoji form: then Noto Emoji is tried
-    /// before the text faces.
+    /// Chooses the font for `c` in text of `weight`, for one occurrence of `c` that will be
+    /// printed: a character no font has is counted each time, for the render's warnings.
+    /// `emoji_presentation` is true when the character is followed by U+FE0F, which asks for the
+    /// emoji form: then Noto Emoji is tried before the text faces.
     pub(crate) fn glyph(&mut self, weight: Weight, c: char, emoji_presentation: bool) -> Glyph {
+        let glyph = self.choose(weight, c, emoji_presentation);
+        if glyph == Glyph::Missing {
+            *self.missing.entry(c).or_default() += 1;
+        }
+        glyph
+    }
+
+    /// The font for `c`, from the choices made so far when there is one.
+    fn choose(&mut self, weight: Weight, c: char, emoji_presentation: bool) -> Glyph {
         let key = (weight, c);
         if !emoji_presentation && let Some(glyph) = self.chosen.get(&key) {
             return *glyph;
@@ -158,24 +172,21 @@ impl Fonts {
                 let units = self.faces[face].advance(c).unwrap_or(0);
                 Glyph::Drawn { face, advance_em: f32::from(units) / self.faces[face].units_per_em }
             }
-            None => {
-                *self.missing.entry(c).or_default() += 1;
-                Glyph::Missing
-            }
+            None => Glyph::Missing,
         };
         self.chosen.insert(key, glyph);
         glyph
     }
 
-    /// Adds the first system font that has `c` to this render's faces.
+    /// Adds the first system font face that has `c` to this render's faces.
     fn system_face(&mut self, c: char) -> Option<FaceId> {
-        let (path, data) = system_font_for(c)?;
-        if let Some(existing) = self.faces.iter().position(|face| std::ptr::eq(face.data, data)) {
+        let (path, data, index) = system_font_for(c)?;
+        if let Some(existing) = self.faces.iter().position(|face| std::ptr::eq(face.data, data) && face.index == index) {
             return Some(existing);
         }
         // Resource names stay six capitals: PFSYSA, PFSYSB, …
         let letter = char::from(b'A' + u8::try_from((self.faces.len() - 4) % 26).unwrap_or(0));
-        let face = Face::parse(&format!("PFSYS{letter}"), data).ok()?;
+        let face = Face::parse(&format!("PFSYS{letter}"), data, index).ok()?;
         self.faces.push(face);
         self.system_used.insert(c, path);
         Some(self.faces.len() - 1)
@@ -190,24 +201,30 @@ static SYSTEM_FONTS: OnceLock<Mutex<SystemFonts>> = OnceLock::new();
 struct SystemFonts {
     paths: Option<Vec<PathBuf>>,
     loaded: HashMap<PathBuf, Option<&'static [u8]>>,
-    by_char: HashMap<char, Option<PathBuf>>,
+    /// The file and face index chosen for each character asked about.
+    by_char: HashMap<char, Option<(PathBuf, u32)>>,
 }
 
-/// The first installed font (in path order, so the choice is stable) that has a glyph for `c`.
-fn system_font_for(c: char) -> Option<(PathBuf, &'static [u8])> {
+/// Font files a system font is read from: single fonts and collections of faces.
+const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
+
+/// The first installed font face that has a glyph for `c`, with the face's index in its file.
+/// Files are tried in path order, upright regular styles first, and a collection's faces in
+/// their order, so the choice is stable.
+fn system_font_for(c: char) -> Option<(PathBuf, &'static [u8], u32)> {
     let lock = SYSTEM_FONTS.get_or_init(Default::default);
     let mut fonts = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(found) = fonts.by_char.get(&c) {
-        let path = found.clone()?;
+        let (path, index) = found.clone()?;
         let data = fonts.loaded.get(&path).copied().flatten()?;
-        return Some((path, data));
+        return Some((path, data, index));
     }
     let paths = fonts.paths.get_or_insert_with(|| {
         let mut paths = Vec::new();
         for dir in SYSTEM_FONT_DIRS {
             collect_font_files(Path::new(dir), &mut paths, 0);
         }
-        paths.sort();
+        paths.sort_by_cached_key(|path| (is_styled(path), path.clone()));
         paths
     });
     let paths = paths.clone();
@@ -218,14 +235,29 @@ fn system_font_for(c: char) -> Option<(PathBuf, &'static [u8])> {
             Some(Box::leak(bytes.into_boxed_slice()) as &'static [u8])
         });
         let Some(data) = data else { continue };
-        let has_glyph = ttf_parser::Face::parse(data, 0).ok().is_some_and(|face| advance_units(&face, c).is_some());
-        if has_glyph {
-            fonts.by_char.insert(c, Some(path.clone()));
-            return Some((path, data));
+        if let Some(index) = face_with_glyph(data, c) {
+            fonts.by_char.insert(c, Some((path.clone(), index)));
+            return Some((path, data, index));
         }
     }
     fonts.by_char.insert(c, None);
     None
+}
+
+/// The first face of a font file that has a glyph for `c`: the font itself, or one of the faces
+/// of a collection.
+fn face_with_glyph(data: &[u8], c: char) -> Option<u32> {
+    let face_count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
+    (0..face_count).find(|&index| ttf_parser::Face::parse(data, index).is_ok_and(|face| advance_units(&face, c).is_some()))
+}
+
+/// Whether a font file's name says it is other than the upright regular style (`-Bold`,
+/// `-Italic`, `-Light`): such a face is used only when no regular one has the character, so
+/// that a fallback character does not stand out from the text around it.
+fn is_styled(path: &Path) -> bool {
+    const STYLES: [&str; 10] = ["bold", "italic", "oblique", "light", "thin", "black", "medium", "heavy", "condensed", "semi"];
+    let stem = path.file_stem().map(|stem| stem.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    STYLES.iter().any(|style| stem.contains(style))
 }
 
 fn collect_font_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
@@ -234,7 +266,7 @@ fn collect_font_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         let path = entry.path();
         if path.is_dir() && depth < 6 {
             collect_font_files(&path, out, depth + 1);
-        } else if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("ttf") || ext.eq_ignore_ascii_case("otf")) {
+        } else if path.extension().is_some_and(|ext| FONT_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known))) {
             out.push(path);
         }
     }
@@ -267,6 +299,106 @@ mod tests {
         // A code point of the last private-use plane: no bundled or system font has it.
         assert_eq!(fonts.glyph(Weight::Regular, '\u{10FFFD}', false), Glyph::Missing);
         assert_eq!(fonts.missing.get(&'\u{10FFFD}'), Some(&1));
+    }
+
+    #[test]
+    fn a_missing_character_is_counted_each_time_it_is_printed() {
+        let mut fonts = Fonts::bundled().unwrap();
+        for weight in [Weight::Regular, Weight::Regular, Weight::Bold] {
+            assert_eq!(fonts.glyph(weight, '\u{10FFFD}', false), Glyph::Missing);
+        }
+        assert_eq!(fonts.missing.get(&'\u{10FFFD}'), Some(&3));
+    }
+
+    /// A font collection of `fonts`, laid out as a `.ttc` file: the header, each face's table
+    /// directory, then the tables, with the directories' offsets moved to match.
+    fn collection(fonts: &[&[u8]]) -> Vec<u8> {
+        let be32 = |bytes: &[u8]| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        let table_count = |font: &[u8]| usize::from(u16::from_be_bytes([font[4], font[5]]));
+        let mut out = b"ttcf\x00\x01\x00\x00".to_vec();
+        out.extend_from_slice(&(fonts.len() as u32).to_be_bytes());
+        let mut directory = 12 + 4 * fonts.len();
+        for font in fonts {
+            out.extend_from_slice(&(directory as u32).to_be_bytes());
+            directory += 12 + 16 * table_count(font);
+        }
+        let mut tables = Vec::new();
+        for font in fonts {
+            out.extend_from_slice(&font[..12]);
+            for record in font[12..12 + 16 * table_count(font)].chunks_exact(16) {
+                let (offset, length) = (be32(&record[8..]), be32(&record[12..]));
+                out.extend_from_slice(&record[..8]);
+                out.extend_from_slice(&((directory + tables.len()) as u32).to_be_bytes());
+                out.extend_from_slice(&record[12..]);
+                tables.extend_from_slice(&font[offset..offset + length]);
+                tables.resize(tables.len().next_multiple_of(4), 0);
+            }
+        }
+        out.extend_from_slice(&tables);
+        out
+    }
+
+    #[test]
+    fn a_face_of_a_collection_is_found_measured_and_embedded() {
+        use printpdf::{FontId, Mm, Op, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, TextItem, TextMatrix};
+        // Noto Emoji has no Latin letters; the second face, DejaVu Sans Mono, has them.
+        let data: &'static [u8] = Box::leak(collection(&[NOTO_EMOJI, DEJAVU_SANS_MONO]).into_boxed_slice());
+        assert_eq!(ttf_parser::fonts_in_collection(data), Some(2));
+        assert_eq!(face_with_glyph(data, '🚀'), Some(0));
+        assert_eq!(face_with_glyph(data, 'A'), Some(1));
+        assert_eq!(face_with_glyph(data, '\u{10FFFD}'), None);
+        let face = Face::parse("PFSYSA", data, 1).unwrap();
+        assert_eq!(face.advance('A'), Face::parse("PFMONO", DEJAVU_SANS_MONO, 0).unwrap().advance('A'));
+
+        // printpdf embeds that face on its own, not the collection and not its first face.
+        let parsed = ParsedFont::from_bytes(face.data, face.index as usize, &mut Vec::new()).unwrap();
+        let mut pdf = PdfDocument::new("collection");
+        pdf.resources.fonts.map.insert(FontId(face.resource.clone()), PdfFont::new(parsed));
+        let ops = vec![
+            Op::StartTextSection,
+            Op::SetFont { font: PdfFontHandle::External(FontId(face.resource.clone())), size: Pt(12.0) },
+            Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(20.0), Pt(20.0)) },
+            Op::ShowText { items: vec![TextItem::Text("AB".into())] },
+            Op::EndTextSection,
+        ];
+        pdf.with_pages(vec![PdfPage::new(Mm(50.0), Mm(50.0), ops)]);
+        let document = pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut Vec::new());
+        let programs: Vec<Vec<u8>> = document
+            .objects
+            .values()
+            .filter_map(|object| object.as_dict().ok())
+            .filter_map(|dict| dict.get(b"FontFile2").or_else(|_| dict.get(b"FontFile3")).ok())
+            .map(|file| document.get_object(file.as_reference().unwrap()).unwrap().as_stream().unwrap())
+            .map(|stream| stream.decompressed_content().unwrap_or_else(|_| stream.content.clone()))
+            .collect();
+        assert_eq!(programs.len(), 1);
+        assert_ne!(programs[0].get(..4), Some(b"ttcf".as_slice()), "the whole collection was embedded");
+        let embedded = ttf_parser::Face::parse(&programs[0], 0).unwrap();
+        assert!(advance_units(&embedded, 'A').is_some() && advance_units(&embedded, 'B').is_some(), "the embedded face has no A and B");
+    }
+
+    #[test]
+    fn a_cjk_character_is_drawn_from_a_system_font_collection() {
+        let mut paths = Vec::new();
+        for dir in SYSTEM_FONT_DIRS {
+            collect_font_files(Path::new(dir), &mut paths, 0);
+        }
+        let collections: Vec<PathBuf> = paths
+            .into_iter()
+            .filter(|path| path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("ttc") || ext.eq_ignore_ascii_case("otc")))
+            .filter(|path| std::fs::read(path).is_ok_and(|data| face_with_glyph(&data, '漢').is_some()))
+            .collect();
+        if collections.is_empty() {
+            eprintln!("skipping: no font collection (.ttc, .otc) with CJK is installed (apt-get install fonts-noto-cjk)");
+            return;
+        }
+        let mut fonts = Fonts::bundled().unwrap();
+        let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '漢', false) else { panic!("漢 is missing though {collections:?} has it") };
+        assert!(face > EMOJI && advance_em > 0.5, "face {face}, {advance_em} em");
+        assert!(fonts.faces[face].advance('字').is_some());
+        assert!(fonts.missing.is_empty());
+        let path = &fonts.system_used[&'漢'];
+        println!("漢 is drawn from face {} of {}", fonts.faces[face].index, path.display());
     }
 
     #[test]

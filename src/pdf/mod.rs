@@ -199,7 +199,7 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
     let mut pdf = PdfDocument::new(&run.template.title);
     for face in &fonts.faces {
         let mut font_warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(face.data, 0, &mut font_warnings)
+        let parsed = ParsedFont::from_bytes(face.data, face.index as usize, &mut font_warnings)
             .ok_or_else(|| PdfError::Font { name: face.resource.clone(), reason: "printpdf cannot parse it".into() })?;
         pdf.resources.fonts.map.insert(FontId(face.resource.clone()), PdfFont::new(parsed));
     }
