@@ -7,14 +7,17 @@ use std::path::Path;
 use std::process::Command;
 
 use lopdf::{Document, Object};
-use preflight::model::{Item, ItemKind, ItemState, Run, Section, Template, Timestamp};
+use preflight::model::{Change, Item, ItemKind, ItemState, Run, Section, Template, Timestamp};
 use preflight::pdf::{self, Paper, PdfOptions, Rendered};
+use preflight::probe::runner::{ProbeJob, run_blocking};
+use preflight::probe::secrets::MASK;
+use preflight::probe::{ProbeKind, ProbeSpec, ProbeState};
 use preflight::signoff;
 
 #[path = "pdf_runs/mod.rs"]
 mod runs;
 
-use runs::{SEEDS, at, replace_attachment, repoint_paperclip, seed_template, signed_run};
+use runs::{SEEDS, WAIVER_REASON, at, replace_attachment, repoint_paperclip, seed_template, signed_run};
 
 /// The page margin the renderer promises to keep all text inside, in points.
 const MARGIN: f64 = 42.52;
@@ -205,6 +208,70 @@ fn check_text(name: &str, run: &Run, path: &Path, pages: usize) {
     assert!(text.contains(&run.content_sha256()), "{name}: the run hash is not printed");
     assert!(text.contains(&run.events.last().unwrap().hash), "{name}: the chain head is not printed");
     assert!(text.contains("preflight verify FILE.pdf"));
+    check_evidence(name, run, &text);
+}
+
+/// How the record names a probe's kind.
+fn kind_label(kind: ProbeKind) -> &'static str {
+    match kind {
+        ProbeKind::Http => "HTTP",
+        ProbeKind::Tls => "TLS",
+        ProbeKind::Tcp => "TCP",
+        ProbeKind::Dns => "DNS",
+        ProbeKind::Load => "load",
+    }
+}
+
+/// The probe evidence of every probed item: its kind and target as written (a secret stays
+/// `${env:NAME}`), the latest result's verdict and time, and each condition resolved with the
+/// value seen, or that it never ran; then every override and waiver with its reason, in the
+/// summary and beside the item or signature it concerns.
+fn check_evidence(name: &str, run: &Run, text: &str) {
+    let compact = no_spaces(text);
+    let squashed = squash(text);
+    let mut probed = 0;
+    for (_, item) in run.template.all_items() {
+        let Some(spec) = &item.probe else { continue };
+        probed += 1;
+        let target = if spec.kind == ProbeKind::Http && !spec.method.eq_ignore_ascii_case("GET") {
+            format!("{} {}", spec.method, spec.target)
+        } else {
+            spec.target.clone()
+        };
+        let probe = format!("Probe ({}): {target}", kind_label(spec.kind));
+        assert!(compact.contains(&no_spaces(&probe)), "{name}: item {}: `{probe}` is not printed", item.id);
+        match run.latest_probe(&item.id) {
+            None => assert!(compact.contains(&no_spaces(&format!("{target} Not run: no evidence recorded."))), "{name}: item {} never ran", item.id),
+            Some(result) => {
+                let verdict = format!("Result: {} at {}, took", result.state.label().to_uppercase(), result.started_at);
+                assert!(compact.contains(&no_spaces(&verdict)), "{name}: item {}: `{verdict}` is not printed", item.id);
+                assert!(!result.conditions.is_empty(), "{name}: item {} has no conditions to check", item.id);
+                for condition in &result.conditions {
+                    let resolved = condition.resolved();
+                    assert!(compact.contains(&no_spaces(&resolved)), "{name}: item {}: condition `{resolved}` is not printed", item.id);
+                }
+            }
+        }
+    }
+    assert!(probed >= 3, "{name}: the run has {probed} probed items; signed_run puts three");
+    let mut overrides = 0;
+    for event in &run.events {
+        if let Change::ProbeOverride { probe, new, reason, .. } = &event.change {
+            overrides += 1;
+            let beside_item = format!("Overridden: probe said {}, {} set {new} at {} because \"{reason}\"", probe.label(), event.actor, event.at);
+            assert!(compact.contains(&no_spaces(&beside_item)), "{name}: `{beside_item}` is not printed beside the item");
+            assert!(squashed.matches(&squash(reason)).count() >= 2, "{name}: the override reason `{reason}` is not in the summary and beside the item");
+        }
+    }
+    assert!(overrides > 0, "{name}: the run has no probe override to check");
+    let waivers: Vec<_> = run.signatures.iter().flat_map(|signature| &signature.waivers).collect();
+    assert!(!waivers.is_empty() && waivers.iter().all(|waiver| waiver.reason == WAIVER_REASON), "{name}: every signer waives the probe never run");
+    for waiver in &waivers {
+        let on_signature = format!("Waived: {} ({}) because \"{}\"", waiver.item, waiver.problem, waiver.reason);
+        assert!(compact.contains(&no_spaces(&on_signature)), "{name}: `{on_signature}` is not printed with the signature");
+    }
+    // Once in the summary's table and once with the signature, for every signer.
+    assert_eq!(squashed.matches(&squash(WAIVER_REASON)).count(), 2 * waivers.len(), "{name}: the waiver reasons");
 }
 
 /// Every word's box (`pdftotext -bbox`) lies inside the page margins.
@@ -378,6 +445,83 @@ fn cjk_text_is_drawn_from_a_system_font_collection() {
         let text = pdftotext(&write_pdf("cjk", &rendered.bytes), 1, rendered.pages);
         assert!(text.contains("確認 漢字 リリース 준비"), "the CJK item did not come out of the PDF");
         assert!(!text.contains("[U+"), "a character came out missing");
+    }
+}
+
+/// An HTTP server on 127.0.0.1 that answers every request with 200, echoing the `token` query
+/// parameter in an `x-echo-token` header the way a debugging endpoint might, and sends each
+/// request's head to the returned channel.
+fn echo_server() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (heads, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let token = head.split_once("token=").map_or("", |(_, rest)| rest.split([' ', '&']).next().unwrap_or(""));
+            let body = "ok";
+            let reply = format!("HTTP/1.1 200 OK\r\nx-echo-token: {token}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(reply.as_bytes());
+            let _ = heads.send(head);
+        }
+    });
+    (port, received)
+}
+
+#[test]
+fn a_secret_a_probe_used_never_reaches_the_pdf() {
+    const NAME: &str = "PREFLIGHT_PDF_TEST_SECRET_TOKEN";
+    const SECRET: &str = "pf-s3cret-9QvX27kLmZ";
+    // SAFETY: only this test reads or writes this variable, and it sets it before the probe runs.
+    unsafe { std::env::set_var(NAME, SECRET) };
+    let (port, heads) = echo_server();
+    let mut template = seed_template("persona-chat-service");
+    let item = template.all_items().iter().find(|(_, item)| item.kind == ItemKind::Check).map(|(_, item)| item.id.clone()).unwrap();
+    let mut spec = ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/health?token=${{env:{NAME}}}"));
+    spec.headers.insert("authorization".into(), format!("Bearer ${{env:{NAME}}}"));
+    spec.expect = vec!["status == 200".into(), "final_url contains \"/health\"".into(), "header(x-echo-token) matches \"^pf-\"".into()];
+    runs::put_probe(&mut template, &item, &spec);
+    let values = runs::field_values(&template);
+    let mut run = Run::start(template, "secret-probe".into(), "release.manager", at(0), values).unwrap();
+
+    let result = run_blocking(vec![ProbeJob { item: item.clone(), spec }], 1).unwrap().remove(0);
+    let head = heads.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+    assert!(head.contains(&format!("token={SECRET}")), "the probe did not send the secret in its target: {head}");
+    assert!(head.to_ascii_lowercase().contains(&format!("authorization: bearer {}", SECRET.to_ascii_lowercase())), "nor in its header: {head}");
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+    run.record_probe(result, at(5)).unwrap();
+    let run_file = preflight::store::to_ron(&run);
+    assert!(!run_file.contains(SECRET) && run_file.contains(MASK), "the run file itself must hold the secret masked");
+
+    let rendered = render(&run, Paper::A4);
+    let secret_utf16: Vec<u8> = SECRET.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let mut document = Document::load_mem(&rendered.bytes).unwrap();
+    document.decompress();
+    let mut raw = Vec::new();
+    document.save_to(&mut raw).unwrap();
+    let holds = |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|window| window == needle);
+    assert!(!holds(&raw, SECRET.as_bytes()) && !holds(&raw, &secret_utf16), "the secret is in the PDF's bytes");
+    assert!(holds(&raw, format!("${{env:{NAME}}}").as_bytes()) && holds(&raw, MASK.as_bytes()), "the attached run holds the masked form");
+    let embedded = String::from_utf8(pdf::extract(&rendered.bytes).unwrap().run_file).unwrap();
+    assert!(!embedded.contains(SECRET) && embedded.contains(MASK));
+
+    if tool("pdftotext") {
+        let text = pdftotext(&write_pdf("secret-probe", &rendered.bytes), 1, rendered.pages);
+        assert!(!text.contains(SECRET), "the secret is printed");
+        let compact = no_spaces(&text);
+        for expected in [
+            format!("Probe (HTTP): http://127.0.0.1:{port}/health?token=${{env:{NAME}}}"),
+            format!("final_url (\"http://127.0.0.1:{port}/health?token={MASK}\") contains \"/health\""),
+            format!("header(x-echo-token) (\"{MASK}\") matches \"^pf-\""),
+        ] {
+            assert!(compact.contains(&no_spaces(&expected)), "`{expected}` is not printed");
+        }
     }
 }
 
