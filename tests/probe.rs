@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use preflight::probe::runner::{ProbeJob, ProbeRunner, run_blocking};
+use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, ProbeRunner, run_blocking};
 use preflight::probe::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -363,6 +363,34 @@ fn load_sized_by_request_count_runs_to_its_last_request() {
     spec.timeout_ms = 500;
     let result = run(spec);
     assert_eq!(result.state, ProbeState::Pass, "{:?} {:?}", resolved(&result), result.error);
+}
+
+#[test]
+fn load_probes_run_one_at_a_time_beside_light_probes() {
+    let server = TestServer::start();
+    let load = |item: &str| {
+        let mut spec = probe(ProbeKind::Load, server.url("/health"), &["error_rate < 1%"]);
+        spec.connections = 2;
+        spec.duration_ms = 400;
+        ProbeJob { item: item.into(), spec }
+    };
+    let light = |item: &str| ProbeJob { item: item.into(), spec: probe(ProbeKind::Http, server.url("/tick"), &["status == 200"]) };
+    let jobs = vec![load("load-1"), light("light-1"), load("load-2"), light("light-2")];
+    let results = run_blocking(jobs, PROBES_AT_ONCE).unwrap();
+    assert!(results.iter().all(|r| r.state == ProbeState::Pass), "{results:#?}");
+    // Start and end of each probe; the clock has milliseconds, so allow two.
+    let span = |r: &ProbeResult| {
+        let start = r.started_at.as_datetime();
+        (start, start + chrono::Duration::milliseconds(r.duration_ms as i64))
+    };
+    let slack = chrono::Duration::milliseconds(2);
+    let (load_1, load_2) = (span(&results[0]), span(&results[2]));
+    assert!(load_2.0 + slack >= load_1.1 || load_1.0 + slack >= load_2.1, "the load probes overlapped: {load_1:?} {load_2:?}");
+    // The light probes did not queue behind the load probes: both ended before the second load began.
+    let second_load_start = load_1.0.max(load_2.0);
+    for light in [&results[1], &results[3]] {
+        assert!(span(light).1 <= second_load_start + slack, "{} waited for a load probe", light.item);
+    }
 }
 
 #[test]

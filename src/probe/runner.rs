@@ -1,6 +1,7 @@
-//! Running probes off the UI thread: a runtime of its own, a bounded number of probes at once,
-//! cancellation, a timeout around every probe that always fires, and results delivered on a
-//! channel followed by a notify callback (the app passes one that asks for a repaint).
+//! Running probes off the UI thread: a runtime of its own, a bounded number of probes at once
+//! (light probes many at once, load probes one at a time), cancellation, a timeout around every
+//! probe that always fires, and results delivered on a channel followed by a notify callback
+//! (the app passes one that asks for a repaint).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::condition;
 use super::secrets::{self, Resolved};
@@ -17,6 +18,15 @@ use crate::model::Timestamp;
 
 /// How much longer than its own timeout a probe may take before the runner stops it.
 const GRACE: Duration = Duration::from_millis(250);
+
+/// How many light probes (HTTP, TLS, TCP, DNS) the app and the command line run at once. A light
+/// probe spends its time waiting on the network and holds little: one connection (a few while
+/// following redirects), a capped body, and for a host name one lookup on the runtime's blocking
+/// pool. 256 of them stay well inside the usual limit of 1,024 open files per process, and
+/// cover in one wave the largest checklist shipped (187 items), so "Run all probes" takes about
+/// as long as its slowest probe rather than a multiple of it. The limit still bounds a
+/// checklist with thousands of probes. Load probes are limited separately, to one at a time.
+pub const PROBES_AT_ONCE: usize = 256;
 
 /// One probe to run, for one item.
 #[derive(Debug, Clone)]
@@ -245,16 +255,38 @@ fn mask_result(result: &mut ProbeResult, secrets: &[String]) {
     }
 }
 
+/// The two limits every runner holds: light probes many at once, load probes one at a time,
+/// since one load probe alone is meant to saturate the target and takes the machine's CPUs.
+#[derive(Clone)]
+struct Limits {
+    light: Arc<Semaphore>,
+    load: Arc<Semaphore>,
+}
+
+impl Limits {
+    fn new(light_at_once: usize) -> Limits {
+        Limits { light: Arc::new(Semaphore::new(light_at_once.max(1))), load: Arc::new(Semaphore::new(1)) }
+    }
+
+    /// Waits for a place for a probe of `kind`. The semaphores are never closed, so this only
+    /// waits; `None` cannot happen but would run the probe unlimited rather than not at all.
+    async fn place(&self, kind: ProbeKind) -> Option<OwnedSemaphorePermit> {
+        let semaphore = if kind == ProbeKind::Load { &self.load } else { &self.light };
+        semaphore.clone().acquire_owned().await.ok()
+    }
+}
+
 /// Runs probes in the background and reports each result as it finishes.
 pub struct ProbeRunner {
     runtime: tokio::runtime::Runtime,
-    limit: Arc<Semaphore>,
+    limits: Limits,
     results: Sender<ProbeResult>,
     notify: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl ProbeRunner {
-    /// A runner with its own runtime, running at most `max_concurrent` probes at once.
+    /// A runner with its own runtime, running at most `max_concurrent` light probes at once
+    /// (the app passes `PROBES_AT_ONCE`) and load probes one at a time.
     pub fn new(max_concurrent: usize, notify: impl Fn() + Send + Sync + 'static) -> std::io::Result<(ProbeRunner, Receiver<ProbeResult>)> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -262,16 +294,15 @@ impl ProbeRunner {
             .enable_all()
             .build()?;
         let (results, receiver) = channel();
-        let runner = ProbeRunner { runtime, limit: Arc::new(Semaphore::new(max_concurrent.max(1))), results, notify: Arc::new(notify) };
+        let runner = ProbeRunner { runtime, limits: Limits::new(max_concurrent), results, notify: Arc::new(notify) };
         Ok((runner, receiver))
     }
 
     /// Starts a probe; its result arrives on the channel, then `notify` is called.
     pub fn submit(&self, job: ProbeJob, cancel: Arc<AtomicBool>) {
-        let (limit, results, notify) = (self.limit.clone(), self.results.clone(), self.notify.clone());
+        let (limits, results, notify) = (self.limits.clone(), self.results.clone(), self.notify.clone());
         self.runtime.spawn(async move {
-            // The semaphore is never closed, so acquiring only waits for a free place.
-            let Ok(_permit) = limit.acquire_owned().await else { return };
+            let _place = limits.place(job.spec.kind).await;
             let result = run_probe(&job, &cancel).await;
             if results.send(result).is_ok() {
                 notify();
@@ -281,17 +312,18 @@ impl ProbeRunner {
 }
 
 /// Runs probes to completion from a thread that may block (the command line), at most
-/// `max_concurrent` at once, returning results in the order of `jobs`.
+/// `max_concurrent` light probes at once (the command line passes `PROBES_AT_ONCE`) and load
+/// probes one at a time, returning results in the order of `jobs`.
 pub fn run_blocking(jobs: Vec<ProbeJob>, max_concurrent: usize) -> std::io::Result<Vec<ProbeResult>> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("probe").enable_all().build()?;
-    let limit = Arc::new(Semaphore::new(max_concurrent.max(1)));
+    let limits = Limits::new(max_concurrent);
     let cancel = Arc::new(AtomicBool::new(false));
     let results = runtime.block_on(async move {
         let mut tasks = Vec::new();
         for job in jobs {
-            let (limit, cancel) = (limit.clone(), cancel.clone());
+            let (limits, cancel) = (limits.clone(), cancel.clone());
             tasks.push(tokio::spawn(async move {
-                let _permit = limit.acquire_owned().await;
+                let _place = limits.place(job.spec.kind).await;
                 run_probe(&job, &cancel).await
             }));
         }
