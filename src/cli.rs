@@ -352,8 +352,6 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// How many probes the command line runs at once.
-const PROBES_AT_ONCE: usize = 8;
 
 fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
     use crate::probe::runner::{ProbeJob, run_blocking};
@@ -386,7 +384,7 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
     if !problems.is_empty() {
         bail!("{}: {}", path.display(), problems.join("\n  "));
     }
-    let results = run_blocking(jobs, PROBES_AT_ONCE).context("cannot start the probe runtime")?;
+    let results = run_blocking(jobs, crate::probe::runner::PROBES_AT_ONCE).context("cannot start the probe runtime")?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     for result in &results {
         run.record_probe(result.clone(), now).with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;

@@ -20,8 +20,6 @@ pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key
 pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
 pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
-/// How many probes the app runs at once.
-const PROBES_AT_ONCE: usize = 8;
 
 pub const EXPORT_PDF: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
 pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
@@ -99,7 +97,7 @@ impl App {
         super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let probe_ctx = cc.egui_ctx.clone();
-        let (probes, probe_results, probe_error) = match crate::probe::runner::ProbeRunner::new(PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
+        let (probes, probe_results, probe_error) = match crate::probe::runner::ProbeRunner::new(crate::probe::runner::PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
             Ok((runner, results)) => (Some(runner), Some(results), None),
             Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
         };
