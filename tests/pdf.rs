@@ -211,16 +211,6 @@ fn check_text(name: &str, run: &Run, path: &Path, pages: usize) {
     check_evidence(name, run, &text);
 }
 
-/// How the record names a probe's kind.
-fn kind_label(kind: ProbeKind) -> &'static str {
-    match kind {
-        ProbeKind::Http => "HTTP",
-        ProbeKind::Tls => "TLS",
-        ProbeKind::Tcp => "TCP",
-        ProbeKind::Dns => "DNS",
-        ProbeKind::Load => "load",
-    }
-}
 
 /// The probe evidence of every probed item: its kind and target as written (a secret stays
 /// `${env:NAME}`), the latest result's verdict and time, and each condition resolved with the
@@ -238,7 +228,7 @@ fn check_evidence(name: &str, run: &Run, text: &str) {
         } else {
             spec.target.clone()
         };
-        let probe = format!("Probe ({}): {target}", kind_label(spec.kind));
+        let probe = format!("Probe ({}): {target}", spec.kind.label());
         assert!(compact.contains(&no_spaces(&probe)), "{name}: item {}: `{probe}` is not printed", item.id);
         match run.latest_probe(&item.id) {
             None => assert!(compact.contains(&no_spaces(&format!("{target} Not run: no evidence recorded."))), "{name}: item {} never ran", item.id),

@@ -399,22 +399,7 @@ mod probes {
 
     /// A one-route HTTP server on 127.0.0.1: `/ok` answers 200, anything else 503.
     pub(super) fn server() -> u16 {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                std::thread::spawn(move || {
-                    let mut stream = stream;
-                    let mut buffer = [0u8; 2048];
-                    let n = stream.read(&mut buffer).unwrap_or(0);
-                    let ok = String::from_utf8_lossy(&buffer[..n]).starts_with("GET /ok ");
-                    let status = if ok { "200 OK" } else { "503 Service Unavailable" };
-                    let _ = stream.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").as_bytes());
-                });
-            }
-        });
-        port
+        slow_server(Duration::ZERO)
     }
 
     /// Like `server`, but every answer comes after `delay`: a probe against it stays running.
@@ -426,9 +411,12 @@ mod probes {
             for stream in listener.incoming().flatten() {
                 std::thread::spawn(move || {
                     let mut stream = stream;
-                    let _ = stream.read(&mut [0u8; 2048]);
+                    let mut buffer = [0u8; 2048];
+                    let n = stream.read(&mut buffer).unwrap_or(0);
+                    let ok = String::from_utf8_lossy(&buffer[..n]).starts_with("GET /ok ");
                     std::thread::sleep(delay);
-                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                    let status = if ok { "200 OK" } else { "503 Service Unavailable" };
+                    let _ = stream.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").as_bytes());
                 });
             }
         });

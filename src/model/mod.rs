@@ -5,6 +5,7 @@
 mod edit;
 mod hash;
 mod id;
+mod probe_evidence;
 mod run;
 mod signature;
 mod template;

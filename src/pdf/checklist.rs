@@ -154,15 +154,6 @@ fn state_cell(item: &Item, record: Option<&ItemRecord>) -> Vec<Paragraph> {
     cell
 }
 
-fn kind_label(kind: ProbeKind) -> &'static str {
-    match kind {
-        ProbeKind::Http => "HTTP",
-        ProbeKind::Tls => "TLS",
-        ProbeKind::Tcp => "TCP",
-        ProbeKind::Dns => "DNS",
-        ProbeKind::Load => "load",
-    }
-}
 
 /// The probe as written (secrets stay `${env:NAME}` placeholders), its latest result with every
 /// condition resolved, and any override of its verdict.
@@ -172,7 +163,7 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     else {
         return Vec::new();
     };
-    let mut paragraphs = vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind_label(kind)), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
+    let mut paragraphs = vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind.label()), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
     let Some(result) = result else {
         paragraphs.push(Paragraph::plain("Not run: no evidence recorded.", CELL.with_colour(WARN)).indented(indent));
         return paragraphs;

@@ -22,6 +22,19 @@ pub enum ProbeKind {
     Load,
 }
 
+impl ProbeKind {
+    /// How the audit record and the app name the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProbeKind::Http => "HTTP",
+            ProbeKind::Tls => "TLS",
+            ProbeKind::Tcp => "TCP",
+            ProbeKind::Dns => "DNS",
+            ProbeKind::Load => "load",
+        }
+    }
+}
+
 /// Which IP version to connect with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IpVersion {

@@ -25,7 +25,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     let Some(spec) = item.probe.clone() else {
         ui.label(RichText::new("No automated check on this item.").weak());
         if let Some(suggestion) = crate::probe::suggest::suggest(&item.text) {
-            ui.label(RichText::new(format!("Suggested: {} — {}", format!("{:?} {}", suggestion.spec.kind, suggestion.spec.target), suggestion.reason)).small());
+            ui.label(RichText::new(format!("Suggested: {} {} — {}", suggestion.spec.kind.label(), suggestion.spec.target, suggestion.reason)).small());
             for condition in &suggestion.spec.expect {
                 ui.label(RichText::new(condition).monospace().small());
             }

@@ -74,7 +74,7 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     ui.separator();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Probe").strong());
-        ui.label(RichText::new(format!("{:?} {}", spec.kind, spec.target)).small().monospace());
+        ui.label(RichText::new(format!("{} {}", spec.kind.label(), spec.target)).small().monospace());
     });
     ui.add_enabled_ui(!running, |ui| {
         if ui.button(if running { "Running…" } else { "Run probe" }).clicked() {
