@@ -41,13 +41,7 @@ fn bench_import(c: &mut Criterion) {
     let options: Vec<ImportOptions> = SEEDS.iter().map(|(name, _)| import_options(name)).collect();
     group.throughput(Throughput::Bytes(total as u64));
     group.bench_function("all-five", |b| {
-        b.iter(|| {
-            SEEDS
-                .iter()
-                .zip(&options)
-                .map(|((_, text), options)| import_markdown(black_box(text), options).template)
-                .collect::<Vec<_>>()
-        })
+        b.iter(|| SEEDS.iter().zip(&options).map(|((_, text), options)| import_markdown(black_box(text), options).template).collect::<Vec<_>>())
     });
     group.finish();
 }
@@ -59,12 +53,7 @@ fn bench_run_documents(c: &mut Criterion) {
     store::save_run(&path, &run).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(store::load_run(&path).unwrap(), run, "the generated run must survive a round trip");
-    eprintln!(
-        "generated run: {} actionable items, {} events, {} bytes on disk",
-        run.items.len(),
-        run.events.len(),
-        text.len()
-    );
+    eprintln!("generated run: {} actionable items, {} events, {} bytes on disk", run.items.len(), run.events.len(), text.len());
 
     let mut group = c.benchmark_group("run-5000");
     // Each iteration takes tens of milliseconds: flat sampling keeps 20 samples within 3 s.

@@ -103,7 +103,8 @@ fn bench_http_batch(c: &mut Criterion) {
     run_checked(jobs(&url, PROBES), PROBES);
 
     // Every timed call, warm-up included, for the ratio printed at the end.
-    let cases: [(&str, usize, usize); 3] = [("single", 1, PROBES_AT_ONCE), ("200-at-shipped-limit", PROBES, PROBES_AT_ONCE), ("200-at-8", PROBES, EARLIER_LIMIT)];
+    let cases: [(&str, usize, usize); 3] =
+        [("single", 1, PROBES_AT_ONCE), ("200-at-shipped-limit", PROBES, PROBES_AT_ONCE), ("200-at-8", PROBES, EARLIER_LIMIT)];
     let timings: Vec<Mutex<Vec<Duration>>> = cases.iter().map(|_| Mutex::new(Vec::new())).collect();
 
     let mut group = c.benchmark_group("http-50ms");

@@ -14,7 +14,12 @@ use preflight::ui::{App, AppConfig};
 mod common;
 
 fn open_app(home: &Path, run: &Path) -> Harness<'static, App> {
-    let config = AppConfig { library: Some(Library::at(home.to_path_buf())), open: Some(run.to_path_buf()), user_name: Some("bench".into()), keys_dir: Some(home.join("keys")) };
+    let config = AppConfig {
+        library: Some(Library::at(home.to_path_buf())),
+        open: Some(run.to_path_buf()),
+        user_name: Some("bench".into()),
+        keys_dir: Some(home.join("keys")),
+    };
     let mut harness = Harness::builder().with_size([1280.0, 900.0]).with_max_steps(64).build_eframe(move |cc| App::new(cc, config));
     // The run loads on a worker; step until it is on screen.
     while harness.state().run_doc().is_none() {

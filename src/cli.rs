@@ -214,7 +214,14 @@ fn lint(files: &[PathBuf]) -> ExitCode {
                 problems.extend(probe_problems(&run.template));
                 if problems.is_empty() {
                     let counts = run.counts();
-                    println!("ok    {}: run of \"{}\", {} of {} items settled, {} events", file.display(), run.template.title, counts.total() - counts.pending, counts.total(), run.events.len());
+                    println!(
+                        "ok    {}: run of \"{}\", {} of {} items settled, {} events",
+                        file.display(),
+                        run.template.title,
+                        counts.total() - counts.pending,
+                        counts.total(),
+                        run.events.len()
+                    );
                 } else {
                     worst = worst.max(EXIT_CHECK_FAILED);
                     report(file, problems);
@@ -244,7 +251,10 @@ fn probe_problems(template: &Template) -> Vec<crate::model::Problem> {
             if let Err(err) = crate::probe::condition::parse(text) {
                 // The file holds the condition as a RON string; find it by its first characters.
                 let needle: String = text.chars().take(20).collect();
-                problems.push(crate::model::Problem { message: format!("item `{}`: probe condition `{text}`: {err}", item.id), anchor: Some((needle, 0)) });
+                problems.push(crate::model::Problem {
+                    message: format!("item `{}`: probe condition `{text}`: {err}", item.id),
+                    anchor: Some((needle, 0)),
+                });
             }
         }
     }
@@ -281,14 +291,10 @@ fn field_values(template: &Template, pairs: &[String]) -> anyhow::Result<BTreeMa
     for pair in pairs {
         let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--set {pair}: expected FIELD=VALUE"))?;
         let key = key.trim();
-        let field = template
-            .fields
-            .iter()
-            .find(|f| f.id.eq_ignore_ascii_case(key) || f.label.eq_ignore_ascii_case(key))
-            .ok_or_else(|| {
-                let known: Vec<&str> = template.fields.iter().filter(|f| !matches!(f.kind, FieldKind::Table { .. })).map(|f| f.id.as_str()).collect();
-                anyhow!("--set {key}: \"{}\" has no such field; its fields are: {}", template.title, known.join(", "))
-            })?;
+        let field = template.fields.iter().find(|f| f.id.eq_ignore_ascii_case(key) || f.label.eq_ignore_ascii_case(key)).ok_or_else(|| {
+            let known: Vec<&str> = template.fields.iter().filter(|f| !matches!(f.kind, FieldKind::Table { .. })).map(|f| f.id.as_str()).collect();
+            anyhow!("--set {key}: \"{}\" has no such field; its fields are: {}", template.title, known.join(", "))
+        })?;
         if matches!(field.kind, FieldKind::Table { .. }) {
             bail!("--set {key}: \"{}\" is a table; fill it in the app", field.label);
         }
@@ -352,10 +358,9 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-
 fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    use crate::probe::runner::{ProbeJob, run_blocking};
     use crate::probe::ProbeState;
+    use crate::probe::runner::{ProbeJob, run_blocking};
 
     let mut run = store::load_run(path)?;
     // A final run takes no new evidence: refuse before any probe reaches the network.
@@ -380,7 +385,8 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
     }
     // Bad input (a condition that does not parse, a secret variable that is not set) is refused
     // before any probe runs, and nothing is recorded.
-    let problems: Vec<String> = jobs.iter().filter_map(|job| probe_input_problem(&job.spec).map(|problem| format!("item `{}`: {problem}", job.item))).collect();
+    let problems: Vec<String> =
+        jobs.iter().filter_map(|job| probe_input_problem(&job.spec).map(|problem| format!("item `{}`: {problem}", job.item))).collect();
     if !problems.is_empty() {
         bail!("{}: {}", path.display(), problems.join("\n  "));
     }
@@ -396,7 +402,12 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
         print!("{}", probe_table(&results));
     }
     let failed = results.iter().filter(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error)).count();
-    eprintln!("{} probe(s): {} passed or warned, {failed} failed or could not run; recorded in {}", results.len(), results.len() - failed, path.display());
+    eprintln!(
+        "{} probe(s): {} passed or warned, {failed} failed or could not run; recorded in {}",
+        results.len(),
+        results.len() - failed,
+        path.display()
+    );
     Ok(if failed > 0 { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }
 
@@ -405,11 +416,7 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
 fn probe_input_problem(spec: &crate::probe::ProbeSpec) -> Option<String> {
     use crate::probe::{runner, secrets};
     let headers = spec.headers.iter().map(|(name, value)| secrets::resolve(value).err().map(|err| format!("header {name}: {err}")));
-    std::iter::once(runner::check_conditions(spec).err())
-        .chain(std::iter::once(secrets::resolve(&spec.target).err()))
-        .chain(headers)
-        .flatten()
-        .next()
+    std::iter::once(runner::check_conditions(spec).err()).chain(std::iter::once(secrets::resolve(&spec.target).err())).chain(headers).flatten().next()
 }
 
 /// A table of results: item, kind, state, time, and each condition resolved.

@@ -8,8 +8,7 @@ use preflight::import::{ImportOptions, import_markdown};
 use preflight::model::{ItemState, Timestamp};
 use preflight::store;
 
-const SEEDS: [&str; 5] =
-    ["ai-avatar-website", "microservices-platform", "persona-chat-service", "prismai-platform", "realtime-collab-app"];
+const SEEDS: [&str; 5] = ["ai-avatar-website", "microservices-platform", "persona-chat-service", "prismai-platform", "realtime-collab-app"];
 
 struct Sandbox {
     dir: tempfile::TempDir,
@@ -194,7 +193,11 @@ fn run_names_unknown_fields_and_bad_values() {
     let sandbox = Sandbox::new();
     let unknown = sandbox.run(&["run", "prismai-platform", "--set", "colour=blue"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("has no such field; its fields are: deployment-date, deployed-by, version, environment, special-notes"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("has no such field; its fields are: deployment-date, deployed-by, version, environment, special-notes"),
+        "{}",
+        stderr(&unknown)
+    );
     let bad_date = sandbox.run(&["run", "prismai-platform", "--set", "version=1", "--set", "environment=prod", "--set", "deployment-date=next week"]);
     assert_eq!(bad_date.status.code(), Some(2));
     assert!(stderr(&bad_date).contains("`next week` is not a date written YYYY-MM-DD"), "{}", stderr(&bad_date));
@@ -208,13 +211,17 @@ fn markdown_of_a_template_and_of_a_run() {
     let output = sandbox.run(&["markdown", checklist("persona-chat-service").to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let markdown = stdout(&output);
-    assert!(markdown.starts_with("# Persona Chat Service — Production Deployment <!-- preflight: id=persona-chat-service version=1.0.0 -->\n"), "{markdown}");
+    assert!(
+        markdown.starts_with("# Persona Chat Service — Production Deployment <!-- preflight: id=persona-chat-service version=1.0.0 -->\n"),
+        "{markdown}"
+    );
     assert!(markdown.contains("\n- [ ] All unit tests passing\n"), "{markdown}");
     let reimported = import_markdown(&markdown, &ImportOptions { id: "x".into(), title: None });
     assert_eq!(reimported.template, store::load_template(&checklist("persona-chat-service")).unwrap());
 
     let run_path = sandbox.path("r.run.ron");
-    let started = sandbox.run(&["run", "persona-chat-service", "-o", run_path.to_str().unwrap(), "--set", "release-version=3.1", "--set", "environment=prod"]);
+    let started =
+        sandbox.run(&["run", "persona-chat-service", "-o", run_path.to_str().unwrap(), "--set", "release-version=3.1", "--set", "environment=prod"]);
     assert!(started.status.success(), "{}", stderr(&started));
     let mut run = store::load_run(&run_path).unwrap();
     let at = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
@@ -393,7 +400,10 @@ fn an_output_folder_that_does_not_exist_is_refused() {
     let output = sandbox.run(&["import", source.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains(&format!("{}: cannot write it: the folder {} does not exist", out.display(), sandbox.path("missing/folder").display())), "{err}");
+    assert!(
+        err.contains(&format!("{}: cannot write it: the folder {} does not exist", out.display(), sandbox.path("missing/folder").display())),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&source).unwrap(), before);
     assert!(!sandbox.path("missing").exists());
 }
@@ -410,7 +420,18 @@ fn usage_errors_exit_2() {
 fn lint_reports_tampering_and_duplicate_ids_as_failed_checks() {
     let sandbox = Sandbox::new();
     let run_path = sandbox.path("r.run.ron");
-    let started = sandbox.run(&["run", "prismai-platform", "-o", run_path.to_str().unwrap(), "--set", "version=1", "--set", "environment=prod", "--actor", "alice"]);
+    let started = sandbox.run(&[
+        "run",
+        "prismai-platform",
+        "-o",
+        run_path.to_str().unwrap(),
+        "--set",
+        "version=1",
+        "--set",
+        "environment=prod",
+        "--actor",
+        "alice",
+    ]);
     assert!(started.status.success());
     let text = std::fs::read_to_string(&run_path).unwrap().replacen("actor: \"alice\"", "actor: \"mallory\"", 1);
     std::fs::write(&run_path, &text).unwrap();
@@ -424,7 +445,11 @@ fn lint_reports_tampering_and_duplicate_ids_as_failed_checks() {
     let output = sandbox.run(&["lint", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let (line, col) = store::locate(&dup, "\"all-unit-tests-passing\"", 1).unwrap();
-    assert!(stderr(&output).contains(&format!("dup.checklist.ron:{line}:{col}: item id `all-unit-tests-passing` is used more than once")), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("dup.checklist.ron:{line}:{col}: item id `all-unit-tests-passing` is used more than once")),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -442,7 +467,16 @@ fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
     let template_path = sandbox.path("probed.checklist.ron");
     store::save_template(&template_path, &template).unwrap();
     let run_path = sandbox.path("probed.run.ron");
-    let started = sandbox.run(&["run", template_path.to_str().unwrap(), "-o", run_path.to_str().unwrap(), "--set", "release-version=1", "--set", "environment=prod"]);
+    let started = sandbox.run(&[
+        "run",
+        template_path.to_str().unwrap(),
+        "-o",
+        run_path.to_str().unwrap(),
+        "--set",
+        "release-version=1",
+        "--set",
+        "environment=prod",
+    ]);
     assert!(started.status.success(), "{}", stderr(&started));
     let before = std::fs::read(&run_path).unwrap();
 

@@ -211,7 +211,6 @@ fn check_text(name: &str, run: &Run, path: &Path, pages: usize) {
     check_evidence(name, run, &text);
 }
 
-
 /// The probe evidence of every probed item: its kind and target as written (a secret stays
 /// `${env:NAME}`), the latest result's verdict and time, and each condition resolved with the
 /// value seen, or that it never ran; then every override and waiver with its reason, in the
@@ -250,7 +249,10 @@ fn check_evidence(name: &str, run: &Run, text: &str) {
             overrides += 1;
             let beside_item = format!("Overridden: probe said {}, {} set {new} at {} because \"{reason}\"", probe.label(), event.actor, event.at);
             assert!(compact.contains(&no_spaces(&beside_item)), "{name}: `{beside_item}` is not printed beside the item");
-            assert!(squashed.matches(&squash(reason)).count() >= 2, "{name}: the override reason `{reason}` is not in the summary and beside the item");
+            assert!(
+                squashed.matches(&squash(reason)).count() >= 2,
+                "{name}: the override reason `{reason}` is not in the summary and beside the item"
+            );
         }
     }
     assert!(overrides > 0, "{name}: the run has no probe override to check");
@@ -328,8 +330,16 @@ fn international_template() -> Template {
             "See https://status.example.com/api/v1/health/deep/really/long/path/that/never/ends/at/all?with=query&and=more_parameters_that_go_on_and_on",
             ItemKind::Check,
         ),
-        Item::new("code", "Run `kubectl rollout status deployment/persona-chat-service-api-gateway-with-a-very-long-name --namespace=production-eu-west-1`", ItemKind::Check),
-        Item::new("word", "Ahashthatisverylongandhasnospacesatall0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ItemKind::Check),
+        Item::new(
+            "code",
+            "Run `kubectl rollout status deployment/persona-chat-service-api-gateway-with-a-very-long-name --namespace=production-eu-west-1`",
+            ItemKind::Check,
+        ),
+        Item::new(
+            "word",
+            "Ahashthatisverylongandhasnospacesatall0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            ItemKind::Check,
+        ),
     ];
     template.sections.insert(0, Section { id: "intl".into(), title: "🧪 Проверки перед запуском".into(), items, sections: vec![] });
     template
@@ -344,7 +354,9 @@ fn cyrillic_emoji_and_long_words_come_out_right() {
         return;
     }
     let text = pdftotext(&write_pdf("international", &rendered.bytes), 1, rendered.pages);
-    for expected in ["Запуск 🚀 платформы", "Проверить резервное копирование базы данных ✅", "🔐 Rotate secrets 🔄", "📞", "⚠", "🧪 Проверки", "Олег Петров"] {
+    for expected in
+        ["Запуск 🚀 платформы", "Проверить резервное копирование базы данных ✅", "🔐 Rotate secrets 🔄", "📞", "⚠", "🧪 Проверки", "Олег Петров"]
+    {
         assert!(text.contains(expected), "`{expected}` did not come out of the PDF");
     }
 }
@@ -429,7 +441,8 @@ fn cjk_text_is_drawn_from_a_system_font_collection() {
     let run = signed_run(template, "cjk");
     let rendered = render(&run, Paper::A4);
     assert!(rendered.warnings.iter().all(|warning| !warning.contains("no font has")), "{:?}", rendered.warnings);
-    let from_collection = |warning: &String| warning.contains("is drawn from the system font") && (warning.ends_with(".ttc") || warning.ends_with(".otc"));
+    let from_collection =
+        |warning: &String| warning.contains("is drawn from the system font") && (warning.ends_with(".ttc") || warning.ends_with(".otc"));
     assert!(rendered.warnings.iter().any(from_collection), "{:?}", rendered.warnings);
     if tool("pdftotext") {
         let text = pdftotext(&write_pdf("cjk", &rendered.bytes), 1, rendered.pages);
@@ -614,7 +627,6 @@ fn invalidated_and_missing_signatures_are_shown() {
         assert!(text.contains(&format!("event #{change_seq}")), "the invalidating change is named");
         assert!(text.contains("NO-GO"));
     }
-
 }
 
 #[test]

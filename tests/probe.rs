@@ -36,7 +36,9 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
             continue;
         };
         let head = String::from_utf8_lossy(&buffer[..end]).to_string();
-        let header = |name: &str| head.lines().find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()));
+        let header = |name: &str| {
+            head.lines().find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
+        };
         let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
         while buffer.len() < end + 4 + length {
             match stream.read(&mut chunk).await {
@@ -50,7 +52,11 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         let auth = header("authorization").unwrap_or_default();
         let reply = match path.as_str() {
-            "/health" => response("200 OK", "content-type: application/json\r\nstrict-transport-security: max-age=31536000\r\n", r#"{"status":"ok","db":{"latency_ms":3}}"#),
+            "/health" => response(
+                "200 OK",
+                "content-type: application/json\r\nstrict-transport-security: max-age=31536000\r\n",
+                r#"{"status":"ok","db":{"latency_ms":3}}"#,
+            ),
             "/fail" => response("503 Service Unavailable", "", "down"),
             "/slow" => {
                 tokio::time::sleep(Duration::from_secs(2)).await;
@@ -62,7 +68,11 @@ async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
             }
             "/redirect" => response("301 Moved Permanently", "location: https://127.0.0.1:1/\r\n", ""),
             "/flaky" => {
-                if flaky.fetch_add(1, Ordering::SeqCst) == 0 { response("503 Service Unavailable", "", "") } else { response("200 OK", "", "ok") }
+                if flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+                    response("503 Service Unavailable", "", "")
+                } else {
+                    response("200 OK", "", "ok")
+                }
             }
             "/tick" => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -129,7 +139,14 @@ fn http_status_latency_header_json_and_body() {
     let result = run(probe(
         ProbeKind::Http,
         server.url("/health"),
-        &["status == 200", "response_time < 1s", r#"header(Strict-Transport-Security) matches "max-age=\d+""#, r#"json(status) == "ok""#, "json(db.latency_ms) < 10", "body contains ok"],
+        &[
+            "status == 200",
+            "response_time < 1s",
+            r#"header(Strict-Transport-Security) matches "max-age=\d+""#,
+            r#"json(status) == "ok""#,
+            "json(db.latency_ms) < 10",
+            "body contains ok",
+        ],
     ));
     assert_eq!(result.state, ProbeState::Pass, "{result:#?}");
     assert!(result.conditions.iter().all(|c| c.passed));
@@ -319,9 +336,7 @@ fn redis_answers_ping() {
 }
 
 fn which(program: &str) -> Result<std::path::PathBuf, ()> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
-        .ok_or(())
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file())).ok_or(())
 }
 
 #[test]
@@ -438,7 +453,8 @@ mod cli {
 
     /// A template whose first three checks carry probes against the test server.
     fn template_with_probes(server: &TestServer) -> Template {
-        let mut template = store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")).unwrap();
+        let mut template =
+            store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")).unwrap();
         let items = &mut template.sections[0].sections[0].items;
         items[0].probe = Some(probe(ProbeKind::Http, server.url("/health"), &["status == 200", "response_time < 1s"]));
         let mut secret = probe(ProbeKind::Http, server.url("/echo-auth"), &["body contains Bearer"]);
@@ -457,12 +473,24 @@ mod cli {
         let run_path = dir.path().join("probed.run.ron");
         let bin = env!("CARGO_BIN_EXE_preflight");
         let started = Command::new(bin)
-            .args(["run", template_path.to_str().unwrap(), "-o", run_path.to_str().unwrap(), "--set", "version=1", "--set", "environment=prod", "--actor", "ci"])
+            .args([
+                "run",
+                template_path.to_str().unwrap(),
+                "-o",
+                run_path.to_str().unwrap(),
+                "--set",
+                "version=1",
+                "--set",
+                "environment=prod",
+                "--actor",
+                "ci",
+            ])
             .output()
             .unwrap();
         assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
 
-        let output = Command::new(bin).args(["probe", run_path.to_str().unwrap()]).env("PREFLIGHT_CLI_SECRET", "sk-live-0123456789").output().unwrap();
+        let output =
+            Command::new(bin).args(["probe", run_path.to_str().unwrap()]).env("PREFLIGHT_CLI_SECRET", "sk-live-0123456789").output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "one probe fails: {stdout}{stderr}");
@@ -494,7 +522,9 @@ mod cli {
 #[test]
 fn lint_reports_a_bad_probe_condition_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
-    let mut template = preflight::store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/persona-chat-service.checklist.ron")).unwrap();
+    let mut template =
+        preflight::store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/persona-chat-service.checklist.ron"))
+            .unwrap();
     template.sections[0].sections[0].items[0].probe = Some(probe(ProbeKind::Http, "http://localhost/".into(), &["status = 200"]));
     let path = dir.path().join("bad.checklist.ron");
     preflight::store::save_template(&path, &template).unwrap();
@@ -503,5 +533,10 @@ fn lint_reports_a_bad_probe_condition_with_its_position() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_preflight")).args(["lint", path.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("bad.checklist.ron:{line}:{col}: item `all-unit-tests-passing`: probe condition `status = 200`: column 8: expected an operator")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "bad.checklist.ron:{line}:{col}: item `all-unit-tests-passing`: probe condition `status = 200`: column 8: expected an operator"
+        )),
+        "{stderr}"
+    );
 }

@@ -92,10 +92,13 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
     let items: Vec<String> = run.items.keys().cloned().collect();
     for item in spread(items.len(), 6).map(|i| items[i].clone()) {
         let id = item.clone();
-        cases.push((format!("item {item}: state"), Box::new(move |r: &mut Run| {
-            let record = r.items.get_mut(&id).unwrap();
-            record.state = if record.state == ItemState::Failed { ItemState::Done } else { ItemState::Failed };
-        })));
+        cases.push((
+            format!("item {item}: state"),
+            Box::new(move |r: &mut Run| {
+                let record = r.items.get_mut(&id).unwrap();
+                record.state = if record.state == ItemState::Failed { ItemState::Done } else { ItemState::Failed };
+            }),
+        ));
         let id = item.clone();
         cases.push((format!("item {item}: note"), Box::new(move |r: &mut Run| r.items.get_mut(&id).unwrap().note.push_str(" (edited)"))));
         let id = item.clone();
@@ -133,10 +136,13 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
         cases.push((format!("event {index}: time"), Box::new(move |r: &mut Run| r.events[index].at = at(58))));
         cases.push((format!("event {index}: actor"), Box::new(move |r: &mut Run| r.events[index].actor.push('x'))));
         cases.push((format!("event {index}: deleted"), Box::new(move |r: &mut Run| drop(r.events.remove(index)))));
-        cases.push((format!("event {index}: inserted copy"), Box::new(move |r: &mut Run| {
-            let copy = r.events[index].clone();
-            r.events.insert(index, copy);
-        })));
+        cases.push((
+            format!("event {index}: inserted copy"),
+            Box::new(move |r: &mut Run| {
+                let copy = r.events[index].clone();
+                r.events.insert(index, copy);
+            }),
+        ));
         if index + 1 < run.events.len() {
             cases.push((format!("events {index} and {}: swapped", index + 1), Box::new(move |r: &mut Run| r.events.swap(index, index + 1))));
         }

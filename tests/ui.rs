@@ -321,7 +321,11 @@ impl egui::DroppedFile for Dropped {
 fn a_dropped_markdown_file_is_imported_into_the_library() {
     let home = tempfile::tempdir().unwrap();
     let source = home.path().join("go-live.md");
-    std::fs::write(&source, "# Go-live\n\n## Checks\n\n- [ ] Health endpoint answers 200\n- [ ] TLS valid for 30 days\n\n## Sign-off\n\n- [ ] QA Lead: ____ Date: ____\n").unwrap();
+    std::fs::write(
+        &source,
+        "# Go-live\n\n## Checks\n\n- [ ] Health endpoint answers 200\n- [ ] TLS valid for 30 days\n\n## Sign-off\n\n- [ ] QA Lead: ____ Date: ____\n",
+    )
+    .unwrap();
     let mut harness = harness(home.path(), None);
     harness.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(source)));
     settle(&mut harness);
@@ -362,7 +366,11 @@ fn a_failed_autosave_is_shown_and_retried() {
     std::fs::remove_dir_all(&runs).unwrap();
     harness.key_press(Key::Space);
     settle_until(&mut harness, |app| matches!(app.save_state(), preflight::ui::SaveState::Failed(_)));
-    assert!(harness.state().errors().iter().any(|e| e.starts_with("Not saved, retrying:") && e.contains("does not exist")), "{:?}", harness.state().errors());
+    assert!(
+        harness.state().errors().iter().any(|e| e.starts_with("Not saved, retrying:") && e.contains("does not exist")),
+        "{:?}",
+        harness.state().errors()
+    );
 
     // Once the folder is back, the retry writes the change that was never dropped.
     std::fs::create_dir_all(&runs).unwrap();
@@ -432,9 +440,14 @@ mod probes {
     fn probed_run_named(home: &Path, port: u16, id: &str, release: &str) -> std::path::PathBuf {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let items = &mut template.sections[0].sections[0].items;
-        items[0].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });
-        items[1].probe = Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) });
-        let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text(release.into())), ("environment".to_string(), FieldValue::Text("prod".into()))]);
+        items[0].probe =
+            Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });
+        items[1].probe =
+            Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) });
+        let values = BTreeMap::from([
+            ("release-version".to_string(), FieldValue::Text(release.into())),
+            ("environment".to_string(), FieldValue::Text("prod".into())),
+        ]);
         let run = Run::start(template, id.into(), "Test User", Timestamp::parse("2026-11-23T10:00:00Z").unwrap(), values).unwrap();
         let path = home.join(format!("runs/{id}.run.ron"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -567,12 +580,19 @@ mod probes {
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
         click(&mut harness, "✖ Failed");
         assert!(harness.query_by_label("Override the probe?").is_some(), "failing an item its probe passed asks why");
-        type_into(&mut harness, Role::MultilineTextInput, "Why mark it failed anyway? (required)", "The endpoint answers but the release page is blank");
+        type_into(
+            &mut harness,
+            Role::MultilineTextInput,
+            "Why mark it failed anyway? (required)",
+            "The endpoint answers but the release page is blank",
+        );
         harness.get_by_label("Override").click();
         settle(&mut harness);
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Failed);
         let events = &run_doc(&harness).run.events;
-        assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { new: ItemState::Failed, reason, .. } if reason.starts_with("The endpoint answers"))));
+        assert!(events.iter().any(
+            |e| matches!(&e.change, Change::ProbeOverride { new: ItemState::Failed, reason, .. } if reason.starts_with("The endpoint answers"))
+        ));
     }
 
     /// Opens, in the editor, a saved template whose first check has `probe`; returns the item's id.

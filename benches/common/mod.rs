@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 
 use preflight::model::{
-    Field, FieldKind, FieldValue, Item, ItemKind, ItemState, Placement, Role, Run, Section, TEMPLATE_FORMAT_VERSION,
-    Template, Timestamp,
+    Field, FieldKind, FieldValue, Item, ItemKind, ItemState, Placement, Role, Run, Section, TEMPLATE_FORMAT_VERSION, Template, Timestamp,
 };
 
 /// Item text of about 60 characters, varied the way a real go-live checklist is.
@@ -32,9 +31,7 @@ pub fn big_template(sections: usize, per_section: usize) -> Template {
     let total = sections * per_section;
     let sections = (0..sections)
         .map(|s| {
-            let items = (0..per_section)
-                .map(|n| Item::new(format!("s{s:02}-item-{n:03}"), item_text(s, n), ItemKind::Check))
-                .collect();
+            let items = (0..per_section).map(|n| Item::new(format!("s{s:02}-item-{n:03}"), item_text(s, n), ItemKind::Check)).collect();
             let title = format!("Area {s}: service readiness");
             Section { id: format!("s{s:02}"), title, items, sections: Vec::new() }
         })
@@ -95,4 +92,3 @@ pub fn big_run(sections: usize, per_section: usize) -> Run {
     }
     run
 }
-

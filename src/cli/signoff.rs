@@ -129,7 +129,11 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
         let _ = writeln!(out, "  finalised       by {} at {}", finalised.by, finalised.at);
     }
     let verdict = run.verdict();
-    let _ = writeln!(out, "  verdict         {}", if verdict.is_go() { "GO".to_string() } else { format!("NO-GO ({} blockers)", verdict.blockers.len()) });
+    let _ = writeln!(
+        out,
+        "  verdict         {}",
+        if verdict.is_go() { "GO".to_string() } else { format!("NO-GO ({} blockers)", verdict.blockers.len()) }
+    );
     let mut valid = report.is_valid();
     if let Some((line, holds)) = extra {
         let _ = writeln!(out, "  {line}");

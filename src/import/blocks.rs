@@ -10,13 +10,35 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Block {
-    Heading { level: u8, text: String, line: usize },
-    Paragraph { text: String, line: usize },
-    List { ordered: bool, items: Vec<ListItem> },
-    Code { lang: String, code: String, line: usize },
-    Table { header: Vec<String>, rows: Vec<Vec<String>>, source: String, line: usize },
+    Heading {
+        level: u8,
+        text: String,
+        line: usize,
+    },
+    Paragraph {
+        text: String,
+        line: usize,
+    },
+    List {
+        ordered: bool,
+        items: Vec<ListItem>,
+    },
+    Code {
+        lang: String,
+        code: String,
+        line: usize,
+    },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        source: String,
+        line: usize,
+    },
     /// A block quote, HTML or anything else kept as its source.
-    Verbatim { source: String, line: usize },
+    Verbatim {
+        source: String,
+        line: usize,
+    },
     Rule,
 }
 
@@ -209,13 +231,7 @@ impl<'s> Reader<'s> {
                     item.task = item.task.or(task);
                 }
                 Event::Start(
-                    Tag::Paragraph
-                    | Tag::List(_)
-                    | Tag::CodeBlock(_)
-                    | Tag::Table(_)
-                    | Tag::Heading { .. }
-                    | Tag::BlockQuote(_)
-                    | Tag::HtmlBlock,
+                    Tag::Paragraph | Tag::List(_) | Tag::CodeBlock(_) | Tag::Table(_) | Tag::Heading { .. } | Tag::BlockQuote(_) | Tag::HtmlBlock,
                 )
                 | Event::Rule => {
                     if let Some(block) = self.block() {

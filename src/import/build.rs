@@ -4,14 +4,11 @@
 use super::blocks::{Block, ListItem};
 use super::ids::assign_ids;
 use super::lines::{
-    Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading,
-    label_line, plain_title, split_annotation, split_probe,
+    Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading, label_line, plain_title,
+    split_annotation, split_probe,
 };
 use super::{Imported, Warning};
-use crate::model::{
-    Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION,
-    Template,
-};
+use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template};
 
 /// The longest value a `**Label:** value` line may have to count as a pre-filled field.
 const MAX_PREFILLED_CHARS: usize = 80;
@@ -186,7 +183,15 @@ impl Builder {
             // `$(date +%F)` is a blank that a script was meant to fill.
             if value.starts_with("$(") && value.ends_with(')') && annotation.kind.is_none() {
                 let kind = if value.contains("date") { FieldKind::Date } else { FieldKind::Text };
-                self.fields.push(Field { id: String::new(), label, kind, required: false, default: None, hint: String::new(), placement: placement.clone() });
+                self.fields.push(Field {
+                    id: String::new(),
+                    label,
+                    kind,
+                    required: false,
+                    default: None,
+                    hint: String::new(),
+                    placement: placement.clone(),
+                });
                 continue;
             }
             if self.fill_in(&label, &value, &annotation, placement.clone()) {
@@ -249,8 +254,7 @@ impl Builder {
         let mut other: Vec<&str> = Vec::new();
         for (offset, raw) in text.lines().enumerate() {
             let (clean, annotation) = split_annotation(raw);
-            let is_fill_in = label_line(&clean)
-                .is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
+            let is_fill_in = label_line(&clean).is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
             if is_fill_in {
                 if !other.is_empty() {
                     items.push(info(other.join("\n"), InfoStyle::Paragraph));
@@ -342,7 +346,8 @@ impl Builder {
 
     fn table(&mut self, header: &[String], rows: &[Vec<String>], source: &str, line: usize) -> Vec<Item> {
         let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
-        let signature_table = lower.iter().any(|h| h.contains("signature")) || (lower.iter().any(|h| h == "name") && lower.iter().any(|h| h == "date"));
+        let signature_table =
+            lower.iter().any(|h| h.contains("signature")) || (lower.iter().any(|h| h == "name") && lower.iter().any(|h| h == "date"));
         if self.signoff() && signature_table {
             let title_column = lower.iter().position(|h| ["role", "title", "position"].contains(&h.as_str())).unwrap_or(0);
             for (index, row) in rows.iter().enumerate() {
@@ -351,14 +356,25 @@ impl Builder {
                     self.warn(line + 2 + index, "sign-off table row without a role; kept in the table text");
                     return vec![info(source.to_string(), InfoStyle::Verbatim)];
                 };
-                self.roles.push(Role { id: String::new(), title: title.to_string(), meaning: default_meaning(title), required: true, placement: self.placement() });
+                self.roles.push(Role {
+                    id: String::new(),
+                    title: title.to_string(),
+                    meaning: default_meaning(title),
+                    required: true,
+                    placement: self.placement(),
+                });
             }
             return Vec::new();
         }
         let has_empty_cell = rows.iter().flatten().any(|cell| cell.trim().is_empty());
         let well_formed = rows.iter().all(|row| row.len() == header.len());
         if has_empty_cell && well_formed && !rows.is_empty() {
-            let label = self.stack.last().map(|&at| plain_title(&self.nodes[at].section.title)).filter(|t| !t.is_empty()).unwrap_or_else(|| "Table".to_string());
+            let label = self
+                .stack
+                .last()
+                .map(|&at| plain_title(&self.nodes[at].section.title))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "Table".to_string());
             self.fields.push(Field {
                 id: String::new(),
                 label,
@@ -380,7 +396,8 @@ impl Builder {
         let title = if title.trim().is_empty() { "Untitled checklist".to_string() } else { title };
         fn nest(nodes: &mut [Node], at: usize) -> Section {
             let children = std::mem::take(&mut nodes[at].children);
-            let mut section = std::mem::replace(&mut nodes[at].section, Section { id: String::new(), title: String::new(), items: vec![], sections: vec![] });
+            let mut section =
+                std::mem::replace(&mut nodes[at].section, Section { id: String::new(), title: String::new(), items: vec![], sections: vec![] });
             section.sections = children.into_iter().map(|child| nest(nodes, child)).collect();
             section
         }

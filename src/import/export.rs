@@ -6,10 +6,7 @@ use std::fmt::Write;
 
 use super::ids::{IdsToWrite, ids_to_write};
 use super::lines::{BLANK, annotation, default_meaning, field_kind};
-use crate::model::{
-    Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Placement, Role, Run, Section,
-    Template,
-};
+use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Placement, Role, Run, Section, Template};
 
 /// Markdown for a template.
 pub fn template_to_markdown(template: &Template) -> String {
@@ -136,7 +133,10 @@ impl Writer<'_> {
                 self.table(field, columns);
                 at += 1;
             } else if field.default.is_some() && self.run.is_none() {
-                let run_end = fields[at..].iter().position(|f| f.default.is_none() || matches!(f.kind, FieldKind::Table { .. })).map_or(fields.len(), |n| at + n);
+                let run_end = fields[at..]
+                    .iter()
+                    .position(|f| f.default.is_none() || matches!(f.kind, FieldKind::Table { .. }))
+                    .map_or(fields.len(), |n| at + n);
                 self.out.push_str("---\n\n");
                 self.metadata_block(&fields[at..run_end], &[]);
                 self.out.push_str("---\n\n");

@@ -66,8 +66,7 @@ fn namespaces(template: &Template) -> Namespaces {
 }
 
 fn derive_missing(entries: &[(String, String)], fallback: &str) -> Vec<String> {
-    let view: Vec<(&str, Option<&str>)> =
-        entries.iter().map(|(text, id)| (text.as_str(), (!id.is_empty()).then_some(id.as_str()))).collect();
+    let view: Vec<(&str, Option<&str>)> = entries.iter().map(|(text, id)| (text.as_str(), (!id.is_empty()).then_some(id.as_str()))).collect();
     derive(&view, fallback)
 }
 
@@ -111,18 +110,15 @@ pub(super) struct IdsToWrite {
 
 fn written_ids(entries: &[(String, String)], fallback: &str) -> HashSet<String> {
     let mut written: HashSet<usize> = HashSet::new();
-        loop {
-            let view: Vec<(&str, Option<&str>)> = entries
-                .iter()
-                .enumerate()
-                .map(|(at, (text, id))| (text.as_str(), written.contains(&at).then_some(id.as_str())))
-                .collect();
-            let derived = derive(&view, fallback);
-            let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
-            if wrong.is_empty() {
-                break;
-            }
-            written.extend(wrong);
+    loop {
+        let view: Vec<(&str, Option<&str>)> =
+            entries.iter().enumerate().map(|(at, (text, id))| (text.as_str(), written.contains(&at).then_some(id.as_str()))).collect();
+        let derived = derive(&view, fallback);
+        let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
+        if wrong.is_empty() {
+            break;
         }
+        written.extend(wrong);
+    }
     written.into_iter().map(|at| entries[at].1.clone()).collect()
 }

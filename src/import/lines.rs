@@ -10,11 +10,7 @@ pub(crate) fn label_line(text: &str) -> Option<(String, String)> {
         let close = after_open.find("**")?;
         let inner = &after_open[..close];
         let after = &after_open[close + 2..];
-        if let Some(label) = inner.strip_suffix(':') {
-            (label, after)
-        } else {
-            (inner, after.trim_start().strip_prefix(':')?)
-        }
+        if let Some(label) = inner.strip_suffix(':') { (label, after) } else { (inner, after.trim_start().strip_prefix(':')?) }
     } else {
         let (label, rest) = text.split_once(':')?;
         // A plain label is short text without Markdown; anything else is a sentence with a colon.
@@ -285,7 +281,10 @@ mod tests {
     fn label_lines_in_every_form() {
         let pair = |label: &str, rest: &str| Some((label.to_string(), rest.to_string()));
         assert_eq!(label_line("**Deployment Duration:** _____ minutes"), pair("Deployment Duration", "_____ minutes"));
-        assert_eq!(label_line("**Deployed By**: ********\\_******** Date: **\\_\\_\\_**"), pair("Deployed By", "********\\_******** Date: **\\_\\_\\_**"));
+        assert_eq!(
+            label_line("**Deployed By**: ********\\_******** Date: **\\_\\_\\_**"),
+            pair("Deployed By", "********\\_******** Date: **\\_\\_\\_**")
+        );
         assert_eq!(label_line("Lead Developer: ____ Date: ___"), pair("Lead Developer", "____ Date: ___"));
         assert_eq!(label_line("**Bold** without colon"), None);
         assert_eq!(label_line("Use `cfg: x` here"), None);
@@ -293,7 +292,10 @@ mod tests {
 
     #[test]
     fn blanks_with_units_dates_and_several_parts() {
-        assert_eq!(blank_value("_____ minutes (if applicable)").unwrap(), Blank { unit: "minutes".into(), hint: "if applicable".into(), ..Blank::default() });
+        assert_eq!(
+            blank_value("_____ minutes (if applicable)").unwrap(),
+            Blank { unit: "minutes".into(), hint: "if applicable".into(), ..Blank::default() }
+        );
         assert!(blank_value("********\\_******** Date: **\\_\\_\\_**").unwrap().dated);
         assert!(blank_value("_______________  Date: _______").unwrap().dated);
         let several = blank_value("_____ critical, _____ major, _____ minor").unwrap();

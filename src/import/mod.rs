@@ -73,16 +73,14 @@ pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
         imported.warnings.push(Warning { line: 1, message: "no task items (`- [ ]`); everything was imported as information".into() });
     }
     if counts.roles == 0 {
-        imported.warnings.push(Warning {
-            line: 1,
-            message: "no sign-off roles; a run of this checklist will ask for one \"Release approver\"".into(),
-        });
+        imported
+            .warnings
+            .push(Warning { line: 1, message: "no sign-off roles; a run of this checklist will ask for one \"Release approver\"".into() });
     }
     if repair.dropped > 0 {
-        imported.warnings.push(Warning {
-            line: 1,
-            message: format!("{} garbled character sequence(s) could not be repaired and were dropped", repair.dropped),
-        });
+        imported
+            .warnings
+            .push(Warning { line: 1, message: format!("{} garbled character sequence(s) could not be repaired and were dropped", repair.dropped) });
     }
     if imported.ticked > 0 {
         imported.warnings.push(Warning {

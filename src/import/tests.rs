@@ -74,11 +74,17 @@ fn section_tree_nests_by_heading_level() {
     assert_eq!(pre.sections[0].title, "Code Quality & Testing");
     assert_eq!(pre.sections[0].items[0].text, "All tests passing locally (129/129)");
     let micro = seed("microservices-platform");
-    assert_eq!(micro.description, "This checklist ensures confidence before production deployment by validating all critical components and procedures.");
+    assert_eq!(
+        micro.description,
+        "This checklist ensures confidence before production deployment by validating all critical components and procedures."
+    );
     assert_eq!(micro.sections[0].title, "📋 Pre-Deployment Checklist");
     let testing = &micro.sections[0].sections[1];
     assert_eq!(testing.title, "🧪 Testing Validation");
-    assert_eq!(testing.sections.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["Integration Tests", "Performance Tests", "Security Tests", "Health Checks"]);
+    assert_eq!(
+        testing.sections.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+        ["Integration Tests", "Performance Tests", "Security Tests", "Health Checks"]
+    );
 }
 
 #[test]
@@ -117,10 +123,17 @@ fn typed_fields_from_fill_ins() {
     assert_eq!(micro.roles.last().unwrap().title, "Approved by");
 
     let prism = seed("prismai-platform");
-    let notes: Vec<(&str, &FieldKind)> = prism.fields.iter().filter(|f| f.placement == Placement::Section("notes".into())).map(|f| (f.label.as_str(), &f.kind)).collect();
+    let notes: Vec<(&str, &FieldKind)> =
+        prism.fields.iter().filter(|f| f.placement == Placement::Section("notes".into())).map(|f| (f.label.as_str(), &f.kind)).collect();
     assert_eq!(
         notes,
-        [("Deployment Date", &FieldKind::Date), ("Deployed By", &FieldKind::Text), ("Version", &FieldKind::Text), ("Environment", &FieldKind::Text), ("Special Notes", &FieldKind::MultiLine)]
+        [
+            ("Deployment Date", &FieldKind::Date),
+            ("Deployed By", &FieldKind::Text),
+            ("Version", &FieldKind::Text),
+            ("Environment", &FieldKind::Text),
+            ("Special Notes", &FieldKind::MultiLine)
+        ]
     );
     // Its blank Version and Environment are what every run must fill in; nothing is added.
     let required: Vec<&str> = prism.fields.iter().filter(|f| f.required).map(|f| f.id.as_str()).collect();
@@ -205,12 +218,10 @@ fn task_markers_of_every_kind_and_depth() {
     let text = "# T\n\n## S\n\n- [ ] dash\n* [x] star\n+ [ ] plus\n1. [ ] numbered\n   - [ ] deeper\n     - [ ] deepest\n       continued line\n";
     let imported = import("t", text);
     let items = &imported.template.sections[0].items;
-    assert_eq!(items.iter().map(|i| (i.text.as_str(), i.kind)).collect::<Vec<_>>(), [
-        ("dash", ItemKind::Check),
-        ("star", ItemKind::Check),
-        ("plus", ItemKind::Check),
-        ("numbered", ItemKind::Check),
-    ]);
+    assert_eq!(
+        items.iter().map(|i| (i.text.as_str(), i.kind)).collect::<Vec<_>>(),
+        [("dash", ItemKind::Check), ("star", ItemKind::Check), ("plus", ItemKind::Check), ("numbered", ItemKind::Check),]
+    );
     assert_eq!(items[3].children[0].children[0].text, "deepest continued line");
     assert_eq!(imported.ticked, 1);
 }

@@ -18,27 +18,67 @@ pub enum Edit {
     /// How old a probe result may be when someone signs, in minutes (at least 1).
     SetMaxProbeAge(u32),
     /// Adds a section at the end of `parent` (or of the top level).
-    AddSection { parent: Option<String>, title: String },
-    RenameSection { id: String, title: String },
-    DeleteSection { id: String },
-    MoveSection { id: String, direction: Direction },
+    AddSection {
+        parent: Option<String>,
+        title: String,
+    },
+    RenameSection {
+        id: String,
+        title: String,
+    },
+    DeleteSection {
+        id: String,
+    },
+    MoveSection {
+        id: String,
+        direction: Direction,
+    },
     /// Adds an item at the end of a section (or before the first section).
-    AddItem { section: Option<String>, text: String, kind: ItemKind },
-    SetItemText { id: String, text: String },
-    SetItemKind { id: String, kind: ItemKind },
-    SetItemRequired { id: String, required: bool },
+    AddItem {
+        section: Option<String>,
+        text: String,
+        kind: ItemKind,
+    },
+    SetItemText {
+        id: String,
+        text: String,
+    },
+    SetItemKind {
+        id: String,
+        kind: ItemKind,
+    },
+    SetItemRequired {
+        id: String,
+        required: bool,
+    },
     /// Attaches, replaces or (with None) removes an item's probe.
-    SetItemProbe { id: String, probe: Option<crate::probe::ProbeSpec> },
-    DeleteItem { id: String },
-    MoveItem { id: String, direction: Direction },
-    AddField { label: String },
+    SetItemProbe {
+        id: String,
+        probe: Option<crate::probe::ProbeSpec>,
+    },
+    DeleteItem {
+        id: String,
+    },
+    MoveItem {
+        id: String,
+        direction: Direction,
+    },
+    AddField {
+        label: String,
+    },
     /// Replaces a field; its id stays.
     UpdateField(Field),
-    DeleteField { id: String },
-    AddRole { title: String },
+    DeleteField {
+        id: String,
+    },
+    AddRole {
+        title: String,
+    },
     /// Replaces a role; its id stays.
     UpdateRole(Role),
-    DeleteRole { id: String },
+    DeleteRole {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,9 +1,9 @@
 //! Probe results as evidence in a run: recording them (a probe's verdict sets its item's state
 //! as actor `probe`), and a person's state that contradicts a probe, which needs a reason.
 
+use super::Timestamp;
 use super::hash::{canonical_bytes, sha256_hex};
 use super::run::{Change, ItemState, ModelError, PROBE_ACTOR, Run, checked_actor, checked_reason};
-use super::Timestamp;
 use crate::probe::{ProbeResult, ProbeState};
 
 impl Run {
@@ -68,4 +68,3 @@ pub(super) fn probe_disagrees(probe: ProbeState, state: &ItemState) -> bool {
         _ => false,
     }
 }
-

@@ -109,10 +109,26 @@ impl ItemRecord {
 /// One change to a run, as recorded in its append-only log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
-    RunStarted { template_id: String, template_sha256: String, fields: BTreeMap<String, FieldValue> },
-    ItemState { item: String, old: ItemState, new: ItemState },
-    ItemNote { item: String, old: String, new: String },
-    Field { field: String, old: Option<FieldValue>, new: Option<FieldValue> },
+    RunStarted {
+        template_id: String,
+        template_sha256: String,
+        fields: BTreeMap<String, FieldValue>,
+    },
+    ItemState {
+        item: String,
+        old: ItemState,
+        new: ItemState,
+    },
+    ItemNote {
+        item: String,
+        old: String,
+        new: String,
+    },
+    Field {
+        field: String,
+        old: Option<FieldValue>,
+        new: Option<FieldValue>,
+    },
     /// A probe ran; the full result is in `Run::probe_results` at `index`, and its SHA-256 binds
     /// it to this event (times, measured values and details included).
     ProbeResult {
@@ -124,10 +140,21 @@ pub enum Change {
         result_sha256: String,
     },
     /// A person set a state that disagrees with the item's latest probe result.
-    ProbeOverride { item: String, probe: ProbeState, new: ItemState, reason: String },
+    ProbeOverride {
+        item: String,
+        probe: ProbeState,
+        new: ItemState,
+        reason: String,
+    },
     /// Someone signed; the full record is in `Run::signatures` at `index`, and its SHA-256 binds
     /// it to this event.
-    Signed { role: String, name: String, meaning: String, index: usize, signature_sha256: String },
+    Signed {
+        role: String,
+        name: String,
+        meaning: String,
+        index: usize,
+        signature_sha256: String,
+    },
     /// The run was finalised and takes no more changes.
     Finalised,
 }
@@ -142,7 +169,9 @@ impl Change {
     /// The item the change is about, if any.
     pub fn item(&self) -> Option<&str> {
         match self {
-            Self::ItemState { item, .. } | Self::ItemNote { item, .. } | Self::ProbeResult { item, .. } | Self::ProbeOverride { item, .. } => Some(item),
+            Self::ItemState { item, .. } | Self::ItemNote { item, .. } | Self::ProbeResult { item, .. } | Self::ProbeOverride { item, .. } => {
+                Some(item)
+            }
             _ => None,
         }
     }
@@ -303,13 +332,7 @@ impl Template {
 impl Run {
     /// Starts a run of `template`. Field values are checked against their kinds; defaults fill
     /// what is not given; a required field left empty refuses the start, naming every such field.
-    pub fn start(
-        template: Template,
-        id: String,
-        actor: &str,
-        at: Timestamp,
-        values: BTreeMap<String, FieldValue>,
-    ) -> Result<Run, ModelError> {
+    pub fn start(template: Template, id: String, actor: &str, at: Timestamp, values: BTreeMap<String, FieldValue>) -> Result<Run, ModelError> {
         let actor = checked_actor(actor)?;
         let mut fields = BTreeMap::new();
         for (field_id, value) in values {
@@ -324,12 +347,8 @@ impl Run {
                 fields.entry(field.id.clone()).or_insert_with(|| default.clone());
             }
         }
-        let missing: Vec<String> = template
-            .fields
-            .iter()
-            .filter(|field| field.required && !fields.contains_key(&field.id))
-            .map(|field| field.label.clone())
-            .collect();
+        let missing: Vec<String> =
+            template.fields.iter().filter(|field| field.required && !fields.contains_key(&field.id)).map(|field| field.label.clone()).collect();
         if !missing.is_empty() {
             return Err(ModelError::MissingRequiredFields(missing));
         }
@@ -354,8 +373,7 @@ impl Run {
             signatures: Vec::new(),
             finalised: None,
         };
-        let change =
-            Change::RunStarted { template_id: run.template.id.clone(), template_sha256, fields: run.fields.clone() };
+        let change = Change::RunStarted { template_id: run.template.id.clone(), template_sha256, fields: run.fields.clone() };
         run.append_event(actor, at, change);
         Ok(run)
     }
@@ -520,12 +538,10 @@ impl Field {
 pub(crate) fn check_value(field: &Field, value: &FieldValue) -> Result<(), ModelError> {
     let invalid = |message: String| ModelError::InvalidFieldValue { field: field.id.clone(), message };
     match (&field.kind, value) {
-        (FieldKind::Table { columns }, FieldValue::Table(rows)) => {
-            match rows.iter().position(|row| row.len() != columns.len()) {
-                Some(row) => Err(invalid(format!("row {} has {} cells; the table has {} columns", row + 1, rows[row].len(), columns.len()))),
-                None => Ok(()),
-            }
-        }
+        (FieldKind::Table { columns }, FieldValue::Table(rows)) => match rows.iter().position(|row| row.len() != columns.len()) {
+            Some(row) => Err(invalid(format!("row {} has {} cells; the table has {} columns", row + 1, rows[row].len(), columns.len()))),
+            None => Ok(()),
+        },
         (FieldKind::Table { .. }, FieldValue::Text(_)) => Err(invalid("expected a table, found text".into())),
         (_, FieldValue::Table(_)) => Err(invalid("expected text, found a table".into())),
         (FieldKind::Number { .. }, FieldValue::Text(text)) => match text.trim().parse::<f64>() {

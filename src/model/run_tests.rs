@@ -31,12 +31,7 @@ pub(crate) fn template() -> Template {
             field("day", FieldKind::Date, false),
         ],
         items: vec![Item::new("intro", "Read me", ItemKind::Info)],
-        sections: vec![Section {
-            id: "s".into(),
-            title: "S".into(),
-            items: vec![Item::new("a", "A", ItemKind::Check), optional],
-            sections: vec![],
-        }],
+        sections: vec![Section { id: "s".into(), title: "S".into(), items: vec![Item::new("a", "A", ItemKind::Check), optional], sections: vec![] }],
         roles: vec![],
         max_probe_age_minutes: crate::model::DEFAULT_MAX_PROBE_AGE_MINUTES,
     }
@@ -56,10 +51,7 @@ fn start_refuses_missing_required_fields_by_label() {
 
 #[test]
 fn start_checks_field_kinds() {
-    let values = BTreeMap::from([
-        ("release".to_string(), FieldValue::Text("1".into())),
-        ("duration".to_string(), FieldValue::Text("ten".into())),
-    ]);
+    let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1".into())), ("duration".to_string(), FieldValue::Text("ten".into()))]);
     let err = Run::start(template(), "r".into(), "alice", at(0), values).unwrap_err();
     assert!(matches!(err, ModelError::InvalidFieldValue { ref field, .. } if field == "duration"), "{err}");
 }
@@ -151,7 +143,12 @@ fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
         started_at: at(5),
         duration_ms: 12,
         attempts: 1,
-        conditions: vec![crate::probe::ConditionResult { condition: "status == 200".into(), seen: "503".into(), passed: state == ProbeState::Pass, warning_only: false }],
+        conditions: vec![crate::probe::ConditionResult {
+            condition: "status == 200".into(),
+            seen: "503".into(),
+            passed: state == ProbeState::Pass,
+            warning_only: false,
+        }],
         measured: BTreeMap::new(),
         details: BTreeMap::new(),
         certificates: Vec::new(),

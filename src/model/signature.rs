@@ -120,9 +120,13 @@ impl std::fmt::Display for ChangeRef {
 pub enum SignatureStatus {
     Valid,
     /// The run's content changed after signing; `change` is the first change after it.
-    Invalidated { change: ChangeRef },
+    Invalidated {
+        change: ChangeRef,
+    },
     /// The record was altered, or its content hash matches nothing the log explains.
-    Broken { reason: String },
+    Broken {
+        reason: String,
+    },
 }
 
 impl SignatureStatus {
@@ -228,9 +232,9 @@ impl Run {
         }
         match self.events.iter().find(|later| later.seq > event.seq && later.change.changes_content()) {
             Some(change) => SignatureStatus::Invalidated { change: ChangeRef::of(change) },
-            None => SignatureStatus::Broken {
-                reason: "the run's content no longer matches what was signed, and no recorded change explains it".into(),
-            },
+            None => {
+                SignatureStatus::Broken { reason: "the run's content no longer matches what was signed, and no recorded change explains it".into() }
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::model::{FieldValue, ItemState, Role, Placement, Template, Verdict};
+use crate::model::{FieldValue, ItemState, Placement, Role, Template, Verdict};
 
 fn at(minute: u32) -> Timestamp {
     Timestamp::parse(&format!("2026-11-23T10:{minute:02}:00+00:00")).unwrap()

@@ -138,11 +138,15 @@ pub enum Placement {
 pub enum FieldKind {
     Text,
     MultiLine,
-    Number { unit: String },
+    Number {
+        unit: String,
+    },
     /// A calendar date, entered as YYYY-MM-DD.
     Date,
     /// A table to fill in; some cells may come pre-filled in `default`.
-    Table { columns: Vec<String> },
+    Table {
+        columns: Vec<String>,
+    },
 }
 
 /// A value to fill in when starting or working through a run.
@@ -202,11 +206,7 @@ impl Template {
 
     /// Every item, depth first in document order, with the id of its section (None at the top).
     pub fn all_items(&self) -> Vec<(Option<&Section>, &Item)> {
-        fn push_items<'a>(
-            out: &mut Vec<(Option<&'a Section>, &'a Item)>,
-            section: Option<&'a Section>,
-            items: &'a [Item],
-        ) {
+        fn push_items<'a>(out: &mut Vec<(Option<&'a Section>, &'a Item)>, section: Option<&'a Section>, items: &'a [Item]) {
             for item in items {
                 out.push((section, item));
                 push_items(out, section, &item.children);
@@ -253,12 +253,8 @@ impl Template {
     }
 
     pub fn counts(&self) -> TemplateCounts {
-        let mut counts = TemplateCounts {
-            sections: self.all_sections().len(),
-            fields: self.fields.len(),
-            roles: self.roles.len(),
-            ..TemplateCounts::default()
-        };
+        let mut counts =
+            TemplateCounts { sections: self.all_sections().len(), fields: self.fields.len(), roles: self.roles.len(), ..TemplateCounts::default() };
         for (_, item) in self.all_items() {
             match item.kind {
                 ItemKind::Check => counts.checks += 1,

@@ -44,9 +44,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(|err| {
-            serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time with offset: {err}"))
-        })
+        Self::parse(&text).map_err(|err| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time with offset: {err}")))
     }
 }
 

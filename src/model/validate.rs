@@ -42,7 +42,9 @@ impl Template {
         }
         let items = self.all_items();
         let sections = self.all_sections();
-        let ids = items.iter().map(|(_, item)| item.id.as_str())
+        let ids = items
+            .iter()
+            .map(|(_, item)| item.id.as_str())
             .chain(sections.iter().map(|(_, s)| s.id.as_str()))
             .chain(self.fields.iter().map(|f| f.id.as_str()))
             .chain(self.roles.iter().map(|r| r.id.as_str()));
@@ -85,7 +87,9 @@ impl Run {
         for (id, record) in &self.items {
             match by_id.get(id.as_str()) {
                 None => problems.push(Problem::at(format!("record for `{id}`, which is not an item of this checklist"), format!("\"{id}\""), 0)),
-                Some(item) if !item.is_actionable() => problems.push(Problem::at(format!("record for `{id}`, which is information only"), format!("\"{id}\""), 0)),
+                Some(item) if !item.is_actionable() => {
+                    problems.push(Problem::at(format!("record for `{id}`, which is information only"), format!("\"{id}\""), 0))
+                }
                 Some(_) => {}
             }
             if let ItemState::NotApplicable { reason } | ItemState::Skipped { reason } = &record.state
@@ -177,8 +181,10 @@ impl Run {
                 Change::ProbeResult { item, index, state, summary, result_sha256 } => {
                     let recorded = self.probe_results.get(*index);
                     // Files written before results carried their hash are checked by summary.
-                    let same = |r: &crate::probe::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
-                    let matches = *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary && same(r));
+                    let same =
+                        |r: &crate::probe::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
+                    let matches =
+                        *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary && same(r));
                     if !matches {
                         mismatch(format!("probe result {index} for `{item}` differs from what event #{} recorded", event.seq), format!("\"{item}\""));
                     }

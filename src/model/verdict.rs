@@ -7,14 +7,33 @@ use super::{ItemKind, ItemState, Run};
 /// One reason a run is not GO.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocker {
-    ItemFailed { item: String, text: String },
-    ItemPending { item: String, text: String },
+    ItemFailed {
+        item: String,
+        text: String,
+    },
+    ItemPending {
+        item: String,
+        text: String,
+    },
     /// A required item was skipped; only N/A with a reason releases a required item.
-    ItemSkipped { item: String, text: String },
-    FieldMissing { field: String, label: String },
-    RoleUnsigned { role: String, title: String },
+    ItemSkipped {
+        item: String,
+        text: String,
+    },
+    FieldMissing {
+        field: String,
+        label: String,
+    },
+    RoleUnsigned {
+        role: String,
+        title: String,
+    },
     /// The role's signature no longer matches the run's content.
-    SignatureInvalidated { role: String, title: String, reason: String },
+    SignatureInvalidated {
+        role: String,
+        title: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for Blocker {
@@ -81,9 +100,7 @@ impl Run {
         for role in self.roles().into_iter().filter(|role| role.required) {
             match self.role_signature_against(&role.id, current) {
                 Some((_, _, status)) if status.is_valid() => {}
-                Some((_, _, status)) => {
-                    blockers.push(Blocker::SignatureInvalidated { role: role.id, title: role.title, reason: status.to_string() })
-                }
+                Some((_, _, status)) => blockers.push(Blocker::SignatureInvalidated { role: role.id, title: role.title, reason: status.to_string() }),
                 None => blockers.push(Blocker::RoleUnsigned { role: role.id, title: role.title }),
             }
         }

@@ -154,16 +154,17 @@ fn state_cell(item: &Item, record: Option<&ItemRecord>) -> Vec<Paragraph> {
     cell
 }
 
-
 /// The probe as written (secrets stay `${env:NAME}` placeholders), its latest result with every
 /// condition resolved, and any override of its verdict.
 fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     let result = run.evidence.latest.get(item.id.as_str()).copied();
-    let Some((kind, target)) = item.probe.as_ref().map(|spec| (spec.kind, describe_target(spec))).or_else(|| result.map(|r| (r.kind, r.target.clone())))
+    let Some((kind, target)) =
+        item.probe.as_ref().map(|spec| (spec.kind, describe_target(spec))).or_else(|| result.map(|r| (r.kind, r.target.clone())))
     else {
         return Vec::new();
     };
-    let mut paragraphs = vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind.label()), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
+    let mut paragraphs =
+        vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind.label()), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
     let Some(result) = result else {
         paragraphs.push(Paragraph::plain("Not run: no evidence recorded.", CELL.with_colour(WARN)).indented(indent));
         return paragraphs;
@@ -180,8 +181,12 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
         };
         let note = if condition.warning_only && !condition.passed { "  (warning)" } else { "" };
         paragraphs.push(
-            Paragraph::new(vec![Span::new(mark, CELL_BOLD.with_colour(colour)), Span::new(condition.resolved(), CELL_MONO), Span::new(note, CELL_MUTED)])
-                .indented(indent + 8.0),
+            Paragraph::new(vec![
+                Span::new(mark, CELL_BOLD.with_colour(colour)),
+                Span::new(condition.resolved(), CELL_MONO),
+                Span::new(note, CELL_MUTED),
+            ])
+            .indented(indent + 8.0),
         );
     }
     let override_event = run.evidence.overrides.get(item.id.as_str()).and_then(|event| match &event.change {
@@ -222,5 +227,9 @@ fn result_line(run: &Context, result: &ProbeResult) -> Paragraph {
     if earlier > 0 {
         details.push_str(&format!("; {earlier} earlier result(s) in the run file"));
     }
-    Paragraph::new(vec![Span::new("Result: ", CELL_BOLD), Span::new(result.state.label().to_uppercase(), CELL_BOLD.with_colour(colour)), Span::new(details, CELL)])
+    Paragraph::new(vec![
+        Span::new("Result: ", CELL_BOLD),
+        Span::new(result.state.label().to_uppercase(), CELL_BOLD.with_colour(colour)),
+        Span::new(details, CELL),
+    ])
 }

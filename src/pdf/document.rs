@@ -118,7 +118,9 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
     // The three values `preflight verify FILE.pdf` reads back from this page and compares with
     // the attached run: its content, its whole log (signatures included) and its exact bytes.
     let head = report.chain_head.as_deref().unwrap_or("(no events)");
-    for (label, value) in [(super::HASH_LABEL, report.content_sha256.as_str()), (super::CHAIN_LABEL, head), (super::FILE_LABEL, attachment.sha256.as_str())] {
+    for (label, value) in
+        [(super::HASH_LABEL, report.content_sha256.as_str()), (super::CHAIN_LABEL, head), (super::FILE_LABEL, attachment.sha256.as_str())]
+    {
         writer.paragraph(&Paragraph::new(vec![Span::new(format!("{label} "), CELL_BOLD), Span::new(value, CELL_MONO)]));
         writer.advance(3.0);
     }
@@ -152,10 +154,7 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
     if !report.warnings.is_empty() {
         rows.push(("Warnings", vec![Span::new(report.warnings.join("; "), CELL.with_colour(BAD))]));
     }
-    properties(
-        writer,
-        rows,
-    );
+    properties(writer, rows);
     super::document::heading(writer, "How to verify", super::text::H2);
     let steps = [
         vec![Span::new("Run ", BODY), Span::new("preflight verify FILE.pdf", BODY.with_weight(Weight::Mono)), Span::new(".", BODY)],
@@ -183,9 +182,6 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
         CLIP_INDENT,
     );
     writer.advance(4.0);
-    writer.paragraph(&Paragraph::plain(
-        "Every page carries the run id and the first 12 characters of the content hash in its footer.",
-        SMALL,
-    ));
+    writer.paragraph(&Paragraph::plain("Every page carries the run id and the first 12 characters of the content hash in its footer.", SMALL));
     AttachmentMark { page, rect }
 }

@@ -33,7 +33,8 @@ pub(crate) fn finish(
     let creator = format!("Preflight {}", env!("CARGO_PKG_VERSION"));
     let title = format!("{} — audit record", run.template.title);
     let subject = format!("Audit record of run {} of checklist {} ({verdict})", run.id, run.template.id);
-    let mut keywords = vec!["Preflight".to_string(), "audit record".to_string(), "go-live checklist".to_string(), run.template.id.clone(), verdict.to_string()];
+    let mut keywords =
+        vec!["Preflight".to_string(), "audit record".to_string(), "go-live checklist".to_string(), run.template.id.clone(), verdict.to_string()];
     keywords.extend(run.fields.values().filter_map(|value| match value {
         crate::model::FieldValue::Text(text) if text.len() <= 40 => Some(text.clone()),
         _ => None,
@@ -65,7 +66,10 @@ pub(crate) fn finish(
     );
 
     let xmp = xmp(&title, &run.created_by, &subject, &keywords, &creator, options.generated_at, &document_id, &run.id, content_sha256);
-    let mut xmp = Stream::new(Dictionary::from_iter(vec![("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", Object::Name(b"XML".to_vec()))]), xmp.into_bytes());
+    let mut xmp = Stream::new(
+        Dictionary::from_iter(vec![("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", Object::Name(b"XML".to_vec()))]),
+        xmp.into_bytes(),
+    );
     // XMP stays uncompressed so that tools that scan files for metadata find it.
     xmp.allows_compression = false;
     let xmp_id = document.add_object(xmp);
@@ -75,10 +79,7 @@ pub(crate) fn finish(
         catalog.set("Metadata", Object::Reference(xmp_id));
         let names = Dictionary::from_iter(vec![(
             "EmbeddedFiles",
-            Object::Dictionary(Dictionary::from_iter(vec![(
-                "Names",
-                Object::Array(vec![text_string(file_name), Object::Reference(filespec_id)]),
-            )])),
+            Object::Dictionary(Dictionary::from_iter(vec![("Names", Object::Array(vec![text_string(file_name), Object::Reference(filespec_id)]))])),
         )]);
         catalog.set("Names", Object::Dictionary(names));
         catalog.set("AF", Object::Array(vec![Object::Reference(filespec_id)]));
@@ -134,7 +135,10 @@ fn attach(document: &mut Document, file_name: &str, run_file: &[u8], at: Timesta
         ("Type", Object::Name(b"Filespec".to_vec())),
         ("F", text_string(file_name)),
         ("UF", text_string(file_name)),
-        ("Desc", text_string(&format!("The Preflight run file of run {run_id}, as signed; open it in Preflight or check it with `preflight verify`"))),
+        (
+            "Desc",
+            text_string(&format!("The Preflight run file of run {run_id}, as signed; open it in Preflight or check it with `preflight verify`")),
+        ),
         ("AFRelationship", Object::Name(b"Source".to_vec())),
         ("EF", Object::Dictionary(Dictionary::from_iter(vec![("F", Object::Reference(file_id)), ("UF", Object::Reference(file_id))]))),
     ]);
@@ -184,7 +188,8 @@ fn xmp(
     content_sha256: &str,
 ) -> String {
     let at = at.to_string();
-    let uuid = format!("uuid:{}-{}-{}-{}-{}", &document_id[0..8], &document_id[8..12], &document_id[12..16], &document_id[16..20], &document_id[20..32]);
+    let uuid =
+        format!("uuid:{}-{}-{}-{}-{}", &document_id[0..8], &document_id[8..12], &document_id[12..16], &document_id[16..20], &document_id[20..32]);
     let [title, author, subject, keywords, creator, run_id] = [title, author, subject, keywords, creator, run_id].map(xml_escape);
     format!(
         r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>

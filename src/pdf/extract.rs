@@ -34,10 +34,7 @@ fn attached_run(document: &Document) -> Result<(String, Vec<u8>), PdfError> {
     let tree = resolve_dict(document, names.get(b"EmbeddedFiles").ok()).ok_or(PdfError::NoEmbeddedRun)?;
     let mut files = Vec::new();
     collect_names(document, tree, &mut files, 0);
-    let (name, filespec) = files
-        .into_iter()
-        .find(|(name, _)| name.ends_with(crate::store::RUN_EXTENSION))
-        .ok_or(PdfError::NoEmbeddedRun)?;
+    let (name, filespec) = files.into_iter().find(|(name, _)| name.ends_with(crate::store::RUN_EXTENSION)).ok_or(PdfError::NoEmbeddedRun)?;
     let bytes = embedded_file(document, filespec, &name)?;
     // A file attachment annotation (the integrity page's paperclip) must open the same file
     // that is checked here, or a reader who clicks it would see another run than the verified one.

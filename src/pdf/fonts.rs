@@ -57,9 +57,7 @@ impl Face {
     fn parse(resource: &str, data: &'static [u8], index: u32) -> Result<Face, String> {
         let face = ttf_parser::Face::parse(data, index).map_err(|err| err.to_string())?;
         let units_per_em = f32::from(face.units_per_em());
-        let common = (0u32..0x250)
-            .map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c)))
-            .collect();
+        let common = (0u32..0x250).map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c))).collect();
         Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common })
     }
 
@@ -105,9 +103,7 @@ impl Fonts {
     pub(crate) fn bundled() -> Result<Fonts, PdfError> {
         let faces = [("PFREGU", DEJAVU_SANS), ("PFBOLD", DEJAVU_SANS_BOLD), ("PFMONO", DEJAVU_SANS_MONO), ("PFEMOJ", NOTO_EMOJI)]
             .into_iter()
-            .map(|(resource, data)| {
-                Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason })
-            })
+            .map(|(resource, data)| Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason }))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Fonts { faces, chosen: HashMap::new(), missing: BTreeMap::new(), system_used: BTreeMap::new() })
     }
@@ -393,7 +389,9 @@ mod tests {
             return;
         }
         let mut fonts = Fonts::bundled().unwrap();
-        let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '漢', false) else { panic!("漢 is missing though {collections:?} has it") };
+        let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '漢', false) else {
+            panic!("漢 is missing though {collections:?} has it")
+        };
         assert!(face > EMOJI && advance_em > 0.5, "face {face}, {advance_em} em");
         assert!(fonts.faces[face].advance('字').is_some());
         assert!(fonts.missing.is_empty());

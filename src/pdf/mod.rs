@@ -153,9 +153,7 @@ pub enum PdfError {
     NoEmbeddedRun,
     #[error("the embedded run file cannot be read: {0}")]
     BadAttachment(String),
-    #[error(
-        "the hash printed on the integrity page ({printed}) differs from the one in the document information ({stored}); the PDF was altered"
-    )]
+    #[error("the hash printed on the integrity page ({printed}) differs from the one in the document information ({stored}); the PDF was altered")]
     HashesDisagree { printed: String, stored: String },
     #[error("the file attachment on page {page} holds another file than the attached run {name}; the PDF was altered")]
     AttachmentsDisagree { page: u32, name: String },
@@ -219,7 +217,8 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
         .iter()
         .map(|(c, count)| format!("no font has U+{:04X} `{c}` ({count}×); it is printed as [U+{:04X}]", u32::from(*c), u32::from(*c)))
         .collect();
-    warnings.extend(fonts.system_used.iter().map(|(c, path)| format!("U+{:04X} `{c}` is drawn from the system font {}", u32::from(*c), path.display())));
+    warnings
+        .extend(fonts.system_used.iter().map(|(c, path)| format!("U+{:04X} `{c}` is drawn from the system font {}", u32::from(*c), path.display())));
     if !report.is_valid() {
         warnings.push("the run does not verify; the PDF says so on its sign-off and integrity pages".into());
     }

@@ -20,10 +20,8 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) {
     heading(writer, "Sign-off", H1);
     let roles = run.roles();
     let signed = roles.iter().filter(|role| run.role_signature(&role.id).is_some_and(|(_, _, status)| status.is_valid())).count();
-    writer.paragraph(&Paragraph::plain(
-        format!("{signed} of {} role(s) hold a valid signature. Times are UTC with their offset.", roles.len()),
-        BODY,
-    ));
+    writer
+        .paragraph(&Paragraph::plain(format!("{signed} of {} role(s) hold a valid signature. Times are UTC with their offset.", roles.len()), BODY));
     writer.advance(6.0);
     for role in &roles {
         role_block(writer, run, report, role);
@@ -104,11 +102,8 @@ fn draw_strokes(writer: &mut Writer, signature: &Signature, box_left: f32, box_t
     writer.begin_marked(SIGNATURE_TAG);
     writer.round_pen();
     for stroke in signature.strokes.iter().filter(|stroke| !stroke.points.is_empty()) {
-        let mut points: Vec<(f32, f32)> = stroke
-            .points
-            .iter()
-            .map(|[x, y]| (box_left + x.clamp(0.0, 1.0) * BOX_WIDTH, box_top + y.clamp(0.0, 1.0) * BOX_HEIGHT))
-            .collect();
+        let mut points: Vec<(f32, f32)> =
+            stroke.points.iter().map(|[x, y]| (box_left + x.clamp(0.0, 1.0) * BOX_WIDTH, box_top + y.clamp(0.0, 1.0) * BOX_HEIGHT)).collect();
         if points.len() == 1 {
             // A dot: a path needs two points to be drawn; with round caps this prints a dot.
             points.push((points[0].0 + 0.01, points[0].1));
@@ -130,8 +125,13 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
         field("Signed at: ", vec![Span::new(signature.at.to_string(), CELL)]),
     ];
     let key = match &check.key {
-        KeyCheck::NoKey => vec![Span::new("none: signed without a personal key; bound to the run by its content hash and the event log, whose head this PDF prints", CELL)],
-        KeyCheck::Valid { fingerprint } => vec![Span::new(fingerprint, CELL_MONO), Span::new("  (Ed25519 signature verified)", CELL.with_colour(GOOD))],
+        KeyCheck::NoKey => vec![Span::new(
+            "none: signed without a personal key; bound to the run by its content hash and the event log, whose head this PDF prints",
+            CELL,
+        )],
+        KeyCheck::Valid { fingerprint } => {
+            vec![Span::new(fingerprint, CELL_MONO), Span::new("  (Ed25519 signature verified)", CELL.with_colour(GOOD))]
+        }
         KeyCheck::Invalid { reason } => vec![Span::new(format!("INVALID: {reason}"), CELL_BOLD.with_colour(BAD))],
     };
     paragraphs.push(field("Key: ", key));
@@ -158,7 +158,10 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
         ));
     }
     if !signature.attestation.trim().is_empty() {
-        paragraphs.push(Paragraph::new(vec![Span::new("Attested: ", CELL_MUTED.with_colour(MUTED)), Span::new(format!("\"{}\"", signature.attestation.trim()), CELL_MUTED)]));
+        paragraphs.push(Paragraph::new(vec![
+            Span::new("Attested: ", CELL_MUTED.with_colour(MUTED)),
+            Span::new(format!("\"{}\"", signature.attestation.trim()), CELL_MUTED),
+        ]));
     }
     paragraphs
 }

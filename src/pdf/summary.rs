@@ -101,10 +101,7 @@ fn waivers(writer: &mut Writer, run: &Run, report: &Report) {
                     vec![Paragraph::new(super::checklist::item_label(run, &waiver.item, CELL))],
                     vec![Paragraph::plain(&waiver.problem, CELL)],
                     vec![Paragraph::plain(&waiver.reason, CELL)],
-                    vec![
-                        Paragraph::plain(format!("{}{superseded}", signature.name), CELL_BOLD),
-                        Paragraph::plain(&signature.role_title, CELL_MUTED),
-                    ],
+                    vec![Paragraph::plain(format!("{}{superseded}", signature.name), CELL_BOLD), Paragraph::plain(&signature.role_title, CELL_MUTED)],
                 ])
             })
         })

@@ -76,11 +76,8 @@ impl Writer {
     pub(crate) fn table(&mut self, columns: &[Column], rows: impl IntoIterator<Item = Row>) {
         let total_share: f32 = columns.iter().map(|c| c.share).sum();
         let widths: Vec<f32> = columns.iter().map(|c| self.content_width() * c.share / total_share).collect();
-        let header: Vec<CellLines> = columns
-            .iter()
-            .zip(&widths)
-            .map(|(column, width)| self.cell_lines(&[Paragraph::plain(column.title.as_str(), HEADER)], *width))
-            .collect();
+        let header: Vec<CellLines> =
+            columns.iter().zip(&widths).map(|(column, width)| self.cell_lines(&[Paragraph::plain(column.title.as_str(), HEADER)], *width)).collect();
         let header_height = header.iter().map(|cell| cell.height(0, cell.lines.len())).fold(0.0, f32::max) + 2.0 * PAD_Y;
         let mut first = true;
         for row in rows {

@@ -81,9 +81,9 @@ impl PartialEq for Literal {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Literal::Regex(a), Literal::Regex(b)) => a.as_str() == b.as_str(),
-            (Literal::Number(a), Literal::Number(b))
-            | (Literal::Duration(a), Literal::Duration(b))
-            | (Literal::Percent(a), Literal::Percent(b)) => a == b,
+            (Literal::Number(a), Literal::Number(b)) | (Literal::Duration(a), Literal::Duration(b)) | (Literal::Percent(a), Literal::Percent(b)) => {
+                a == b
+            }
             (Literal::StatusClass(a), Literal::StatusClass(b)) => a == b,
             (Literal::Text(a), Literal::Text(b)) => a == b,
             (Literal::Bool(a), Literal::Bool(b)) => a == b,
@@ -297,9 +297,9 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>) -> Result<
                 }
             }
             if op == Op::Matches {
-                return Regex::new(&text).map(Literal::Regex).map_err(|err| {
-                    ConditionError { column: start + 1, message: format!("not a valid regular expression: {err}") }
-                });
+                return Regex::new(&text)
+                    .map(Literal::Regex)
+                    .map_err(|err| ConditionError { column: start + 1, message: format!("not a valid regular expression: {err}") });
             }
             Ok(Literal::Text(text))
         }

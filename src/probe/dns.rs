@@ -33,10 +33,7 @@ pub async fn run_dns(target: &str, spec: &ProbeSpec) -> Result<Observed, Attempt
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
 
     let (rcode, answers) = match outcome {
-        Ok(lookup) => (
-            ResponseCode::NoError,
-            lookup.answers().iter().filter_map(|record| answer_text(&record.data, record_type)).collect(),
-        ),
+        Ok(lookup) => (ResponseCode::NoError, lookup.answers().iter().filter_map(|record| answer_text(&record.data, record_type)).collect()),
         // A negative answer is what the server said, so it is observed rather than an error.
         Err(NetError::Dns(DnsError::NoRecordsFound(no_records))) => (no_records.response_code, Vec::new()),
         Err(NetError::Dns(DnsError::ResponseCode(code))) => (code, Vec::new()),

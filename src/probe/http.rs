@@ -96,7 +96,8 @@ pub fn describe(err: &reqwest::Error) -> String {
 pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
     let client = client(spec, redirects.clone())?;
-    let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
+    let method =
+        reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let samples = spec.samples.max(1);
     let mut latencies = Latencies::new();
     let mut errors = 0u64;

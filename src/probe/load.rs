@@ -63,7 +63,8 @@ fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<T
         }
         other => return Err(format!("a load probe needs an http or https URL, not {other}")),
     };
-    let method = hyper::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
+    let method =
+        hyper::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let mut parsed_headers = Vec::new();
     for (name, value) in headers {
         let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
@@ -132,7 +133,8 @@ async fn make_ready(target: &Target, connection: &mut Connection) -> Result<(), 
 /// it; true when the answer is a success.
 async fn request(target: &Target, connection: &mut Connection) -> Result<bool, String> {
     let Connection { sender, driver, closed } = connection;
-    let mut builder = hyper::Request::builder().method(target.method.clone()).uri(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
+    let mut builder =
+        hyper::Request::builder().method(target.method.clone()).uri(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
     for (name, value) in &target.headers {
         builder = builder.header(name, value);
     }
@@ -253,7 +255,13 @@ async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: A
 pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
     let target = Arc::new(target(spec, url, headers)?);
     let connections = spec.connections.max(1) as usize;
-    let duration = if spec.duration_ms > 0 { Duration::from_millis(spec.duration_ms) } else if spec.requests > 0 { Duration::MAX } else { DEFAULT_DURATION };
+    let duration = if spec.duration_ms > 0 {
+        Duration::from_millis(spec.duration_ms)
+    } else if spec.requests > 0 {
+        Duration::MAX
+    } else {
+        DEFAULT_DURATION
+    };
     let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
     let limits = Limits { duration, budget, issued: Arc::new(AtomicU64::new(0)), stop: Arc::new(std::sync::atomic::AtomicBool::new(false)) };
     let _stop = StopOnDrop(limits.stop.clone());
@@ -282,7 +290,8 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let mut latencies = Latencies::new();
     let (mut errors, mut total) = (0, 0);
     for handle in handles {
-        let (worker, worker_errors, worker_total) = handle.await.map_err(|_| "a load thread stopped".to_string())?.map_err(|e| format!("{url}: {e}"))?;
+        let (worker, worker_errors, worker_total) =
+            handle.await.map_err(|_| "a load thread stopped".to_string())?.map_err(|e| format!("{url}: {e}"))?;
         latencies.merge(&worker);
         errors += worker_errors;
         total += worker_total;

@@ -88,7 +88,13 @@ async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -
         // HTTP retries inside each sample, on a 5xx as well as a transport error.
         ProbeKind::Http => {
             let outcome = super::http::run_http(spec, target, headers).await?;
-            Ok(Measured { observed: outcome.observed, details: outcome.details, certificates: Vec::new(), attempts: outcome.attempts, retried: outcome.retried })
+            Ok(Measured {
+                observed: outcome.observed,
+                details: outcome.details,
+                certificates: Vec::new(),
+                attempts: outcome.attempts,
+                retried: outcome.retried,
+            })
         }
         ProbeKind::Tls => {
             with_retries(spec, || async {
@@ -288,11 +294,7 @@ impl ProbeRunner {
     /// A runner with its own runtime, running at most `max_concurrent` light probes at once
     /// (the app passes `PROBES_AT_ONCE`) and load probes one at a time.
     pub fn new(max_concurrent: usize, notify: impl Fn() + Send + Sync + 'static) -> std::io::Result<(ProbeRunner, Receiver<ProbeResult>)> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("probe")
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("probe").enable_all().build()?;
         let (results, receiver) = channel();
         let runner = ProbeRunner { runtime, limits: Limits::new(max_concurrent), results, notify: Arc::new(notify) };
         Ok((runner, receiver))

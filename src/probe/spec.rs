@@ -282,7 +282,10 @@ impl ProbeResult {
         if let Some(error) = &self.error {
             return error.clone();
         }
-        let shown = self.conditions.iter().find(|c| !c.passed && !c.warning_only)
+        let shown = self
+            .conditions
+            .iter()
+            .find(|c| !c.passed && !c.warning_only)
             .or_else(|| self.conditions.iter().find(|c| !c.passed))
             .or_else(|| self.conditions.first());
         shown.map_or_else(|| "ran, no conditions".into(), ConditionResult::resolved)

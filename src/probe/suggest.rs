@@ -24,7 +24,8 @@ const DEFAULT_LOAD_ERROR_RATE: &str = "error_rate < 1%";
 const PLACEHOLDER_URL: &str = "http://localhost/";
 
 /// Path prefixes of files on a server, which are never HTTP endpoints even next to "health".
-const FILESYSTEM_ROOTS: &[&str] = &["/bin/", "/dev/", "/etc/", "/home/", "/lib/", "/mnt/", "/opt/", "/proc/", "/root/", "/srv/", "/sys/", "/tmp/", "/usr/", "/var/"];
+const FILESYSTEM_ROOTS: &[&str] =
+    &["/bin/", "/dev/", "/etc/", "/home/", "/lib/", "/mnt/", "/opt/", "/proc/", "/root/", "/srv/", "/sys/", "/tmp/", "/usr/", "/var/"];
 
 /// A probe proposed for a checklist item, with why it was proposed.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,18 +73,15 @@ static CONNECTIONS: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\b(\d+)\s+c
 static FOR_DURATION: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\bfor\s+(\d+)\s*(seconds?|secs?|s|minutes?|mins?|m)\b"));
 /// An upper bound on a duration: "<100ms", "< 2s", "under 1.5 seconds". Only upper bounds: an
 /// item such as "Slow response time (> 3s)" describes an alert, not something to pass.
-static LATENCY_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)(<=|≤|<|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|ms|seconds?|secs?|s)\b")
-});
+static LATENCY_LIMIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)(<=|≤|<|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|ms|seconds?|secs?|s)\b"));
 /// An upper bound on an error rate, close after the words "error rate": "Error rate: <0.1%".
-static ERROR_RATE_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\berror[- ]rates?\b[^\d<>%]*?(<=|≤|<|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*%")
-});
+static ERROR_RATE_LIMIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)\berror[- ]rates?\b[^\d<>%]*?(<=|≤|<|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*%"));
 /// Words that make a bare duration limit about an HTTP response rather than, say, a database
 /// query or a page's load in a browser, which an HTTP probe cannot measure.
-static LATENCY_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\b(?:response[- ]times?|latency|latencies|health[- ]?checks?|p50|p95|p99|percentile)\b")
-});
+static LATENCY_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)\b(?:response[- ]times?|latency|latencies|health[- ]?checks?|p50|p95|p99|percentile)\b"));
 static PERCENTILE: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\bp(50|95|99)\b|\b(50|95|99)(?:th)?[- ]percentile\b"));
 
 /// An upper bound as the condition language writes it: an operator and a normalised value.
@@ -336,8 +334,21 @@ mod tests {
     #[test]
     fn every_pattern_compiles() {
         let patterns = [
-            &URL, &ENDPOINT_PATH, &ENDPOINT_WORDS, &PORT, &REDIS, &REDIS_CHECK, &TLS, &CERTIFICATE, &LOAD_TEST, &CONNECTIONS,
-            &FOR_DURATION, &LATENCY_LIMIT, &ERROR_RATE_LIMIT, &LATENCY_WORDS, &PERCENTILE,
+            &URL,
+            &ENDPOINT_PATH,
+            &ENDPOINT_WORDS,
+            &PORT,
+            &REDIS,
+            &REDIS_CHECK,
+            &TLS,
+            &CERTIFICATE,
+            &LOAD_TEST,
+            &CONNECTIONS,
+            &FOR_DURATION,
+            &LATENCY_LIMIT,
+            &ERROR_RATE_LIMIT,
+            &LATENCY_WORDS,
+            &PERCENTILE,
         ];
         for pattern in patterns {
             assert!(!pattern.as_str().is_empty());
@@ -350,7 +361,12 @@ mod tests {
         assert_eq!(suggestion.reason, "The text links to https://status.company.com.");
         assert_probe("Docs at `https://docs.company.com/start`.", ProbeKind::Http, "https://docs.company.com/start", &["status == 200"]);
         assert_probe("See https://status.company.com.", ProbeKind::Http, "https://status.company.com", &["status == 200"]);
-        let timed = assert_probe("https://api.company.com/v1 responds in < 300ms (p95)", ProbeKind::Http, "https://api.company.com/v1", &["status == 200", "p95 < 300ms"]);
+        let timed = assert_probe(
+            "https://api.company.com/v1 responds in < 300ms (p95)",
+            ProbeKind::Http,
+            "https://api.company.com/v1",
+            &["status == 200", "p95 < 300ms"],
+        );
         assert_eq!(timed.spec.samples, SAMPLES);
         assert_eq!(timed.reason, "The text links to https://api.company.com/v1 and names a p95 latency threshold.");
     }
@@ -397,7 +413,12 @@ mod tests {
         let suggestion = assert_probe(text, ProbeKind::Load, "http://localhost/", &["error_rate < 1%"]);
         assert_eq!((suggestion.spec.connections, suggestion.spec.duration_ms), (100, 30_000));
         assert_eq!(suggestion.reason, "The text names a load test of 100 connections for 30 seconds; set the URL.");
-        let stated = assert_probe("Load test: 50 concurrent connections for 2 minutes, error rate < 0.5%", ProbeKind::Load, "http://localhost/", &["error_rate < 0.5%"]);
+        let stated = assert_probe(
+            "Load test: 50 concurrent connections for 2 minutes, error rate < 0.5%",
+            ProbeKind::Load,
+            "http://localhost/",
+            &["error_rate < 0.5%"],
+        );
         assert_eq!(stated.spec.duration_ms, 120_000);
         assert!(suggest("Load testing completed successfully").is_none());
         assert!(suggest("Load testing with peak traffic simulation").is_none());

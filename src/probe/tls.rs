@@ -26,14 +26,11 @@ pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<Ce
     // The application may not have installed a provider yet; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let host = host_of(target).map_err(AttemptError::Setup)?;
-    let server_name = ServerName::try_from(host.to_string())
-        .map_err(|e| AttemptError::Setup(format!("{target}: invalid server name '{host}': {e}")))?;
+    let server_name =
+        ServerName::try_from(host.to_string()).map_err(|e| AttemptError::Setup(format!("{target}: invalid server name '{host}': {e}")))?;
     let recorded = Arc::new(Mutex::new(None));
     let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone()).map_err(AttemptError::Setup)?;
-    let config = ClientConfig::builder()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    let config = ClientConfig::builder().dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth();
 
     let total = Duration::from_millis(spec.timeout_ms);
     let handshake = connect_and_handshake(target, spec, config, server_name.clone());
@@ -52,9 +49,7 @@ pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<Ce
 
 /// The host part of `host:port`, without the brackets of an IPv6 literal.
 fn host_of(target: &str) -> Result<&str, String> {
-    let (host, port) = target
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{target}: expected host:port"))?;
+    let (host, port) = target.rsplit_once(':').ok_or_else(|| format!("{target}: expected host:port"))?;
     if host.is_empty() || port.parse::<u16>().is_err() {
         return Err(format!("{target}: expected host:port"));
     }
@@ -74,14 +69,11 @@ async fn connect_and_handshake(
         .await
         .map_err(|_| format!("{target}: connect timed out after {} ms", spec.connect_timeout_ms))??;
     let connector = TlsConnector::from(Arc::new(config));
-    let tls = connector
-        .connect(server_name, stream)
-        .await
-        .map_err(|e| {
-            // Name the address only when it says more than the target does (a host name).
-            let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
-            format!("{target}: TLS handshake{with} failed: {e}")
-        })?;
+    let tls = connector.connect(server_name, stream).await.map_err(|e| {
+        // Name the address only when it says more than the target does (a host name).
+        let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
+        format!("{target}: TLS handshake{with} failed: {e}")
+    })?;
     let chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
     Ok((address, chain))
 }
@@ -154,10 +146,7 @@ fn describe_certificate(der: &CertificateDer<'_>) -> Option<(CertificateInfo, i6
 
 /// Unix seconds as an RFC 3339 UTC string; the raw number when out of chrono's range.
 fn rfc3339(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0).map_or_else(
-        || seconds.to_string(),
-        |time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    )
+    chrono::DateTime::from_timestamp(seconds, 0).map_or_else(|| seconds.to_string(), |time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// What checks the chain: webpki with the trusted roots, or nothing when no root could be loaded
@@ -182,9 +171,7 @@ impl RecordingVerifier {
         let check = if roots.is_empty() {
             ChainCheck::NoRoots(rustls::crypto::ring::default_provider().signature_verification_algorithms)
         } else {
-            let verifier = WebPkiServerVerifier::builder(Arc::new(roots))
-                .build()
-                .map_err(|e| format!("cannot build certificate verifier: {e}"))?;
+            let verifier = WebPkiServerVerifier::builder(Arc::new(roots)).build().map_err(|e| format!("cannot build certificate verifier: {e}"))?;
             ChainCheck::WebPki(verifier)
         };
         Ok(RecordingVerifier { check, recorded })
@@ -207,7 +194,6 @@ impl RecordingVerifier {
     }
 }
 
-
 impl ServerCertVerifier for RecordingVerifier {
     fn verify_server_cert(
         &self,
@@ -218,9 +204,7 @@ impl ServerCertVerifier for RecordingVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let result = match &self.check {
-            ChainCheck::WebPki(inner) => {
-                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ())
-            }
+            ChainCheck::WebPki(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ()),
             ChainCheck::NoRoots(_) => Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),
         };
         if let Err(e) = result {
@@ -289,8 +273,7 @@ fn readable_reason(error: &rustls::Error, server_name: &ServerName<'_>) -> Strin
         CertificateError::BadSignature => "bad certificate signature".into(),
         // webpki reports these when a chain's signature cannot be checked with the key of the
         // candidate issuer it found, typically an unrelated trusted root with the same name.
-        CertificateError::UnsupportedSignatureAlgorithmContext { .. }
-        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+        CertificateError::UnsupportedSignatureAlgorithmContext { .. } | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
             "certificate signature cannot be verified by any trusted CA (unsupported or mismatched algorithm)".into()
         }
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {

@@ -71,10 +71,7 @@ pub struct UnlockedKey {
 
 impl UnlockedKey {
     pub fn sign(&self, message: &[u8]) -> KeySignature {
-        KeySignature {
-            public_key: self.info.public_key.clone(),
-            signature: crate::model::to_hex(&self.signing.sign(message).to_bytes()),
-        }
+        KeySignature { public_key: self.info.public_key.clone(), signature: crate::model::to_hex(&self.signing.sign(message).to_bytes()) }
     }
 }
 
@@ -201,8 +198,11 @@ fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|cause| KeyError::Io { path: dir.to_path_buf(), action: "cannot restrict", cause })?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|cause| KeyError::Io {
+            path: dir.to_path_buf(),
+            action: "cannot restrict",
+            cause,
+        })?;
     }
     Ok(())
 }
@@ -214,8 +214,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot restrict", cause })?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|cause| KeyError::Io {
+            path: path.to_path_buf(),
+            action: "cannot restrict",
+            cause,
+        })?;
     }
     Ok(())
 }

@@ -98,7 +98,8 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
             Some(Waiver { item: s.item.clone(), problem: s.problem.clone(), reason: waiver.reason.trim().to_string() })
         })
         .collect();
-    let role_title = run.roles().into_iter().find(|r| r.id == request.role).map(|r| r.title).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
+    let role_title =
+        run.roles().into_iter().find(|r| r.id == request.role).map(|r| r.title).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
     let verdict = run.verdict_when_signed(&request.role);
     let mut signature = Signature {
         role: request.role,
@@ -128,8 +129,12 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
 pub enum KeyCheck {
     /// Signed without a key: only the drawn signature and the log bind it.
     NoKey,
-    Valid { fingerprint: String },
-    Invalid { reason: String },
+    Valid {
+        fingerprint: String,
+    },
+    Invalid {
+        reason: String,
+    },
 }
 
 /// One signature as verification sees it.
@@ -209,14 +214,7 @@ pub fn verify(run: &Run) -> Report {
         })
         .collect();
     let warnings = key_downgrades(run);
-    Report {
-        warnings,
-        events: run.events.len(),
-        chain_head: run.events.last().map(|e| e.hash.clone()),
-        problems,
-        signatures,
-        content_sha256,
-    }
+    Report { warnings, events: run.events.len(), chain_head: run.events.last().map(|e| e.hash.clone()), problems, signatures, content_sha256 }
 }
 
 /// Roles whose current signature has no key although an earlier one had: someone without the
@@ -254,9 +252,9 @@ fn check_key(run: &Run, index: usize, signature: &Signature) -> KeyCheck {
     };
     match public.verify_strict(&signature.signed_message(&run.id, previous), &ed_signature) {
         Ok(()) => KeyCheck::Valid { fingerprint: fingerprint(&key.public_key) },
-        Err(_) => KeyCheck::Invalid {
-            reason: format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key)),
-        },
+        Err(_) => {
+            KeyCheck::Invalid { reason: format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key)) }
+        }
     }
 }
 

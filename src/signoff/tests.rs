@@ -67,7 +67,10 @@ fn a_required_probe_whose_latest_run_ended_in_an_error_is_not_evidence() {
     error.error = Some("127.0.0.1:9: connection refused".into());
     run.record_probe(error, at(3)).unwrap();
     let stale = stale_probes(&run, at(4));
-    assert_eq!(stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(), [("a", "could not run: 127.0.0.1:9: connection refused")]);
+    assert_eq!(
+        stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(),
+        [("a", "could not run: 127.0.0.1:9: connection refused")]
+    );
     run.record_probe(result("a", at(5)), at(5)).unwrap();
     assert_eq!(stale_probes(&run, at(6)), [], "a later result that ran is evidence again");
 }
@@ -80,7 +83,10 @@ fn a_required_probe_never_run_and_an_old_result_refuse_signing() {
     run.record_probe(result("a", at(10)), at(10)).unwrap();
     assert_eq!(stale_probes(&run, at(32)), [], "a result exactly 30 minutes old is still fresh");
     let stale = stale_probes(&run, at(45));
-    assert_eq!(stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(), [("a", "result 35 min old"), ("ports", "result 43 min old")]);
+    assert_eq!(
+        stale.iter().map(|s| (s.item.as_str(), s.problem.as_str())).collect::<Vec<_>>(),
+        [("a", "result 35 min old"), ("ports", "result 43 min old")]
+    );
 
     let refused = sign(&mut run, request("release-approver", "Dana", 45), None).unwrap_err();
     assert!(matches!(&refused, SignError::StaleProbes(list) if list.len() == 2), "{refused}");
@@ -97,7 +103,10 @@ fn a_waiver_with_a_reason_lets_the_signer_sign_and_is_recorded() {
     ask.waivers[0].reason = "Health endpoint checked by hand in the console".into();
     sign(&mut run, ask, None).unwrap();
     let signature = &run.signatures[0];
-    assert_eq!(signature.waivers, [Waiver { item: "a".into(), problem: "never run".into(), reason: "Health endpoint checked by hand in the console".into() }]);
+    assert_eq!(
+        signature.waivers,
+        [Waiver { item: "a".into(), problem: "never run".into(), reason: "Health endpoint checked by hand in the console".into() }]
+    );
     assert!(!signature.go, "item a is still pending");
     assert_eq!(signature.blockers, ["not done: A"]);
 }

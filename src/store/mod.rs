@@ -159,11 +159,8 @@ fn locate_problems(path: &Path, text: &str, problems: Vec<Problem>) -> Result<()
     let problems = problems
         .into_iter()
         .map(|problem| {
-            let (line, col) = problem
-                .anchor
-                .as_ref()
-                .and_then(|(needle, nth)| locate(text, needle, *nth).or_else(|| locate(text, needle, 0)))
-                .unwrap_or((1, 1));
+            let (line, col) =
+                problem.anchor.as_ref().and_then(|(needle, nth)| locate(text, needle, *nth).or_else(|| locate(text, needle, 0))).unwrap_or((1, 1));
             Located { line, col, message: problem.message }
         })
         .collect();

@@ -97,10 +97,11 @@ impl App {
         super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let probe_ctx = cc.egui_ctx.clone();
-        let (probes, probe_results, probe_error) = match crate::probe::runner::ProbeRunner::new(crate::probe::runner::PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
-            Ok((runner, results)) => (Some(runner), Some(results), None),
-            Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
-        };
+        let (probes, probe_results, probe_error) =
+            match crate::probe::runner::ProbeRunner::new(crate::probe::runner::PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
+                Ok((runner, results)) => (Some(runner), Some(results), None),
+                Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
+            };
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
         let keys = match config.keys_dir {
             Some(dir) => crate::signoff::KeyStore::at(dir),

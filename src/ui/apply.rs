@@ -134,7 +134,9 @@ impl App {
                 self.prefs.theme = theme;
                 ctx.set_theme(theme.preference());
             }
-            Command::RunProbes(_) | Command::RunProbesConfirmed(_) | Command::CancelProbes | Command::OverrideProbe { .. } => self.apply_probe(command),
+            Command::RunProbes(_) | Command::RunProbesConfirmed(_) | Command::CancelProbes | Command::OverrideProbe { .. } => {
+                self.apply_probe(command)
+            }
             Command::BeginSign { .. }
             | Command::Sign(_)
             | Command::BeginKeygen
@@ -158,7 +160,10 @@ impl App {
 
     /// A note typed into the detail panel is saved when the selection moves away from it.
     fn commit_note_if_moving(&mut self, command: &Command) {
-        let moving = matches!(command, Command::Select(_) | Command::Reveal(_) | Command::MoveSelection(_) | Command::CloseDocument | Command::OpenPath(_) | Command::Open(_));
+        let moving = matches!(
+            command,
+            Command::Select(_) | Command::Reveal(_) | Command::MoveSelection(_) | Command::CloseDocument | Command::OpenPath(_) | Command::Open(_)
+        );
         if moving && let Some((item, note)) = self.note_draft.take() {
             self.apply_run(Command::SetNote { item, note });
         }
@@ -266,7 +271,8 @@ impl App {
         let stamp = run.created_at.as_datetime().format("%Y%m%d-%H%M%S");
         let default_name = format!("{}-{stamp}{}", run.template.id, store::RUN_EXTENSION);
         let path = if save_as {
-            match rfd::FileDialog::new().set_title("Save the run as").set_directory(self.library.runs_dir()).set_file_name(&default_name).save_file() {
+            match rfd::FileDialog::new().set_title("Save the run as").set_directory(self.library.runs_dir()).set_file_name(&default_name).save_file()
+            {
                 Some(path) => path,
                 None => return,
             }
@@ -309,11 +315,16 @@ impl App {
                 let template = doc.template.clone();
                 let target = path.clone();
                 doc.saving_to = Some(path);
-                self.start_job("template save", move || JobResult::TemplateSaved { result: store::save_template(&target, &template).map_err(|e| e.to_string()), path: target });
+                self.start_job("template save", move || JobResult::TemplateSaved {
+                    result: store::save_template(&target, &template).map_err(|e| e.to_string()),
+                    path: target,
+                });
             }
             Command::ExportMarkdown => {
                 let name = format!("{}.md", doc.template.id);
-                let Some(path) = rfd::FileDialog::new().set_title("Export as Markdown").set_file_name(&name).add_filter("Markdown", &["md"]).save_file() else {
+                let Some(path) =
+                    rfd::FileDialog::new().set_title("Export as Markdown").set_file_name(&name).add_filter("Markdown", &["md"]).save_file()
+                else {
                     return;
                 };
                 let text = template_to_markdown(&doc.template);

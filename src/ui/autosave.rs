@@ -64,7 +64,14 @@ impl Autosave {
             // Without a thread the app cannot save in the background; say so on every change.
             let (jobs, _) = channel();
             let (_, results) = channel();
-            return Autosave { jobs, results, generation: 0, saved_generation: 0, state: SaveState::Failed(format!("cannot start the autosave thread: {err}")), retry: None };
+            return Autosave {
+                jobs,
+                results,
+                generation: 0,
+                saved_generation: 0,
+                state: SaveState::Failed(format!("cannot start the autosave thread: {err}")),
+                retry: None,
+            };
         }
         Autosave { jobs, results, generation: 0, saved_generation: 0, state: SaveState::Saved, retry: None }
     }

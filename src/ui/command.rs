@@ -29,7 +29,10 @@ pub enum Command {
     /// Opens the start-run dialog for the template on screen.
     BeginStartRun,
     /// Starts the run with these field values; `save_as` asks where to save it.
-    StartRun { values: Vec<(String, FieldValue)>, save_as: bool },
+    StartRun {
+        values: Vec<(String, FieldValue)>,
+        save_as: bool,
+    },
     /// Opens the template on screen in the editor.
     EditTemplate,
     NewTemplate,
@@ -40,10 +43,22 @@ pub enum Command {
     MoveSelection(bool),
     /// Selects an item and scrolls it into view (from a blocker in the banner).
     Reveal(String),
-    SetState { item: String, state: ItemState },
-    AskReason { item: String, kind: ReasonKind },
-    SetNote { item: String, note: String },
-    SetField { field: String, value: FieldValue },
+    SetState {
+        item: String,
+        state: ItemState,
+    },
+    AskReason {
+        item: String,
+        kind: ReasonKind,
+    },
+    SetNote {
+        item: String,
+        note: String,
+    },
+    SetField {
+        field: String,
+        value: FieldValue,
+    },
     SetFilter(Filter),
     ToggleSection(String),
     Undo,
@@ -55,17 +70,30 @@ pub enum Command {
     CancelProbes,
     /// The editor's "Test now": runs a probe that is not in any run yet.
     /// `confirmed`: the user agreed to a load test of another host.
-    TestProbe { item: String, spec: crate::probe::ProbeSpec, confirmed: bool },
+    TestProbe {
+        item: String,
+        spec: crate::probe::ProbeSpec,
+        confirmed: bool,
+    },
     /// A person's state that disagrees with the item's probe, with the reason given.
-    OverrideProbe { item: String, state: ItemState, reason: String },
+    OverrideProbe {
+        item: String,
+        state: ItemState,
+        reason: String,
+    },
 
     // Sign-off.
     /// Opens the signing dialog for a role of the open run.
-    BeginSign { role: String },
+    BeginSign {
+        role: String,
+    },
     /// Signs the open run; with a key, its passphrase is checked on a worker first.
     Sign(SignDraft),
     BeginKeygen,
-    CreateKey { name: String, passphrase: Passphrase },
+    CreateKey {
+        name: String,
+        passphrase: Passphrase,
+    },
     /// Asks for confirmation, then finalises the open run.
     BeginFinalise,
     Finalise,
@@ -75,7 +103,10 @@ pub enum Command {
     // The audit record.
     /// Asks where to save, then exports the open run as a PDF.
     ExportPdf,
-    ExportPdfTo { path: PathBuf, paper: crate::pdf::Paper },
+    ExportPdfTo {
+        path: PathBuf,
+        paper: crate::pdf::Paper,
+    },
     /// Opens a file in the system's viewer.
     OpenExternally(PathBuf),
     SetPaper(super::prefs::PaperChoice),
@@ -84,7 +115,9 @@ pub enum Command {
     ApplyEdit(Edit),
     UndoEdit,
     RedoEdit,
-    SaveTemplate { save_as: bool },
+    SaveTemplate {
+        save_as: bool,
+    },
     ExportMarkdown,
 
     // The user and the view.

@@ -47,24 +47,26 @@ impl App {
                 if final_run {
                     ui.label(RichText::new("🔒 The run is final; nothing can change.").weak());
                 }
-                ui.add_enabled_ui(!final_run, |ui| ui.horizontal_wrapped(|ui| {
-                    let set = |state: ItemState| Command::SetState { item: id.clone(), state };
-                    if ui.button("✔ Done").on_hover_text("Mark done (Space)").clicked() {
-                        commands.push(set(ItemState::Done));
-                    }
-                    if ui.button("✖ Failed").on_hover_text("Mark failed (F)").clicked() {
-                        commands.push(set(ItemState::Failed));
-                    }
-                    if ui.button("N/A…").on_hover_text("Not applicable, with a reason (N)").clicked() {
-                        commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::NotApplicable });
-                    }
-                    if ui.button("Skip…").on_hover_text("Skip, with a reason (S)").clicked() {
-                        commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::Skip });
-                    }
-                    if record.state != ItemState::Pending && ui.button("Reset to pending").clicked() {
-                        commands.push(set(ItemState::Pending));
-                    }
-                }));
+                ui.add_enabled_ui(!final_run, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        let set = |state: ItemState| Command::SetState { item: id.clone(), state };
+                        if ui.button("✔ Done").on_hover_text("Mark done (Space)").clicked() {
+                            commands.push(set(ItemState::Done));
+                        }
+                        if ui.button("✖ Failed").on_hover_text("Mark failed (F)").clicked() {
+                            commands.push(set(ItemState::Failed));
+                        }
+                        if ui.button("N/A…").on_hover_text("Not applicable, with a reason (N)").clicked() {
+                            commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::NotApplicable });
+                        }
+                        if ui.button("Skip…").on_hover_text("Skip, with a reason (S)").clicked() {
+                            commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::Skip });
+                        }
+                        if record.state != ItemState::Pending && ui.button("Reset to pending").clicked() {
+                            commands.push(set(ItemState::Pending));
+                        }
+                    })
+                });
                 super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands);
                 ui.add_space(6.0);
                 let label = ui.label("Note (Enter to edit)");
@@ -72,7 +74,14 @@ impl App {
                     *note_draft = Some((id.clone(), record.note.clone()));
                 }
                 if let Some((_, draft)) = note_draft.as_mut() {
-                    let response = ui.add(egui::TextEdit::multiline(draft).desired_rows(3).desired_width(f32::INFINITY).hint_text("What was checked, links, ticket numbers")).labelled_by(label.id);
+                    let response = ui
+                        .add(
+                            egui::TextEdit::multiline(draft)
+                                .desired_rows(3)
+                                .desired_width(f32::INFINITY)
+                                .hint_text("What was checked, links, ticket numbers"),
+                        )
+                        .labelled_by(label.id);
                     if focus_note {
                         response.request_focus();
                     }

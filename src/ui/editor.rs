@@ -41,7 +41,17 @@ pub struct EditorDoc {
 
 impl EditorDoc {
     pub fn new(template: Template, path: Option<PathBuf>) -> EditorDoc {
-        EditorDoc { template, path, dirty: false, selected: Selection::Details, saving_to: None, test_result: None, undo: Vec::new(), redo: Vec::new(), drafts: HashMap::new() }
+        EditorDoc {
+            template,
+            path,
+            dirty: false,
+            selected: Selection::Details,
+            saving_to: None,
+            test_result: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            drafts: HashMap::new(),
+        }
     }
 
     pub fn blank() -> EditorDoc {
@@ -159,11 +169,7 @@ impl App {
         egui::ScrollArea::vertical().id_salt("editor outline").auto_shrink(false).show(ui, |ui| {
             let selected = doc.selected.clone();
             let select = |ui: &mut egui::Ui, selection: Selection, text: egui::WidgetText| {
-                if ui.add(egui::Button::selectable(selected == selection, text).truncate()).clicked() {
-                    Some(selection)
-                } else {
-                    None
-                }
+                if ui.add(egui::Button::selectable(selected == selection, text).truncate()).clicked() { Some(selection) } else { None }
             };
             let mut chosen = select(ui, Selection::Details, RichText::new("Checklist details").strong().into());
             ui.add_space(4.0);

@@ -38,7 +38,12 @@ impl App {
                 let stamp = chrono::Utc::now().format("%Y%m%d-%H%M");
                 let name = format!("{}-{stamp}.pdf", doc.run.template.id);
                 let folder = doc.path.parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
-                let picked = rfd::FileDialog::new().set_title("Export the audit record as PDF").set_directory(folder).set_file_name(&name).add_filter("PDF", &["pdf"]).save_file();
+                let picked = rfd::FileDialog::new()
+                    .set_title("Export the audit record as PDF")
+                    .set_directory(folder)
+                    .set_file_name(&name)
+                    .add_filter("PDF", &["pdf"])
+                    .save_file();
                 if let Some(path) = picked {
                     self.commands.push(Command::ExportPdfTo { path, paper: self.prefs.paper.paper() });
                 }
@@ -66,12 +71,10 @@ impl App {
         }));
         let target = path.clone();
         let started = self.jobs.spawn(JOB, move || {
-            let result = crate::pdf::render_report(&run, &options)
-                .map_err(|e| e.to_string())
-                .and_then(|rendered| {
-                    crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
-                    Ok((rendered.pages, rendered.warnings))
-                });
+            let result = crate::pdf::render_report(&run, &options).map_err(|e| e.to_string()).and_then(|rendered| {
+                crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
+                Ok((rendered.pages, rendered.warnings))
+            });
             JobResult::PdfExported { path: target, result }
         });
         // The job's key refuses a second export while one runs.

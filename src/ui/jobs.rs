@@ -11,15 +11,34 @@ use crate::store::{Document, Entry};
 /// What a finished job hands back to the app.
 pub enum JobResult {
     /// A document was read; a run comes with its verification, made on the worker too.
-    Opened { path: PathBuf, result: Result<Document, String>, verification: Option<crate::signoff::Report> },
+    Opened {
+        path: PathBuf,
+        result: Result<Document, String>,
+        verification: Option<crate::signoff::Report>,
+    },
     SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
-    KeyUnlocked { draft: Box<crate::ui::command::SignDraft>, result: Result<crate::signoff::UnlockedKey, String> },
+    KeyUnlocked {
+        draft: Box<crate::ui::command::SignDraft>,
+        result: Result<crate::signoff::UnlockedKey, String>,
+    },
     KeyCreated(Result<crate::signoff::PublicKeyInfo, String>),
     /// A PDF was rendered and written: its page count and font warnings.
-    PdfExported { path: PathBuf, result: Result<(usize, Vec<String>), String> },
-    Imported { source: PathBuf, result: Result<(Imported, PathBuf), String> },
-    TemplateSaved { path: PathBuf, result: Result<(), String> },
-    MarkdownExported { path: PathBuf, result: Result<(), String> },
+    PdfExported {
+        path: PathBuf,
+        result: Result<(usize, Vec<String>), String>,
+    },
+    Imported {
+        source: PathBuf,
+        result: Result<(Imported, PathBuf), String>,
+    },
+    TemplateSaved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    MarkdownExported {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
     Library(Vec<Entry>),
 }
 

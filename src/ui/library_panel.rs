@@ -20,7 +20,9 @@ impl App {
                 }
             });
             let label = ui.label("Search the library");
-            let search = ui.add(egui::TextEdit::singleline(&mut self.library_search).hint_text("Title or release").desired_width(f32::INFINITY)).labelled_by(label.id);
+            let search = ui
+                .add(egui::TextEdit::singleline(&mut self.library_search).hint_text("Title or release").desired_width(f32::INFINITY))
+                .labelled_by(label.id);
             let query = self.library_search.trim().to_lowercase();
             let matches: Vec<usize> = self
                 .entries
@@ -30,14 +32,17 @@ impl App {
                 .map(|(i, _)| i)
                 .collect();
             // Enter in the search box opens the first match.
-            if search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            if search.lost_focus()
+                && ui.input(|i| i.key_pressed(egui::Key::Enter))
                 && let Some(&first) = matches.first()
             {
                 self.commands.push(Command::Open(self.entries[first].source.clone()));
             }
             ui.separator();
             egui::ScrollArea::vertical().id_salt("library list").show(ui, |ui| {
-                for (heading, wanted) in [("Bundled checklists", None), ("Your templates", Some(DocumentKind::Template)), ("Your runs", Some(DocumentKind::Run))] {
+                for (heading, wanted) in
+                    [("Bundled checklists", None), ("Your templates", Some(DocumentKind::Template)), ("Your runs", Some(DocumentKind::Run))]
+                {
                     let group: Vec<usize> = matches
                         .iter()
                         .copied()

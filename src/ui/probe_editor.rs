@@ -13,7 +13,8 @@ use crate::model::{Edit, Item};
 use crate::probe::spec::IpVersion;
 use crate::probe::{ProbeKind, ProbeSpec, condition};
 
-const KINDS: [(ProbeKind, &str); 5] = [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
+const KINDS: [(ProbeKind, &str); 5] =
+    [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
 
 fn set(item: &Item, spec: ProbeSpec) -> Command {
     Command::ApplyEdit(Edit::SetItemProbe { id: item.id.clone(), probe: Some(spec) })
@@ -25,7 +26,9 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     let Some(spec) = item.probe.clone() else {
         ui.label(RichText::new("No automated check on this item.").weak());
         if let Some(suggestion) = crate::probe::suggest::suggest(&item.text) {
-            ui.label(RichText::new(format!("Suggested: {} {} — {}", suggestion.spec.kind.label(), suggestion.spec.target, suggestion.reason)).small());
+            ui.label(
+                RichText::new(format!("Suggested: {} {} — {}", suggestion.spec.kind.label(), suggestion.spec.target, suggestion.reason)).small(),
+            );
             for condition in &suggestion.spec.expect {
                 ui.label(RichText::new(condition).monospace().small());
             }
@@ -165,7 +168,14 @@ fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut 
     });
     if spec.kind != ProbeKind::Load {
         ui.horizontal(|ui| {
-            number_ui(ui, "Retries", &mut edited.retries, 0..=10, "Extra attempts after a transport error (or a 5xx); a pass after a retry warns", typing);
+            number_ui(
+                ui,
+                "Retries",
+                &mut edited.retries,
+                0..=10,
+                "Extra attempts after a transport error (or a 5xx); a pass after a retry warns",
+                typing,
+            );
             number_ui(ui, "Retry delay (ms)", &mut edited.retry_delay_ms, 0..=60_000, "The wait between attempts", typing);
         });
     }
@@ -173,7 +183,14 @@ fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut 
 
 /// A labelled number field (the label names it for screen readers too).
 /// `typing` becomes true while a number is being typed in, so that it is not applied half-typed.
-fn number_ui<N: egui::emath::Numeric>(ui: &mut egui::Ui, label: &str, value: &mut N, range: std::ops::RangeInclusive<N>, hover: &str, typing: &mut bool) {
+fn number_ui<N: egui::emath::Numeric>(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut N,
+    range: std::ops::RangeInclusive<N>,
+    hover: &str,
+    typing: &mut bool,
+) {
     let label = ui.label(label);
     let response = ui.add(egui::DragValue::new(value).range(range)).labelled_by(label.id);
     *typing |= response.has_focus();
@@ -213,26 +230,58 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
         ProbeKind::Load => {
             ui.horizontal(|ui| {
                 number_ui(ui, "Connections", &mut edited.connections, 1..=1000, "Concurrent connections", typing);
-                number_ui(ui, "Duration (ms)", &mut edited.duration_ms, 0..=3_600_000, "How long to keep the load on (0: until the request count is reached)", typing);
-                number_ui(ui, "Requests", &mut edited.requests, 0..=100_000_000, "Stop after this many requests (0: until the duration is over)", typing);
+                number_ui(
+                    ui,
+                    "Duration (ms)",
+                    &mut edited.duration_ms,
+                    0..=3_600_000,
+                    "How long to keep the load on (0: until the request count is reached)",
+                    typing,
+                );
+                number_ui(
+                    ui,
+                    "Requests",
+                    &mut edited.requests,
+                    0..=100_000_000,
+                    "Stop after this many requests (0: until the duration is over)",
+                    typing,
+                );
             });
             request_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Tcp => {
-            if let Some(send) = committed_text(ui, doc, &format!("probe/{}/send", item.id), "Send after connecting (\\r\\n escapes)", &spec.send, false) {
+            if let Some(send) =
+                committed_text(ui, doc, &format!("probe/{}/send", item.id), "Send after connecting (\\r\\n escapes)", &spec.send, false)
+            {
                 edited.send = send;
             }
         }
         ProbeKind::Dns => {
-            if let Some(kind) = committed_text(ui, doc, &format!("probe/{}/dns-type", item.id), "Record type (A, AAAA, CNAME, TXT, MX)", &spec.dns_type, false) {
+            if let Some(kind) =
+                committed_text(ui, doc, &format!("probe/{}/dns-type", item.id), "Record type (A, AAAA, CNAME, TXT, MX)", &spec.dns_type, false)
+            {
                 edited.dns_type = kind.trim().to_uppercase();
             }
-            if let Some(server) = committed_text(ui, doc, &format!("probe/{}/dns-server", item.id), "DNS server (host:port; empty for the system resolver)", &spec.dns_server, false) {
+            if let Some(server) = committed_text(
+                ui,
+                doc,
+                &format!("probe/{}/dns-server", item.id),
+                "DNS server (host:port; empty for the system resolver)",
+                &spec.dns_server,
+                false,
+            ) {
                 edited.dns_server = server.trim().to_string();
             }
         }
         ProbeKind::Tls => {
-            if let Some(file) = committed_text(ui, doc, &format!("probe/{}/ca-file", item.id), "Trusted CA file (PEM; empty for the system's roots)", &spec.ca_file, false) {
+            if let Some(file) = committed_text(
+                ui,
+                doc,
+                &format!("probe/{}/ca-file", item.id),
+                "Trusted CA file (PEM; empty for the system's roots)",
+                &spec.ca_file,
+                false,
+            ) {
                 edited.ca_file = file.trim().to_string();
             }
         }

@@ -61,7 +61,11 @@ pub fn probe_bar_ui(ui: &mut egui::Ui, doc: &RunDoc, running: usize, batch: usiz
                 commands.push(Command::CancelProbes);
             }
         }
-        let failing = doc.probed_items().iter().filter(|id| doc.latest_probe(id).is_some_and(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error))).count();
+        let failing = doc
+            .probed_items()
+            .iter()
+            .filter(|id| doc.latest_probe(id).is_some_and(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error)))
+            .count();
         if failing > 0 {
             ui.label(RichText::new(format!("{failing} probe(s) failing")).color(probe_color(ProbeState::Fail, ui.visuals().dark_mode)));
         }
@@ -90,13 +94,35 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
         }
         return;
     };
-    ui.label(RichText::new(format!("{} · {} · {} ms · attempt {}", state_word(latest.state).to_uppercase(), latest.started_at.as_datetime().format("%Y-%m-%d %H:%M:%S UTC"), latest.duration_ms, latest.attempts.max(1))).strong().color(probe_color(latest.state, dark)));
+    ui.label(
+        RichText::new(format!(
+            "{} · {} · {} ms · attempt {}",
+            state_word(latest.state).to_uppercase(),
+            latest.started_at.as_datetime().format("%Y-%m-%d %H:%M:%S UTC"),
+            latest.duration_ms,
+            latest.attempts.max(1)
+        ))
+        .strong()
+        .color(probe_color(latest.state, dark)),
+    );
     if let Some(error) = &latest.error {
         ui.colored_label(probe_color(ProbeState::Error, dark), error);
     }
     for condition in &latest.conditions {
-        let mark = if condition.passed { "✔" } else if condition.warning_only { "!" } else { "✖" };
-        let color = if condition.passed { probe_color(ProbeState::Pass, dark) } else if condition.warning_only { probe_color(ProbeState::Warn, dark) } else { probe_color(ProbeState::Fail, dark) };
+        let mark = if condition.passed {
+            "✔"
+        } else if condition.warning_only {
+            "!"
+        } else {
+            "✖"
+        };
+        let color = if condition.passed {
+            probe_color(ProbeState::Pass, dark)
+        } else if condition.warning_only {
+            probe_color(ProbeState::Warn, dark)
+        } else {
+            probe_color(ProbeState::Fail, dark)
+        };
         ui.label(RichText::new(format!("{mark} {}", condition.resolved())).monospace().small().color(color));
     }
     egui::CollapsingHeader::new("Details").id_salt("probe details").default_open(false).show(ui, |ui| {
@@ -126,7 +152,8 @@ fn history_ui(ui: &mut egui::Ui, results: &[&ProbeResult]) {
                 ui.label(RichText::new(result.started_at.as_datetime().format("%m-%d %H:%M:%S").to_string()).small());
                 ui.label(RichText::new(state_word(result.state)).small().strong().color(probe_color(result.state, dark)));
                 ui.label(RichText::new(format!("{} ms", result.duration_ms)).small());
-                ui.add(egui::Label::new(RichText::new(result.summary()).small()).truncate()).on_hover_text(result.conditions.iter().map(|c| c.resolved()).collect::<Vec<_>>().join("\n"));
+                ui.add(egui::Label::new(RichText::new(result.summary()).small()).truncate())
+                    .on_hover_text(result.conditions.iter().map(|c| c.resolved()).collect::<Vec<_>>().join("\n"));
                 ui.end_row();
             }
         });

@@ -100,15 +100,13 @@ impl App {
                 }
             }
             Command::CancelProbes => self.probe_cancel.store(true, Ordering::Relaxed),
-            Command::OverrideProbe { item, state, reason } => {
-                match doc.run.override_probe(&item, state, &reason, &actor, Self::now()) {
-                    Ok(()) => {
-                        doc.invalidate();
-                        self.autosave.save(doc.path.clone(), &doc.run);
-                    }
-                    Err(err) => self.toasts.error(err.to_string()),
+            Command::OverrideProbe { item, state, reason } => match doc.run.override_probe(&item, state, &reason, &actor, Self::now()) {
+                Ok(()) => {
+                    doc.invalidate();
+                    self.autosave.save(doc.path.clone(), &doc.run);
                 }
-            }
+                Err(err) => self.toasts.error(err.to_string()),
+            },
             _ => {}
         }
     }
@@ -191,7 +189,9 @@ impl App {
             self.toasts.notice(format!("The probe of {item} is still running."));
             return;
         }
-        if !confirmed && let Some(dialog) = confirm_remote_load(&[&spec], Command::TestProbe { item: item.clone(), spec: spec.clone(), confirmed: true }) {
+        if !confirmed
+            && let Some(dialog) = confirm_remote_load(&[&spec], Command::TestProbe { item: item.clone(), spec: spec.clone(), confirmed: true })
+        {
             self.dialog = Some(dialog);
             return;
         }
@@ -212,7 +212,10 @@ fn confirm_remote_load(specs: &[&ProbeSpec], then: Command) -> Option<Dialog> {
     if remote_load.is_empty() {
         return None;
     }
-    let message = format!("This sends load to a host that is not this machine:\n{}\nRun it only against systems you are allowed to load.", remote_load.join("\n"));
+    let message = format!(
+        "This sends load to a host that is not this machine:\n{}\nRun it only against systems you are allowed to load.",
+        remote_load.join("\n")
+    );
     Some(Dialog::confirm("Run a load test?", message, "Run load test", then))
 }
 

@@ -147,7 +147,9 @@ impl RunDoc {
                         Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
                         Change::ItemNote { item: id, .. } if id == item => "note edited".to_string(),
                         Change::ProbeResult { item: id, state, summary, .. } if id == item => format!("probe {state:?}: {summary}"),
-                        Change::ProbeOverride { item: id, probe, new, reason } if id == item => format!("probe {probe:?} overridden → {new}: {reason}"),
+                        Change::ProbeOverride { item: id, probe, new, reason } if id == item => {
+                            format!("probe {probe:?} overridden → {new}: {reason}")
+                        }
                         _ => return None,
                     };
                     Some(format!("#{} {} · {} · {line}", event.seq, event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor))

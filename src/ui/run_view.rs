@@ -61,7 +61,8 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
     egui::Frame::new().fill(go_color(go, dark)).corner_radius(6.0).inner_margin(8.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            let headline = if go { "GO".to_string() } else { format!("NO-GO · {blocker_count} blocker{}", if blocker_count == 1 { "" } else { "s" }) };
+            let headline =
+                if go { "GO".to_string() } else { format!("NO-GO · {blocker_count} blocker{}", if blocker_count == 1 { "" } else { "s" }) };
             ui.label(RichText::new(headline).size(20.0).strong().color(egui::Color32::WHITE));
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let summary = format!(
@@ -219,15 +220,28 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTre
         let rows: Vec<Row> = doc.rows()[range].to_vec();
         for row in rows {
             match row {
-                Row::Section { id, title, depth, settled, total, collapsed } => section_row_ui(ui, &id, &title, depth, settled, total, collapsed, commands),
-                Row::Item { id, depth, kind, number, required } => item_row_ui(ui, doc, &id, depth, (kind, number, required), running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands),
+                Row::Section { id, title, depth, settled, total, collapsed } => {
+                    section_row_ui(ui, &id, &title, depth, settled, total, collapsed, commands)
+                }
+                Row::Item { id, depth, kind, number, required } => {
+                    item_row_ui(ui, doc, &id, depth, (kind, number, required), running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands)
+                }
             }
         }
     });
 }
 
 #[allow(clippy::too_many_arguments)]
-fn section_row_ui(ui: &mut egui::Ui, id: &str, title: &str, depth: usize, settled: usize, total: usize, collapsed: bool, commands: &mut Vec<Command>) {
+fn section_row_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    depth: usize,
+    settled: usize,
+    total: usize,
+    collapsed: bool,
+    commands: &mut Vec<Command>,
+) {
     ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), ROW_HEIGHT), Layout::left_to_right(Align::Center), |ui| {
         ui.add_space(depth as f32 * INDENT);
         let (_, icon) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), Sense::hover());
@@ -245,7 +259,15 @@ fn section_row_ui(ui: &mut egui::Ui, id: &str, title: &str, depth: usize, settle
     });
 }
 
-fn item_row_ui(ui: &mut egui::Ui, doc: &RunDoc, id: &str, depth: usize, (kind, number, required): (ItemKind, Option<usize>, bool), probe_running: bool, commands: &mut Vec<Command>) {
+fn item_row_ui(
+    ui: &mut egui::Ui,
+    doc: &RunDoc,
+    id: &str,
+    depth: usize,
+    (kind, number, required): (ItemKind, Option<usize>, bool),
+    probe_running: bool,
+    commands: &mut Vec<Command>,
+) {
     let dark = ui.visuals().dark_mode;
     let selected = doc.selected.as_deref() == Some(id);
     let text = doc.text(id);

@@ -30,19 +30,12 @@ impl SignaturePad {
     /// The strokes, rounded to 1/10,000 of the pad so that the run file stays readable.
     pub fn strokes(&self) -> Vec<Stroke> {
         let round = |v: f32| (v * 10_000.0).round() / 10_000.0;
-        self.strokes
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| Stroke {
-                points: s.iter().map(|[x, y]| [round(*x), round(*y)]).collect(),
-            })
-            .collect()
+        self.strokes.iter().filter(|s| !s.is_empty()).map(|s| Stroke { points: s.iter().map(|[x, y]| [round(*x), round(*y)]).collect() }).collect()
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui) -> egui::Response {
         let (response, painter) = ui.allocate_painter(PAD_SIZE, Sense::drag());
-        response
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Signature pad"));
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Signature pad"));
         let rect = response.rect;
         let to_pad = |pos: Pos2| {
             let v = (pos - rect.min) / rect.size();
@@ -57,9 +50,7 @@ impl SignaturePad {
             && let Some(stroke) = self.strokes.last_mut()
         {
             let point = to_pad(pos);
-            let far_enough = stroke
-                .last()
-                .is_none_or(|[x, y]| (point[0] - x).hypot(point[1] - y) >= MIN_STEP);
+            let far_enough = stroke.last().is_none_or(|[x, y]| (point[0] - x).hypot(point[1] - y) >= MIN_STEP);
             if far_enough {
                 stroke.push(point);
             }
@@ -75,18 +66,10 @@ impl SignaturePad {
             (Color32::WHITE, Color32::from_rgb(20, 30, 90))
         };
         painter.rect_filled(rect, 4.0, paper);
-        painter.rect_stroke(
-            rect,
-            4.0,
-            visuals.widgets.inactive.bg_stroke,
-            egui::StrokeKind::Inside,
-        );
+        painter.rect_stroke(rect, 4.0, visuals.widgets.inactive.bg_stroke, egui::StrokeKind::Inside);
         let baseline = rect.bottom() - rect.height() * 0.22;
         painter.line_segment(
-            [
-                Pos2::new(rect.left() + 16.0, baseline),
-                Pos2::new(rect.right() - 16.0, baseline),
-            ],
+            [Pos2::new(rect.left() + 16.0, baseline), Pos2::new(rect.right() - 16.0, baseline)],
             PenStroke::new(1.0, Color32::from_gray(170)),
         );
         painter.text(
@@ -110,10 +93,7 @@ impl SignaturePad {
             match stroke.as_slice() {
                 [] => {}
                 [dot] => drop(painter.circle_filled(to_screen(*dot), 1.6, ink)),
-                points => drop(painter.add(egui::Shape::line(
-                    points.iter().map(|p| to_screen(*p)).collect(),
-                    PenStroke::new(2.2, ink),
-                ))),
+                points => drop(painter.add(egui::Shape::line(points.iter().map(|p| to_screen(*p)).collect(), PenStroke::new(2.2, ink)))),
             }
         }
         response
@@ -127,10 +107,7 @@ pub fn paint_strokes(painter: &egui::Painter, rect: Rect, strokes: &[Stroke], co
         match stroke.points.as_slice() {
             [] => {}
             [dot] => drop(painter.circle_filled(to_screen(*dot), 1.0, color)),
-            points => drop(painter.add(egui::Shape::line(
-                points.iter().map(|p| to_screen(*p)).collect(),
-                PenStroke::new(1.4, color),
-            ))),
+            points => drop(painter.add(egui::Shape::line(points.iter().map(|p| to_screen(*p)).collect(), PenStroke::new(1.4, color)))),
         }
     }
 }

@@ -33,29 +33,17 @@ impl App {
                     });
                 }
             },
-            Command::BeginKeygen => {
-                self.dialog = Some(Dialog::Keygen(KeygenDialog::new(&self.prefs.user_name)))
-            }
+            Command::BeginKeygen => self.dialog = Some(Dialog::Keygen(KeygenDialog::new(&self.prefs.user_name))),
             Command::CreateKey { name, passphrase } => {
                 let keys = self.keys.clone();
                 let at = Self::now();
-                self.start_job("keygen", move || {
-                    JobResult::KeyCreated(
-                        keys.create(&name, &passphrase.0, at)
-                            .map_err(|e| e.to_string()),
-                    )
-                });
+                self.start_job("keygen", move || JobResult::KeyCreated(keys.create(&name, &passphrase.0, at).map_err(|e| e.to_string())));
             }
             Command::BeginFinalise => {
                 let message = "A final run takes no more changes: no state, note, field, probe result or signature. \
                                Start a new run from it to go again."
                     .to_string();
-                self.dialog = Some(Dialog::confirm(
-                    "Finalise this run?",
-                    message,
-                    "Finalise",
-                    Command::Finalise,
-                ));
+                self.dialog = Some(Dialog::confirm("Finalise this run?", message, "Finalise", Command::Finalise));
             }
             Command::Finalise => {
                 let actor = self.actor();
@@ -82,9 +70,7 @@ impl App {
     /// Reads the signer keys on a worker; the signing dialog shows them when they arrive.
     fn list_keys(&mut self) {
         let keys = self.keys.clone();
-        self.start_job("keys", move || {
-            JobResult::SignerKeys(keys.list().map_err(|e| e.to_string()))
-        });
+        self.start_job("keys", move || JobResult::SignerKeys(keys.list().map_err(|e| e.to_string())));
     }
 
     /// Records a signature on the open run, now. A refusal goes back to the signing dialog.
@@ -121,33 +107,17 @@ impl App {
             Ok(()) => {
                 doc.invalidate();
                 self.autosave.save(doc.path.clone(), &doc.run);
-                let title = doc
-                    .run
-                    .roles()
-                    .into_iter()
-                    .find(|r| r.id == role)
-                    .map(|r| r.title)
-                    .unwrap_or(role);
-                let verdict = if doc.summary().0.is_go() {
-                    " The run is GO."
-                } else {
-                    ""
-                };
+                let title = doc.run.roles().into_iter().find(|r| r.id == role).map(|r| r.title).unwrap_or(role);
+                let verdict = if doc.summary().0.is_go() { " The run is GO." } else { "" };
                 self.toasts.notice(format!("Signed as {title}.{verdict}"));
                 self.dialog = None;
             }
             Err(SignError::StaleProbes(stale)) => match dialog {
                 Some(dialog) => {
-                    dialog.error = Some(format!(
-                        "{} probe result(s) went stale while signing.",
-                        stale.len()
-                    ));
+                    dialog.error = Some(format!("{} probe result(s) went stale while signing.", stale.len()));
                     dialog.set_stale(stale);
                 }
-                None => self.toasts.error(format!(
-                    "{} probe result(s) are stale; sign again",
-                    stale.len()
-                )),
+                None => self.toasts.error(format!("{} probe result(s) are stale; sign again", stale.len())),
             },
             Err(err) => match dialog {
                 Some(dialog) => {
@@ -168,8 +138,7 @@ impl App {
                 }
             }
             JobResult::SignerKeys(Err(err)) => {
-                self.toasts
-                    .error(format!("Cannot read the signing keys: {err}"));
+                self.toasts.error(format!("Cannot read the signing keys: {err}"));
                 if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
                     dialog.set_keys(Vec::new());
                 }
@@ -184,11 +153,7 @@ impl App {
                 }
             },
             JobResult::KeyCreated(Ok(info)) => {
-                self.toasts.notice(format!(
-                    "Created the signing key of {}, fingerprint {}",
-                    info.name,
-                    info.fingerprint()
-                ));
+                self.toasts.notice(format!("Created the signing key of {}, fingerprint {}", info.name, info.fingerprint()));
                 self.dialog = None;
             }
             JobResult::KeyCreated(Err(err)) => match &mut self.dialog {

@@ -27,7 +27,8 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
     let required = lines.iter().filter(|l| l.role.required).count();
     let signed = lines.iter().filter(|l| l.role.required && l.signature.as_ref().is_some_and(|(_, s)| s.is_valid())).count();
     let final_run = doc.run.finalised.clone();
-    let palette = Palette { ok: super::style::go_color(true, ui.visuals().dark_mode), warn: ui.visuals().warn_fg_color, error: ui.visuals().error_fg_color };
+    let palette =
+        Palette { ok: super::style::go_color(true, ui.visuals().dark_mode), warn: ui.visuals().warn_fg_color, error: ui.visuals().error_fg_color };
     let title = match &final_run {
         Some(_) => format!("Sign-off · final · {signed} of {required} required signed"),
         None => format!("Sign-off ({signed} of {required} required signed)"),
@@ -76,10 +77,15 @@ fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Pal
                         no_wrap(ui, RichText::new(format!("key {}", crate::signoff::fingerprint(&key.public_key))).small().monospace());
                     }
                     if let Some(first) = signature.waivers.first() {
-                        no_wrap(ui, RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn));
+                        no_wrap(
+                            ui,
+                            RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn),
+                        );
                     }
                     match status {
-                        SignatureStatus::Invalidated { change } => drop(no_wrap(ui, RichText::new(format!("by {change}")).small().color(palette.warn))),
+                        SignatureStatus::Invalidated { change } => {
+                            drop(no_wrap(ui, RichText::new(format!("by {change}")).small().color(palette.warn)))
+                        }
                         SignatureStatus::Broken { reason } => drop(no_wrap(ui, RichText::new(reason).small().color(palette.error))),
                         SignatureStatus::Valid => {}
                     }
@@ -103,7 +109,9 @@ fn footer_ui(ui: &mut egui::Ui, final_run: Option<&Finalisation>, ready: bool, c
     match final_run {
         Some(finalised) => {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(format!("🔒 Final: finalised by {} at {}. This run takes no more changes.", finalised.by, finalised.at)).strong());
+                ui.label(
+                    RichText::new(format!("🔒 Final: finalised by {} at {}. This run takes no more changes.", finalised.by, finalised.at)).strong(),
+                );
                 if ui.button("Start a new run from this…").clicked() {
                     commands.push(Command::BeginStartRunFromRun);
                 }

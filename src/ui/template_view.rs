@@ -40,7 +40,10 @@ impl App {
         let counts = template.counts();
         ui.add_space(4.0);
         ui.heading(&template.title);
-        let mut facts = format!("{} sections · {} checks · {} steps · {} fields · {} sign-off roles", counts.sections, counts.checks, counts.steps, counts.fields, counts.roles);
+        let mut facts = format!(
+            "{} sections · {} checks · {} steps · {} fields · {} sign-off roles",
+            counts.sections, counts.checks, counts.steps, counts.fields, counts.roles
+        );
         if !template.version.is_empty() {
             facts = format!("Version {} · {facts}", template.version);
         }
@@ -50,7 +53,11 @@ impl App {
         }
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            if ui.button(RichText::new("▶ Start run…").strong()).on_hover_text("Fill in the release details and start working through this checklist").clicked() {
+            if ui
+                .button(RichText::new("▶ Start run…").strong())
+                .on_hover_text("Fill in the release details and start working through this checklist")
+                .clicked()
+            {
                 self.commands.push(Command::BeginStartRun);
             }
             let edit = match doc.source {

@@ -55,10 +55,6 @@ impl Toasts {
     pub fn expire(&mut self) -> Option<Duration> {
         let now = Instant::now();
         self.toasts.retain(|t| t.kind == ToastKind::Error || now.duration_since(t.shown_at) < NOTICE_LIFETIME);
-        self.toasts
-            .iter()
-            .filter(|t| t.kind == ToastKind::Notice)
-            .map(|t| NOTICE_LIFETIME.saturating_sub(now.duration_since(t.shown_at)))
-            .min()
+        self.toasts.iter().filter(|t| t.kind == ToastKind::Notice).map(|t| NOTICE_LIFETIME.saturating_sub(now.duration_since(t.shown_at))).min()
     }
 }

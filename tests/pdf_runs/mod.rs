@@ -137,9 +137,7 @@ pub fn strokes(count: usize, seed: usize) -> Vec<Stroke> {
     (0..count)
         .map(|s| {
             let x0 = 0.08 + 0.8 * s as f32 / count as f32;
-            let points = (0..6 + (seed + s) % 5)
-                .map(|p| [x0 + 0.03 * p as f32, 0.3 + 0.4 * (((p + s + seed) % 3) as f32 / 2.0)])
-                .collect();
+            let points = (0..6 + (seed + s) % 5).map(|p| [x0 + 0.03 * p as f32, 0.3 + 0.4 * (((p + s + seed) % 3) as f32 / 2.0)]).collect();
             Stroke { points }
         })
         .collect()
@@ -157,13 +155,8 @@ pub fn signed_run(template: Template, run_id: &str) -> Run {
     let Probed { http: http_item, tcp: tcp_item, dns: dns_item } = add_probes(&mut template);
     let values = field_values(&template);
     let mut run = Run::start(template, run_id.to_string(), "release.manager", at(0), values).unwrap();
-    let items: Vec<(String, bool)> = run
-        .template
-        .all_items()
-        .iter()
-        .filter(|(_, item)| item.is_actionable())
-        .map(|(_, item)| (item.id.clone(), item.required))
-        .collect();
+    let items: Vec<(String, bool)> =
+        run.template.all_items().iter().filter(|(_, item)| item.is_actionable()).map(|(_, item)| (item.id.clone(), item.required)).collect();
     for (n, (id, required)) in items.iter().enumerate() {
         if *id == http_item || *id == tcp_item || *id == dns_item {
             continue;

@@ -12,7 +12,10 @@ use super::*;
 /// A persona run with every item done, as if the release manager had worked through it.
 pub(super) fn settled_run(home: &Path) -> PathBuf {
     let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
-    let values = BTreeMap::from([("release-version".to_string(), FieldValue::Text("3.1.0".into())), ("environment".to_string(), FieldValue::Text("production".into()))]);
+    let values = BTreeMap::from([
+        ("release-version".to_string(), FieldValue::Text("3.1.0".into())),
+        ("environment".to_string(), FieldValue::Text("production".into())),
+    ]);
     let at = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
     let mut run = Run::start(template, "settled".into(), "Riley", at, values).unwrap();
     for item in run.items.keys().cloned().collect::<Vec<_>>() {
@@ -44,7 +47,12 @@ fn draw_stroke(harness: &mut Harness<'static, App>, points: &[(f32, f32)]) {
 fn sign_first_open_role(harness: &mut Harness<'static, App>, button: &str) {
     harness.query_all_by_label(button).next().expect("a role to sign").click();
     settle(harness);
-    assert!(harness.query_by_label("Sign off").is_some(), "the signing dialog opened; signatures so far: {}, errors: {:?}", run_doc(harness).run.signatures.len(), harness.state().errors());
+    assert!(
+        harness.query_by_label("Sign off").is_some(),
+        "the signing dialog opened; signatures so far: {}, errors: {:?}",
+        run_doc(harness).run.signatures.len(),
+        harness.state().errors()
+    );
     draw_stroke(harness, &[(0.1, 0.6), (0.25, 0.3), (0.4, 0.7), (0.55, 0.35)]);
     draw_stroke(harness, &[(0.6, 0.6), (0.9, 0.5)]);
     assert!(harness.query_by_label("2 strokes").is_some(), "both strokes were drawn");
@@ -204,7 +212,12 @@ fn stale_probes_refuse_signing_until_re_run_or_waived() {
     settle(&mut harness);
     assert_eq!(harness.query_all_by_label_contains("min old").count(), 2, "old results are listed with their age");
     draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
-    type_into(&mut harness, Role::MultilineTextInput, "Or waive them, with a reason (printed with your signature):", "Checked by hand on the canary at 10:05");
+    type_into(
+        &mut harness,
+        Role::MultilineTextInput,
+        "Or waive them, with a reason (printed with your signature):",
+        "Checked by hand on the canary at 10:05",
+    );
     click(&mut harness, "✍ Sign");
     settle(&mut harness);
     assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());

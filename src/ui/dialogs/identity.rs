@@ -21,7 +21,9 @@ impl IdentityDialog {
             ui.heading("Who are you?");
             ui.label("Your name is recorded with every change you make and shown in the audit trail.");
             let label = ui.label("Your name");
-            let response = ui.add(egui::TextEdit::singleline(&mut self.name).hint_text("First and last name").desired_width(f32::INFINITY)).labelled_by(label.id);
+            let response = ui
+                .add(egui::TextEdit::singleline(&mut self.name).hint_text("First and last name").desired_width(f32::INFINITY))
+                .labelled_by(label.id);
             if !self.focused {
                 response.request_focus();
                 self.focused = true;

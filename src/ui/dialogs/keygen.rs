@@ -15,13 +15,7 @@ pub struct KeygenDialog {
 
 impl KeygenDialog {
     pub fn new(name: &str) -> KeygenDialog {
-        KeygenDialog {
-            name: name.to_string(),
-            passphrase: String::new(),
-            again: String::new(),
-            busy: false,
-            error: None,
-        }
+        KeygenDialog { name: name.to_string(), passphrase: String::new(), again: String::new(), busy: false, error: None }
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -29,9 +23,7 @@ impl KeygenDialog {
             return Err("Enter the name the key signs as.".into());
         }
         if self.passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(format!(
-                "The passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."
-            ));
+            return Err(format!("The passphrase needs at least {MIN_PASSPHRASE_CHARS} characters."));
         }
         if self.passphrase != self.again {
             return Err("The two passphrases differ.".into());

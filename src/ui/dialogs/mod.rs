@@ -15,11 +15,11 @@ use crate::model::Template;
 
 pub use confirm::ConfirmDialog;
 pub use discard::DiscardDialog;
-pub use override_probe::OverrideDialog;
 pub use identity::IdentityDialog;
 pub use keygen::KeygenDialog;
-pub use sign::SignDialog;
+pub use override_probe::OverrideDialog;
 pub use reason::ReasonDialog;
+pub use sign::SignDialog;
 pub use start_run::StartRunDialog;
 
 pub enum Dialog {

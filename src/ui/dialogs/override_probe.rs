@@ -36,7 +36,11 @@ impl OverrideDialog {
                     if self.reason.trim().is_empty() {
                         self.error = Some("A reason is required to override a probe.".into());
                     } else {
-                        outcome = Outcome::Close(vec![Command::OverrideProbe { item: self.item.clone(), state: self.state.clone(), reason: self.reason.trim().to_string() }]);
+                        outcome = Outcome::Close(vec![Command::OverrideProbe {
+                            item: self.item.clone(),
+                            state: self.state.clone(),
+                            reason: self.reason.trim().to_string(),
+                        }]);
                     }
                 }
                 if ui.button("Cancel").clicked() {

@@ -31,7 +31,9 @@ impl ReasonDialog {
             ui.label(inline::plain(&self.text));
             ui.add_space(4.0);
             let label = ui.label("Reason (required)");
-            let response = ui.add(egui::TextEdit::multiline(&mut self.reason).desired_rows(3).desired_width(f32::INFINITY).hint_text("Why, for the audit record")).labelled_by(label.id);
+            let response = ui
+                .add(egui::TextEdit::multiline(&mut self.reason).desired_rows(3).desired_width(f32::INFINITY).hint_text("Why, for the audit record"))
+                .labelled_by(label.id);
             if !self.focused {
                 response.request_focus();
                 self.focused = true;

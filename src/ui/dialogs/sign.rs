@@ -35,19 +35,8 @@ pub struct SignDialog {
 impl SignDialog {
     /// `seen` is the run's id and content hash now: the signature is refused if either differs
     /// when it is made (another run opened, probe results arrived).
-    pub fn new(
-        run_title: &str,
-        roles: Vec<Role>,
-        role: &str,
-        name: &str,
-        stale: Vec<StaleProbe>,
-        seen: (String, String),
-    ) -> SignDialog {
-        let meaning = roles
-            .iter()
-            .find(|r| r.id == role)
-            .map(|r| r.meaning.clone())
-            .unwrap_or_default();
+    pub fn new(run_title: &str, roles: Vec<Role>, role: &str, name: &str, stale: Vec<StaleProbe>, seen: (String, String)) -> SignDialog {
+        let meaning = roles.iter().find(|r| r.id == role).map(|r| r.meaning.clone()).unwrap_or_default();
         SignDialog {
             run_title: run_title.to_string(),
             roles,
@@ -70,10 +59,7 @@ impl SignDialog {
     /// The signer's keys, once read; the key named like the signer is chosen for them.
     pub fn set_keys(&mut self, keys: Vec<PublicKeyInfo>) {
         if self.key.is_none() {
-            self.key = keys
-                .iter()
-                .find(|k| k.name.eq_ignore_ascii_case(self.name.trim()))
-                .map(|k| k.id.clone());
+            self.key = keys.iter().find(|k| k.name.eq_ignore_ascii_case(self.name.trim())).map(|k| k.id.clone());
         }
         self.keys = Some(keys);
     }
@@ -107,11 +93,7 @@ impl SignDialog {
         let waivers = self
             .stale
             .iter()
-            .map(|s| Waiver {
-                item: s.item.clone(),
-                problem: s.problem.clone(),
-                reason: self.waiver_reason.trim().to_string(),
-            })
+            .map(|s| Waiver { item: s.item.clone(), problem: s.problem.clone(), reason: self.waiver_reason.trim().to_string() })
             .collect();
         let request = SignRequest {
             role: self.role.clone(),
@@ -132,19 +114,14 @@ impl SignDialog {
             ui.set_width(460.0);
             ui.heading("Sign off");
             ui.label(RichText::new(&self.run_title).strong());
-            egui::ScrollArea::vertical()
-                .max_height(ctx.content_rect().height() - 160.0)
-                .show(ui, |ui| {
-                    self.form_ui(ui, &mut outcome);
-                });
+            egui::ScrollArea::vertical().max_height(ctx.content_rect().height() - 160.0).show(ui, |ui| {
+                self.form_ui(ui, &mut outcome);
+            });
             if let Some(error) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
             ui.horizontal(|ui| {
-                let sign = ui.add_enabled(
-                    !self.busy,
-                    egui::Button::new(RichText::new("✍ Sign").strong()),
-                );
+                let sign = ui.add_enabled(!self.busy, egui::Button::new(RichText::new("✍ Sign").strong()));
                 if sign.clicked() {
                     match self.validate() {
                         Ok(draft) => {
@@ -155,10 +132,7 @@ impl SignDialog {
                         Err(error) => self.error = Some(error),
                     }
                 }
-                if ui
-                    .add_enabled(!self.busy, egui::Button::new("Cancel"))
-                    .clicked()
-                {
+                if ui.add_enabled(!self.busy, egui::Button::new("Cancel")).clicked() {
                     outcome = Outcome::Close(Vec::new());
                 }
                 if self.busy {
@@ -171,52 +145,31 @@ impl SignDialog {
     }
 
     fn form_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
-        egui::Grid::new("sign form")
-            .num_columns(2)
-            .spacing([12.0, 6.0])
-            .show(ui, |ui| {
-                let label = ui.label("Printed name");
-                ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(300.0))
-                    .labelled_by(label.id);
-                ui.end_row();
-                let role_label = ui.label("Role");
-                let current = self
-                    .roles
-                    .iter()
-                    .find(|r| r.id == self.role)
-                    .map(|r| r.title.clone())
-                    .unwrap_or_default();
-                let mut chosen = None;
-                let combo = egui::ComboBox::from_id_salt("sign role")
-                    .selected_text(current)
-                    .width(300.0)
-                    .show_ui(ui, |ui| {
-                        for role in &self.roles {
-                            let text = if role.required {
-                                role.title.clone()
-                            } else {
-                                format!("{} (optional)", role.title)
-                            };
-                            if ui.selectable_label(role.id == self.role, text).clicked() {
-                                chosen = Some(role.clone());
-                            }
-                        }
-                    });
-                combo.response.labelled_by(role_label.id);
-                if let Some(role) = chosen {
-                    self.role = role.id;
-                    self.meaning = role.meaning;
+        egui::Grid::new("sign form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+            let label = ui.label("Printed name");
+            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(300.0)).labelled_by(label.id);
+            ui.end_row();
+            let role_label = ui.label("Role");
+            let current = self.roles.iter().find(|r| r.id == self.role).map(|r| r.title.clone()).unwrap_or_default();
+            let mut chosen = None;
+            let combo = egui::ComboBox::from_id_salt("sign role").selected_text(current).width(300.0).show_ui(ui, |ui| {
+                for role in &self.roles {
+                    let text = if role.required { role.title.clone() } else { format!("{} (optional)", role.title) };
+                    if ui.selectable_label(role.id == self.role, text).clicked() {
+                        chosen = Some(role.clone());
+                    }
                 }
-                ui.end_row();
-                let label = ui.label("Meaning");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.meaning)
-                        .hint_text("Approved for production")
-                        .desired_width(300.0),
-                )
-                .labelled_by(label.id);
-                ui.end_row();
             });
+            combo.response.labelled_by(role_label.id);
+            if let Some(role) = chosen {
+                self.role = role.id;
+                self.meaning = role.meaning;
+            }
+            ui.end_row();
+            let label = ui.label("Meaning");
+            ui.add(egui::TextEdit::singleline(&mut self.meaning).hint_text("Approved for production").desired_width(300.0)).labelled_by(label.id);
+            ui.end_row();
+        });
         ui.add_space(4.0);
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_width(ui.available_width());
@@ -253,10 +206,7 @@ impl SignDialog {
                 return;
             };
             let selected = match &self.key {
-                Some(id) => keys
-                    .iter()
-                    .find(|k| k.id == *id)
-                    .map_or(id.clone(), |k| k.name.clone()),
+                Some(id) => keys.iter().find(|k| k.id == *id).map_or(id.clone(), |k| k.name.clone()),
                 None => "No key (drawn signature only)".to_string(),
             };
             egui::ComboBox::from_id_salt("sign key")
@@ -270,65 +220,34 @@ impl SignDialog {
                 })
                 .response
                 .labelled_by(key_label.id);
-            if ui
-                .button("New key…")
-                .on_hover_text("Create a passphrase-protected signing key")
-                .clicked()
-            {
+            if ui.button("New key…").on_hover_text("Create a passphrase-protected signing key").clicked() {
                 *outcome = Outcome::Close(vec![Command::BeginKeygen]);
             }
         });
         let Some(id) = &self.key else { return };
         if let Some(key) = self.keys.iter().flatten().find(|k| k.id == *id) {
-            ui.label(
-                RichText::new(format!("Fingerprint {}", key.fingerprint()))
-                    .monospace()
-                    .small(),
-            );
+            ui.label(RichText::new(format!("Fingerprint {}", key.fingerprint())).monospace().small());
         }
         ui.horizontal(|ui| {
             let label = ui.label("Passphrase");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.passphrase)
-                    .password(true)
-                    .desired_width(240.0),
-            )
-            .labelled_by(label.id);
+            ui.add(egui::TextEdit::singleline(&mut self.passphrase).password(true).desired_width(240.0)).labelled_by(label.id);
         });
     }
 
     fn stale_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
         ui.add_space(6.0);
         let warn = ui.visuals().warn_fg_color;
-        ui.colored_label(
-            warn,
-            RichText::new(format!(
-                "⚠ {} probe result(s) are stale or missing",
-                self.stale.len()
-            ))
-            .strong(),
-        );
+        ui.colored_label(warn, RichText::new(format!("⚠ {} probe result(s) are stale or missing", self.stale.len())).strong());
         for stale in &self.stale {
-            ui.label(format!(
-                "• {} — {}",
-                inline::plain(&stale.text),
-                stale.problem
-            ));
+            ui.label(format!("• {} — {}", inline::plain(&stale.text), stale.problem));
         }
         ui.horizontal(|ui| {
             if ui.button("⟳ Re-run these probes").clicked() {
-                *outcome = Outcome::Close(vec![Command::RunProbes(
-                    self.stale.iter().map(|s| s.item.clone()).collect(),
-                )]);
+                *outcome = Outcome::Close(vec![Command::RunProbes(self.stale.iter().map(|s| s.item.clone()).collect())]);
             }
             ui.label(RichText::new("then sign again").weak());
         });
         let label = ui.label("Or waive them, with a reason (printed with your signature):");
-        ui.add(
-            egui::TextEdit::multiline(&mut self.waiver_reason)
-                .desired_rows(2)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id);
+        ui.add(egui::TextEdit::multiline(&mut self.waiver_reason).desired_rows(2).desired_width(f32::INFINITY)).labelled_by(label.id);
     }
 }

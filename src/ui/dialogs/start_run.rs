@@ -65,7 +65,11 @@ impl StartRunDialog {
                             FieldKind::Number { unit } => format!("number {unit}").trim().to_string(),
                             _ => field.hint.clone(),
                         };
-                        let edit = if field.kind == FieldKind::MultiLine { egui::TextEdit::multiline(value).desired_rows(2) } else { egui::TextEdit::singleline(value) };
+                        let edit = if field.kind == FieldKind::MultiLine {
+                            egui::TextEdit::multiline(value).desired_rows(2)
+                        } else {
+                            egui::TextEdit::singleline(value)
+                        };
                         ui.add(edit.hint_text(hint).desired_width(260.0)).labelled_by(label.id);
                         ui.end_row();
                     }
@@ -79,7 +83,12 @@ impl StartRunDialog {
                 if ui.button(RichText::new("Start run").strong()).clicked() {
                     self.errors = self.validate();
                     if self.errors.is_empty() {
-                        let values = self.fields.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(f, v)| (f.id.clone(), FieldValue::Text(v.trim().to_string()))).collect();
+                        let values = self
+                            .fields
+                            .iter()
+                            .filter(|(_, v)| !v.trim().is_empty())
+                            .map(|(f, v)| (f.id.clone(), FieldValue::Text(v.trim().to_string())))
+                            .collect();
                         outcome = Outcome::Close(vec![Command::StartRun { values, save_as: self.save_as }]);
                     }
                 }
