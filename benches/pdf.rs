@@ -20,7 +20,7 @@ fn options() -> PdfOptions {
 }
 
 fn describe(name: &str, run: &Run) {
-    let rendered = pdf::render_report(run, &options()).unwrap();
+    let rendered = runs::render(run, &options());
     eprintln!(
         "{name}: {} items, {} events, {} signatures -> {} pages, {} bytes",
         run.template.all_items().len(),
@@ -39,7 +39,7 @@ fn bench_seeds(c: &mut Criterion) {
         let run = runs::signed_run(runs::seed_template(seed), seed);
         describe(seed, &run);
         let options = options();
-        group.bench_function(seed, |b| b.iter(|| pdf::render(black_box(&run), &options).unwrap()));
+        group.bench_function(seed, |b| b.iter(|| runs::render(black_box(&run), &options)));
     }
     group.finish();
 }
@@ -52,7 +52,7 @@ fn bench_generated(c: &mut Criterion) {
         let run = common::big_run(sections, 100);
         describe(name, &run);
         let options = options();
-        group.bench_function(name, |b| b.iter(|| pdf::render(black_box(&run), &options).unwrap()));
+        group.bench_function(name, |b| b.iter(|| runs::render(black_box(&run), &options)));
     }
     group.finish();
 }

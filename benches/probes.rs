@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use preflight::model::{ProbeKind, ProbeSpec, ProbeState};
 use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, run_blocking};
-use preflight::probe::{ProbeKind, ProbeSpec, ProbeState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

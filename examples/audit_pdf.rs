@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     }
     let run = pdf_runs::signed_run(pdf_runs::seed_template(&seed), &format!("{seed}-2026-11-23"));
     let options = preflight::pdf::PdfOptions::new(paper, pdf_runs::at(240));
-    let rendered = preflight::pdf::render_report(&run, &options)?;
+    let rendered = pdf_runs::render(&run, &options);
     preflight::store::write_atomic(std::path::Path::new(&out), &rendered.bytes)?;
     println!("wrote {out}: {} pages", rendered.pages);
     Ok(())

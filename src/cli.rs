@@ -359,7 +359,7 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
 }
 
 fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    use crate::probe::ProbeState;
+    use crate::model::ProbeState;
     use crate::probe::runner::{ProbeJob, run_blocking};
 
     let mut run = store::load_run(path)?;
@@ -413,14 +413,14 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
 
 /// What makes a probe impossible to run as written: a condition that does not parse, or a
 /// `${env:NAME}` in its target or headers whose variable is not set.
-fn probe_input_problem(spec: &crate::probe::ProbeSpec) -> Option<String> {
+fn probe_input_problem(spec: &crate::model::ProbeSpec) -> Option<String> {
     use crate::probe::{runner, secrets};
     let headers = spec.headers.iter().map(|(name, value)| secrets::resolve(value).err().map(|err| format!("header {name}: {err}")));
     std::iter::once(runner::check_conditions(spec).err()).chain(std::iter::once(secrets::resolve(&spec.target).err())).chain(headers).flatten().next()
 }
 
 /// A table of results: item, kind, state, time, and each condition resolved.
-fn probe_table(results: &[crate::probe::ProbeResult]) -> String {
+fn probe_table(results: &[crate::model::ProbeResult]) -> String {
     let width = results.iter().map(|r| r.item.chars().count()).max().unwrap_or(4).max(4);
     let mut out = format!("{:width$}  {:5}  {:5}  {:>7}  RESULT\n", "ITEM", "KIND", "STATE", "TIME");
     for result in results {

@@ -454,7 +454,7 @@ fn lint_reports_tampering_and_duplicate_ids_as_failed_checks() {
 
 #[test]
 fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
-    use preflight::probe::{ProbeKind, ProbeSpec};
+    use preflight::model::{ProbeKind, ProbeSpec};
     let sandbox = Sandbox::new();
     let mut template = store::load_template(&checklist("persona-chat-service")).unwrap();
     let items = &mut template.sections[0].sections[0].items;

@@ -8,10 +8,10 @@ use std::process::Command;
 
 use lopdf::{Document, Object};
 use preflight::model::{Change, Item, ItemKind, ItemState, Run, Section, Template, Timestamp};
+use preflight::model::{ProbeKind, ProbeSpec, ProbeState};
 use preflight::pdf::{self, Paper, PdfOptions, Rendered};
 use preflight::probe::runner::{ProbeJob, run_blocking};
 use preflight::probe::secrets::MASK;
-use preflight::probe::{ProbeKind, ProbeSpec, ProbeState};
 use preflight::signoff;
 
 #[path = "pdf_runs/mod.rs"]
@@ -27,7 +27,7 @@ fn options(paper: Paper) -> PdfOptions {
 }
 
 fn render(run: &Run, paper: Paper) -> Rendered {
-    pdf::render_report(run, &options(paper)).unwrap()
+    runs::render(run, &options(paper))
 }
 
 /// Writes the PDF where poppler can read it; keeps it under `target/pdf-tests` for a look.
@@ -311,10 +311,10 @@ fn us_letter_passes_every_check() {
 #[test]
 fn the_same_run_and_clock_give_the_same_bytes() {
     let run = signed_run(seed_template("realtime-collab-app"), "same-bytes");
-    let first = pdf::render(&run, &options(Paper::A4)).unwrap();
-    let second = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let first = runs::render(&run, &options(Paper::A4)).bytes;
+    let second = runs::render(&run, &options(Paper::A4)).bytes;
     assert!(first == second, "two renders of the same run differ");
-    let later = pdf::render(&run, &PdfOptions::new(Paper::A4, at(600))).unwrap();
+    let later = runs::render(&run, &PdfOptions::new(Paper::A4, at(600))).bytes;
     assert_ne!(first, later, "the generation time is part of the record");
 }
 
@@ -539,7 +539,7 @@ fn verifies(bytes: &[u8]) -> bool {
 #[test]
 fn an_altered_embedded_run_fails_verification() {
     let run = signed_run(seed_template("realtime-collab-app"), "tamper");
-    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let bytes = runs::render(&run, &options(Paper::A4)).bytes;
     assert!(verifies(&bytes));
 
     // Someone edits the attached run: an item that was N/A now reads as done.
@@ -566,7 +566,7 @@ fn an_altered_embedded_run_fails_verification() {
 #[test]
 fn a_paperclip_that_opens_another_run_is_refused() {
     let run = signed_run(seed_template("persona-chat-service"), "paperclip");
-    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let bytes = runs::render(&run, &options(Paper::A4)).bytes;
     let mut other = run.clone();
     other.created_by = "mallory".into();
     let altered = repoint_paperclip(&bytes, &pdf::attachment_name(&run), preflight::store::to_ron(&other).as_bytes());
@@ -581,7 +581,7 @@ fn a_paperclip_that_opens_another_run_is_refused() {
 #[test]
 fn the_printed_hash_is_read_from_the_integrity_page() {
     let run = signed_run(seed_template("persona-chat-service"), "printed-hash");
-    let bytes = pdf::render(&run, &options(Paper::A4)).unwrap();
+    let bytes = runs::render(&run, &options(Paper::A4)).bytes;
     // Change only the copy in the document information: extract must notice, which it can only
     // do by reading the hash from the page text.
     let mut document = Document::load_mem(&bytes).unwrap();
@@ -603,7 +603,7 @@ fn the_printed_hash_is_read_from_the_integrity_page() {
 fn a_pdf_without_a_run_is_refused_clearly() {
     assert!(matches!(pdf::extract(b"not a pdf"), Err(pdf::PdfError::NotPdf(_))));
     let run = signed_run(seed_template("persona-chat-service"), "no-attachment");
-    let mut document = Document::load_mem(&pdf::render(&run, &options(Paper::A4)).unwrap()).unwrap();
+    let mut document = Document::load_mem(&runs::render(&run, &options(Paper::A4)).bytes).unwrap();
     document.catalog_mut().unwrap().remove(b"Names");
     let mut stripped = Vec::new();
     document.save_to(&mut stripped).unwrap();
@@ -674,7 +674,7 @@ fn a_5000_item_run_exports() {
     let seen = progress.clone();
     let mut options = options(Paper::A4);
     options.progress = Some(Box::new(move |fraction| seen.lock().unwrap().push(fraction)));
-    let rendered = pdf::render_report(&run, &options).unwrap();
+    let rendered = runs::render(&run, &options);
     assert!(rendered.pages > 100, "{} pages", rendered.pages);
     let embedded = pdf::extract(&rendered.bytes).unwrap();
     assert_eq!(embedded.printed_content_sha256, Some(run.content_sha256()));

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use preflight::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, ProbeRunner, run_blocking};
-use preflight::probe::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use preflight::model::{CertificateInfo, IpVersion};
+use preflight::model::{Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
+use preflight::probe::AttemptError;
 use preflight::probe::dns::run_dns;
 use preflight::probe::runner::{ProbeJob, run_probe};
-use preflight::probe::spec::{AttemptError, CertificateInfo, IpVersion};
 use preflight::probe::tls::run_tls;
-use preflight::probe::{Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, UdpSocket};

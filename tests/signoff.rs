@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use preflight::model::{ConditionResult, ProbeKind, ProbeResult, ProbeState};
 use preflight::model::{FieldValue, ItemState, KeySignature, Run, Stroke, Timestamp};
-use preflight::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeState};
 use preflight::signoff::{self, KeyStore, SignRequest};
 use preflight::store;
 

@@ -401,7 +401,7 @@ mod probes {
     use std::collections::BTreeMap;
 
     use preflight::model::{FieldValue, Run, Timestamp};
-    use preflight::probe::{ProbeKind, ProbeSpec};
+    use preflight::model::{ProbeKind, ProbeSpec};
 
     use super::*;
 

@@ -85,7 +85,11 @@ pub(super) fn export(path: &Path, output: &Path, paper: crate::pdf::Paper, force
         bail!("{}: already exists; use --force to replace it", output.display());
     }
     let options = crate::pdf::PdfOptions::new(paper, Timestamp::from_datetime(chrono::Utc::now()));
-    let rendered = crate::pdf::render_report(&run, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;
+    let report = signoff::verify(&run);
+    let run_file = store::to_ron(&run).into_bytes();
+    let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
+    let rendered =
+        crate::pdf::render(&record, &store::SystemFonts, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;
     store::write_atomic(output, &rendered.bytes).with_context(|| format!("{}: cannot write", output.display()))?;
     for warning in &rendered.warnings {
         eprintln!("warning: {}: {warning}", output.display());

@@ -213,11 +213,11 @@ const PROBE_START: &str = "<!-- probe:";
 
 /// Splits a `<!-- probe: (RON) -->` off an item's text. An unreadable one stays in the text and
 /// comes back as an error, for a warning.
-pub(crate) fn split_probe(text: &str) -> (String, Option<Result<crate::probe::ProbeSpec, String>>) {
+pub(crate) fn split_probe(text: &str) -> (String, Option<Result<crate::model::ProbeSpec, String>>) {
     let Some(start) = text.find(PROBE_START) else { return (text.to_string(), None) };
     let Some(length) = text[start..].find("-->") else { return (text.to_string(), Some(Err("the probe comment is not closed with -->".into()))) };
     let body = &text[start + PROBE_START.len()..start + length];
-    match ron::from_str::<crate::probe::ProbeSpec>(body.trim()) {
+    match ron::from_str::<crate::model::ProbeSpec>(body.trim()) {
         Ok(spec) => {
             let rest = format!("{}{}", &text[..start], &text[start + length + 3..]);
             (rest.trim_end().to_string(), Some(Ok(spec)))
@@ -227,7 +227,7 @@ pub(crate) fn split_probe(text: &str) -> (String, Option<Result<crate::probe::Pr
 }
 
 /// A probe as an HTML comment for Markdown export.
-pub(crate) fn probe_comment(spec: &crate::probe::ProbeSpec) -> String {
+pub(crate) fn probe_comment(spec: &crate::model::ProbeSpec) -> String {
     // Outside strings RON never contains `-->`; inside them it is written as an escape.
     let ron = ron::to_string(spec).unwrap_or_default().replace("-->", "--\\u{3e}");
     format!(" {PROBE_START} {ron} -->")

@@ -228,7 +228,7 @@ fn task_markers_of_every_kind_and_depth() {
 
 #[test]
 fn probes_survive_export_and_reimport() {
-    use crate::probe::{ProbeKind, ProbeSpec};
+    use crate::model::{ProbeKind, ProbeSpec};
     let mut template = seed("ai-avatar-website");
     let mut spec = ProbeSpec::new(ProbeKind::Http, "https://alexpenman.com.au/api/health");
     spec.expect = vec!["status == 200".into(), "response_time < 100ms".into(), r#"body matches "\"ok\"\s*-->""#.into()];

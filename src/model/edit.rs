@@ -54,7 +54,7 @@ pub enum Edit {
     /// Attaches, replaces or (with None) removes an item's probe.
     SetItemProbe {
         id: String,
-        probe: Option<crate::probe::ProbeSpec>,
+        probe: Option<crate::model::ProbeSpec>,
     },
     DeleteItem {
         id: String,

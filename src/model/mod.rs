@@ -1,10 +1,12 @@
-//! Plain data and rules: templates, runs, item states, events, GO / NO-GO and hashing.
+//! Plain data and rules: templates, runs, item states, events, probe specs and results, GO / NO-GO
+//! and hashing.
 //!
 //! Nothing here does I/O, reads the clock or spawns anything; callers pass the time in.
 
 mod edit;
 mod hash;
 mod id;
+mod probe;
 mod probe_evidence;
 mod run;
 mod signature;
@@ -16,6 +18,7 @@ mod verdict;
 pub use edit::{Direction, Edit, EditError};
 pub use hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 pub use id::{IdAllocator, slug};
+pub use probe::{CertificateInfo, ConditionResult, IpVersion, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value, format_duration};
 pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, RUN_FORMAT_VERSION, Run, StateCounts};
 pub use signature::{ChangeRef, Finalisation, KeySignature, Signature, SignatureStatus, Stroke, Waiver};
 pub use template::{

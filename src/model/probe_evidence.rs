@@ -4,7 +4,7 @@
 use super::Timestamp;
 use super::hash::{canonical_bytes, sha256_hex};
 use super::run::{Change, ItemState, ModelError, PROBE_ACTOR, Run, checked_actor, checked_reason};
-use crate::probe::{ProbeResult, ProbeState};
+use crate::model::{ProbeResult, ProbeState};
 
 impl Run {
     /// The newest probe result for an item.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 use super::probe_evidence::probe_disagrees;
 use super::template::{FieldKind, Placement, Role, Template};
-use crate::probe::{ProbeResult, ProbeState};
+use crate::model::{ProbeResult, ProbeState};
 
 /// The actor recorded for changes a probe makes.
 pub const PROBE_ACTOR: &str = "probe";

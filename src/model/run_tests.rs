@@ -137,13 +137,13 @@ fn content_hash_follows_content() {
 fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
     ProbeResult {
         item: item.into(),
-        kind: crate::probe::ProbeKind::Http,
+        kind: crate::model::ProbeKind::Http,
         target: "http://127.0.0.1/health".into(),
         state,
         started_at: at(5),
         duration_ms: 12,
         attempts: 1,
-        conditions: vec![crate::probe::ConditionResult {
+        conditions: vec![crate::model::ConditionResult {
             condition: "status == 200".into(),
             seen: "503".into(),
             passed: state == ProbeState::Pass,

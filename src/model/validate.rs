@@ -182,7 +182,7 @@ impl Run {
                     let recorded = self.probe_results.get(*index);
                     // Files written before results carried their hash are checked by summary.
                     let same =
-                        |r: &crate::probe::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
+                        |r: &crate::model::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
                     let matches =
                         *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary && same(r));
                     if !matches {

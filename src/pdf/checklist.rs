@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::model::{Change, Event, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Run, Section};
-use crate::probe::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+use crate::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 
 use super::document::heading;
 use super::fonts::Weight;
@@ -220,7 +220,7 @@ fn result_line(run: &Context, result: &ProbeResult) -> Paragraph {
         ProbeState::Fail | ProbeState::Error => BAD,
     };
     let earlier = run.evidence.results.get(result.item.as_str()).copied().unwrap_or(1).saturating_sub(1);
-    let mut details = format!(" at {}, took {}", result.started_at, crate::probe::spec::format_duration(result.duration_ms as f64));
+    let mut details = format!(" at {}, took {}", result.started_at, crate::model::format_duration(result.duration_ms as f64));
     if result.attempts > 1 {
         details.push_str(&format!(", attempt {}", result.attempts));
     }

@@ -3,24 +3,43 @@
 //! Text is measured with the same font programs the PDF embeds (ttf-parser reads their real
 //! advances), so a line measured here is exactly as wide on paper. A character is drawn from the
 //! first font that has a glyph for it: the DejaVu face asked for, the other DejaVu faces, Noto
-//! Emoji, then any font installed on the system, a face of a font collection (`.ttc`, `.otc`, as
-//! CJK fonts usually come) included; when none has it, a visible `[U+XXXX]` is printed in a warning
+//! Emoji, then the fallback the caller passes ([`FontFallback`]: the system's fonts, a face of a
+//! font collection (`.ttc`, `.otc`, as CJK fonts usually come) included); when none has it, a visible `[U+XXXX]` is printed in a warning
 //! colour and the character is listed in the render's warnings with the number of times it was
 //! printed. Nothing is dropped and no empty box is drawn.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::PathBuf;
 
 use super::PdfError;
+use crate::store::{FontFile, SystemFonts};
+
+/// Where a character that no bundled font has is looked for. The callers pass the system's fonts
+/// (`store::SystemFonts`, which reads the font folders); `pdf` itself reads no files.
+pub trait FontFallback: Sync {
+    /// A font face that has a glyph for `c`, or `None`.
+    fn face_for(&self, c: char) -> Option<FontFile>;
+}
+
+impl FontFallback for SystemFonts {
+    fn face_for(&self, c: char) -> Option<FontFile> {
+        SystemFonts::face_for(self, c)
+    }
+}
+
+/// No fallback: characters the bundled fonts lack print as `[U+XXXX]`.
+pub struct BundledOnly;
+
+impl FontFallback for BundledOnly {
+    fn face_for(&self, _c: char) -> Option<FontFile> {
+        None
+    }
+}
 
 const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 const DEJAVU_SANS_MONO: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
 const NOTO_EMOJI: &[u8] = include_bytes!("../../assets/fonts/NotoEmoji-Regular.ttf");
-
-/// Where system fonts are looked for when no bundled font has a character.
-const SYSTEM_FONT_DIRS: [&str; 3] = ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts"];
 
 /// Which of the bundled text faces a piece of text asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,8 +108,9 @@ pub(crate) enum Glyph {
 }
 
 /// The faces of one render, and the choices made so far.
-pub(crate) struct Fonts {
+pub(crate) struct Fonts<'a> {
     pub(crate) faces: Vec<Face>,
+    fallback: &'a dyn FontFallback,
     chosen: HashMap<(Weight, char), Glyph>,
     /// Characters no font covers, by code point, with the number of times each was printed as
     /// its replacement, for the render's warnings.
@@ -99,13 +119,14 @@ pub(crate) struct Fonts {
     pub(crate) system_used: BTreeMap<char, PathBuf>,
 }
 
-impl Fonts {
-    pub(crate) fn bundled() -> Result<Fonts, PdfError> {
+impl<'a> Fonts<'a> {
+    /// The bundled faces, and `fallback` for characters none of them has.
+    pub(crate) fn new(fallback: &'a dyn FontFallback) -> Result<Fonts<'a>, PdfError> {
         let faces = [("PFREGU", DEJAVU_SANS), ("PFBOLD", DEJAVU_SANS_BOLD), ("PFMONO", DEJAVU_SANS_MONO), ("PFEMOJ", NOTO_EMOJI)]
             .into_iter()
             .map(|(resource, data)| Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason }))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Fonts { faces, chosen: HashMap::new(), missing: BTreeMap::new(), system_used: BTreeMap::new() })
+        Ok(Fonts { faces, fallback, chosen: HashMap::new(), missing: BTreeMap::new(), system_used: BTreeMap::new() })
     }
 
     /// The face text of this weight asks for first.
@@ -176,7 +197,7 @@ impl Fonts {
 
     /// Adds the first system font face that has `c` to this render's faces.
     fn system_face(&mut self, c: char) -> Option<FaceId> {
-        let (path, data, index) = system_font_for(c)?;
+        let FontFile { path, data, index } = self.fallback.face_for(c)?;
         if let Some(existing) = self.faces.iter().position(|face| std::ptr::eq(face.data, data) && face.index == index) {
             return Some(existing);
         }
@@ -186,85 +207,6 @@ impl Fonts {
         self.faces.push(face);
         self.system_used.insert(c, path);
         Some(self.faces.len() - 1)
-    }
-}
-
-/// System fonts read so far, by path. A system font is read at most once per process and kept
-/// for its lifetime, like the bundled fonts, so that faces can borrow it as `'static`.
-static SYSTEM_FONTS: OnceLock<Mutex<SystemFonts>> = OnceLock::new();
-
-#[derive(Default)]
-struct SystemFonts {
-    paths: Option<Vec<PathBuf>>,
-    loaded: HashMap<PathBuf, Option<&'static [u8]>>,
-    /// The file and face index chosen for each character asked about.
-    by_char: HashMap<char, Option<(PathBuf, u32)>>,
-}
-
-/// Font files a system font is read from: single fonts and collections of faces.
-const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
-
-/// The first installed font face that has a glyph for `c`, with the face's index in its file.
-/// Files are tried in path order, upright regular styles first, and a collection's faces in
-/// their order, so the choice is stable.
-fn system_font_for(c: char) -> Option<(PathBuf, &'static [u8], u32)> {
-    let lock = SYSTEM_FONTS.get_or_init(Default::default);
-    let mut fonts = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(found) = fonts.by_char.get(&c) {
-        let (path, index) = found.clone()?;
-        let data = fonts.loaded.get(&path).copied().flatten()?;
-        return Some((path, data, index));
-    }
-    let paths = fonts.paths.get_or_insert_with(|| {
-        let mut paths = Vec::new();
-        for dir in SYSTEM_FONT_DIRS {
-            collect_font_files(Path::new(dir), &mut paths, 0);
-        }
-        paths.sort_by_cached_key(|path| (is_styled(path), path.clone()));
-        paths
-    });
-    let paths = paths.clone();
-    for path in paths {
-        let data = *fonts.loaded.entry(path.clone()).or_insert_with(|| {
-            let bytes = std::fs::read(&path).ok()?;
-            ttf_parser::Face::parse(&bytes, 0).ok()?;
-            Some(Box::leak(bytes.into_boxed_slice()) as &'static [u8])
-        });
-        let Some(data) = data else { continue };
-        if let Some(index) = face_with_glyph(data, c) {
-            fonts.by_char.insert(c, Some((path.clone(), index)));
-            return Some((path, data, index));
-        }
-    }
-    fonts.by_char.insert(c, None);
-    None
-}
-
-/// The first face of a font file that has a glyph for `c`: the font itself, or one of the faces
-/// of a collection.
-fn face_with_glyph(data: &[u8], c: char) -> Option<u32> {
-    let face_count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
-    (0..face_count).find(|&index| ttf_parser::Face::parse(data, index).is_ok_and(|face| advance_units(&face, c).is_some()))
-}
-
-/// Whether a font file's name says it is other than the upright regular style (`-Bold`,
-/// `-Italic`, `-Light`): such a face is used only when no regular one has the character, so
-/// that a fallback character does not stand out from the text around it.
-fn is_styled(path: &Path) -> bool {
-    const STYLES: [&str; 10] = ["bold", "italic", "oblique", "light", "thin", "black", "medium", "heavy", "condensed", "semi"];
-    let stem = path.file_stem().map(|stem| stem.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    STYLES.iter().any(|style| stem.contains(style))
-}
-
-fn collect_font_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() && depth < 6 {
-            collect_font_files(&path, out, depth + 1);
-        } else if path.extension().is_some_and(|ext| FONT_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known))) {
-            out.push(path);
-        }
     }
 }
 
@@ -280,7 +222,7 @@ mod tests {
 
     #[test]
     fn latin_cyrillic_and_emoji_come_from_bundled_fonts() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&BundledOnly).unwrap();
         assert!(matches!(fonts.glyph(Weight::Regular, 'A', false), Glyph::Drawn { face: REGULAR, .. }));
         assert!(matches!(fonts.glyph(Weight::Bold, 'Ж', false), Glyph::Drawn { face: BOLD, .. }));
         assert!(matches!(fonts.glyph(Weight::Bold, '🚀', false), Glyph::Drawn { face: EMOJI, .. }));
@@ -291,7 +233,7 @@ mod tests {
 
     #[test]
     fn a_character_no_font_has_is_reported_missing() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&SystemFonts).unwrap();
         // A code point of the last private-use plane: no bundled or system font has it.
         assert_eq!(fonts.glyph(Weight::Regular, '\u{10FFFD}', false), Glyph::Missing);
         assert_eq!(fonts.missing.get(&'\u{10FFFD}'), Some(&1));
@@ -299,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_missing_character_is_counted_each_time_it_is_printed() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&BundledOnly).unwrap();
         for weight in [Weight::Regular, Weight::Regular, Weight::Bold] {
             assert_eq!(fonts.glyph(weight, '\u{10FFFD}', false), Glyph::Missing);
         }
@@ -340,9 +282,9 @@ mod tests {
         // Noto Emoji has no Latin letters; the second face, DejaVu Sans Mono, has them.
         let data: &'static [u8] = Box::leak(collection(&[NOTO_EMOJI, DEJAVU_SANS_MONO]).into_boxed_slice());
         assert_eq!(ttf_parser::fonts_in_collection(data), Some(2));
-        assert_eq!(face_with_glyph(data, '🚀'), Some(0));
-        assert_eq!(face_with_glyph(data, 'A'), Some(1));
-        assert_eq!(face_with_glyph(data, '\u{10FFFD}'), None);
+        assert_eq!(crate::store::face_with_glyph(data, '🚀'), Some(0));
+        assert_eq!(crate::store::face_with_glyph(data, 'A'), Some(1));
+        assert_eq!(crate::store::face_with_glyph(data, '\u{10FFFD}'), None);
         let face = Face::parse("PFSYSA", data, 1).unwrap();
         assert_eq!(face.advance('A'), Face::parse("PFMONO", DEJAVU_SANS_MONO, 0).unwrap().advance('A'));
 
@@ -375,20 +317,17 @@ mod tests {
 
     #[test]
     fn a_cjk_character_is_drawn_from_a_system_font_collection() {
-        let mut paths = Vec::new();
-        for dir in SYSTEM_FONT_DIRS {
-            collect_font_files(Path::new(dir), &mut paths, 0);
-        }
-        let collections: Vec<PathBuf> = paths
+        let collections: Vec<PathBuf> = SystemFonts
+            .files()
             .into_iter()
             .filter(|path| path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("ttc") || ext.eq_ignore_ascii_case("otc")))
-            .filter(|path| std::fs::read(path).is_ok_and(|data| face_with_glyph(&data, '漢').is_some()))
+            .filter(|path| std::fs::read(path).is_ok_and(|data| crate::store::face_with_glyph(&data, '漢').is_some()))
             .collect();
         if collections.is_empty() {
             eprintln!("skipping: no font collection (.ttc, .otc) with CJK is installed (apt-get install fonts-noto-cjk)");
             return;
         }
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&SystemFonts).unwrap();
         let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '漢', false) else {
             panic!("漢 is missing though {collections:?} has it")
         };
@@ -401,7 +340,7 @@ mod tests {
 
     #[test]
     fn advances_are_the_fonts_own() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&BundledOnly).unwrap();
         let Glyph::Drawn { advance_em: i, .. } = fonts.glyph(Weight::Regular, 'i', false) else { panic!() };
         let Glyph::Drawn { advance_em: w, .. } = fonts.glyph(Weight::Regular, 'W', false) else { panic!() };
         let Glyph::Drawn { advance_em: mono_i, .. } = fonts.glyph(Weight::Mono, 'i', false) else { panic!() };

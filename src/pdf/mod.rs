@@ -1,11 +1,13 @@
 //! The PDF audit record of a run: what leaves the laptop for the change ticket, the auditor and
 //! the archive.
 //!
-//! [`render`] sets the whole run on A4 or US Letter with embedded, subset fonts: identity, the
+//! [`render`] sets a [`Record`] (the run, its verification report and its file, which the caller
+//! makes) on A4 or US Letter with embedded, subset fonts: identity, the
 //! GO / NO-GO summary, every item with its evidence, the sign-off page with the drawn
 //! signatures, the audit trail and an integrity page. The run file itself is attached, so that
 //! [`extract`] (and `preflight verify FILE.pdf`) can check the PDF alone, years later. The same
-//! run and the same clock give byte-identical output.
+//! run and the same clock give byte-identical output. Nothing here reads a file: characters the
+//! bundled fonts lack come from the [`FontFallback`] the caller passes.
 
 mod checklist;
 mod document;
@@ -25,8 +27,10 @@ use std::str::FromStr;
 use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt};
 
 use crate::model::{Run, Timestamp};
+use crate::signoff::Report;
 
 pub use extract::extract;
+pub use fonts::{BundledOnly, FontFallback};
 pub use page::SIGNATURE_TAG;
 
 /// The paper an audit record is set on.
@@ -173,21 +177,24 @@ pub fn attachment_name(run: &Run) -> String {
     format!("{id}{}", crate::store::RUN_EXTENSION)
 }
 
-/// Renders the audit record of `run`.
-pub fn render(run: &Run, options: &PdfOptions) -> Result<Vec<u8>, PdfError> {
-    render_report(run, options).map(|rendered| rendered.bytes)
+/// What an audit record is made of: the run, its verification (made once by the caller, so that
+/// the caller can act on it too) and the run file as saved, which is attached.
+pub struct Record<'a> {
+    pub run: &'a Run,
+    pub report: &'a Report,
+    /// The run file as `store::to_ron` writes it.
+    pub run_file: &'a [u8],
 }
 
-/// Renders the audit record of `run`, with its page count and warnings.
-pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfError> {
+/// Renders the audit record, with its page count and warnings. `fallback` supplies a font for
+/// characters the bundled fonts lack.
+pub fn render(record: &Record<'_>, fallback: &dyn FontFallback, options: &PdfOptions) -> Result<Rendered, PdfError> {
+    let Record { run, report, run_file } = *record;
     options.report(0.0);
-    let run_file = crate::store::to_ron(run).into_bytes();
-    // One verification serves every page that reports on it, and the warning below.
-    let report = crate::signoff::verify(run);
     let content_sha256 = report.content_sha256.clone();
-    let mut writer = page::Writer::new(fonts::Fonts::bundled()?, options.paper);
-    let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(&run_file) };
-    let mark = document::write(&mut writer, run, &report, options, &attachment);
+    let mut writer = page::Writer::new(fonts::Fonts::new(fallback)?, options.paper);
+    let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(run_file) };
+    let mark = document::write(&mut writer, run, report, options, &attachment);
     options.report(0.75);
     let footer = format!("Run {} · content SHA-256 {}", run.id, &content_sha256[..12.min(content_sha256.len())]);
     let (width, height) = options.paper.size_pt();
@@ -206,7 +213,7 @@ pub fn render_report(run: &Run, options: &PdfOptions) -> Result<Rendered, PdfErr
     let mut save_warnings = Vec::new();
     let mut document = pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut save_warnings);
     options.report(0.9);
-    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, &run_file, &mark);
+    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, run_file, &mark);
     document.compress();
     let mut bytes = Vec::new();
     document.save_to(&mut bytes).map_err(|err| PdfError::Write(err.to_string()))?;

@@ -20,8 +20,8 @@ pub const SIGNATURE_TAG: &str = "PreflightSignature";
 
 /// Fills pages top to bottom. Positions are measured in points from the page's top-left corner
 /// and turned into PDF coordinates (from the bottom) only when an operation is emitted.
-pub(crate) struct Writer {
-    pub(crate) fonts: Fonts,
+pub(crate) struct Writer<'a> {
+    pub(crate) fonts: Fonts<'a>,
     pub(crate) width: f32,
     pub(crate) height: f32,
     pages: Vec<Vec<Op>>,
@@ -31,8 +31,8 @@ pub(crate) struct Writer {
     y: f32,
 }
 
-impl Writer {
-    pub(crate) fn new(fonts: Fonts, paper: Paper) -> Writer {
+impl<'a> Writer<'a> {
+    pub(crate) fn new(fonts: Fonts<'a>, paper: Paper) -> Writer<'a> {
         let (width, height) = paper.size_pt();
         Writer { fonts, width, height, pages: vec![Vec::new()], current: 0, y: MARGIN }
     }
@@ -195,7 +195,7 @@ impl Writer {
 
     /// Adds the footer to every page and hands the pages over: the run id and short hash on the
     /// left, "Page x of y" on the right, inside the margins.
-    pub(crate) fn finish(mut self, left_text: &str) -> (Vec<Vec<Op>>, Fonts) {
+    pub(crate) fn finish(mut self, left_text: &str) -> (Vec<Vec<Op>>, Fonts<'a>) {
         let total = self.pages.len();
         let rule_top = self.height - MARGIN - FOOTER_BAND + 8.0;
         let width = self.content_width();

@@ -71,7 +71,7 @@ impl CellLines {
     }
 }
 
-impl Writer {
+impl Writer<'_> {
     /// Sets a table across the text width.
     pub(crate) fn table(&mut self, columns: &[Column], rows: impl IntoIterator<Item = Row>) {
         let total_share: f32 = columns.iter().map(|c| c.share).sum();

@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn breaks_at_spaces_within_the_width() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&crate::store::SystemFonts).unwrap();
         let text = "Verify the database connection pool limits before the release goes out to production";
         let lines = wrap(&mut fonts, &Paragraph::plain(text, BODY), 150.0);
         assert!(lines.len() > 2, "{:?}", texts(&lines));
@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn breaks_inside_a_word_wider_than_the_line() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&crate::store::SystemFonts).unwrap();
         let url = "https://status.example.com/api/v1/health/deep/really/long/path/that/never/ends/at/all";
         let lines = wrap(&mut fonts, &Paragraph::plain(format!("See {url} now"), BODY), 120.0);
         assert!(lines.len() >= 3, "{:?}", texts(&lines));
@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn keeps_forced_breaks_and_indent() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&crate::store::SystemFonts).unwrap();
         let lines = wrap(&mut fonts, &Paragraph::plain("one\ntwo", BODY).indented(20.0), 300.0);
         assert_eq!(texts(&lines), ["one", "two"]);
         assert_eq!(lines[0].fragments[0].x, 20.0);
@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn a_missing_character_is_printed_as_its_code_point() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&crate::store::SystemFonts).unwrap();
         let lines = wrap(&mut fonts, &Paragraph::plain("a\u{10FFFD}b", BODY), 300.0);
         assert_eq!(texts(&lines), ["a[U+10FFFD]b"]);
         assert_eq!(lines[0].fragments[1].colour, MISSING);
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn emoji_come_from_the_emoji_face() {
-        let mut fonts = Fonts::bundled().unwrap();
+        let mut fonts = Fonts::new(&crate::store::SystemFonts).unwrap();
         let lines = wrap(&mut fonts, &Paragraph::plain("🚀 Launch ✅", BODY), 300.0);
         let faces: Vec<_> = lines[0].fragments.iter().map(|f| (f.text.as_str(), f.face)).collect();
         assert_eq!(faces, [("🚀", 3), (" Launch ", 0), ("✅", 3)]);

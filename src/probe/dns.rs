@@ -12,7 +12,9 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
-use super::spec::{AttemptError, Observed, ProbeSpec, Value};
+use crate::model::{Observed, ProbeSpec, Value};
+
+use super::AttemptError;
 
 /// Runs a DNS probe for the name `target`. Observes `dns.rcode` (`NOERROR`, `NXDOMAIN`, …),
 /// `dns.answers` (IPs, names or text, by record type) and `response_time`. A negative answer

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::spec::{IpVersion, Observed, ProbeSpec, Value};
 use super::stats::Latencies;
+use crate::model::{IpVersion, Observed, ProbeSpec, Value};
 
 /// The longest body kept for conditions; longer bodies are cut.
 const MAX_BODY_BYTES: usize = 1 << 20;

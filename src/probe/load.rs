@@ -13,8 +13,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::http::tls_config;
-use super::spec::{Observed, ProbeSpec};
 use super::stats::Latencies;
+use crate::model::{Observed, ProbeSpec};
 
 /// How long a load probe runs when the spec gives neither a duration nor a request count.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);

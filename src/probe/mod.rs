@@ -8,10 +8,20 @@ pub mod load;
 mod roots;
 pub mod runner;
 pub mod secrets;
-pub mod spec;
 mod stats;
 pub mod suggest;
 pub mod tcp;
 pub mod tls;
 
-pub use spec::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
+/// Why one attempt of a TLS, TCP or DNS probe measured nothing. Only a transport failure is
+/// worth another attempt; a setting that cannot work fails the same way every time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttemptError {
+    /// The probe's own settings are wrong: a malformed target, an unreadable CA file, an
+    /// unsupported record type.
+    #[error("{0}")]
+    Setup(String),
+    /// The way to the target failed: no address, refused, timed out, a broken handshake, no reply.
+    #[error("{0}")]
+    Transport(String),
+}

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::AttemptError;
 use super::condition;
 use super::secrets::{self, Resolved};
-use super::spec::{AttemptError, ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 use crate::model::Timestamp;
+use crate::model::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 
 /// How much longer than its own timeout a probe may take before the runner stops it.
 const GRACE: Duration = Duration::from_millis(250);
@@ -77,7 +78,7 @@ fn deadline(spec: &ProbeSpec) -> Duration {
 struct Measured {
     observed: Observed,
     details: BTreeMap<String, String>,
-    certificates: Vec<super::spec::CertificateInfo>,
+    certificates: Vec<crate::model::CertificateInfo>,
     attempts: u32,
     retried: bool,
 }
@@ -155,28 +156,32 @@ fn resolve(spec: &ProbeSpec) -> Result<(String, Vec<(String, String)>, Vec<Strin
     Ok((target, headers, secrets))
 }
 
-/// Checks every condition's syntax; the first error names the condition and column.
-pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
-    for (list, name) in [(&spec.expect, "expect"), (&spec.warn, "warn")] {
+/// A probe's conditions, parsed once per run: each with whether it is a `warn` condition.
+/// Without `expect` conditions, the kind's defaults hold.
+struct Conditions(Vec<(condition::Condition, bool)>);
+
+/// Parses every condition; the first error names the condition and column.
+fn parse_conditions(spec: &ProbeSpec) -> Result<Conditions, String> {
+    let expect = if spec.expect.is_empty() { default_conditions(spec.kind) } else { spec.expect.clone() };
+    let mut parsed = Vec::new();
+    for (list, name, warning_only) in [(&expect, "expect", false), (&spec.warn, "warn", true)] {
         for (index, text) in list.iter().enumerate() {
-            condition::parse(text).map_err(|e| format!("{name} condition {} `{text}`: {e}", index + 1))?;
+            let condition = condition::parse(text).map_err(|e| format!("{name} condition {} `{text}`: {e}", index + 1))?;
+            parsed.push((condition, warning_only));
         }
     }
-    Ok(())
+    Ok(Conditions(parsed))
+}
+
+/// Checks every condition's syntax; the first error names the condition and column.
+pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
+    parse_conditions(spec).map(|_| ())
 }
 
 /// Judges what was measured: any failed `expect` fails; a failed `warn` or a pass that needed a
 /// retry warns.
-fn judge(spec: &ProbeSpec, observed: &Observed, retried: bool) -> Result<(ProbeState, Vec<ConditionResult>), String> {
-    check_conditions(spec)?;
-    let expect = if spec.expect.is_empty() { default_conditions(spec.kind) } else { spec.expect.clone() };
-    let mut results = Vec::new();
-    for (list, warning_only) in [(&expect, false), (&spec.warn, true)] {
-        for text in list {
-            let parsed = condition::parse(text).map_err(|e| format!("`{text}`: {e}"))?;
-            results.push(parsed.evaluate(observed, warning_only));
-        }
-    }
+fn judge(conditions: &Conditions, observed: &Observed, retried: bool) -> (ProbeState, Vec<ConditionResult>) {
+    let results: Vec<ConditionResult> = conditions.0.iter().map(|(condition, warning_only)| condition.evaluate(observed, *warning_only)).collect();
     let state = if results.iter().any(|r| !r.passed && !r.warning_only) {
         ProbeState::Fail
     } else if retried || results.iter().any(|r| !r.passed) {
@@ -184,7 +189,7 @@ fn judge(spec: &ProbeSpec, observed: &Observed, retried: bool) -> Result<(ProbeS
     } else {
         ProbeState::Pass
     };
-    Ok((state, results))
+    (state, results)
 }
 
 /// Runs one probe to completion; never longer than its deadline, stopped early when `cancel`
@@ -206,8 +211,8 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         certificates: Vec::new(),
         error: None,
     };
-    let resolved = resolve(&job.spec).and_then(|r| check_conditions(&job.spec).map(|()| r));
-    let (target, headers, secrets) = match resolved {
+    let resolved = resolve(&job.spec).and_then(|r| parse_conditions(&job.spec).map(|conditions| (r, conditions)));
+    let ((target, headers, secrets), conditions) = match resolved {
         Ok(resolved) => resolved,
         Err(err) => {
             result.error = Some(err);
@@ -226,7 +231,10 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         () = cancelled => Err("cancelled".to_string()),
     };
     result.duration_ms = clock.elapsed().as_millis() as u64;
-    match outcome.and_then(|m| judge(&job.spec, &m.observed, m.retried).map(|judged| (m, judged))) {
+    match outcome.map(|m| {
+        let judged = judge(&conditions, &m.observed, m.retried);
+        (m, judged)
+    }) {
         Ok((measured, (state, conditions))) => {
             result.state = state;
             result.conditions = conditions;

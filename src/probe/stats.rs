@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use super::spec::{Observed, Value};
+use crate::model::{Observed, Value};
 
 pub struct Latencies {
     histogram: Histogram<u64>,

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use super::spec::{ProbeKind, ProbeSpec};
+use crate::model::{ProbeKind, ProbeSpec};
 
 /// Requests an HTTP probe makes when a condition is on a percentile or an error rate, so that
 /// one slow or failed request does not decide the result on its own.

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::spec::{AttemptError, IpVersion, Observed, ProbeSpec, Value};
+use crate::model::{IpVersion, Observed, ProbeSpec, Value};
+
+use super::AttemptError;
 
 /// The most of a reply kept.
 const MAX_REPLY_BYTES: usize = 4096;

@@ -16,7 +16,9 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureSch
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::spec::{AttemptError, CertificateInfo, IpVersion, Observed, ProbeSpec, Value};
+use crate::model::{CertificateInfo, IpVersion, Observed, ProbeSpec, Value};
+
+use super::AttemptError;
 
 /// Runs a TLS probe on `target` (`host:port`, secrets already resolved). Returns what was
 /// observed and the peer's certificate chain, leaf first; `Err` only when no handshake could be

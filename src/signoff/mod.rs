@@ -8,8 +8,8 @@ mod keys;
 
 pub use keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_public_key};
 
+use crate::model::ProbeState;
 use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
-use crate::probe::ProbeState;
 
 /// The attestation shown when signing unless the signer's organisation words it otherwise.
 pub const DEFAULT_ATTESTATION: &str = "I have reviewed this run as shown, and my signature applies to its content at this moment: \

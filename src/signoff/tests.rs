@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::model::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use crate::model::{FieldValue, Item, ItemKind, KeySignature, Template};
-use crate::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 
 fn at(minute: u32) -> Timestamp {
     Timestamp::parse("2026-11-23T10:00:00Z").unwrap().plus_minutes(minute)

@@ -1,7 +1,9 @@
-//! Reading and writing templates and runs as RON, atomically, with located errors.
+//! Reading and writing templates and runs as RON, atomically, with located errors; the
+//! checklist library; the system's fonts for the PDF.
 
 mod atomic;
 mod error;
+mod fonts;
 mod library;
 
 use std::path::Path;
@@ -13,6 +15,7 @@ use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Te
 
 pub use atomic::write_atomic;
 pub use error::{Located, StoreError};
+pub use fonts::{FontFile, SystemFonts, face_with_glyph};
 pub use library::{BUNDLED, Entry, EntrySource, Library};
 
 pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";

@@ -58,7 +58,7 @@ pub struct App {
     pub(super) autosave: Autosave,
     pub(super) jobs: Jobs,
     pub(super) probes: Option<crate::probe::runner::ProbeRunner>,
-    pub(super) probe_results: Option<std::sync::mpsc::Receiver<crate::probe::ProbeResult>>,
+    pub(super) probe_results: Option<std::sync::mpsc::Receiver<crate::model::ProbeResult>>,
     pub(super) probe_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Items whose probe is running, with where each result belongs, and how many the current
     /// batch started.

@@ -72,7 +72,7 @@ pub enum Command {
     /// `confirmed`: the user agreed to a load test of another host.
     TestProbe {
         item: String,
-        spec: crate::probe::ProbeSpec,
+        spec: crate::model::ProbeSpec,
         confirmed: bool,
     },
     /// A person's state that disagrees with the item's probe, with the reason given.

@@ -32,7 +32,7 @@ pub struct EditorDoc {
     /// Where a save is being written, while it is.
     pub saving_to: Option<PathBuf>,
     /// The last "Test now" result for a probe being edited.
-    pub test_result: Option<crate::probe::ProbeResult>,
+    pub test_result: Option<crate::model::ProbeResult>,
     undo: Vec<Template>,
     redo: Vec<Template>,
     /// Text being typed, keyed by what it edits, until it is committed.

@@ -71,7 +71,11 @@ impl App {
         }));
         let target = path.clone();
         let started = self.jobs.spawn(JOB, move || {
-            let result = crate::pdf::render_report(&run, &options).map_err(|e| e.to_string()).and_then(|rendered| {
+            let report = crate::signoff::verify(&run);
+            let run_file = crate::store::to_ron(&run).into_bytes();
+            let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
+            let rendered = crate::pdf::render(&record, &crate::store::SystemFonts, &options);
+            let result = rendered.map_err(|e| e.to_string()).and_then(|rendered| {
                 crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
                 Ok((rendered.pages, rendered.warnings))
             });

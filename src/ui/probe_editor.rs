@@ -9,9 +9,10 @@ use egui::RichText;
 use super::command::Command;
 use super::editor::{EditorDoc, committed_text};
 use super::probe_panel::{probe_color, state_word};
+use crate::model::IpVersion;
 use crate::model::{Edit, Item};
-use crate::probe::spec::IpVersion;
-use crate::probe::{ProbeKind, ProbeSpec, condition};
+use crate::model::{ProbeKind, ProbeSpec};
+use crate::probe::condition;
 
 const KINDS: [(ProbeKind, &str); 5] =
     [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];

@@ -6,7 +6,7 @@ use egui::{Color32, RichText};
 
 use super::command::Command;
 use super::run_doc::RunDoc;
-use crate::probe::{ProbeResult, ProbeState};
+use crate::model::{ProbeResult, ProbeState};
 
 pub fn probe_color(state: ProbeState, dark: bool) -> Color32 {
     match (state, dark) {

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::app::{App, View};
 use super::command::Command;
 use super::dialogs::Dialog;
+use crate::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use crate::probe::runner::ProbeJob;
-use crate::probe::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 
 /// Whether a probe only reaches this machine (`localhost`, 127.0.0.0/8, `::1`).
 pub fn is_loopback(spec: &ProbeSpec) -> bool {

@@ -63,7 +63,7 @@ pub struct RunDoc {
     texts: HashMap<String, String>,
     /// Kind, required flag and probe by item id, for the same reason.
     facts: HashMap<String, (ItemKind, bool)>,
-    probes: HashMap<String, crate::probe::ProbeSpec>,
+    probes: HashMap<String, crate::model::ProbeSpec>,
     /// The index in `run.probe_results` of each item's newest result.
     latest_probe: HashMap<String, usize>,
     /// The selected item's history lines, and the item and event count they were made for.
@@ -170,7 +170,7 @@ impl RunDoc {
     }
 
     /// The item's probe, if it has one.
-    pub fn probe(&self, item: &str) -> Option<&crate::probe::ProbeSpec> {
+    pub fn probe(&self, item: &str) -> Option<&crate::model::ProbeSpec> {
         self.probes.get(item)
     }
 
@@ -180,7 +180,7 @@ impl RunDoc {
     }
 
     /// The item's newest probe result.
-    pub fn latest_probe(&self, item: &str) -> Option<&crate::probe::ProbeResult> {
+    pub fn latest_probe(&self, item: &str) -> Option<&crate::model::ProbeResult> {
         self.latest_probe.get(item).and_then(|&at| self.run.probe_results.get(at))
     }
 

@@ -11,9 +11,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use preflight::model::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use preflight::model::{FieldKind, FieldValue, ItemKind, ItemState, Run, Stroke, Template, Timestamp, Waiver};
-use preflight::probe::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+use preflight::pdf::{PdfOptions, Record, Rendered};
 use preflight::signoff::{self, DEFAULT_ATTESTATION, SignRequest};
+
+/// The audit record of `run`, made as `preflight export` makes it: verified and serialised
+/// first, then rendered with the system's fonts as fallback.
+pub fn render(run: &Run, options: &PdfOptions) -> Rendered {
+    let report = signoff::verify(run);
+    let run_file = preflight::store::to_ron(run).into_bytes();
+    preflight::pdf::render(&Record { run, report: &report, run_file: &run_file }, &preflight::store::SystemFonts, options).unwrap()
+}
 
 pub const SEEDS: [&str; 5] = ["ai-avatar-website", "microservices-platform", "persona-chat-service", "prismai-platform", "realtime-collab-app"];
 

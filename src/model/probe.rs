@@ -1,11 +1,12 @@
 //! What a probe is (attached to an item in a template) and what running it produced (recorded
-//! in a run). Plain data; the runners live next to this module and know nothing of egui.
+//! in a run). Plain data: the runners and the condition language live in `crate::probe`, which
+//! depends on this module, never the other way.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Timestamp;
+use super::Timestamp;
 
 /// Which kind of check a probe makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -201,19 +202,6 @@ impl ProbeState {
             Self::Error => "error",
         }
     }
-}
-
-/// Why one attempt of a TLS, TCP or DNS probe measured nothing. Only a transport failure is
-/// worth another attempt; a setting that cannot work fails the same way every time.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AttemptError {
-    /// The probe's own settings are wrong: a malformed target, an unreadable CA file, an
-    /// unsupported record type.
-    #[error("{0}")]
-    Setup(String),
-    /// The way to the target failed: no address, refused, timed out, a broken handshake, no reply.
-    #[error("{0}")]
-    Transport(String),
 }
 
 /// One condition with the value the probe saw: `status (503) == 200`.

@@ -1,0 +1,171 @@
+//! Judging a parsed condition against what a probe observed: a value that is missing or
+//! unreadable fails, and says why.
+
+use crate::model::{ConditionResult, Observed, Value};
+
+use super::{Condition, Literal, Op, Subject};
+
+/// Follows a dotted path with `[n]` indices through a JSON value.
+fn json_at(root: &serde_json::Value, path: &str) -> Option<Value> {
+    let mut node = root;
+    for part in path.trim_start_matches('$').trim_start_matches('.').split('.').filter(|p| !p.is_empty()) {
+        let (name, indices) = match part.find('[') {
+            Some(at) => (&part[..at], &part[at..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            node = node.get(name)?;
+        }
+        for index in indices.split('[').filter(|s| !s.is_empty()) {
+            node = node.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    Some(match node {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64()?),
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        serde_json::Value::Array(items) => Value::List(items.iter().map(|i| i.to_string().trim_matches('"').to_string()).collect()),
+        other @ serde_json::Value::Object(_) => Value::Text(other.to_string()),
+    })
+}
+
+/// The value of `subject`, or why there is none: `Err("")` when it was simply not observed,
+/// `Err(reason)` when it was there but unreadable (a body that is not JSON).
+fn lookup(subject: &Subject, observed: &Observed) -> Result<Value, String> {
+    let found = match subject {
+        Subject::Named(name) => observed.values.get(name).cloned(),
+        Subject::Header(name) => observed.headers.get(name).map(|v| Value::Text(v.clone())),
+        Subject::Body => observed.body.as_ref().map(|b| Value::Text(b.clone())),
+        Subject::Json(path) => {
+            let Some(body) = observed.body.as_ref() else { return Err(String::new()) };
+            let root: serde_json::Value = serde_json::from_str(body).map_err(|_| "the body is not JSON".to_string())?;
+            json_at(&root, path)
+        }
+    };
+    found.ok_or_else(String::new)
+}
+
+fn as_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) | Value::Duration(n) | Value::Percent(n) => Some(*n),
+        Value::Text(t) => t.trim().trim_end_matches('%').parse().ok(),
+        Value::Bool(_) | Value::List(_) => None,
+    }
+}
+
+/// The value as a number, or why it cannot be read as one: `"abc" is not a number`.
+fn number_of(value: &Value) -> Result<f64, String> {
+    as_number(value).ok_or_else(|| format!("{value} is not a number"))
+}
+
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::Text(t) => t.clone(),
+        Value::List(items) => items.join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `value` equals `literal`, or why the value cannot be read as the literal's kind.
+fn equals(value: &Value, literal: &Literal) -> Result<bool, String> {
+    match literal {
+        Literal::Number(n) | Literal::Duration(n) | Literal::Percent(n) => number_of(value).map(|v| (v - n).abs() < 1e-9),
+        Literal::StatusClass(class) => number_of(value).map(|v| (v / 100.0).floor() as u16 == *class),
+        Literal::Bool(b) => match value {
+            Value::Bool(v) => Ok(v == b),
+            Value::Text(t) => Ok(t.eq_ignore_ascii_case(&b.to_string())),
+            other => Err(format!("{other} is not true or false")),
+        },
+        Literal::Text(t) => Ok(match value {
+            Value::List(items) => items.iter().any(|i| i == t),
+            other => as_text(other) == *t,
+        }),
+        Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
+        // Unreadable only when no item could read it: `"abc"` is not in [200, 301] either way,
+        // but it is not a number, which is what went wrong.
+        Literal::List(items) => {
+            let (mut readable, mut reason) = (false, None);
+            for item in items {
+                match equals(value, item) {
+                    Ok(true) => return Ok(true),
+                    Ok(false) => readable = true,
+                    Err(why) => reason = reason.or(Some(why)),
+                }
+            }
+            match reason {
+                Some(why) if !readable => Err(why),
+                _ => Ok(false),
+            }
+        }
+    }
+}
+
+impl Condition {
+    /// Evaluates against what a probe observed. `warning_only` marks a `warn` condition. A value
+    /// that is absent, or present but unreadable for the comparison, fails and is shown as
+    /// `missing` with the reason: `json(a.b) (missing: "abc" is not a number) < 5`.
+    pub fn evaluate(&self, observed: &Observed, warning_only: bool) -> ConditionResult {
+        let value = lookup(&self.subject, observed);
+        let (passed, seen) = match (&value, self.op, &self.literal) {
+            (value, Op::Exists, _) => (value.is_ok(), shown(value)),
+            (value, Op::NotExists, _) => (value.is_err(), shown(value)),
+            (Err(_), _, _) | (Ok(_), _, None) => (false, shown(&value)),
+            (Ok(found), op, Some(literal)) => match compare(found, op, literal) {
+                Ok(passed) => (passed, found.to_string()),
+                Err(reason) => (false, shown(&Err(reason))),
+            },
+        };
+        ConditionResult { condition: self.source.clone(), seen, passed, warning_only }
+    }
+}
+
+/// A value as a resolved condition shows it: the value, `missing`, or `missing: why`.
+fn shown(value: &Result<Value, String>) -> String {
+    match value {
+        Ok(value) => value.to_string(),
+        Err(reason) if reason.is_empty() => "missing".to_string(),
+        Err(reason) => format!("missing: {reason}"),
+    }
+}
+
+/// Compares a present value with the literal, or says why the value cannot be read for it.
+fn compare(value: &Value, op: Op, literal: &Literal) -> Result<bool, String> {
+    let ordered = |check: fn(f64, f64) -> bool| -> Result<bool, String> {
+        let target = match literal {
+            Literal::Number(n) | Literal::Duration(n) | Literal::Percent(n) => *n,
+            // The parser refuses these; a condition built by hand may still hold one.
+            _ => return Err(format!("`{op}` needs a number to compare with")),
+        };
+        number_of(value).map(|v| check(v, target))
+    };
+    match op {
+        Op::Eq => equals(value, literal),
+        Op::Ne => equals(value, literal).map(|eq| !eq),
+        Op::Lt => ordered(|a, b| a < b),
+        Op::Le => ordered(|a, b| a <= b),
+        Op::Gt => ordered(|a, b| a > b),
+        Op::Ge => ordered(|a, b| a >= b),
+        Op::Contains | Op::NotContains => {
+            let needle = match literal {
+                Literal::Text(t) => t.clone(),
+                Literal::Number(n) => Value::Number(*n).to_string(),
+                _ => return Err(format!("`{op}` needs text to look for")),
+            };
+            let found = match value {
+                Value::List(items) => items.iter().any(|i| i.contains(&needle)),
+                other => as_text(other).contains(&needle),
+            };
+            Ok(found == (op == Op::Contains))
+        }
+        Op::Matches => match literal {
+            Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
+            _ => Err("`matches` needs a regular expression".into()),
+        },
+        Op::In => match literal {
+            Literal::List(_) => equals(value, literal),
+            _ => Err("`in` needs a list".into()),
+        },
+        Op::Exists | Op::NotExists => Err(format!("`{op}` takes no value")),
+    }
+}

@@ -1,0 +1,254 @@
+//! The condition language: `subject op literal`, such as `status == 200`,
+//! `response_time < 100ms`, `header(strict-transport-security) matches "max-age=\d+"`,
+//! `cert.expires_in > 30d`, `error_rate < 1%`. A missing value fails its condition and says so;
+//! it is never read as zero. A syntax error names its column.
+//!
+//! `parse` turns text into a [`Condition`]; `eval` judges one against what a probe observed.
+
+mod eval;
+mod parse;
+
+use std::fmt;
+
+use regex::Regex;
+
+pub use parse::parse;
+
+/// What a condition looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A named value (`status`, `cert.expires_in`, `p95`, …).
+    Named(String),
+    /// A response header, by case-insensitive name.
+    Header(String),
+    /// A value in a JSON body, by a dotted path with `[n]` indices: `data.items[0].id`.
+    Json(String),
+    Body,
+}
+
+/// Subjects a probe can measure, without an argument.
+pub const NAMED_SUBJECTS: &[&str] = &[
+    "status",
+    "response_time",
+    "final_url",
+    "redirects",
+    "tls.verified",
+    "tls.error",
+    "cert.expires_in",
+    "cert.hostname_ok",
+    "connected",
+    "reply",
+    "dns.rcode",
+    "dns.answers",
+    "p50",
+    "p95",
+    "p99",
+    "error_rate",
+    "rps",
+    "count",
+];
+
+/// Subjects measured as durations: a number compared with one needs a unit (`30d`, `100ms`),
+/// since a bare `30` could mean 30 days as well as 30 milliseconds.
+pub const DURATION_SUBJECTS: &[&str] = &["response_time", "cert.expires_in", "p50", "p95", "p99"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+    NotContains,
+    Matches,
+    In,
+    Exists,
+    NotExists,
+}
+
+#[derive(Debug, Clone)]
+pub enum Literal {
+    Number(f64),
+    /// Milliseconds.
+    Duration(f64),
+    Percent(f64),
+    /// `2xx`: the hundreds digit.
+    StatusClass(u16),
+    Text(String),
+    Bool(bool),
+    Regex(Regex),
+    List(Vec<Literal>),
+}
+
+impl PartialEq for Literal {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Literal::Regex(a), Literal::Regex(b)) => a.as_str() == b.as_str(),
+            (Literal::Number(a), Literal::Number(b)) | (Literal::Duration(a), Literal::Duration(b)) | (Literal::Percent(a), Literal::Percent(b)) => {
+                a == b
+            }
+            (Literal::StatusClass(a), Literal::StatusClass(b)) => a == b,
+            (Literal::Text(a), Literal::Text(b)) => a == b,
+            (Literal::Bool(a), Literal::Bool(b)) => a == b,
+            (Literal::List(a), Literal::List(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A parsed condition, keeping its source text for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub source: String,
+    pub subject: Subject,
+    pub op: Op,
+    /// None for `exists` and `!exists`.
+    pub literal: Option<Literal>,
+}
+
+/// A syntax error, at a column (from 1, in characters) of the condition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct ConditionError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Contains => "contains",
+            Op::NotContains => "!contains",
+            Op::Matches => "matches",
+            Op::In => "in",
+            Op::Exists => "exists",
+            Op::NotExists => "!exists",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConditionResult, Observed, Value};
+
+    fn observed() -> Observed {
+        let mut observed = Observed::default();
+        observed.values.insert("status".into(), Value::Number(503.0));
+        observed.values.insert("response_time".into(), Value::Duration(87.0));
+        observed.values.insert("cert.expires_in".into(), Value::Duration(-3.0 * 86_400_000.0));
+        observed.values.insert("error_rate".into(), Value::Percent(0.4));
+        observed.values.insert("tls.verified".into(), Value::Bool(false));
+        observed.values.insert("reply".into(), Value::Text("+PONG".into()));
+        observed.headers.insert("strict-transport-security".into(), "max-age=31536000; includeSubDomains".into());
+        observed.body = Some(r#"{"status":"ok","checks":{"db":{"latency_ms":12.5}},"items":[{"id":7}]}"#.into());
+        observed
+    }
+
+    fn check(text: &str) -> ConditionResult {
+        parse(text).unwrap_or_else(|e| panic!("{text}: {e}")).evaluate(&observed(), false)
+    }
+
+    #[test]
+    fn resolves_conditions_with_the_value_seen() {
+        let result = check("status == 200");
+        assert!(!result.passed);
+        assert_eq!(result.resolved(), "status (503) == 200");
+        assert!(check("status in [2xx, 503]").passed);
+        assert!(check("status == 5xx").passed);
+        assert!(check("response_time < 100ms").passed);
+        assert!(!check("response_time < 0.05s").passed);
+        assert_eq!(check("cert.expires_in > 30d").resolved(), "cert.expires_in (-3d) > 30d");
+        assert!(check("error_rate < 1%").passed);
+        assert!(check("tls.verified == false").passed);
+        assert!(check(r#"header(Strict-Transport-Security) matches "max-age=\d+""#).passed);
+        assert!(check("reply contains PONG").passed);
+        assert!(check(r#"json(status) == "ok""#).passed);
+        assert!(check("json(checks.db.latency_ms) < 20").passed);
+        assert!(check("json(items[0].id) == 7").passed);
+        assert!(check("header(x-missing) !exists").passed);
+    }
+
+    #[test]
+    fn a_missing_value_fails_and_is_never_zero() {
+        for text in ["p95 < 200ms", "count == 0", "header(server) != nginx", "json(nope) < 1"] {
+            let result = check(text);
+            assert!(!result.passed, "{text}");
+            assert_eq!(result.seen, "missing", "{text}");
+        }
+        assert!(!check("header(x-missing) exists").passed);
+    }
+
+    #[test]
+    fn numbers_are_f64_and_units_convert() {
+        assert_eq!(parse("response_time < 1.5s").unwrap().literal, Some(Literal::Duration(1500.0)));
+        assert_eq!(parse("cert.expires_in > 48h").unwrap().literal, Some(Literal::Duration(172_800_000.0)));
+        assert_eq!(parse("rps >= 0.25").unwrap().literal, Some(Literal::Number(0.25)));
+        assert_eq!(parse("status in [200, 301]").unwrap().literal, Some(Literal::List(vec![Literal::Number(200.0), Literal::Number(301.0)])));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_their_column() {
+        let cases = [
+            ("staus == 200", 1, "unknown subject `staus`"),
+            ("status = 200", 8, "expected an operator"),
+            ("status ==", 10, "expected a value"),
+            ("status < 100 parsecs", 14, "unexpected `parsecs`"),
+            ("response_time < 100", 17, "`100` needs a unit: `response_time` is a duration, so write `100ms`"),
+            ("cert.expires_in > 30", 19, "`30` needs a unit: `cert.expires_in` is a duration, so write `30ms`, `30s` or `30d`"),
+            ("p95 in [100ms, 200]", 16, "`200` needs a unit"),
+            ("status < abc", 10, "`<` compares numbers"),
+            ("status in 200", 11, "`in` takes a list"),
+            ("response_time < 100q", 17, "unknown unit `q`"),
+            (r#"body matches "(unclosed""#, 14, "not a valid regular expression"),
+            ("header() exists", 8, "needs an argument"),
+            (r#"body contains "open"#, 15, "not closed"),
+        ];
+        for (text, column, message) in cases {
+            let err = parse(text).expect_err(text);
+            assert_eq!(err.column, column, "{text}: {err}");
+            assert!(err.message.contains(message), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn durations_take_a_unit_except_zero() {
+        assert_eq!(parse("cert.expires_in > 0").unwrap().literal, Some(Literal::Number(0.0)));
+        assert_eq!(parse("p99 <= 0.25s").unwrap().literal, Some(Literal::Duration(250.0)));
+        // Other subjects keep bare numbers.
+        assert_eq!(parse("json(latency_ms) < 20").unwrap().literal, Some(Literal::Number(20.0)));
+        assert_eq!(parse("redirects <= 2").unwrap().literal, Some(Literal::Number(2.0)));
+    }
+
+    #[test]
+    fn an_unreadable_value_fails_and_says_why_it_is_missing() {
+        let result = check("json(status) < 5");
+        assert!(!result.passed);
+        assert_eq!(result.resolved(), r#"json(status) (missing: "ok" is not a number) < 5"#);
+        assert_eq!(check("tls.verified == 1").seen, "missing: false is not a number");
+        assert_eq!(check("status == true").seen, "missing: 503 is not true or false");
+        assert_eq!(check(r#"json(status) in [200, 301]"#).seen, r#"missing: "ok" is not a number"#);
+        // A readable value that is simply not in the list is shown as it is.
+        assert_eq!(check(r#"json(status) in [200, "fine"]"#).seen, r#""ok""#);
+
+        let mut html = observed();
+        html.body = Some("<html>down</html>".into());
+        let result = parse("json(status) == \"ok\"").unwrap().evaluate(&html, false);
+        assert_eq!((result.passed, result.seen.as_str()), (false, "missing: the body is not JSON"));
+    }
+
+    #[test]
+    fn contains_looks_for_the_text_as_written() {
+        assert!(check("body contains 12.5").passed);
+        assert!(check("body !contains 2xx").passed);
+        assert!(check("header(strict-transport-security) contains includeSubDomains").passed);
+    }
+}
