@@ -60,7 +60,7 @@ fn bench_startup(c: &mut Criterion) {
         b.iter(|| {
             let started = Instant::now();
             let harness = open_app(home.path(), &path);
-            black_box(harness.state().run_doc().map(|d| d.run.items.len()));
+            black_box(harness.state().run_doc().map(|d| d.run().items.len()));
             started.elapsed()
         })
     });

@@ -164,7 +164,7 @@ fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bo
         None => {
             let library = library()?;
             library.ensure_dirs()?;
-            library.templates_dir().join(format!("{}{}", template.id, store::TEMPLATE_EXTENSION))
+            library.template_path(&template.id)
         }
     };
     let counts = imported.counts();
@@ -305,9 +305,8 @@ fn field_values(template: &Template, pairs: &[String]) -> anyhow::Result<BTreeMa
 
 fn actor_name(actor: Option<String>) -> String {
     actor
-        .or_else(|| std::env::var("PREFLIGHT_USER").ok())
-        .or_else(|| std::env::var("USER").ok())
         .filter(|name| !name.trim().is_empty())
+        .or_else(|| store::EnvUser::from_env().map(|user| user.name().to_string()))
         .unwrap_or_else(|| "preflight".into())
 }
 
@@ -326,8 +325,7 @@ fn start_run(template_name: &str, output: Option<PathBuf>, pairs: &[String], act
         None => {
             let library = library()?;
             library.ensure_dirs()?;
-            let stamp = now.as_datetime().format("%Y%m%d-%H%M%S");
-            library.runs_dir().join(format!("{}-{stamp}{}", run.template.id, store::RUN_EXTENSION))
+            library.run_path(&run)
         }
     };
     store::save_new(&output, &run).with_context(|| format!("the run was not started: {template_name}"))?;

@@ -482,7 +482,10 @@ fn a_secret_a_probe_used_never_reaches_the_pdf() {
     const NAME: &str = "PREFLIGHT_PDF_TEST_SECRET_TOKEN";
     const SECRET: &str = "pf-s3cret-9QvX27kLmZ";
     // SAFETY: only this test reads or writes this variable, and it sets it before the probe runs.
-    unsafe { std::env::set_var(NAME, SECRET) };
+    #[allow(unsafe_code, reason = "setting an environment variable is unsafe in Rust 2024; see the SAFETY note")]
+    unsafe {
+        std::env::set_var(NAME, SECRET)
+    };
     let (port, heads) = echo_server();
     let mut template = seed_template("persona-chat-service");
     let item = template.all_items().iter().find(|(_, item)| item.kind == ItemKind::Check).map(|(_, item)| item.id.clone()).unwrap();

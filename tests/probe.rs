@@ -422,7 +422,10 @@ fn load_against_a_server_without_keep_alive_reconnects_without_counting_errors()
 fn secrets_are_resolved_and_never_recorded() {
     let server = TestServer::start();
     // SAFETY: no other test reads or writes this variable.
-    unsafe { std::env::set_var("PREFLIGHT_TEST_API_TOKEN", "tok-9f8e7d6c") };
+    #[allow(unsafe_code, reason = "setting an environment variable is unsafe in Rust 2024; see the SAFETY note")]
+    unsafe {
+        std::env::set_var("PREFLIGHT_TEST_API_TOKEN", "tok-9f8e7d6c")
+    };
     let mut spec = probe(ProbeKind::Http, server.url("/echo-auth"), &["body contains tok-9f8e7d6c", "body contains Bearer"]);
     spec.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_TEST_API_TOKEN}".into());
     let result = run(spec.clone());

@@ -46,7 +46,7 @@ fn run_doc<'a>(harness: &'a Harness<'static, App>) -> &'a preflight::ui::RunDoc 
 }
 
 fn state_of(harness: &Harness<'static, App>, item: &str) -> ItemState {
-    run_doc(harness).run.items[item].state.clone()
+    run_doc(harness).run().items[item].state.clone()
 }
 
 fn type_into(harness: &mut Harness<'static, App>, role: Role, label: &str, text: &str) {
@@ -96,10 +96,10 @@ fn starting_a_run_needs_its_required_fields() {
     harness.get_by_label("Start run").click();
     settle(&mut harness);
     let doc = run_doc(&harness);
-    assert_eq!(doc.run.fields["release-version"].to_string(), "3.1.0");
-    assert_eq!(doc.run.created_by, "Test User");
-    assert!(doc.path.starts_with(home.path().join("runs")));
-    assert_eq!(store::load_run(&doc.path).unwrap(), doc.run, "the new run was saved as it is shown");
+    assert_eq!(doc.run().fields["release-version"].to_string(), "3.1.0");
+    assert_eq!(doc.run().created_by, "Test User");
+    assert!(doc.path().starts_with(home.path().join("runs")));
+    assert_eq!(store::load_run(doc.path()).unwrap(), *doc.run(), "the new run was saved as it is shown");
 }
 
 #[test]
@@ -133,9 +133,9 @@ fn marking_items_done_failed_and_not_applicable() {
 
     // Each change is an event with who did it, and the file on disk has them all.
     let doc = run_doc(&harness);
-    assert_eq!(doc.run.events.len(), 4);
-    assert!(doc.run.events.iter().skip(1).all(|e| e.actor == "Test User"));
-    assert_eq!(store::load_run(&doc.path).unwrap(), doc.run);
+    assert_eq!(doc.run().events.len(), 4);
+    assert!(doc.run().events.iter().skip(1).all(|e| e.actor == "Test User"));
+    assert_eq!(store::load_run(doc.path()).unwrap(), *doc.run());
 }
 
 #[test]
@@ -143,14 +143,14 @@ fn keyboard_moves_the_selection_and_marks_items() {
     let home = tempfile::tempdir().unwrap();
     let mut harness = harness(home.path(), None);
     start_persona_run(&mut harness);
-    assert_eq!(run_doc(&harness).selected.as_deref(), Some("all-unit-tests-passing"));
+    assert_eq!(run_doc(&harness).selected(), Some("all-unit-tests-passing"));
     harness.key_press(Key::Space);
     harness.run();
     assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
     harness.key_press(Key::J);
     harness.key_press(Key::ArrowDown);
     harness.run();
-    assert_eq!(run_doc(&harness).selected.as_deref(), Some("code-coverage-80"));
+    assert_eq!(run_doc(&harness).selected(), Some("code-coverage-80"));
     harness.key_press(Key::F);
     harness.run();
     assert_eq!(state_of(&harness, "code-coverage-80"), ItemState::Failed);
@@ -165,13 +165,13 @@ fn keyboard_moves_the_selection_and_marks_items() {
     assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Skipped { reason: "Flaky suite, tracked in QA-12".into() });
 
     // Undo is itself a recorded change: the audit trail keeps both.
-    let events = run_doc(&harness).run.events.len();
+    let events = run_doc(&harness).run().events.len();
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.run();
     assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Pending);
     let doc = run_doc(&harness);
-    assert_eq!(doc.run.events.len(), events + 1);
-    assert!(matches!(&doc.run.events.last().unwrap().change, Change::ItemState { old: ItemState::Skipped { .. }, new: ItemState::Pending, .. }));
+    assert_eq!(doc.run().events.len(), events + 1);
+    assert!(matches!(&doc.run().events.last().unwrap().change, Change::ItemState { old: ItemState::Skipped { .. }, new: ItemState::Pending, .. }));
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn a_blocker_in_the_banner_reveals_its_item() {
     harness.run();
     click_row(&mut harness, "All unit tests passing");
     click(&mut harness, "failed: Integration tests passing");
-    assert_eq!(run_doc(&harness).selected.as_deref(), Some("integration-tests-passing"));
+    assert_eq!(run_doc(&harness).selected(), Some("integration-tests-passing"));
 }
 
 #[test]
@@ -231,14 +231,14 @@ fn a_saved_run_reopens_with_equal_content() {
         click_row(&mut harness, "All unit tests passing");
         settle(&mut harness);
         let doc = run_doc(&harness);
-        assert_eq!(doc.run.items["integration-tests-passing"].note, "CI run 4411 is red");
-        (doc.path.clone(), doc.run.clone())
+        assert_eq!(doc.run().items["integration-tests-passing"].note, "CI run 4411 is red");
+        (doc.path().to_path_buf(), doc.run().clone())
     };
     let harness = harness(home.path(), Some(path.clone()));
     let reopened = run_doc(&harness);
-    assert_eq!(reopened.run, run);
-    assert_eq!(reopened.run.content_sha256(), run.content_sha256());
-    assert_eq!(reopened.path, path);
+    assert_eq!(*reopened.run(), run);
+    assert_eq!(reopened.run().content_sha256(), run.content_sha256());
+    assert_eq!(reopened.path(), path);
 }
 
 #[test]
@@ -376,7 +376,7 @@ fn a_failed_autosave_is_shown_and_retried() {
     std::fs::create_dir_all(&runs).unwrap();
     settle_until(&mut harness, |app| matches!(app.save_state(), preflight::ui::SaveState::Saved));
     let doc = run_doc(&harness);
-    assert_eq!(store::load_run(&doc.path).unwrap().items["all-unit-tests-passing"].state, ItemState::Done);
+    assert_eq!(store::load_run(doc.path()).unwrap().items["all-unit-tests-passing"].state, ItemState::Done);
 }
 
 /// Runs frames, in real time, until `done` holds (at most ten seconds).
@@ -467,7 +467,7 @@ mod probes {
         assert!(harness.query_by_label_contains("probe pass: status (200) == 200").is_some(), "the row's badge shows the result");
         assert!(harness.query_by_label("✔ status (200) == 200").is_some(), "the panel shows the condition resolved");
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Done);
-        assert_eq!(run_doc(&harness).run.items["all-unit-tests-passing"].by.as_deref(), Some("probe"));
+        assert_eq!(run_doc(&harness).run().items["all-unit-tests-passing"].by.as_deref(), Some("probe"));
         let saved = store::load_run(&path).unwrap();
         assert_eq!(saved.probe_results.len(), 1, "the result is saved as evidence");
 
@@ -498,7 +498,7 @@ mod probes {
         harness.get_by_label("Override").click();
         settle(&mut harness);
         assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done);
-        let events = &run_doc(&harness).run.events;
+        let events = &run_doc(&harness).run().events;
         assert!(events.iter().any(|e| matches!(&e.change, Change::ProbeOverride { reason, .. } if reason == "Verified by hand on the canary")));
     }
 
@@ -516,8 +516,8 @@ mod probes {
         // Open the other run of the same checklist while the probe still waits for its server.
         harness.get_by_label_contains("2.0-second").click();
         settle(&mut harness);
-        assert_eq!(run_doc(&harness).run.id, "run-b");
-        assert!(run_doc(&harness).run.probe_results.is_empty(), "run A's probe is not evidence in run B");
+        assert_eq!(run_doc(&harness).run().id, "run-b");
+        assert!(run_doc(&harness).run().probe_results.is_empty(), "run A's probe is not evidence in run B");
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Pending);
         assert!(harness.query_by_label_contains("Leaving the run cancelled 1 running probe").is_some(), "the user is told");
         assert!(store::load_run(&first).unwrap().probe_results.is_empty(), "a cancelled probe records nothing in its own run either");
@@ -534,7 +534,7 @@ mod probes {
         harness.step();
         harness.get_by_label("Cancel probes").click();
         settle(&mut harness);
-        assert!(run_doc(&harness).run.probe_results.is_empty(), "a cancellation is not evidence");
+        assert!(run_doc(&harness).run().probe_results.is_empty(), "a cancellation is not evidence");
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Pending);
         assert!(harness.query_by_label_contains("Cancelled 2 probes; nothing is recorded for them.").is_some());
 
@@ -589,7 +589,7 @@ mod probes {
         harness.get_by_label("Override").click();
         settle(&mut harness);
         assert_eq!(state_of(&harness, "all-unit-tests-passing"), ItemState::Failed);
-        let events = &run_doc(&harness).run.events;
+        let events = &run_doc(&harness).run().events;
         assert!(events.iter().any(
             |e| matches!(&e.change, Change::ProbeOverride { new: ItemState::Failed, reason, .. } if reason.starts_with("The endpoint answers"))
         ));

@@ -379,8 +379,8 @@ impl Run {
     }
 
     /// Sets an item's state. N/A and Skip need a non-blank reason. Setting the state it already
-    /// has changes nothing and records nothing.
-    pub fn set_state(&mut self, item_id: &str, new: ItemState, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+    /// has changes nothing and records nothing. Returns whether anything changed.
+    pub fn set_state(&mut self, item_id: &str, new: ItemState, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
         self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let new = match new {
@@ -398,29 +398,30 @@ impl Run {
         }
         let record = self.record_mut(item_id)?;
         if record.state == new {
-            return Ok(());
+            return Ok(false);
         }
         let old = std::mem::replace(&mut record.state, new.clone());
         record.by = Some(actor.to_string());
         record.at = Some(at);
         self.append_event(actor, at, Change::ItemState { item: item_id.to_string(), old, new });
-        Ok(())
+        Ok(true)
     }
 
-    pub fn set_note(&mut self, item_id: &str, note: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+    /// Sets an item's note. Returns whether anything changed.
+    pub fn set_note(&mut self, item_id: &str, note: &str, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
         self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let record = self.record_mut(item_id)?;
         if record.note == note {
-            return Ok(());
+            return Ok(false);
         }
         let old = std::mem::replace(&mut record.note, note.to_string());
         self.append_event(actor, at, Change::ItemNote { item: item_id.to_string(), old, new: note.to_string() });
-        Ok(())
+        Ok(true)
     }
 
-    /// Sets or (with a blank value) clears a field.
-    pub fn set_field(&mut self, field_id: &str, value: FieldValue, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+    /// Sets or (with a blank value) clears a field. Returns whether anything changed.
+    pub fn set_field(&mut self, field_id: &str, value: FieldValue, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
         self.refuse_if_final()?;
         let actor = checked_actor(actor)?;
         let field = self.template.find_field(field_id).ok_or_else(|| ModelError::UnknownField(field_id.to_string()))?;
@@ -430,14 +431,14 @@ impl Run {
         }
         let old = self.fields.get(field_id).cloned();
         if old == new {
-            return Ok(());
+            return Ok(false);
         }
         match &new {
             Some(value) => self.fields.insert(field_id.to_string(), value.clone()),
             None => self.fields.remove(field_id),
         };
         self.append_event(actor, at, Change::Field { field: field_id.to_string(), old, new });
-        Ok(())
+        Ok(true)
     }
 
     pub(super) fn record_mut(&mut self, item_id: &str) -> Result<&mut ItemRecord, ModelError> {

@@ -34,7 +34,7 @@ pub use fonts::{BundledOnly, FontFallback};
 pub use page::SIGNATURE_TAG;
 
 /// The paper an audit record is set on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Paper {
     #[default]
     A4,
@@ -43,6 +43,8 @@ pub enum Paper {
 }
 
 impl Paper {
+    pub const ALL: [Paper; 2] = [Paper::A4, Paper::Letter];
+
     /// Width and height in points.
     pub fn size_pt(self) -> (f32, f32) {
         match self {

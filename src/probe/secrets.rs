@@ -48,7 +48,10 @@ mod tests {
     #[test]
     fn resolves_and_masks() {
         // SAFETY: tests in this module are the only users of this variable name.
-        unsafe { std::env::set_var("PREFLIGHT_TEST_TOKEN_A", "s3cr3t-value") };
+        #[allow(unsafe_code, reason = "setting an environment variable is unsafe in Rust 2024; see the SAFETY note")]
+        unsafe {
+            std::env::set_var("PREFLIGHT_TEST_TOKEN_A", "s3cr3t-value")
+        };
         let resolved = resolve("Bearer ${env:PREFLIGHT_TEST_TOKEN_A}").unwrap();
         assert_eq!(resolved.text, "Bearer s3cr3t-value");
         assert_eq!(mask("sent Bearer s3cr3t-value", &resolved.secrets), format!("sent Bearer {MASK}"));

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::{DocumentKind, RUN_EXTENSION, StoreError, TEMPLATE_EXTENSION, parse_run, parse_template};
-use crate::model::Template;
+use crate::model::{Run, Template};
 
 /// The checklists shipped inside the binary: file name and RON text.
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -33,6 +33,12 @@ pub struct Entry {
     pub modified: Option<SystemTime>,
     /// Why the file could not be read, when it could not; such entries are still listed.
     pub error: Option<String>,
+}
+
+/// The file name a new run gets: its checklist and the time it started,
+/// `release-checklist-20261123-100000.run.ron`.
+pub fn run_file_name(run: &Run) -> String {
+    format!("{}-{}{RUN_EXTENSION}", run.template.id, run.created_at.as_datetime().format("%Y%m%d-%H%M%S"))
 }
 
 /// Where the user's own templates and runs live.
@@ -66,6 +72,28 @@ impl Library {
 
     pub fn runs_dir(&self) -> PathBuf {
         self.root.join("runs")
+    }
+
+    /// Where a template of this id is saved in the library.
+    pub fn template_path(&self, id: &str) -> PathBuf {
+        self.templates_dir().join(format!("{id}{TEMPLATE_EXTENSION}"))
+    }
+
+    /// [`Library::template_path`], or with `-2`, `-3`… when that file exists already, so that a
+    /// new template never replaces one in the library.
+    pub fn unused_template_path(&self, id: &str) -> PathBuf {
+        let mut path = self.template_path(id);
+        let mut n = 2;
+        while path.exists() {
+            path = self.template_path(&format!("{id}-{n}"));
+            n += 1;
+        }
+        path
+    }
+
+    /// Where a new run is saved in the library: [`run_file_name`] in the runs folder.
+    pub fn run_path(&self, run: &Run) -> PathBuf {
+        self.runs_dir().join(run_file_name(run))
     }
 
     /// Creates the templates and runs folders if they are missing.

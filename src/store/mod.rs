@@ -16,10 +16,57 @@ use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Te
 pub use atomic::write_atomic;
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
-pub use library::{BUNDLED, Entry, EntrySource, Library};
+pub use library::{BUNDLED, Entry, EntrySource, Library, run_file_name};
 
 pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";
 pub const RUN_EXTENSION: &str = ".run.ron";
+
+/// What a file is by its name, before it is read: how the app and the command line decide
+/// whether to import it or to open it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `.md` or `.markdown`: a checklist to import.
+    Markdown,
+    /// `.ron`: a template or a run.
+    Document,
+    Other,
+}
+
+impl FileKind {
+    pub fn of(path: &Path) -> FileKind {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if name.ends_with(".md") || name.ends_with(".markdown") {
+            FileKind::Markdown
+        } else if name.ends_with(".ron") {
+            FileKind::Document
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+/// Who the user is, as the environment says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvUser {
+    /// `$PREFLIGHT_USER`: set for Preflight on purpose.
+    Chosen(String),
+    /// `$USER`: the login name, a guess at the person.
+    Login(String),
+}
+
+impl EnvUser {
+    /// `$PREFLIGHT_USER`, else `$USER`, trimmed; None when neither holds a name.
+    pub fn from_env() -> Option<EnvUser> {
+        let var = |name| std::env::var(name).ok().map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+        var("PREFLIGHT_USER").map(EnvUser::Chosen).or_else(|| var("USER").map(EnvUser::Login))
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            EnvUser::Chosen(name) | EnvUser::Login(name) => name,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {

@@ -3,26 +3,17 @@
 
 use std::path::PathBuf;
 
-use egui::{Key, KeyboardShortcut, Modifiers};
-
 use super::autosave::{Autosave, SaveState};
-use super::command::{Command, ReasonKind};
+use super::command::{Command, EditorCommand, ExportCommand, LibraryCommand, RunCommand, UiCommand};
 use super::dialogs::Dialog;
 use super::editor::EditorDoc;
-use super::jobs::Jobs;
+use super::jobs::{Finished, Jobs};
 use super::prefs::Prefs;
+use super::probes::Probes;
 use super::run_doc::RunDoc;
 use super::toasts::Toasts;
-use crate::model::{ItemState, Template, Timestamp};
-use crate::store::{Entry, EntrySource, Library};
-
-pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
-pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
-
-pub const EXPORT_PDF: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
-pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+use crate::model::{Template, Timestamp};
+use crate::store::{self, Entry, EntrySource, FileKind, Library};
 
 /// How the app starts: where the library is, what to open, and (for tests) who the user is.
 #[derive(Debug, Clone, Default)]
@@ -57,15 +48,7 @@ pub struct App {
     pub(super) toasts: Toasts,
     pub(super) autosave: Autosave,
     pub(super) jobs: Jobs,
-    pub(super) probes: Option<crate::probe::runner::ProbeRunner>,
-    pub(super) probe_results: Option<std::sync::mpsc::Receiver<crate::model::ProbeResult>>,
-    pub(super) probe_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Items whose probe is running, with where each result belongs, and how many the current
-    /// batch started.
-    pub(super) probes_running: std::collections::BTreeMap<String, super::probes::ProbeTicket>,
-    pub(super) probes_batch: usize,
-    /// Probes of the current batch that were cancelled; reported once the batch ends.
-    pub(super) probes_cancelled: usize,
+    pub(super) probes: Probes,
     pub(super) dialog: Option<Dialog>,
     pub(super) keys: std::sync::Arc<crate::signoff::KeyStore>,
     /// The PDF export under way, if any.
@@ -87,21 +70,19 @@ impl App {
         if let Some(name) = config.user_name {
             prefs.user_name = name;
         }
-        // Like the command line, the app knows the user from PREFLIGHT_USER until told otherwise.
+        // Like the command line, the app knows the user from PREFLIGHT_USER until told otherwise;
+        // a login name is only offered in the identity dialog, since it may not be the person.
+        let env_user = store::EnvUser::from_env();
         if prefs.user_name.trim().is_empty()
-            && let Ok(name) = std::env::var("PREFLIGHT_USER")
+            && let Some(store::EnvUser::Chosen(name)) = &env_user
         {
-            prefs.user_name = name.trim().to_string();
+            prefs.user_name = name.clone();
         }
         cc.egui_ctx.set_theme(prefs.theme.preference());
         super::fonts::install(&cc.egui_ctx);
         let ctx = cc.egui_ctx.clone();
         let probe_ctx = cc.egui_ctx.clone();
-        let (probes, probe_results, probe_error) =
-            match crate::probe::runner::ProbeRunner::new(crate::probe::runner::PROBES_AT_ONCE, move || probe_ctx.request_repaint()) {
-                Ok((runner, results)) => (Some(runner), Some(results), None),
-                Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
-            };
+        let (probes, probe_error) = Probes::start(move || probe_ctx.request_repaint());
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
         let keys = match config.keys_dir {
             Some(dir) => crate::signoff::KeyStore::at(dir),
@@ -118,11 +99,6 @@ impl App {
             autosave: Autosave::start(move || ctx.request_repaint()),
             jobs: Jobs::new(cc.egui_ctx.clone()),
             probes,
-            probe_results,
-            probe_cancel: Default::default(),
-            probes_running: Default::default(),
-            probes_batch: 0,
-            probes_cancelled: 0,
             dialog: None,
             keys: std::sync::Arc::new(keys),
             pdf_export: None,
@@ -138,12 +114,12 @@ impl App {
         if let Err(err) = app.library.ensure_dirs() {
             app.toasts.error(format!("{err}. Your templates and runs cannot be saved there; set PREFLIGHT_HOME."));
         }
-        app.commands.push(Command::RefreshLibrary);
+        app.commands.push(LibraryCommand::Refresh.into());
         if app.prefs.user_name.trim().is_empty() {
-            app.dialog = Some(Dialog::identity(""));
+            app.dialog = Some(Dialog::identity(env_user.as_ref().map_or("", store::EnvUser::name)));
         }
         if let Some(path) = config.open {
-            app.commands.push(Command::OpenPath(path));
+            app.commands.push(LibraryCommand::OpenPath(path).into());
         }
         app.apply_commands(&cc.egui_ctx);
         app
@@ -207,7 +183,7 @@ impl App {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.jobs.any_running() || !self.autosave.is_idle() || !self.probes_running.is_empty()
+        self.jobs.any_running() || !self.autosave.is_idle() || !self.probes.is_idle()
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -218,7 +194,7 @@ impl App {
         match &self.view {
             View::Home => None,
             View::Template(doc) => Some(doc.template.title.clone()),
-            View::Run(doc) => Some(doc.run.template.title.clone()),
+            View::Run(doc) => Some(doc.run().template.title.clone()),
             View::Editor(doc) => Some(format!("{}{}", doc.template.title, if doc.dirty { " (edited)" } else { "" })),
         }
     }
@@ -239,72 +215,82 @@ impl App {
         title
     }
 
-    /// Keys that act on the whole app, and on the run when no text box has the keyboard.
+    /// What `command` does in the view on screen, or None where it does nothing.
+    pub(super) fn resolve(&self, command: UiCommand) -> Option<Command> {
+        let selected = match &self.view {
+            View::Run(doc) => doc.selected(),
+            _ => None,
+        };
+        let resolved: Command = match (command, &self.view) {
+            (UiCommand::Open, _) => LibraryCommand::PickFileToOpen.into(),
+            (UiCommand::ImportMarkdown, _) => LibraryCommand::PickMarkdownToImport.into(),
+            (UiCommand::NewTemplate, _) => LibraryCommand::NewTemplate.into(),
+            (UiCommand::ExportPdf, View::Run(_)) if self.pdf_export.is_none() => ExportCommand::Pdf.into(),
+            (UiCommand::CloseDocument, View::Template(_) | View::Run(_) | View::Editor(_)) => LibraryCommand::CloseDocument.into(),
+            (UiCommand::CloseEditor, View::Editor(_)) => LibraryCommand::CloseDocument.into(),
+            (UiCommand::Save, View::Editor(_)) => EditorCommand::Save { save_as: false }.into(),
+            (UiCommand::Save, View::Run(_)) => RunCommand::SaveNow.into(),
+            (UiCommand::SaveAs, View::Editor(_)) => EditorCommand::Save { save_as: true }.into(),
+            (UiCommand::ExportMarkdown, View::Editor(_)) => EditorCommand::ExportMarkdown.into(),
+            (UiCommand::Undo, View::Editor(doc)) if doc.can_undo() => EditorCommand::Undo.into(),
+            (UiCommand::Redo, View::Editor(doc)) if doc.can_redo() => EditorCommand::Redo.into(),
+            (UiCommand::Undo, View::Run(_)) => RunCommand::Undo.into(),
+            (UiCommand::Find, View::Run(_)) => RunCommand::FocusSearch.into(),
+            (UiCommand::StartRun, View::Template(_)) => LibraryCommand::BeginStartRun.into(),
+            (UiCommand::EditTemplate | UiCommand::EditCopy, View::Template(_)) => LibraryCommand::EditTemplate.into(),
+            (UiCommand::NextItem, View::Run(_)) => RunCommand::MoveSelection(true).into(),
+            (UiCommand::PreviousItem, View::Run(_)) => RunCommand::MoveSelection(false).into(),
+            (
+                UiCommand::MarkDone
+                | UiCommand::MarkFailed
+                | UiCommand::MarkNotApplicable
+                | UiCommand::Skip
+                | UiCommand::ResetToPending
+                | UiCommand::EditNote,
+                View::Run(_),
+            ) => return command.for_item(selected?),
+            (
+                UiCommand::ExportPdf
+                | UiCommand::CloseDocument
+                | UiCommand::CloseEditor
+                | UiCommand::Save
+                | UiCommand::SaveAs
+                | UiCommand::ExportMarkdown
+                | UiCommand::Undo
+                | UiCommand::Redo
+                | UiCommand::Find
+                | UiCommand::StartRun
+                | UiCommand::EditTemplate
+                | UiCommand::EditCopy
+                | UiCommand::NextItem
+                | UiCommand::PreviousItem
+                | UiCommand::MarkDone
+                | UiCommand::MarkFailed
+                | UiCommand::MarkNotApplicable
+                | UiCommand::Skip
+                | UiCommand::ResetToPending
+                | UiCommand::EditNote,
+                _,
+            ) => return None,
+        };
+        Some(resolved)
+    }
+
+    /// Keys that act on the whole app, and on the run when no text box has the keyboard: every
+    /// shortcut of [`UiCommand`], in its order.
     fn shortcuts(&mut self, ctx: &egui::Context) {
         if self.dialog.is_some() {
             return;
         }
         let typing = ctx.egui_wants_keyboard_input();
-        let (save, open, redo, undo, find) = ctx.input_mut(|i| {
-            (i.consume_shortcut(&SAVE), i.consume_shortcut(&OPEN), i.consume_shortcut(&REDO), i.consume_shortcut(&UNDO), i.consume_shortcut(&FIND))
-        });
-        if ctx.input_mut(|i| i.consume_shortcut(&EXPORT_PDF)) && matches!(self.view, View::Run(_)) {
-            self.commands.push(Command::ExportPdf);
-        }
-        if save {
-            self.commands.push(match self.view {
-                View::Editor(_) => Command::SaveTemplate { save_as: false },
-                _ => Command::SaveNow,
-            });
-        }
-        if open {
-            self.commands.push(Command::PickFileToOpen);
-        }
-        if find {
-            self.focus_search = true;
-        }
-        match &self.view {
-            View::Editor(_) => {
-                if undo && !typing {
-                    self.commands.push(Command::UndoEdit);
-                }
-                if redo && !typing {
-                    self.commands.push(Command::RedoEdit);
-                }
+        for command in UiCommand::ALL {
+            if typing && !command.works_while_typing() {
+                continue;
             }
-            View::Run(doc) => {
-                if undo && !typing {
-                    self.commands.push(Command::Undo);
-                }
-                if typing {
-                    return;
-                }
-                let selected = doc.selected.clone();
-                let pressed = |key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, key));
-                if pressed(Key::ArrowDown) || pressed(Key::J) {
-                    self.commands.push(Command::MoveSelection(true));
-                }
-                if pressed(Key::ArrowUp) || pressed(Key::K) {
-                    self.commands.push(Command::MoveSelection(false));
-                }
-                let Some(item) = selected else { return };
-                if pressed(Key::Space) {
-                    self.commands.push(Command::SetState { item: item.clone(), state: ItemState::Done });
-                }
-                if pressed(Key::F) {
-                    self.commands.push(Command::SetState { item: item.clone(), state: ItemState::Failed });
-                }
-                if pressed(Key::N) {
-                    self.commands.push(Command::AskReason { item: item.clone(), kind: ReasonKind::NotApplicable });
-                }
-                if pressed(Key::S) {
-                    self.commands.push(Command::AskReason { item: item.clone(), kind: ReasonKind::Skip });
-                }
-                if pressed(Key::Enter) {
-                    self.focus_note = true;
-                }
+            let pressed = command.shortcuts().iter().any(|shortcut| ctx.input_mut(|i| i.consume_shortcut(shortcut)));
+            if pressed && let Some(resolved) = self.resolve(command) {
+                self.commands.push(resolved);
             }
-            View::Home | View::Template(_) => {}
         }
     }
 
@@ -312,13 +298,12 @@ impl App {
     fn dropped_files(&mut self, ctx: &egui::Context) {
         let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         for path in dropped {
-            let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-            if name.ends_with(".md") || name.ends_with(".markdown") {
-                self.commands.push(Command::ImportMarkdown(path));
-            } else if name.ends_with(".ron") {
-                self.commands.push(Command::OpenPath(path));
-            } else {
-                self.toasts.error(format!("{}: drop a Markdown checklist (.md), a template (.checklist.ron) or a run (.run.ron)", path.display()));
+            match FileKind::of(&path) {
+                FileKind::Markdown => self.commands.push(LibraryCommand::ImportMarkdown(path).into()),
+                FileKind::Document => self.commands.push(LibraryCommand::OpenPath(path).into()),
+                FileKind::Other => {
+                    self.toasts.error(format!("{}: drop a Markdown checklist (.md), a template (.checklist.ron) or a run (.run.ron)", path.display()))
+                }
             }
         }
     }
@@ -331,7 +316,7 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let current = match &self.view {
-            View::Run(doc) => Some((&doc.path, &doc.run)),
+            View::Run(doc) => Some((doc.path(), doc.run())),
             _ => None,
         };
         let (error, retry_in) = self.autosave.poll(current);
@@ -345,8 +330,11 @@ impl eframe::App for App {
             ctx.request_repaint_after(wait);
         }
         self.take_probe_results();
-        for result in self.jobs.poll() {
-            self.job_done(result);
+        for finished in self.jobs.poll() {
+            match finished {
+                Finished::Done(result) => self.job_done(result),
+                Finished::Failed { key, message } => self.job_failed(&key, &message),
+            }
         }
         self.dropped_files(ctx);
         if ctx.input(|i| i.viewport().close_requested()) && self.has_unsaved_edits() && !self.closing {

@@ -1,17 +1,13 @@
-//! Applying commands after drawing, and taking the results of background jobs.
-
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+//! Applying commands after drawing, each area by its own handler, and taking the results of
+//! background jobs.
 
 use super::app::{App, TemplateDoc, View};
-use super::command::Command;
+use super::command::{Command, EditorCommand, LibraryCommand, PrefsCommand, RunCommand};
 use super::dialogs::Dialog;
-use super::editor::EditorDoc;
 use super::jobs::JobResult;
 use super::run_doc::RunDoc;
-use crate::import::{ImportOptions, import_markdown, template_to_markdown};
-use crate::model::Run;
-use crate::store::{self, Document, EntrySource, Library};
+use crate::import::template_to_markdown;
+use crate::store::{self, Document, EntrySource};
 
 impl App {
     pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
@@ -36,7 +32,7 @@ impl App {
     }
 
     /// Leaving the editor with unsaved edits asks first; returns true when it is fine to go on.
-    fn may_leave(&mut self, then: Command) -> bool {
+    pub(super) fn may_leave(&mut self, then: Command) -> bool {
         if matches!(&self.view, View::Editor(doc) if doc.dirty) {
             self.dialog = Some(Dialog::discard(Some(then)));
             return false;
@@ -47,114 +43,23 @@ impl App {
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         self.commit_note_if_moving(&command);
         match command {
-            Command::Open(EntrySource::Bundled(name)) => {
-                if !self.may_leave(Command::Open(EntrySource::Bundled(name))) {
-                    return;
-                }
-                match Library::bundled_template(name) {
-                    Some(Ok(template)) => self.view = View::Template(TemplateDoc { template, source: EntrySource::Bundled(name) }),
-                    Some(Err(err)) => self.toasts.error(err.to_string()),
-                    None => self.toasts.error(format!("{name}: no such bundled checklist")),
-                }
-            }
-            Command::Open(EntrySource::File(path)) | Command::OpenPath(path) => {
-                if !self.may_leave(Command::OpenPath(path.clone())) {
-                    return;
-                }
-                let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-                if name.ends_with(".md") || name.ends_with(".markdown") {
-                    self.commands.push(Command::ImportMarkdown(path));
-                    return;
-                }
-                let target = path.clone();
-                self.start_job("open", move || {
-                    let result = store::load(&target).map_err(|e| e.to_string());
-                    // Verifying hashes the whole run; it is done here, off the UI thread.
-                    let verification = match &result {
-                        Ok(Document::Run(run)) => Some(crate::signoff::verify(run)),
-                        _ => None,
-                    };
-                    JobResult::Opened { result, path: target, verification }
-                });
-            }
-            Command::PickFileToOpen => {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Open a checklist, run or Markdown file")
-                    .add_filter("Preflight documents and Markdown", &["ron", "md", "markdown"])
-                    .set_directory(self.library.root())
-                    .pick_file();
-                if let Some(path) = picked {
-                    self.commands.push(Command::OpenPath(path));
-                }
-            }
-            Command::PickMarkdownToImport => {
-                let picked = rfd::FileDialog::new().set_title("Import a Markdown checklist").add_filter("Markdown", &["md", "markdown"]).pick_file();
-                if let Some(path) = picked {
-                    self.commands.push(Command::ImportMarkdown(path));
-                }
-            }
-            Command::ImportMarkdown(source) => {
-                let templates = self.library.templates_dir();
-                let from = source.clone();
-                self.start_job("import", move || JobResult::Imported { result: import_into(&from, &templates), source: from });
-            }
-            Command::RefreshLibrary => {
-                let library = self.library.clone();
-                self.start_job("library", move || JobResult::Library(library.list()));
-            }
-            Command::CloseDocument => {
-                if self.may_leave(Command::CloseDocument) {
-                    self.view = View::Home;
-                }
-            }
-            Command::BeginStartRun => {
-                if let View::Template(doc) = &self.view {
-                    self.dialog = Some(Dialog::start_run(&doc.template));
-                }
-            }
-            Command::StartRun { values, save_as } => self.start_run(values, save_as),
-            Command::EditTemplate => {
-                if let View::Template(doc) = &self.view {
-                    let path = match &doc.source {
-                        EntrySource::File(path) => Some(path.clone()),
-                        EntrySource::Bundled(_) => None,
-                    };
-                    self.view = View::Editor(Box::new(EditorDoc::new(doc.template.clone(), path)));
-                }
-            }
-            Command::NewTemplate => {
-                if self.may_leave(Command::NewTemplate) {
-                    self.view = View::Editor(Box::new(EditorDoc::blank()));
-                }
-            }
-            Command::SetUserName(name) => {
-                self.prefs.user_name = name.trim().to_string();
-            }
-            Command::SetTheme(theme) => {
+            Command::Library(command) => self.apply_library(command),
+            Command::Run(command) => self.apply_run(command),
+            Command::Probe(command) => self.apply_probe(command),
+            Command::Signoff(command) => self.apply_signoff(command),
+            Command::Export(command) => self.apply_export(ctx, command),
+            Command::Editor(command) => self.apply_editor(command),
+            Command::Prefs(command) => self.apply_prefs(ctx, command),
+        }
+    }
+
+    fn apply_prefs(&mut self, ctx: &egui::Context, command: PrefsCommand) {
+        match command {
+            PrefsCommand::SetUserName(name) => self.prefs.user_name = name.trim().to_string(),
+            PrefsCommand::SetTheme(theme) => {
                 self.prefs.theme = theme;
                 ctx.set_theme(theme.preference());
             }
-            Command::RunProbes(_) | Command::RunProbesConfirmed(_) | Command::CancelProbes | Command::OverrideProbe { .. } => {
-                self.apply_probe(command)
-            }
-            Command::BeginSign { .. }
-            | Command::Sign(_)
-            | Command::BeginKeygen
-            | Command::CreateKey { .. }
-            | Command::BeginFinalise
-            | Command::Finalise
-            | Command::BeginStartRunFromRun => self.apply_signoff(command),
-            Command::ExportPdf | Command::ExportPdfTo { .. } | Command::OpenExternally(_) | Command::SetPaper(_) => self.apply_export(ctx, command),
-            Command::TestProbe { item, spec, confirmed } => {
-                if let View::Editor(doc) = &mut self.view {
-                    doc.test_result = None;
-                }
-                self.test_probe(item, spec, confirmed);
-            }
-            Command::ApplyEdit(_) | Command::UndoEdit | Command::RedoEdit | Command::SaveTemplate { .. } | Command::ExportMarkdown => {
-                self.apply_editor(command);
-            }
-            other => self.apply_run(other),
         }
     }
 
@@ -162,78 +67,67 @@ impl App {
     fn commit_note_if_moving(&mut self, command: &Command) {
         let moving = matches!(
             command,
-            Command::Select(_) | Command::Reveal(_) | Command::MoveSelection(_) | Command::CloseDocument | Command::OpenPath(_) | Command::Open(_)
+            Command::Run(RunCommand::Select(_) | RunCommand::Reveal(_) | RunCommand::MoveSelection(_))
+                | Command::Library(LibraryCommand::CloseDocument | LibraryCommand::OpenPath(_) | LibraryCommand::Open(_))
         );
         if moving && let Some((item, note)) = self.note_draft.take() {
-            self.apply_run(Command::SetNote { item, note });
+            self.apply_run(RunCommand::SetNote { item, note });
         }
     }
 
-    fn apply_run(&mut self, command: Command) {
+    fn apply_run(&mut self, command: RunCommand) {
         let actor = self.actor();
         let View::Run(doc) = &mut self.view else { return };
-        let mut changed = false;
         let result = match command {
-            Command::Select(item) => {
-                doc.selected = Some(item);
-                Ok(())
+            RunCommand::Select(item) => {
+                doc.set_selected(item);
+                Ok(false)
             }
-            Command::Reveal(item) => {
+            RunCommand::Reveal(item) => {
                 doc.select(&item);
-                Ok(())
+                Ok(false)
             }
-            Command::MoveSelection(forward) => {
+            RunCommand::MoveSelection(forward) => {
                 doc.move_selection(forward);
-                Ok(())
+                Ok(false)
             }
-            Command::SetState { item, state } => doc.set_state(&item, state, &actor, Self::now()).map(|c| changed = c),
-            Command::AskReason { item, kind } => {
+            RunCommand::SetState { item, state } => doc.set_state(&item, state, &actor, Self::now()),
+            RunCommand::AskReason { item, kind } => {
                 let text = doc.text(&item).to_string();
                 self.dialog = Some(Dialog::reason(item, text, kind));
-                Ok(())
+                Ok(false)
             }
-            Command::SetNote { item, note } => {
-                let before = doc.run.events.len();
-                let result = doc.run.set_note(&item, note.trim(), &actor, Self::now());
-                changed = doc.run.events.len() > before;
-                result
+            RunCommand::SetNote { item, note } => doc.set_note(&item, note.trim(), &actor, Self::now()),
+            RunCommand::SetField { field, value } => doc.set_field(&field, value, &actor, Self::now()),
+            RunCommand::SetFilter(filter) => {
+                doc.set_filter(filter);
+                Ok(false)
             }
-            Command::SetField { field, value } => {
-                let before = doc.run.events.len();
-                let result = doc.run.set_field(&field, value, &actor, Self::now());
-                changed = doc.run.events.len() > before;
-                doc.invalidate();
-                result
+            RunCommand::ToggleSection(id) => {
+                doc.toggle_section(&id);
+                Ok(false)
             }
-            Command::SetFilter(filter) => {
-                doc.filter = filter;
-                doc.invalidate();
-                Ok(())
-            }
-            Command::ToggleSection(id) => {
-                if !doc.collapsed.remove(&id) {
-                    doc.collapsed.insert(id);
-                }
-                doc.invalidate();
-                Ok(())
-            }
-            Command::Undo => match doc.undo(&actor, Self::now()) {
+            RunCommand::Undo => match doc.undo(&actor, Self::now()) {
                 Ok(Some(item)) => {
-                    changed = true;
                     self.toasts.notice(format!("Undone: {}", doc.text(&item)));
-                    Ok(())
+                    Ok(true)
                 }
                 Ok(None) => {
                     self.toasts.notice("Nothing to undo.");
-                    Ok(())
+                    Ok(false)
                 }
                 Err(err) => Err(err),
             },
-            Command::SaveNow => {
-                changed = true;
-                Ok(())
+            // Saving now writes the run as it is, changed or not.
+            RunCommand::SaveNow => Ok(true),
+            RunCommand::FocusSearch => {
+                self.focus_search = true;
+                Ok(false)
             }
-            _ => Ok(()),
+            RunCommand::FocusNote => {
+                self.focus_note = true;
+                Ok(false)
+            }
         };
         match result {
             // Contradicting the item's probe (done against a failure, failed against a pass)
@@ -244,60 +138,24 @@ impl App {
                 self.dialog = Some(Dialog::override_probe(item, text, wanted, summary));
             }
             Err(err) => self.toasts.error(err.to_string()),
-            Ok(()) if changed => {
-                // Any change may invalidate a signature, so the cached verdict goes too.
-                doc.invalidate();
-                self.autosave.save(doc.path.clone(), &doc.run);
-            }
-            Ok(()) => {}
+            Ok(true) => self.autosave.save(doc.path().to_path_buf(), doc.run()),
+            Ok(false) => {}
         }
     }
 
-    fn start_run(&mut self, values: Vec<(String, crate::model::FieldValue)>, save_as: bool) {
-        // From a template on screen, or again from a (final) run's checklist.
-        let template = match &self.view {
-            View::Template(doc) => doc.template.clone(),
-            View::Run(doc) => doc.run.template.clone(),
-            _ => return,
-        };
-        let values: BTreeMap<_, _> = values.into_iter().collect();
-        let run = match Run::start(template, uuid::Uuid::new_v4().to_string(), &self.actor(), Self::now(), values) {
-            Ok(run) => run,
-            Err(err) => {
-                self.toasts.error(err.to_string());
-                return;
-            }
-        };
-        let stamp = run.created_at.as_datetime().format("%Y%m%d-%H%M%S");
-        let default_name = format!("{}-{stamp}{}", run.template.id, store::RUN_EXTENSION);
-        let path = if save_as {
-            match rfd::FileDialog::new().set_title("Save the run as").set_directory(self.library.runs_dir()).set_file_name(&default_name).save_file()
-            {
-                Some(path) => path,
-                None => return,
-            }
-        } else {
-            self.library.runs_dir().join(default_name)
-        };
-        self.autosave.save(path.clone(), &run);
-        self.prefs.remember(path.clone());
-        self.toasts.notice(format!("Started a run of {}", run.template.title));
-        self.view = View::Run(Box::new(RunDoc::new(run, path)));
-        self.commands.push(Command::RefreshLibrary);
-    }
-
-    fn apply_editor(&mut self, command: Command) {
+    fn apply_editor(&mut self, command: EditorCommand) {
         let View::Editor(doc) = &mut self.view else { return };
         match command {
-            Command::ApplyEdit(edit) => {
+            EditorCommand::TestProbe { item, spec, confirmed } => self.test_probe(item, spec, confirmed),
+            EditorCommand::Apply(edit) => {
                 if let Err(err) = doc.apply(edit) {
                     self.toasts.error(err.to_string());
                 }
             }
-            Command::UndoEdit => doc.undo(),
-            Command::RedoEdit => doc.redo(),
-            Command::SaveTemplate { save_as } => {
-                let default = self.library.templates_dir().join(format!("{}{}", doc.template.id, store::TEMPLATE_EXTENSION));
+            EditorCommand::Undo => doc.undo(),
+            EditorCommand::Redo => doc.redo(),
+            EditorCommand::Save { save_as } => {
+                let default = self.library.template_path(&doc.template.id);
                 let path = match (&doc.path, save_as) {
                     (Some(path), false) => path.clone(),
                     // A new template goes into the library unless that name is taken.
@@ -320,7 +178,7 @@ impl App {
                     path: target,
                 });
             }
-            Command::ExportMarkdown => {
+            EditorCommand::ExportMarkdown => {
                 let name = format!("{}.md", doc.template.id);
                 let Some(path) =
                     rfd::FileDialog::new().set_title("Export as Markdown").set_file_name(&name).add_filter("Markdown", &["md"]).save_file()
@@ -334,7 +192,23 @@ impl App {
                     path: target,
                 });
             }
+        }
+    }
+
+    /// A job that panicked: says so, and undoes what was waiting for it, so that nothing
+    /// stays busy.
+    pub(super) fn job_failed(&mut self, key: &str, message: &str) {
+        self.toasts.error(format!("The {key} stopped unexpectedly: {message}. Nothing was changed by it; try again."));
+        if key == super::export::JOB {
+            self.pdf_export = None;
+        }
+        match &mut self.dialog {
+            Some(Dialog::Sign(dialog)) => dialog.busy = false,
+            Some(Dialog::Keygen(dialog)) => dialog.busy = false,
             _ => {}
+        }
+        if let View::Editor(doc) = &mut self.view {
+            doc.saving_to = None;
         }
     }
 
@@ -354,7 +228,7 @@ impl App {
                     }
                     self.prefs.remember(path.clone());
                     let mut doc = RunDoc::new(*run, path);
-                    doc.verification = verification;
+                    doc.set_verification(verification);
                     self.view = View::Run(Box::new(doc));
                 }
                 // The error names the file and position; the file itself is left untouched.
@@ -376,7 +250,7 @@ impl App {
                     self.toasts.notice(text);
                     self.view = View::Template(TemplateDoc { template: imported.template, source: EntrySource::File(saved.clone()) });
                     self.prefs.remember(saved);
-                    self.commands.push(Command::RefreshLibrary);
+                    self.commands.push(Command::Library(LibraryCommand::Refresh));
                 }
                 Err(err) => self.toasts.error(err),
             },
@@ -394,7 +268,7 @@ impl App {
                     Ok(()) => {
                         self.toasts.notice(format!("Saved {}", path.display()));
                         self.prefs.remember(path);
-                        self.commands.push(Command::RefreshLibrary);
+                        self.commands.push(Command::Library(LibraryCommand::Refresh));
                     }
                     Err(err) => self.toasts.error(err),
                 }
@@ -405,22 +279,7 @@ impl App {
             },
             JobResult::Library(entries) => self.entries = entries,
             JobResult::PdfExported { path, result } => self.export_done(path, result),
-            other @ (JobResult::SignerKeys(_) | JobResult::KeyUnlocked { .. } | JobResult::KeyCreated(_)) => self.signoff_job_done(other),
+            JobResult::Signoff(job) => self.signoff_job_done(job),
         }
     }
-}
-
-/// Imports a Markdown file and saves the template in the library under a name not yet taken.
-fn import_into(source: &Path, templates: &Path) -> Result<(crate::import::Imported, PathBuf), String> {
-    let text = store::read_text(source, "a Markdown checklist").map_err(|e| e.to_string())?;
-    let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(source), title: None });
-    std::fs::create_dir_all(templates).map_err(|e| format!("{}: cannot create the folder: {e}", templates.display()))?;
-    let mut path = templates.join(format!("{}{}", imported.template.id, store::TEMPLATE_EXTENSION));
-    let mut n = 2;
-    while path.exists() {
-        path = templates.join(format!("{}-{n}{}", imported.template.id, store::TEMPLATE_EXTENSION));
-        n += 1;
-    }
-    store::save_new(&path, &imported.template).map_err(|e| e.to_string())?;
-    Ok((imported, path))
 }

@@ -1,7 +1,7 @@
 //! Saving runs on a worker thread: every change is written atomically within moments, the UI
 //! never waits, and a failed save is reported and retried, never dropped.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -89,7 +89,7 @@ impl Autosave {
 
     /// Takes finished saves; returns a new error message to show, if any, and when to look
     /// again for a pending retry.
-    pub fn poll(&mut self, current: Option<(&PathBuf, &Run)>) -> (Option<String>, Option<Duration>) {
+    pub fn poll(&mut self, current: Option<(&Path, &Run)>) -> (Option<String>, Option<Duration>) {
         let mut error = None;
         while let Ok(done) = self.results.try_recv() {
             match done.result {
@@ -102,8 +102,8 @@ impl Autosave {
                 Err(message) if done.generation == self.generation => {
                     self.state = SaveState::Failed(message.clone());
                     error = Some(format!("Not saved, retrying: {message}"));
-                    if let Some((path, run)) = current.filter(|(p, _)| **p == done.path) {
-                        self.retry = Some((Instant::now() + RETRY_AFTER, path.clone(), Box::new(run.clone())));
+                    if let Some((path, run)) = current.filter(|(p, _)| *p == done.path) {
+                        self.retry = Some((Instant::now() + RETRY_AFTER, path.to_path_buf(), Box::new(run.clone())));
                     }
                 }
                 Err(_) => {}

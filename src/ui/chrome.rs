@@ -2,9 +2,9 @@
 
 use super::app::{App, View};
 use super::autosave::SaveState;
-use super::command::Command;
+use super::command::{Command, ExportCommand, LibraryCommand, PrefsCommand, UiCommand};
 use super::dialogs::Dialog;
-use super::prefs::{PaperChoice, ThemeChoice};
+use super::prefs::ThemeChoice;
 use super::toasts::ToastKind;
 
 impl App {
@@ -12,14 +12,8 @@ impl App {
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button("File", |ui| {
-                    if ui.button("Open…  (Ctrl+O)").clicked() {
-                        self.commands.push(Command::PickFileToOpen);
-                    }
-                    if ui.button("Import Markdown…").clicked() {
-                        self.commands.push(Command::PickMarkdownToImport);
-                    }
-                    if ui.button("New template").clicked() {
-                        self.commands.push(Command::NewTemplate);
+                    for command in [UiCommand::Open, UiCommand::ImportMarkdown, UiCommand::NewTemplate] {
+                        command.menu_button_ui(ui, self.resolve(command), &mut self.commands);
                     }
                     ui.separator();
                     let recent = self.prefs.recent.clone();
@@ -27,34 +21,28 @@ impl App {
                         ui.menu_button("Open recent", |ui| {
                             for path in recent {
                                 if ui.button(path.display().to_string()).clicked() {
-                                    self.commands.push(Command::OpenPath(path));
+                                    self.commands.push(Command::Library(LibraryCommand::OpenPath(path)));
                                 }
                             }
                         });
                     });
                     ui.separator();
-                    let run_open = matches!(self.view, View::Run(_));
-                    let export = ui.add_enabled(run_open && self.pdf_export.is_none(), egui::Button::new("Export PDF…  (Ctrl+P)"));
-                    if export.on_disabled_hover_text("Open a run to export its audit record").clicked() {
-                        self.commands.push(Command::ExportPdf);
-                    }
+                    let export = UiCommand::ExportPdf.menu_button_ui(ui, self.resolve(UiCommand::ExportPdf), &mut self.commands);
+                    export.on_disabled_hover_text("Open a run to export its audit record");
                     ui.separator();
-                    let open = !matches!(self.view, View::Home);
-                    if ui.add_enabled(open, egui::Button::new("Close document")).clicked() {
-                        self.commands.push(Command::CloseDocument);
-                    }
+                    UiCommand::CloseDocument.menu_button_ui(ui, self.resolve(UiCommand::CloseDocument), &mut self.commands);
                 });
                 ui.menu_button("View", |ui| {
                     for theme in ThemeChoice::ALL {
                         if ui.radio(self.prefs.theme == theme, theme.label()).clicked() {
-                            self.commands.push(Command::SetTheme(theme));
+                            self.commands.push(Command::Prefs(PrefsCommand::SetTheme(theme)));
                         }
                     }
                     ui.separator();
                     ui.label("PDF paper");
-                    for paper in PaperChoice::ALL {
-                        if ui.radio(self.prefs.paper == paper, paper.paper().name()).clicked() {
-                            self.commands.push(Command::SetPaper(paper));
+                    for paper in crate::pdf::Paper::ALL {
+                        if ui.radio(self.prefs.paper == paper, paper.name()).clicked() {
+                            self.commands.push(Command::Export(ExportCommand::SetPaper(paper)));
                         }
                     }
                 });
@@ -92,7 +80,7 @@ impl App {
                         SaveState::Saving => "Saving…".to_string(),
                         SaveState::Failed(err) => format!("Not saved: {err}"),
                     };
-                    ui.label(saved).on_hover_text(doc.path.display().to_string());
+                    ui.label(saved).on_hover_text(doc.path().display().to_string());
                 }
                 if let Some(export) = &self.pdf_export {
                     ui.separator();

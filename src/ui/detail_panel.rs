@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use super::app::{App, View};
-use super::command::{Command, ReasonKind};
+use super::command::{Command, RunCommand, UiCommand};
 use super::inline;
 use super::style::state_color;
 use crate::model::{ItemKind, ItemState};
@@ -14,9 +14,9 @@ impl App {
         let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
         let note_draft = &mut self.note_draft;
-        let probes_running = &self.probes_running;
+        let probes = &self.probes;
         egui::Panel::right("item detail").resizable(true).default_size(320.0).show(ui, |ui| {
-            let Some(id) = doc.selected.clone() else {
+            let Some(id) = doc.selected().map(str::to_string) else {
                 ui.label(RichText::new("Select an item to see it in full.").weak());
                 return;
             };
@@ -35,7 +35,7 @@ impl App {
                 ui.label(RichText::new(kind).small().weak());
                 let color = ui.visuals().strong_text_color();
                 ui.label(inline::job(ui, &text, color, true));
-                let Some(record) = doc.run.items.get(&id) else { return };
+                let Some(record) = doc.run().items.get(&id) else { return };
                 ui.separator();
                 let dark = ui.visuals().dark_mode;
                 ui.label(RichText::new(record.state.to_string()).strong().color(state_color(&record.state, dark)));
@@ -43,31 +43,21 @@ impl App {
                     ui.label(RichText::new(format!("by {by}, {at}")).small().weak());
                 }
                 ui.add_space(4.0);
-                let final_run = doc.run.is_final();
+                let final_run = doc.run().is_final();
                 if final_run {
                     ui.label(RichText::new("🔒 The run is final; nothing can change.").weak());
                 }
                 ui.add_enabled_ui(!final_run, |ui| {
                     ui.horizontal_wrapped(|ui| {
-                        let set = |state: ItemState| Command::SetState { item: id.clone(), state };
-                        if ui.button("✔ Done").on_hover_text("Mark done (Space)").clicked() {
-                            commands.push(set(ItemState::Done));
+                        for command in [UiCommand::MarkDone, UiCommand::MarkFailed, UiCommand::MarkNotApplicable, UiCommand::Skip] {
+                            command.button_ui(ui, command.for_item(&id), commands);
                         }
-                        if ui.button("✖ Failed").on_hover_text("Mark failed (F)").clicked() {
-                            commands.push(set(ItemState::Failed));
-                        }
-                        if ui.button("N/A…").on_hover_text("Not applicable, with a reason (N)").clicked() {
-                            commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::NotApplicable });
-                        }
-                        if ui.button("Skip…").on_hover_text("Skip, with a reason (S)").clicked() {
-                            commands.push(Command::AskReason { item: id.clone(), kind: ReasonKind::Skip });
-                        }
-                        if record.state != ItemState::Pending && ui.button("Reset to pending").clicked() {
-                            commands.push(set(ItemState::Pending));
+                        if record.state != ItemState::Pending {
+                            UiCommand::ResetToPending.button_ui(ui, UiCommand::ResetToPending.for_item(&id), commands);
                         }
                     })
                 });
-                super::probe_panel::probe_section_ui(ui, doc, &id, probes_running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands);
+                super::probe_panel::probe_section_ui(ui, doc, &id, probes.is_running_for(&id, &doc.run().id), commands);
                 ui.add_space(6.0);
                 let label = ui.label("Note (Enter to edit)");
                 if note_draft.as_ref().is_none_or(|(item, _)| *item != id) {
@@ -86,7 +76,7 @@ impl App {
                         response.request_focus();
                     }
                     if response.lost_focus() && *draft != record.note {
-                        commands.push(Command::SetNote { item: id.clone(), note: draft.clone() });
+                        commands.push(Command::Run(RunCommand::SetNote { item: id.clone(), note: draft.clone() }));
                     }
                 }
                 ui.add_space(6.0);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::app::{App, View};
-use super::command::Command;
+use super::command::{Command, EditorCommand, LibraryCommand};
 use super::inline;
 use crate::model::{Direction, Edit, EditError, FieldKind, ItemKind, Section, Template};
 
@@ -145,24 +145,24 @@ impl App {
         });
         ui.horizontal(|ui| {
             if ui.button("Save").on_hover_text("Save the template (Ctrl+S)").clicked() {
-                commands.push(Command::SaveTemplate { save_as: false });
+                commands.push(Command::Editor(EditorCommand::Save { save_as: false }));
             }
             if ui.button("Save as…").clicked() {
-                commands.push(Command::SaveTemplate { save_as: true });
+                commands.push(Command::Editor(EditorCommand::Save { save_as: true }));
             }
             if ui.button("Export Markdown…").clicked() {
-                commands.push(Command::ExportMarkdown);
+                commands.push(Command::Editor(EditorCommand::ExportMarkdown));
             }
             ui.separator();
             if ui.add_enabled(doc.can_undo(), egui::Button::new("Undo")).on_hover_text("Undo the last edit (Ctrl+Z)").clicked() {
-                commands.push(Command::UndoEdit);
+                commands.push(Command::Editor(EditorCommand::Undo));
             }
             if ui.add_enabled(doc.can_redo(), egui::Button::new("Redo")).on_hover_text("Redo (Ctrl+Shift+Z)").clicked() {
-                commands.push(Command::RedoEdit);
+                commands.push(Command::Editor(EditorCommand::Redo));
             }
             ui.separator();
             if ui.button("Close editor").clicked() {
-                commands.push(Command::CloseDocument);
+                commands.push(Command::Library(LibraryCommand::CloseDocument));
             }
         });
         ui.separator();
@@ -181,7 +181,7 @@ impl App {
                 chosen = chosen.or(section_outline_ui(ui, section, &selected));
             }
             if ui.button("+ Add section").clicked() {
-                commands.push(Command::ApplyEdit(Edit::AddSection { parent: None, title: "New section".into() }));
+                commands.push(Command::Editor(EditorCommand::Apply(Edit::AddSection { parent: None, title: "New section".into() })));
             }
             ui.add_space(8.0);
             ui.label(RichText::new("Fields").strong());
@@ -190,7 +190,7 @@ impl App {
                 chosen = chosen.or(select(ui, Selection::Field(field.id.clone()), text.into()));
             }
             if ui.button("+ Add field").clicked() {
-                commands.push(Command::ApplyEdit(Edit::AddField { label: "New field".into() }));
+                commands.push(Command::Editor(EditorCommand::Apply(Edit::AddField { label: "New field".into() })));
             }
             ui.add_space(8.0);
             ui.label(RichText::new("Sign-off roles").strong());
@@ -198,7 +198,7 @@ impl App {
                 chosen = chosen.or(select(ui, Selection::Role(role.id.clone()), format!("✍ {}", role.title).into()));
             }
             if ui.button("+ Add role").clicked() {
-                commands.push(Command::ApplyEdit(Edit::AddRole { title: "Approver".into() }));
+                commands.push(Command::Editor(EditorCommand::Apply(Edit::AddRole { title: "Approver".into() })));
             }
             if let Some(selection) = chosen {
                 doc.selected = selection;
@@ -280,13 +280,13 @@ pub(super) fn committed_text(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, 
 fn move_delete_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>, up: Edit, down: Edit, delete: Edit) {
     ui.horizontal(|ui| {
         if ui.button("Move up").clicked() {
-            commands.push(Command::ApplyEdit(up));
+            commands.push(Command::Editor(EditorCommand::Apply(up)));
         }
         if ui.button("Move down").clicked() {
-            commands.push(Command::ApplyEdit(down));
+            commands.push(Command::Editor(EditorCommand::Apply(down)));
         }
         if ui.button("Delete").clicked() {
-            commands.push(Command::ApplyEdit(delete));
+            commands.push(Command::Editor(EditorCommand::Apply(delete)));
         }
     });
 }
@@ -295,11 +295,11 @@ fn details_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, commands: &mut Vec<Command
     ui.heading("Checklist details");
     let title = doc.template.title.clone();
     if let Some(title) = committed_text(ui, doc, "title", "Title", &title, false) {
-        commands.push(Command::ApplyEdit(Edit::SetTitle(title)));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::SetTitle(title))));
     }
     let description = doc.template.description.clone();
     if let Some(text) = committed_text(ui, doc, "description", "Description", &description, true) {
-        commands.push(Command::ApplyEdit(Edit::SetDescription(text)));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::SetDescription(text))));
     }
     ui.horizontal(|ui| {
         let label = ui.label("Probe results older than");
@@ -307,7 +307,7 @@ fn details_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, commands: &mut Vec<Command
         let response = ui.add(egui::DragValue::new(&mut minutes).range(1..=10_080).suffix(" min")).labelled_by(label.id);
         ui.label("must be re-run or waived to sign");
         if response.changed() && minutes != doc.template.max_probe_age_minutes {
-            commands.push(Command::ApplyEdit(Edit::SetMaxProbeAge(minutes)));
+            commands.push(Command::Editor(EditorCommand::Apply(Edit::SetMaxProbeAge(minutes))));
         }
     });
     ui.label(RichText::new(format!("Template id: {}", doc.template.id)).small().weak());
@@ -317,15 +317,19 @@ fn section_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: 
     let Some(section) = doc.template.find_section(id).cloned() else { return };
     ui.heading("Section");
     if let Some(title) = committed_text(ui, doc, &format!("section/{id}"), "Section title", &section.title, false) {
-        commands.push(Command::ApplyEdit(Edit::RenameSection { id: id.to_string(), title }));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::RenameSection { id: id.to_string(), title })));
     }
     ui.label(RichText::new(format!("Stable id: {id}")).small().weak());
     ui.horizontal(|ui| {
         if ui.button("+ Add item").clicked() {
-            commands.push(Command::ApplyEdit(Edit::AddItem { section: Some(id.to_string()), text: "New item".into(), kind: ItemKind::Check }));
+            commands.push(Command::Editor(EditorCommand::Apply(Edit::AddItem {
+                section: Some(id.to_string()),
+                text: "New item".into(),
+                kind: ItemKind::Check,
+            })));
         }
         if ui.button("+ Add subsection").clicked() {
-            commands.push(Command::ApplyEdit(Edit::AddSection { parent: Some(id.to_string()), title: "New section".into() }));
+            commands.push(Command::Editor(EditorCommand::Apply(Edit::AddSection { parent: Some(id.to_string()), title: "New section".into() })));
         }
     });
     let id = id.to_string();
@@ -342,20 +346,20 @@ fn item_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &mu
     let Some(item) = doc.template.find_item(id).cloned() else { return };
     ui.heading("Item");
     if let Some(text) = committed_text(ui, doc, &format!("item/{id}"), "Item text", &item.text, true) {
-        commands.push(Command::ApplyEdit(Edit::SetItemText { id: id.to_string(), text }));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemText { id: id.to_string(), text })));
     }
     ui.label(RichText::new(format!("Stable id: {id} (kept when the text changes)")).small().weak());
     ui.horizontal(|ui| {
         ui.label("Kind");
         for (kind, label) in [(ItemKind::Check, "Check"), (ItemKind::Step, "Step"), (ItemKind::Info, "Info")] {
             if ui.radio(item.kind == kind, label).clicked() && item.kind != kind {
-                commands.push(Command::ApplyEdit(Edit::SetItemKind { id: id.to_string(), kind }));
+                commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemKind { id: id.to_string(), kind })));
             }
         }
     });
     let mut required = item.required;
     if item.kind != ItemKind::Info && ui.checkbox(&mut required, "Required for GO").changed() {
-        commands.push(Command::ApplyEdit(Edit::SetItemRequired { id: id.to_string(), required }));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemRequired { id: id.to_string(), required })));
     }
     if item.kind != ItemKind::Info {
         super::probe_editor::probe_editor_ui(ui, doc, &item, commands);
@@ -374,7 +378,7 @@ fn field_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &m
     let Some(field) = doc.template.find_field(id).cloned() else { return };
     ui.heading("Field");
     if let Some(label) = committed_text(ui, doc, &format!("field/{id}"), "Label", &field.label, false) {
-        commands.push(Command::ApplyEdit(Edit::UpdateField(crate::model::Field { label, ..field.clone() })));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateField(crate::model::Field { label, ..field.clone() }))));
     }
     ui.horizontal_wrapped(|ui| {
         ui.label("Kind");
@@ -387,16 +391,16 @@ fn field_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &m
         for (label, kind) in kinds {
             let same = std::mem::discriminant(&field.kind) == std::mem::discriminant(&kind);
             if ui.radio(same, label).clicked() && !same {
-                commands.push(Command::ApplyEdit(Edit::UpdateField(crate::model::Field { kind, ..field.clone() })));
+                commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateField(crate::model::Field { kind, ..field.clone() }))));
             }
         }
     });
     let mut required = field.required;
     if ui.checkbox(&mut required, "Required to start a run").changed() {
-        commands.push(Command::ApplyEdit(Edit::UpdateField(crate::model::Field { required, ..field.clone() })));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateField(crate::model::Field { required, ..field.clone() }))));
     }
     if ui.button("Delete").clicked() {
-        commands.push(Command::ApplyEdit(Edit::DeleteField { id: id.to_string() }));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::DeleteField { id: id.to_string() })));
     }
 }
 
@@ -404,18 +408,18 @@ fn role_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &mu
     let Some(role) = doc.template.roles.iter().find(|r| r.id == id).cloned() else { return };
     ui.heading("Sign-off role");
     if let Some(title) = committed_text(ui, doc, &format!("role/{id}"), "Role", &role.title, false) {
-        commands.push(Command::ApplyEdit(Edit::UpdateRole(crate::model::Role { title, ..role.clone() })));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { title, ..role.clone() }))));
     }
     ui.add_space(4.0);
     let meaning_key = format!("role-meaning/{id}");
     if let Some(meaning) = committed_text(ui, doc, &meaning_key, "Meaning of the signature", &role.meaning, false) {
-        commands.push(Command::ApplyEdit(Edit::UpdateRole(crate::model::Role { meaning, ..role.clone() })));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { meaning, ..role.clone() }))));
     }
     let mut required = role.required;
     if ui.checkbox(&mut required, "Required for GO").changed() {
-        commands.push(Command::ApplyEdit(Edit::UpdateRole(crate::model::Role { required, ..role.clone() })));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { required, ..role.clone() }))));
     }
     if ui.button("Delete").clicked() {
-        commands.push(Command::ApplyEdit(Edit::DeleteRole { id: id.to_string() }));
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::DeleteRole { id: id.to_string() })));
     }
 }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::app::{App, View};
-use super::command::Command;
+use super::command::{Command, ExportCommand};
 use super::dialogs::Dialog;
 use super::jobs::JobResult;
 use crate::pdf::{Paper, PdfOptions};
 
 /// The key of the export job: a second export is refused while one runs.
-const JOB: &str = "PDF export";
+pub(super) const JOB: &str = "PDF export";
 
 /// An export under way: where it goes and how far it is, in thousandths.
 pub struct PdfExport {
@@ -27,17 +27,17 @@ impl PdfExport {
 }
 
 impl App {
-    pub(super) fn apply_export(&mut self, ctx: &egui::Context, command: Command) {
+    pub(super) fn apply_export(&mut self, ctx: &egui::Context, command: ExportCommand) {
         match command {
-            Command::ExportPdf => {
+            ExportCommand::Pdf => {
                 let View::Run(doc) = &self.view else { return };
                 if self.pdf_export.is_some() {
                     self.toasts.notice("A PDF export is already running; wait for it to finish.");
                     return;
                 }
                 let stamp = chrono::Utc::now().format("%Y%m%d-%H%M");
-                let name = format!("{}-{stamp}.pdf", doc.run.template.id);
-                let folder = doc.path.parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
+                let name = format!("{}-{stamp}.pdf", doc.run().template.id);
+                let folder = doc.path().parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
                 let picked = rfd::FileDialog::new()
                     .set_title("Export the audit record as PDF")
                     .set_directory(folder)
@@ -45,23 +45,22 @@ impl App {
                     .add_filter("PDF", &["pdf"])
                     .save_file();
                 if let Some(path) = picked {
-                    self.commands.push(Command::ExportPdfTo { path, paper: self.prefs.paper.paper() });
+                    self.commands.push(Command::Export(ExportCommand::PdfTo { path, paper: self.prefs.paper }));
                 }
             }
-            Command::ExportPdfTo { path, paper } => self.start_export(ctx, path, paper),
-            Command::SetPaper(paper) => self.prefs.paper = paper,
-            Command::OpenExternally(path) => {
+            ExportCommand::PdfTo { path, paper } => self.start_export(ctx, path, paper),
+            ExportCommand::SetPaper(paper) => self.prefs.paper = paper,
+            ExportCommand::OpenExternally(path) => {
                 if let Err(err) = open::that_detached(&path) {
                     self.toasts.error(format!("{}: cannot open: {err}", path.display()));
                 }
             }
-            _ => {}
         }
     }
 
     fn start_export(&mut self, ctx: &egui::Context, path: PathBuf, paper: Paper) {
         let View::Run(doc) = &self.view else { return };
-        let run = doc.run.clone();
+        let run = doc.run().clone();
         let progress = Arc::new(AtomicU32::new(0));
         let (report, repaint) = (progress.clone(), ctx.clone());
         let mut options = PdfOptions::new(paper, Self::now());
@@ -98,7 +97,7 @@ impl App {
                 }
                 self.toasts.notice(format!("Exported the audit record: {} ({pages} pages)", path.display()));
                 let message = format!("{}\n{pages} pages, with the run file attached for `preflight verify`.", path.display());
-                self.dialog = Some(Dialog::confirm("PDF exported", message, "Open it", Command::OpenExternally(path)));
+                self.dialog = Some(Dialog::confirm("PDF exported", message, "Open it", Command::Export(ExportCommand::OpenExternally(path))));
             }
             // The target is written atomically: a failed export leaves any earlier file as it was.
             Err(err) => self.toasts.error(format!("PDF export failed: {err}")),
@@ -107,6 +106,6 @@ impl App {
 
     /// For tests and scripts: export the open run to `path` without the save dialog.
     pub fn export_pdf_to(&mut self, path: PathBuf, paper: Paper) {
-        self.commands.push(Command::ExportPdfTo { path, paper });
+        self.commands.push(Command::Export(ExportCommand::PdfTo { path, paper }));
     }
 }

@@ -1,7 +1,9 @@
 //! Background jobs: loading, importing and writing files on named threads, one job per key,
-//! each reporting back over a channel and asking for a repaint when it is done.
+//! each reporting back over a channel and asking for a repaint when it is done. A job that
+//! panics reports as failed, so that its key is free again.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
@@ -16,12 +18,7 @@ pub enum JobResult {
         result: Result<Document, String>,
         verification: Option<crate::signoff::Report>,
     },
-    SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
-    KeyUnlocked {
-        draft: Box<crate::ui::command::SignDraft>,
-        result: Result<crate::signoff::UnlockedKey, String>,
-    },
-    KeyCreated(Result<crate::signoff::PublicKeyInfo, String>),
+    Signoff(SignoffJob),
     /// A PDF was rendered and written: its page count and font warnings.
     PdfExported {
         path: PathBuf,
@@ -42,23 +39,52 @@ pub enum JobResult {
     Library(Vec<Entry>),
 }
 
+/// What a sign-off job hands back.
+pub enum SignoffJob {
+    SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
+    KeyUnlocked { draft: Box<crate::ui::command::SignDraft>, result: Result<crate::signoff::UnlockedKey, String> },
+    KeyCreated(Result<crate::signoff::PublicKeyInfo, String>),
+}
+
+/// The last thing known of a job of one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    /// Never started.
+    Idle,
+    Running,
+    /// Finished and handed its result over.
+    Done,
+    /// Panicked; the message says why.
+    Failed(String),
+}
+
+/// A job that ended: its result, or why it has none.
+pub enum Finished {
+    Done(JobResult),
+    /// The job panicked. `key` names it, so the app can undo what waited for it.
+    Failed {
+        key: String,
+        message: String,
+    },
+}
+
 pub struct Jobs {
-    sender: Sender<(String, JobResult)>,
-    receiver: Receiver<(String, JobResult)>,
-    running: HashSet<String>,
+    sender: Sender<(String, Result<JobResult, String>)>,
+    receiver: Receiver<(String, Result<JobResult, String>)>,
+    states: BTreeMap<String, JobState>,
     ctx: egui::Context,
 }
 
 impl Jobs {
     pub fn new(ctx: egui::Context) -> Jobs {
         let (sender, receiver) = channel();
-        Jobs { sender, receiver, running: HashSet::new(), ctx }
+        Jobs { sender, receiver, states: BTreeMap::new(), ctx }
     }
 
     /// Starts `work` on a thread named after `key`, unless a job with that key is running.
     /// Returns whether it started.
     pub fn spawn(&mut self, key: &str, work: impl FnOnce() -> JobResult + Send + 'static) -> Result<bool, String> {
-        if self.running.contains(key) {
+        if self.is_running(key) {
             return Ok(false);
         }
         let sender = self.sender.clone();
@@ -67,27 +93,90 @@ impl Jobs {
         std::thread::Builder::new()
             .name(format!("job: {key}"))
             .spawn(move || {
-                let result = work();
+                // The work owns what it touches; after a panic nothing of it is used again.
+                let result = std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|panic| panic_message(panic.as_ref()));
                 // The app may have closed; then nobody needs the result.
                 let _ = sender.send((name, result));
                 ctx.request_repaint();
             })
             .map_err(|err| format!("cannot start a background job: {err}"))?;
-        self.running.insert(key.to_string());
+        self.states.insert(key.to_string(), JobState::Running);
         Ok(true)
     }
 
+    pub fn state(&self, key: &str) -> JobState {
+        self.states.get(key).cloned().unwrap_or(JobState::Idle)
+    }
+
+    pub fn is_running(&self, key: &str) -> bool {
+        self.state(key) == JobState::Running
+    }
+
     pub fn any_running(&self) -> bool {
-        !self.running.is_empty()
+        self.states.values().any(|state| *state == JobState::Running)
     }
 
     /// Finished jobs, in the order they finished.
-    pub fn poll(&mut self) -> Vec<JobResult> {
-        let mut done = Vec::new();
+    pub fn poll(&mut self) -> Vec<Finished> {
+        let mut finished = Vec::new();
         while let Ok((key, result)) = self.receiver.try_recv() {
-            self.running.remove(&key);
-            done.push(result);
+            match result {
+                Ok(result) => {
+                    self.states.insert(key, JobState::Done);
+                    finished.push(Finished::Done(result));
+                }
+                Err(message) => {
+                    self.states.insert(key.clone(), JobState::Failed(message.clone()));
+                    finished.push(Finished::Failed { key, message });
+                }
+            }
         }
-        done
+        finished
+    }
+}
+
+/// The text a panic was raised with, when it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "it stopped with an unexpected error".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_for(jobs: &mut Jobs) -> Vec<Finished> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let finished = jobs.poll();
+            if !finished.is_empty() || std::time::Instant::now() > deadline {
+                return finished;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_panicking_job_reports_as_failed_and_frees_its_key() {
+        let mut jobs = Jobs::new(egui::Context::default());
+        assert_eq!(jobs.state("open"), JobState::Idle);
+        assert_eq!(jobs.spawn("open", || panic!("the disk vanished")), Ok(true));
+        assert!(jobs.is_running("open"));
+        // A second job of the same kind is refused while the first runs.
+        assert_eq!(jobs.spawn("open", || JobResult::Library(Vec::new())), Ok(false));
+
+        let finished = wait_for(&mut jobs);
+        assert!(matches!(finished.as_slice(), [Finished::Failed { key, message }] if key == "open" && message == "the disk vanished"));
+        assert_eq!(jobs.state("open"), JobState::Failed("the disk vanished".into()));
+        assert!(!jobs.any_running());
+
+        // The key is free again: another job of that kind starts and reports back.
+        assert_eq!(jobs.spawn("open", || JobResult::Library(Vec::new())), Ok(true));
+        let finished = wait_for(&mut jobs);
+        assert!(matches!(finished.as_slice(), [Finished::Done(JobResult::Library(entries))] if entries.is_empty()));
+        assert_eq!(jobs.state("open"), JobState::Done);
     }
 }

@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use super::app::App;
-use super::command::Command;
+use super::command::{Command, LibraryCommand, UiCommand};
 use crate::store::{DocumentKind, EntrySource};
 
 impl App {
@@ -12,11 +12,8 @@ impl App {
             ui.add_space(4.0);
             ui.heading("Library");
             ui.horizontal(|ui| {
-                if ui.button("Import Markdown…").clicked() {
-                    self.commands.push(Command::PickMarkdownToImport);
-                }
-                if ui.button("Open…").clicked() {
-                    self.commands.push(Command::PickFileToOpen);
+                for command in [UiCommand::ImportMarkdown, UiCommand::Open] {
+                    command.button_ui(ui, self.resolve(command), &mut self.commands);
                 }
             });
             let label = ui.label("Search the library");
@@ -36,7 +33,7 @@ impl App {
                 && ui.input(|i| i.key_pressed(egui::Key::Enter))
                 && let Some(&first) = matches.first()
             {
-                self.commands.push(Command::Open(self.entries[first].source.clone()));
+                self.commands.push(Command::Library(LibraryCommand::Open(self.entries[first].source.clone())));
             }
             ui.separator();
             egui::ScrollArea::vertical().id_salt("library list").show(ui, |ui| {
@@ -84,7 +81,7 @@ impl App {
             hover.push_str(&format!("\n{error}"));
         }
         if response.on_hover_text(hover).clicked() {
-            self.commands.push(Command::Open(entry.source.clone()));
+            self.commands.push(Command::Library(LibraryCommand::Open(entry.source.clone())));
         }
     }
 }

@@ -8,6 +8,7 @@ mod chrome;
 mod command;
 mod detail_panel;
 mod dialogs;
+mod documents;
 mod editor;
 mod export;
 mod fonts;

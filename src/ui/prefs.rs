@@ -35,32 +35,13 @@ impl ThemeChoice {
     }
 }
 
-/// The paper PDF audit records are set on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PaperChoice {
-    #[default]
-    A4,
-    Letter,
-}
-
-impl PaperChoice {
-    pub const ALL: [PaperChoice; 2] = [Self::A4, Self::Letter];
-
-    pub fn paper(self) -> crate::pdf::Paper {
-        match self {
-            Self::A4 => crate::pdf::Paper::A4,
-            Self::Letter => crate::pdf::Paper::Letter,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
     /// The actor recorded on every change this user makes.
     pub user_name: String,
     pub theme: ThemeChoice,
-    pub paper: PaperChoice,
+    pub paper: crate::pdf::Paper,
     /// Most recent first.
     pub recent: Vec<PathBuf>,
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use egui::RichText;
 
-use super::command::Command;
+use super::command::{Command, EditorCommand};
 use super::editor::{EditorDoc, committed_text};
 use super::probe_panel::{probe_color, state_word};
 use crate::model::IpVersion;
@@ -18,7 +18,7 @@ const KINDS: [(ProbeKind, &str); 5] =
     [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
 
 fn set(item: &Item, spec: ProbeSpec) -> Command {
-    Command::ApplyEdit(Edit::SetItemProbe { id: item.id.clone(), probe: Some(spec) })
+    Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: Some(spec) }))
 }
 
 pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, commands: &mut Vec<Command>) {
@@ -63,10 +63,10 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     kind_settings_ui(ui, doc, item, &spec, commands);
     ui.horizontal(|ui| {
         if ui.button("Test now").on_hover_text("Run this probe once and show the result here").clicked() {
-            commands.push(Command::TestProbe { item: item.id.clone(), spec: spec.clone(), confirmed: false });
+            commands.push(Command::Editor(EditorCommand::TestProbe { item: item.id.clone(), spec: spec.clone(), confirmed: false }));
         }
         if ui.button("Remove probe").clicked() {
-            commands.push(Command::ApplyEdit(Edit::SetItemProbe { id: item.id.clone(), probe: None }));
+            commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: None })));
         }
     });
     if let Some(result) = doc.test_result.as_ref().filter(|r| r.item == item.id) {

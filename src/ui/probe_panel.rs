@@ -4,7 +4,7 @@
 
 use egui::{Color32, RichText};
 
-use super::command::Command;
+use super::command::{Command, ProbeCommand};
 use super::run_doc::RunDoc;
 use crate::model::{ProbeResult, ProbeState};
 
@@ -52,13 +52,13 @@ pub fn probe_bar_ui(ui: &mut egui::Ui, doc: &RunDoc, running: usize, batch: usiz
     ui.horizontal(|ui| {
         if running == 0 {
             if ui.button(format!("▶ Run all probes ({probed})")).clicked() {
-                commands.push(Command::RunProbes(Vec::new()));
+                commands.push(Command::Probe(ProbeCommand::Run(Vec::new())));
             }
         } else {
             let done = batch.saturating_sub(running);
             ui.add(egui::ProgressBar::new(done as f32 / batch.max(1) as f32).desired_width(200.0).text(format!("probes: {done} of {batch} done")));
             if ui.button("Cancel probes").clicked() {
-                commands.push(Command::CancelProbes);
+                commands.push(Command::Probe(ProbeCommand::Cancel));
             }
         }
         let failing = doc
@@ -82,11 +82,11 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     });
     ui.add_enabled_ui(!running, |ui| {
         if ui.button(if running { "Running…" } else { "Run probe" }).clicked() {
-            commands.push(Command::RunProbes(vec![item.to_string()]));
+            commands.push(Command::Probe(ProbeCommand::Run(vec![item.to_string()])));
         }
     });
     let dark = ui.visuals().dark_mode;
-    let results: Vec<&ProbeResult> = doc.run.probe_results.iter().filter(|r| r.item == item).collect();
+    let results: Vec<&ProbeResult> = doc.run().probe_results.iter().filter(|r| r.item == item).collect();
     let Some(latest) = results.last() else {
         ui.label(RichText::new("Not run yet. Conditions:").weak());
         for condition in &spec.expect {

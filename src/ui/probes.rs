@@ -1,14 +1,16 @@
 //! Probes from the app: starting them on the probe runner, cancelling, recording results as they
 //! arrive, and asking before a load probe hits a host that is not this machine.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 
 use super::app::{App, View};
-use super::command::Command;
+use super::command::{Command, EditorCommand, ProbeCommand};
 use super::dialogs::Dialog;
 use crate::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
-use crate::probe::runner::ProbeJob;
+use crate::probe::runner::{ProbeJob, ProbeRunner};
 
 /// Whether a probe only reaches this machine (`localhost`, 127.0.0.0/8, `::1`).
 pub fn is_loopback(spec: &ProbeSpec) -> bool {
@@ -59,55 +61,101 @@ fn destination(ticket: &ProbeTicket, result: &ProbeResult, open_run: Option<&str
     }
 }
 
+/// The app's probe bookkeeping: the runner, the results it sends back, and which probes run
+/// where. One batch ("Run probe", "Run all") at a time shares one cancel flag.
+pub struct Probes {
+    runner: Option<ProbeRunner>,
+    results: Option<Receiver<ProbeResult>>,
+    /// The current batch's cancel flag; a cancelled batch keeps it for its stragglers.
+    cancel: Arc<AtomicBool>,
+    /// Items whose probe is running, with where each result belongs.
+    running: BTreeMap<String, ProbeTicket>,
+    /// How many probes the current batch started, and how many of them were cancelled.
+    batch: usize,
+    cancelled: usize,
+}
+
+impl Probes {
+    /// Starts the probe runtime; `repaint` is called whenever a result arrives. When the
+    /// runtime cannot start, probes are refused with the reason, and the error says why.
+    pub fn start(repaint: impl Fn() + Send + Sync + 'static) -> (Probes, Option<String>) {
+        let (runner, results, error) = match ProbeRunner::new(crate::probe::runner::PROBES_AT_ONCE, repaint) {
+            Ok((runner, results)) => (Some(runner), Some(results), None),
+            Err(err) => (None, None, Some(format!("Probes cannot run: the probe runtime did not start: {err}"))),
+        };
+        let probes = Probes { runner, results, cancel: Arc::default(), running: BTreeMap::new(), batch: 0, cancelled: 0 };
+        (probes, error)
+    }
+
+    /// Whether the probe of `item` is running for the run `run_id`.
+    pub fn is_running_for(&self, item: &str, run_id: &str) -> bool {
+        self.running.get(item).is_some_and(|ticket| ticket.is_for_run(run_id))
+    }
+
+    /// How many probes are running for the run `run_id`.
+    pub fn running_for(&self, run_id: &str) -> usize {
+        self.running.values().filter(|ticket| ticket.is_for_run(run_id)).count()
+    }
+
+    /// How many probes the current batch started.
+    pub fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// Whether probes started by "Run probe" or "Run all" (the current batch) are still running.
+    fn batch_running(&self) -> bool {
+        self.running.values().any(|ticket| Arc::ptr_eq(&ticket.cancel, &self.cancel))
+    }
+}
+
 impl App {
-    pub(super) fn apply_probe(&mut self, command: Command) {
+    pub(super) fn apply_probe(&mut self, command: ProbeCommand) {
         let actor = self.actor();
-        let batch_running = self.batch_running();
         let View::Run(doc) = &mut self.view else { return };
         match command {
-            Command::RunProbes(items) | Command::RunProbesConfirmed(items) if self.probes.is_none() => {
-                let _ = items;
+            ProbeCommand::Run(_) | ProbeCommand::RunConfirmed(_) if self.probes.runner.is_none() => {
                 self.toasts.error("Probes cannot run: the probe runtime did not start.");
             }
-            Command::RunProbes(_) | Command::RunProbesConfirmed(_) if doc.run.is_final() => {
+            ProbeCommand::Run(_) | ProbeCommand::RunConfirmed(_) if doc.run().is_final() => {
                 self.toasts.error("This run is final and takes no new probe results; start a new run from it to probe again.");
             }
-            Command::RunProbes(items) => {
+            ProbeCommand::Run(items) => {
                 let items = if items.is_empty() { doc.probed_items() } else { items };
                 let specs: Vec<&ProbeSpec> = items.iter().filter_map(|id| doc.probe(id)).collect();
-                match confirm_remote_load(&specs, Command::RunProbesConfirmed(items.clone())) {
+                match confirm_remote_load(&specs, ProbeCommand::RunConfirmed(items.clone()).into()) {
                     Some(dialog) => self.dialog = Some(dialog),
-                    None => self.commands.push(Command::RunProbesConfirmed(items)),
+                    None => self.commands.push(ProbeCommand::RunConfirmed(items).into()),
                 }
             }
-            Command::RunProbesConfirmed(items) => {
-                let Some(runner) = &self.probes else { return };
-                if !batch_running || self.probe_cancel.load(Ordering::Relaxed) {
+            ProbeCommand::RunConfirmed(items) => {
+                let probes = &mut self.probes;
+                let Some(runner) = &probes.runner else { return };
+                if !probes.batch_running() || probes.cancel.load(Ordering::Relaxed) {
                     // A new batch gets a fresh cancel flag; a cancelled one stays set for its stragglers.
-                    self.probe_cancel = Arc::new(AtomicBool::new(false));
-                    self.probes_batch = 0;
-                    self.probes_cancelled = 0;
+                    probes.cancel = Arc::new(AtomicBool::new(false));
+                    probes.batch = 0;
+                    probes.cancelled = 0;
                 }
                 for item in items {
                     let Some(spec) = doc.probe(&item).cloned() else { continue };
-                    if self.probes_running.contains_key(&item) {
+                    if probes.running.contains_key(&item) {
                         continue;
                     }
-                    let ticket = ProbeTicket { run_id: Some(doc.run.id.clone()), cancel: self.probe_cancel.clone() };
-                    self.probes_running.insert(item.clone(), ticket);
-                    self.probes_batch += 1;
-                    runner.submit(ProbeJob { item, spec }, self.probe_cancel.clone());
+                    let ticket = ProbeTicket { run_id: Some(doc.run().id.clone()), cancel: probes.cancel.clone() };
+                    probes.running.insert(item.clone(), ticket);
+                    probes.batch += 1;
+                    runner.submit(ProbeJob { item, spec }, probes.cancel.clone());
                 }
             }
-            Command::CancelProbes => self.probe_cancel.store(true, Ordering::Relaxed),
-            Command::OverrideProbe { item, state, reason } => match doc.run.override_probe(&item, state, &reason, &actor, Self::now()) {
-                Ok(()) => {
-                    doc.invalidate();
-                    self.autosave.save(doc.path.clone(), &doc.run);
-                }
+            ProbeCommand::Cancel => self.probes.cancel.store(true, Ordering::Relaxed),
+            ProbeCommand::Override { item, state, reason } => match doc.override_probe(&item, state, &reason, &actor, Self::now()) {
+                Ok(()) => self.autosave.save(doc.path().to_path_buf(), doc.run()),
                 Err(err) => self.toasts.error(err.to_string()),
             },
-            _ => {}
         }
     }
 
@@ -116,11 +164,12 @@ impl App {
     /// probe can be run again there); a cancelled probe records nothing.
     pub(super) fn take_probe_results(&mut self) {
         let open_run = match &self.view {
-            View::Run(doc) => Some(doc.run.id.clone()),
+            View::Run(doc) => Some(doc.run().id.clone()),
             _ => None,
         };
         let left_behind: Vec<&ProbeTicket> = self
-            .probes_running
+            .probes
+            .running
             .values()
             .filter(|ticket| ticket.run_id.is_some() && ticket.run_id != open_run && !ticket.cancel.load(Ordering::Relaxed))
             .collect();
@@ -129,74 +178,75 @@ impl App {
             left_behind.iter().for_each(|ticket| ticket.cancel.store(true, Ordering::Relaxed));
             self.toasts.notice(format!("Leaving the run cancelled {count} running probe{}; nothing is recorded for {}.", plural(count), them(count)));
         }
-        let Some(receiver) = &self.probe_results else { return };
+        let Some(receiver) = &self.probes.results else { return };
         let results: Vec<_> = receiver.try_iter().collect();
         for result in results {
-            let Some(ticket) = self.probes_running.remove(&result.item) else { continue };
-            let editor_open = matches!(self.view, View::Editor(_));
-            match destination(&ticket, &result, open_run.as_deref(), editor_open) {
-                Destination::Cancelled => {
-                    // Cancel was pressed in the open run (leaving a run says so when it happens).
-                    if ticket.run_id.is_some() && ticket.run_id == open_run {
-                        self.probes_cancelled += 1;
-                    }
-                }
-                Destination::Editor => {
-                    if let View::Editor(editor) = &mut self.view {
-                        editor.test_result = Some(result);
-                    }
-                }
-                Destination::Gone { run_id: Some(_) } => {
-                    self.toasts.notice(format!("The probe of {} finished after its run was closed; nothing was recorded.", result.item));
-                }
-                Destination::Gone { run_id: None } => {}
-                Destination::Record => {
-                    let View::Run(doc) = &mut self.view else { continue };
-                    let item = result.item.clone();
-                    match doc.run.record_probe(result, Self::now()) {
-                        Ok(()) => {
-                            doc.invalidate();
-                            self.autosave.save(doc.path.clone(), &doc.run);
-                        }
-                        Err(err) => self.toasts.error(format!("{item}: {err}")),
-                    }
-                }
-            }
+            let Some(ticket) = self.probes.running.remove(&result.item) else { continue };
+            self.route_probe_result(&ticket, result, open_run.as_deref());
         }
-        if !self.batch_running() {
-            if self.probes_cancelled > 0 {
-                let count = self.probes_cancelled;
+        if !self.probes.batch_running() {
+            if self.probes.cancelled > 0 {
+                let count = self.probes.cancelled;
                 self.toasts.notice(format!("Cancelled {count} probe{}; nothing is recorded for {}.", plural(count), them(count)));
             }
-            self.probes_batch = 0;
-            self.probes_cancelled = 0;
+            self.probes.batch = 0;
+            self.probes.cancelled = 0;
         }
     }
 
-    /// Whether probes started by "Run probe" or "Run all" (the current batch) are still running.
-    fn batch_running(&self) -> bool {
-        self.probes_running.values().any(|ticket| Arc::ptr_eq(&ticket.cancel, &self.probe_cancel))
+    /// Takes one result where its ticket says it belongs.
+    fn route_probe_result(&mut self, ticket: &ProbeTicket, result: ProbeResult, open_run: Option<&str>) {
+        let editor_open = matches!(self.view, View::Editor(_));
+        match destination(ticket, &result, open_run, editor_open) {
+            Destination::Cancelled => {
+                // Cancel was pressed in the open run (leaving a run says so when it happens).
+                if ticket.run_id.is_some() && ticket.run_id.as_deref() == open_run {
+                    self.probes.cancelled += 1;
+                }
+            }
+            Destination::Editor => {
+                if let View::Editor(editor) = &mut self.view {
+                    editor.test_result = Some(result);
+                }
+            }
+            Destination::Gone { run_id: Some(_) } => {
+                self.toasts.notice(format!("The probe of {} finished after its run was closed; nothing was recorded.", result.item));
+            }
+            Destination::Gone { run_id: None } => {}
+            Destination::Record => {
+                let View::Run(doc) = &mut self.view else { return };
+                let item = result.item.clone();
+                match doc.record_probe(result, Self::now()) {
+                    Ok(()) => self.autosave.save(doc.path().to_path_buf(), doc.run()),
+                    Err(err) => self.toasts.error(format!("{item}: {err}")),
+                }
+            }
+        }
     }
 
     /// Probes the editor's "Test now" runs, reported back into the editor; a load test of
     /// another host asks first, as in a run.
     pub(super) fn test_probe(&mut self, item: String, spec: ProbeSpec, confirmed: bool) {
-        let Some(runner) = &self.probes else {
+        if let View::Editor(doc) = &mut self.view {
+            doc.test_result = None;
+        }
+        let Some(runner) = &self.probes.runner else {
             self.toasts.error("Probes cannot run: the probe runtime did not start.");
             return;
         };
-        if self.probes_running.contains_key(&item) {
+        if self.probes.running.contains_key(&item) {
             self.toasts.notice(format!("The probe of {item} is still running."));
             return;
         }
         if !confirmed
-            && let Some(dialog) = confirm_remote_load(&[&spec], Command::TestProbe { item: item.clone(), spec: spec.clone(), confirmed: true })
+            && let Some(dialog) =
+                confirm_remote_load(&[&spec], EditorCommand::TestProbe { item: item.clone(), spec: spec.clone(), confirmed: true }.into())
         {
             self.dialog = Some(dialog);
             return;
         }
         let cancel = Arc::new(AtomicBool::new(false));
-        self.probes_running.insert(item.clone(), ProbeTicket { run_id: None, cancel: cancel.clone() });
+        self.probes.running.insert(item.clone(), ProbeTicket { run_id: None, cancel: cancel.clone() });
         runner.submit(ProbeJob { item, spec }, cancel);
     }
 }

@@ -42,19 +42,21 @@ struct UndoEntry {
     previous: ItemState,
 }
 
+/// The open run and its view state. The fields are private: every change to the run goes
+/// through a method here, which clears the caches the change makes stale.
 pub struct RunDoc {
-    pub run: Run,
-    pub path: PathBuf,
-    pub selected: Option<String>,
-    pub filter: Filter,
-    pub search: String,
-    pub collapsed: HashSet<String>,
+    run: Run,
+    path: PathBuf,
+    selected: Option<String>,
+    filter: Filter,
+    search: String,
+    collapsed: HashSet<String>,
     /// A row to scroll to on the next frame.
-    pub scroll_to: Option<usize>,
+    scroll_to: Option<usize>,
     /// The rows visible in the last frame, to scroll only when the selection leaves them.
-    pub visible_rows: std::ops::Range<usize>,
+    visible_rows: std::ops::Range<usize>,
     /// What is being typed into each field, by field id, until it is committed.
-    pub field_drafts: HashMap<String, String>,
+    field_drafts: HashMap<String, String>,
     summary: Option<(Verdict, StateCounts)>,
     rows: Vec<Row>,
     rows_stale: bool,
@@ -73,7 +75,7 @@ pub struct RunDoc {
     /// [`Run::signed_content_sha256`], computed once per change.
     content_sha256: Option<String>,
     /// What verification found when the run was opened.
-    pub verification: Option<crate::signoff::Report>,
+    verification: Option<crate::signoff::Report>,
 }
 
 /// A role of the run and the signature that counts for it.
@@ -123,6 +125,121 @@ impl RunDoc {
         doc
     }
 
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Where the run is saved.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    pub fn selected(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// Selects an item where it is, without scrolling (a click on its row).
+    pub fn set_selected(&mut self, item: String) {
+        self.selected = Some(item);
+    }
+
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+
+    pub fn set_filter(&mut self, filter: Filter) {
+        if self.filter != filter {
+            self.filter = filter;
+            self.rows_stale = true;
+        }
+    }
+
+    pub fn search(&self) -> &str {
+        &self.search
+    }
+
+    pub fn set_search(&mut self, search: String) {
+        if self.search != search {
+            self.search = search;
+            self.rows_stale = true;
+        }
+    }
+
+    pub fn is_collapsed(&self, section: &str) -> bool {
+        self.collapsed.contains(section)
+    }
+
+    /// Opens a collapsed section, or collapses an open one.
+    pub fn toggle_section(&mut self, section: &str) {
+        if !self.collapsed.remove(section) {
+            self.collapsed.insert(section.to_string());
+        }
+        self.rows_stale = true;
+    }
+
+    /// The row to scroll to this frame, once.
+    pub fn take_scroll_to(&mut self) -> Option<usize> {
+        self.scroll_to.take()
+    }
+
+    pub fn visible_rows(&self) -> std::ops::Range<usize> {
+        self.visible_rows.clone()
+    }
+
+    pub fn set_visible_rows(&mut self, rows: std::ops::Range<usize>) {
+        self.visible_rows = rows;
+    }
+
+    /// What is being typed into each field, by field id (a table cell by `field/row/column`).
+    pub fn field_drafts_mut(&mut self) -> &mut HashMap<String, String> {
+        &mut self.field_drafts
+    }
+
+    pub fn verification(&self) -> Option<&crate::signoff::Report> {
+        self.verification.as_ref()
+    }
+
+    pub fn set_verification(&mut self, verification: Option<crate::signoff::Report>) {
+        self.verification = verification;
+    }
+
+    /// Sets an item's note; returns whether anything changed.
+    pub fn set_note(&mut self, item: &str, note: &str, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
+        let changed = self.run.set_note(item, note, actor, at)?;
+        if changed {
+            self.invalidate();
+        }
+        Ok(changed)
+    }
+
+    /// Sets a release field; returns whether anything changed.
+    pub fn set_field(&mut self, field: &str, value: crate::model::FieldValue, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
+        let changed = self.run.set_field(field, value, actor, at)?;
+        if changed {
+            self.invalidate();
+        }
+        Ok(changed)
+    }
+
+    pub fn record_probe(&mut self, result: crate::model::ProbeResult, at: Timestamp) -> Result<(), ModelError> {
+        let recorded = self.run.record_probe(result, at);
+        self.invalidate();
+        recorded
+    }
+
+    pub fn override_probe(&mut self, item: &str, state: ItemState, reason: &str, actor: &str, at: Timestamp) -> Result<(), ModelError> {
+        let changed = self.run.override_probe(item, state, reason, actor, at);
+        self.invalidate();
+        changed
+    }
+
+    /// Any other change to the run (signing, finalising), after which every cache is rebuilt.
+    pub fn edit<R>(&mut self, change: impl FnOnce(&mut Run) -> R) -> R {
+        let result = change(&mut self.run);
+        self.invalidate();
+        result
+    }
+
     pub fn text(&self, item: &str) -> &str {
         self.texts.get(item).map_or("", String::as_str)
     }
@@ -161,7 +278,7 @@ impl RunDoc {
     }
 
     /// Marks the rows for rebuilding after the run or the view changed.
-    pub fn invalidate(&mut self) {
+    fn invalidate(&mut self) {
         self.rows_stale = true;
         self.summary = None;
         self.role_lines = None;
@@ -354,9 +471,7 @@ impl RunDoc {
     /// Changes an item's state and remembers the previous one for undo.
     pub fn set_state(&mut self, item: &str, state: ItemState, actor: &str, at: Timestamp) -> Result<bool, ModelError> {
         let previous = self.run.items.get(item).map(|r| r.state.clone());
-        let events = self.run.events.len();
-        self.run.set_state(item, state, actor, at)?;
-        let changed = self.run.events.len() > events;
+        let changed = self.run.set_state(item, state, actor, at)?;
         if changed && let Some(previous) = previous {
             self.undo.push(UndoEntry { item: item.to_string(), previous });
             self.invalidate();

@@ -4,9 +4,9 @@
 use egui::{Align, Layout, RichText, Sense};
 
 use super::app::{App, View};
-use super::command::Command;
+use super::command::{Command, RunCommand, UiCommand};
 use super::inline;
-use super::probes::ProbeTicket;
+use super::probes::Probes;
 use super::run_doc::{Filter, Row, RunDoc};
 use super::style::{go_color, state_badge, state_color};
 use crate::model::{Blocker, FieldKind, FieldValue, ItemKind, ItemState};
@@ -22,31 +22,31 @@ impl App {
         let focus_search = std::mem::take(&mut self.focus_search);
         let View::Run(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
-        let running = &self.probes_running;
-        let running_here = running.values().filter(|ticket| ticket.is_for_run(&doc.run.id)).count();
+        let probes = &self.probes;
+        let running_here = probes.running_for(&doc.run().id);
         header_ui(ui, doc);
         banner_ui(ui, doc, commands);
-        super::probe_panel::probe_bar_ui(ui, doc, running_here, self.probes_batch, commands);
+        super::probe_panel::probe_bar_ui(ui, doc, running_here, probes.batch_size(), commands);
         fields_ui(ui, doc, commands);
         super::signoff_panel::signoff_ui(ui, doc, commands);
         filter_bar_ui(ui, doc, commands, focus_search);
         ui.separator();
-        rows_ui(ui, doc, running, commands);
+        rows_ui(ui, doc, probes, commands);
     }
 }
 
 fn header_ui(ui: &mut egui::Ui, doc: &RunDoc) {
     ui.add_space(2.0);
-    ui.heading(&doc.run.template.title);
+    ui.heading(&doc.run().template.title);
     let identity: Vec<String> = doc
-        .run
+        .run()
         .template
         .fields
         .iter()
         .filter(|f| f.required)
-        .filter_map(|f| doc.run.fields.get(&f.id).map(|v| format!("{}: {v}", f.label)))
+        .filter_map(|f| doc.run().fields.get(&f.id).map(|v| format!("{}: {v}", f.label)))
         .collect();
-    let started = format!("Started {} by {}", doc.run.created_at.as_datetime().format("%Y-%m-%d %H:%M UTC"), doc.run.created_by);
+    let started = format!("Started {} by {}", doc.run().created_at.as_datetime().format("%Y-%m-%d %H:%M UTC"), doc.run().created_by);
     ui.label(RichText::new(if identity.is_empty() { started.clone() } else { format!("{} · {started}", identity.join(" · ")) }).weak());
 }
 
@@ -84,7 +84,7 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                     if link.clicked() {
                         match blocker {
                             Blocker::ItemFailed { item, .. } | Blocker::ItemPending { item, .. } | Blocker::ItemSkipped { item, .. } => {
-                                commands.push(Command::Reveal(item.clone()));
+                                commands.push(Command::Run(RunCommand::Reveal(item.clone())));
                             }
                             // Fields sit just below; roles are signed in the sign-off panel.
                             Blocker::FieldMissing { .. } | Blocker::RoleUnsigned { .. } | Blocker::SignatureInvalidated { .. } => {}
@@ -100,12 +100,12 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
 }
 
 fn fields_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
-    let fields = doc.run.template.fields.clone();
+    let fields = doc.run().template.fields.clone();
     if fields.is_empty() {
         return;
     }
-    let filled = fields.iter().filter(|f| doc.run.fields.contains_key(&f.id)).count();
-    let missing_required = fields.iter().any(|f| f.required && !doc.run.fields.contains_key(&f.id));
+    let filled = fields.iter().filter(|f| doc.run().fields.contains_key(&f.id)).count();
+    let missing_required = fields.iter().any(|f| f.required && !doc.run().fields.contains_key(&f.id));
     egui::CollapsingHeader::new(format!("Release details ({filled} of {} filled)", fields.len()))
         .id_salt("release details")
         .default_open(missing_required)
@@ -118,8 +118,8 @@ fn fields_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                         ui.end_row();
                         continue;
                     }
-                    let current = doc.run.fields.get(&field.id).map(|v| v.to_string()).unwrap_or_default();
-                    let draft = doc.field_drafts.entry(field.id.clone()).or_insert_with(|| current.clone());
+                    let current = doc.run().fields.get(&field.id).map(|v| v.to_string()).unwrap_or_default();
+                    let draft = doc.field_drafts_mut().entry(field.id.clone()).or_insert_with(|| current.clone());
                     let mut hint = field.hint.clone();
                     match &field.kind {
                         FieldKind::Number { unit } if !unit.is_empty() => hint = format!("number, {unit} {hint}").trim().to_string(),
@@ -133,7 +133,7 @@ fn fields_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                     };
                     let response = ui.add(edit.hint_text(hint).desired_width(320.0)).labelled_by(label.id);
                     if response.lost_focus() && *draft != current {
-                        commands.push(Command::SetField { field: field.id.clone(), value: FieldValue::Text(draft.clone()) });
+                        commands.push(Command::Run(RunCommand::SetField { field: field.id.clone(), value: FieldValue::Text(draft.clone()) }));
                     }
                     ui.end_row();
                 }
@@ -142,7 +142,7 @@ fn fields_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
 }
 
 fn table_field_ui(ui: &mut egui::Ui, doc: &mut RunDoc, field: &crate::model::Field, columns: &[String], commands: &mut Vec<Command>) {
-    let rows = match doc.run.fields.get(&field.id) {
+    let rows = match doc.run().fields.get(&field.id) {
         Some(FieldValue::Table(rows)) => rows.clone(),
         _ => vec![vec![String::new(); columns.len()]],
     };
@@ -157,7 +157,7 @@ fn table_field_ui(ui: &mut egui::Ui, doc: &mut RunDoc, field: &crate::model::Fie
             for (r, row) in edited.iter_mut().enumerate() {
                 for (c, cell) in row.iter_mut().enumerate() {
                     let key = format!("{}/{r}/{c}", field.id);
-                    let draft = doc.field_drafts.entry(key).or_insert_with(|| cell.clone());
+                    let draft = doc.field_drafts_mut().entry(key).or_insert_with(|| cell.clone());
                     let name = format!("{} {}, row {}", field.label, columns.get(c).map_or("", String::as_str), r + 1);
                     let response = ui.add(egui::TextEdit::singleline(draft).desired_width(120.0)).on_hover_text(name);
                     if response.lost_focus() && *draft != *cell {
@@ -170,7 +170,7 @@ fn table_field_ui(ui: &mut egui::Ui, doc: &mut RunDoc, field: &crate::model::Fie
         });
     });
     if changed {
-        commands.push(Command::SetField { field: field.id.clone(), value: FieldValue::Table(edited) });
+        commands.push(Command::Run(RunCommand::SetField { field: field.id.clone(), value: FieldValue::Table(edited) }));
     }
 }
 
@@ -178,27 +178,28 @@ fn filter_bar_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command
     ui.horizontal(|ui| {
         ui.label("Show");
         for filter in Filter::ALL {
-            if ui.selectable_label(doc.filter == filter, filter.label()).clicked() && doc.filter != filter {
-                commands.push(Command::SetFilter(filter));
+            if ui.selectable_label(doc.filter() == filter, filter.label()).clicked() && doc.filter() != filter {
+                commands.push(Command::Run(RunCommand::SetFilter(filter)));
             }
         }
         ui.separator();
-        let label = ui.label("Search (Ctrl+F)");
-        let response = ui.add(egui::TextEdit::singleline(&mut doc.search).hint_text("Find items").desired_width(220.0)).labelled_by(label.id);
+        let find = UiCommand::Find.shortcuts().first().map(|shortcut| format!(" ({})", ui.ctx().format_shortcut(shortcut))).unwrap_or_default();
+        let label = ui.label(format!("Search{find}"));
+        let mut search = doc.search().to_string();
+        let response = ui.add(egui::TextEdit::singleline(&mut search).hint_text("Find items").desired_width(220.0)).labelled_by(label.id);
         if focus_search {
             response.request_focus();
         }
         if response.changed() {
-            doc.invalidate();
+            doc.set_search(search);
         }
-        if !doc.search.is_empty() && ui.small_button("Clear").on_hover_text("Clear the search").clicked() {
-            doc.search.clear();
-            doc.invalidate();
+        if !doc.search().is_empty() && ui.small_button("Clear").on_hover_text("Clear the search").clicked() {
+            doc.set_search(String::new());
         }
     });
 }
 
-fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTreeMap<String, ProbeTicket>, commands: &mut Vec<Command>) {
+fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, probes: &Probes, commands: &mut Vec<Command>) {
     let row_count = doc.rows().len();
     if row_count == 0 {
         ui.label(RichText::new("Nothing matches the filter or search.").weak());
@@ -206,8 +207,8 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTre
     }
     let spacing = ui.spacing().item_spacing.y;
     let mut area = egui::ScrollArea::vertical().id_salt("run rows").auto_shrink(false);
-    if let Some(row) = doc.scroll_to.take() {
-        let visible = &doc.visible_rows;
+    if let Some(row) = doc.take_scroll_to() {
+        let visible = doc.visible_rows();
         // Scroll only when the row is out of view, and then put it a third of the way down.
         if !(visible.start < row && row + 1 < visible.end) {
             let view_rows = (ui.available_height() / (ROW_HEIGHT + spacing)).max(1.0) as usize;
@@ -216,7 +217,7 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTre
         }
     }
     area.show_rows(ui, ROW_HEIGHT, row_count, |ui, range| {
-        doc.visible_rows = range.clone();
+        doc.set_visible_rows(range.clone());
         let rows: Vec<Row> = doc.rows()[range].to_vec();
         for row in rows {
             match row {
@@ -224,7 +225,7 @@ fn rows_ui(ui: &mut egui::Ui, doc: &mut RunDoc, running: &std::collections::BTre
                     section_row_ui(ui, &id, &title, depth, settled, total, collapsed, commands)
                 }
                 Row::Item { id, depth, kind, number, required } => {
-                    item_row_ui(ui, doc, &id, depth, (kind, number, required), running.get(&id).is_some_and(|t| t.is_for_run(&doc.run.id)), commands)
+                    item_row_ui(ui, doc, &id, depth, (kind, number, required), probes.is_running_for(&id, &doc.run().id), commands)
                 }
             }
         }
@@ -251,7 +252,7 @@ fn section_row_ui(
         let button = egui::Button::new(RichText::new(title).strong()).frame(false);
         let hover = if collapsed { "Show this section's items" } else { "Hide this section's items" };
         if ui.add(button).on_hover_text(hover).clicked() {
-            commands.push(Command::ToggleSection(id.to_string()));
+            commands.push(Command::Run(RunCommand::ToggleSection(id.to_string())));
         }
         let done = total > 0 && settled == total;
         let text = RichText::new(format!("{settled}/{total}")).small();
@@ -269,9 +270,9 @@ fn item_row_ui(
     commands: &mut Vec<Command>,
 ) {
     let dark = ui.visuals().dark_mode;
-    let selected = doc.selected.as_deref() == Some(id);
+    let selected = doc.selected() == Some(id);
     let text = doc.text(id);
-    let record = doc.run.items.get(id);
+    let record = doc.run().items.get(id);
     ui.allocate_ui_with_layout(egui::vec2(ui.available_width(), ROW_HEIGHT), Layout::left_to_right(Align::Center), |ui| {
         if selected {
             // The whole row, not just its text, shows the selection the keyboard acts on.
@@ -284,7 +285,7 @@ fn item_row_ui(
             ui.label(RichText::new("ℹ").weak());
             let job = inline::job(ui, text.lines().next().unwrap_or_default(), ui.visuals().weak_text_color(), false);
             if ui.add(egui::Button::selectable(selected, job).frame_when_inactive(false).truncate()).clicked() {
-                commands.push(Command::Select(id.to_string()));
+                commands.push(Command::Run(RunCommand::Select(id.to_string())));
             }
             return;
         };
@@ -293,7 +294,7 @@ fn item_row_ui(
         let checkbox = ui.add(egui::Checkbox::without_text(&mut done)).on_hover_text(format!("Done: {plain}"));
         if checkbox.clicked() {
             let state = if done { ItemState::Done } else { ItemState::Pending };
-            commands.push(Command::SetState { item: id.to_string(), state });
+            commands.push(Command::Run(RunCommand::SetState { item: id.to_string(), state }));
         }
         if let Some(number) = number {
             ui.label(RichText::new(format!("{number}.")).weak());
@@ -315,7 +316,7 @@ fn item_row_ui(
             ui.add(egui::Button::selectable(selected, job).frame_when_inactive(false).truncate())
         });
         if response.inner.clicked() {
-            commands.push(Command::Select(id.to_string()));
+            commands.push(Command::Run(RunCommand::Select(id.to_string())));
         }
         if let Some(badge) = badge {
             ui.label(RichText::new(badge).small().strong().color(state_color(&record.state, dark)));

@@ -2,75 +2,73 @@
 //! workers, recording signatures, finalising, and starting a new run from a final one.
 
 use super::app::{App, View};
-use super::command::{Command, SignDraft};
+use super::command::{Command, SignDraft, SignoffCommand};
 use super::dialogs::{Dialog, KeygenDialog, SignDialog};
-use super::jobs::JobResult;
+use super::jobs::{JobResult, SignoffJob};
 use crate::signoff::{self, SignError, UnlockedKey};
 
 impl App {
-    pub(super) fn apply_signoff(&mut self, command: Command) {
+    pub(super) fn apply_signoff(&mut self, command: SignoffCommand) {
         match command {
-            Command::BeginSign { role } => {
+            SignoffCommand::BeginSign { role } => {
                 let View::Run(doc) = &self.view else { return };
-                if let Err(err) = doc.run.refuse_if_final() {
+                if let Err(err) = doc.run().refuse_if_final() {
                     self.toasts.error(err.to_string());
                     return;
                 }
-                let stale = signoff::stale_probes(&doc.run, Self::now());
-                let seen = (doc.run.id.clone(), doc.run.content_sha256());
-                let dialog = SignDialog::new(&doc.run.template.title, doc.run.roles(), &role, &self.prefs.user_name, stale, seen);
+                let stale = signoff::stale_probes(doc.run(), Self::now());
+                let seen = (doc.run().id.clone(), doc.run().content_sha256());
+                let dialog = SignDialog::new(&doc.run().template.title, doc.run().roles(), &role, &self.prefs.user_name, stale, seen);
                 self.dialog = Some(Dialog::Sign(Box::new(dialog)));
                 self.list_keys();
             }
-            Command::Sign(draft) => match draft.key.clone() {
-                None => self.sign(draft, None),
+            SignoffCommand::Sign(draft) => match draft.key.clone() {
+                None => self.sign(*draft, None),
                 Some((id, passphrase)) => {
                     let keys = self.keys.clone();
-                    let draft = Box::new(draft);
-                    self.start_job("sign", move || JobResult::KeyUnlocked {
-                        result: keys.unlock(&id, &passphrase.0).map_err(|e| e.to_string()),
-                        draft,
+                    self.start_job("sign", move || {
+                        JobResult::Signoff(SignoffJob::KeyUnlocked { result: keys.unlock(&id, &passphrase.0).map_err(|e| e.to_string()), draft })
                     });
                 }
             },
-            Command::BeginKeygen => self.dialog = Some(Dialog::Keygen(KeygenDialog::new(&self.prefs.user_name))),
-            Command::CreateKey { name, passphrase } => {
+            SignoffCommand::BeginKeygen => self.dialog = Some(Dialog::Keygen(KeygenDialog::new(&self.prefs.user_name))),
+            SignoffCommand::CreateKey { name, passphrase } => {
                 let keys = self.keys.clone();
                 let at = Self::now();
-                self.start_job("keygen", move || JobResult::KeyCreated(keys.create(&name, &passphrase.0, at).map_err(|e| e.to_string())));
+                self.start_job("keygen", move || {
+                    JobResult::Signoff(SignoffJob::KeyCreated(keys.create(&name, &passphrase.0, at).map_err(|e| e.to_string())))
+                });
             }
-            Command::BeginFinalise => {
+            SignoffCommand::BeginFinalise => {
                 let message = "A final run takes no more changes: no state, note, field, probe result or signature. \
                                Start a new run from it to go again."
                     .to_string();
-                self.dialog = Some(Dialog::confirm("Finalise this run?", message, "Finalise", Command::Finalise));
+                self.dialog = Some(Dialog::confirm("Finalise this run?", message, "Finalise", Command::Signoff(SignoffCommand::Finalise)));
             }
-            Command::Finalise => {
+            SignoffCommand::Finalise => {
                 let actor = self.actor();
                 let View::Run(doc) = &mut self.view else {
                     return;
                 };
-                match doc.run.finalise(&actor, Self::now()) {
+                match doc.edit(|run| run.finalise(&actor, Self::now())) {
                     Ok(()) => {
-                        doc.invalidate();
-                        self.autosave.save(doc.path.clone(), &doc.run);
+                        self.autosave.save(doc.path().to_path_buf(), doc.run());
                         self.toasts.notice("The run is final.");
                     }
                     Err(err) => self.toasts.error(err.to_string()),
                 }
             }
-            Command::BeginStartRunFromRun => {
+            SignoffCommand::BeginStartRunFromRun => {
                 let View::Run(doc) = &self.view else { return };
-                self.dialog = Some(Dialog::start_run_from(&doc.run.template, &doc.run.fields));
+                self.dialog = Some(Dialog::start_run_from(&doc.run().template, &doc.run().fields));
             }
-            _ => {}
         }
     }
 
     /// Reads the signer keys on a worker; the signing dialog shows them when they arrive.
     fn list_keys(&mut self) {
         let keys = self.keys.clone();
-        self.start_job("keys", move || JobResult::SignerKeys(keys.list().map_err(|e| e.to_string())));
+        self.start_job("keys", move || JobResult::Signoff(SignoffJob::SignerKeys(keys.list().map_err(|e| e.to_string()))));
     }
 
     /// Records a signature on the open run, now. A refusal goes back to the signing dialog.
@@ -85,9 +83,9 @@ impl App {
             _ => None,
         };
         // The signature covers what the signer saw: not another run, not new probe results.
-        let changed = if doc.run.id != draft.seen.0 {
+        let changed = if doc.run().id != draft.seen.0 {
             Some("Another run is open now.")
-        } else if doc.run.content_sha256() != draft.seen.1 {
+        } else if doc.run().content_sha256() != draft.seen.1 {
             Some("The run changed while this dialog was open (a probe result or another change arrived).")
         } else {
             None
@@ -103,11 +101,10 @@ impl App {
             }
             return;
         }
-        match signoff::sign(&mut doc.run, draft.request, key) {
+        match doc.edit(|run| signoff::sign(run, draft.request, key)) {
             Ok(()) => {
-                doc.invalidate();
-                self.autosave.save(doc.path.clone(), &doc.run);
-                let title = doc.run.roles().into_iter().find(|r| r.id == role).map(|r| r.title).unwrap_or(role);
+                self.autosave.save(doc.path().to_path_buf(), doc.run());
+                let title = doc.run().roles().into_iter().find(|r| r.id == role).map(|r| r.title).unwrap_or(role);
                 let verdict = if doc.summary().0.is_go() { " The run is GO." } else { "" };
                 self.toasts.notice(format!("Signed as {title}.{verdict}"));
                 self.dialog = None;
@@ -130,20 +127,20 @@ impl App {
     }
 
     /// Takes the result of a sign-off job.
-    pub(super) fn signoff_job_done(&mut self, result: JobResult) {
+    pub(super) fn signoff_job_done(&mut self, result: SignoffJob) {
         match result {
-            JobResult::SignerKeys(Ok(keys)) => {
+            SignoffJob::SignerKeys(Ok(keys)) => {
                 if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
                     dialog.set_keys(keys);
                 }
             }
-            JobResult::SignerKeys(Err(err)) => {
+            SignoffJob::SignerKeys(Err(err)) => {
                 self.toasts.error(format!("Cannot read the signing keys: {err}"));
                 if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
                     dialog.set_keys(Vec::new());
                 }
             }
-            JobResult::KeyUnlocked { draft, result } => match result {
+            SignoffJob::KeyUnlocked { draft, result } => match result {
                 Ok(key) => self.sign(*draft, Some(&key)),
                 Err(err) => {
                     if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
@@ -152,18 +149,17 @@ impl App {
                     }
                 }
             },
-            JobResult::KeyCreated(Ok(info)) => {
+            SignoffJob::KeyCreated(Ok(info)) => {
                 self.toasts.notice(format!("Created the signing key of {}, fingerprint {}", info.name, info.fingerprint()));
                 self.dialog = None;
             }
-            JobResult::KeyCreated(Err(err)) => match &mut self.dialog {
+            SignoffJob::KeyCreated(Err(err)) => match &mut self.dialog {
                 Some(Dialog::Keygen(dialog)) => {
                     dialog.busy = false;
                     dialog.error = Some(err);
                 }
                 _ => self.toasts.error(err),
             },
-            _ => {}
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use egui::{Color32, RichText, Sense, Vec2};
 
-use super::command::Command;
+use super::command::{Command, SignoffCommand};
 use super::run_doc::{RoleLine, RunDoc};
 use super::signature_pad::paint_strokes;
 use crate::model::{Finalisation, SignatureStatus};
@@ -26,7 +26,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
     let lines = doc.role_lines().to_vec();
     let required = lines.iter().filter(|l| l.role.required).count();
     let signed = lines.iter().filter(|l| l.role.required && l.signature.as_ref().is_some_and(|(_, s)| s.is_valid())).count();
-    let final_run = doc.run.finalised.clone();
+    let final_run = doc.run().finalised.clone();
     let palette =
         Palette { ok: super::style::go_color(true, ui.visuals().dark_mode), warn: ui.visuals().warn_fg_color, error: ui.visuals().error_fg_color };
     let title = match &final_run {
@@ -34,7 +34,7 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
         None => format!("Sign-off ({signed} of {required} required signed)"),
     };
     // Open once there is something to sign: everything settled, or someone has signed.
-    let open = doc.summary().1.pending == 0 || !doc.run.signatures.is_empty() || doc.verification.as_ref().is_some_and(|r| !r.is_valid());
+    let open = doc.summary().1.pending == 0 || !doc.run().signatures.is_empty() || doc.verification().is_some_and(|r| !r.is_valid());
     egui::CollapsingHeader::new(title).id_salt("sign-off").default_open(open).show(ui, |ui| {
         verification_ui(ui, doc, palette.error);
         egui::ScrollArea::vertical().id_salt("roles scroll").max_height(240.0).show(ui, |ui| {
@@ -97,7 +97,7 @@ fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Pal
     if may_sign && !holds {
         let label = if line.signature.is_some() { "Sign again…" } else { "Sign…" };
         if ui.button(label).on_hover_text(format!("Sign as {}", line.role.title)).clicked() {
-            commands.push(Command::BeginSign { role: line.role.id.clone() });
+            commands.push(Command::Signoff(SignoffCommand::BeginSign { role: line.role.id.clone() }));
         }
     } else {
         ui.label("");
@@ -113,7 +113,7 @@ fn footer_ui(ui: &mut egui::Ui, final_run: Option<&Finalisation>, ready: bool, c
                     RichText::new(format!("🔒 Final: finalised by {} at {}. This run takes no more changes.", finalised.by, finalised.at)).strong(),
                 );
                 if ui.button("Start a new run from this…").clicked() {
-                    commands.push(Command::BeginStartRunFromRun);
+                    commands.push(Command::Signoff(SignoffCommand::BeginStartRunFromRun));
                 }
             });
         }
@@ -121,7 +121,7 @@ fn footer_ui(ui: &mut egui::Ui, final_run: Option<&Finalisation>, ready: bool, c
             let hint = if ready { "Seal the run: no more changes after this" } else { "Every required role must hold a valid signature first" };
             let button = ui.add_enabled(ready, egui::Button::new("Finalise run…"));
             if button.on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
-                commands.push(Command::BeginFinalise);
+                commands.push(Command::Signoff(SignoffCommand::BeginFinalise));
             }
         }
     }
@@ -129,7 +129,7 @@ fn footer_ui(ui: &mut egui::Ui, final_run: Option<&Finalisation>, ready: bool, c
 
 /// What verification found when the run was opened; tampering in red, a clean result quietly.
 fn verification_ui(ui: &mut egui::Ui, doc: &RunDoc, error: Color32) {
-    let Some(report) = &doc.verification else { return };
+    let Some(report) = doc.verification() else { return };
     if report.problems.is_empty() {
         let keys = report.signatures.iter().filter(|s| matches!(s.key, KeyCheck::Valid { .. })).count();
         let keys = if keys > 0 { format!(", {keys} key signature(s) valid") } else { String::new() };

@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use super::app::{App, View};
-use super::command::Command;
+use super::command::UiCommand;
 use super::inline;
 use crate::model::{FieldKind, Item, ItemKind, Placement, Section};
 use crate::store::EntrySource;
@@ -19,14 +19,8 @@ impl App {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 ui.add_space((ui.available_width() - 420.0).max(0.0) / 2.0);
-                if ui.button("Import Markdown…").clicked() {
-                    self.commands.push(Command::PickMarkdownToImport);
-                }
-                if ui.button("Open…").clicked() {
-                    self.commands.push(Command::PickFileToOpen);
-                }
-                if ui.button("New template").clicked() {
-                    self.commands.push(Command::NewTemplate);
+                for command in [UiCommand::ImportMarkdown, UiCommand::Open, UiCommand::NewTemplate] {
+                    command.button_ui(ui, self.resolve(command), &mut self.commands);
                 }
             });
             ui.add_space(8.0);
@@ -52,21 +46,20 @@ impl App {
             ui.label(&template.description);
         }
         ui.add_space(6.0);
+        let start = UiCommand::StartRun;
+        let edit = match doc.source {
+            EntrySource::Bundled(_) => UiCommand::EditCopy,
+            EntrySource::File(_) => UiCommand::EditTemplate,
+        };
+        let (start_command, edit_command) = (self.resolve(start), self.resolve(edit));
+        let commands = &mut self.commands;
         ui.horizontal(|ui| {
-            if ui
-                .button(RichText::new("▶ Start run…").strong())
-                .on_hover_text("Fill in the release details and start working through this checklist")
-                .clicked()
+            if ui.button(RichText::new(start.label()).strong()).on_hover_text(start.tooltip()).clicked()
+                && let Some(command) = start_command
             {
-                self.commands.push(Command::BeginStartRun);
+                commands.push(command);
             }
-            let edit = match doc.source {
-                EntrySource::Bundled(_) => "Edit a copy",
-                EntrySource::File(_) => "Edit",
-            };
-            if ui.button(edit).clicked() {
-                self.commands.push(Command::EditTemplate);
-            }
+            edit.button_ui(ui, edit_command, commands);
         });
         ui.separator();
         egui::ScrollArea::vertical().id_salt("template outline").auto_shrink(false).show(ui, |ui| {

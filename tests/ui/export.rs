@@ -25,7 +25,7 @@ fn a_run_exports_to_pdf_on_a_worker_and_a_second_export_waits() {
     assert!(bytes.starts_with(b"%PDF-"));
     let embedded = preflight::pdf::extract(&bytes).unwrap();
     let run = store::parse_run(&pdf, std::str::from_utf8(&embedded.run_file).unwrap()).unwrap();
-    assert_eq!(run, run_doc(&harness).run, "the PDF carries the run as it is in the app");
+    assert_eq!(run, *run_doc(&harness).run(), "the PDF carries the run as it is in the app");
     assert_eq!(embedded.printed_content_sha256.as_deref(), Some(run.content_sha256().as_str()));
     click(&mut harness, "Cancel");
     assert!(!harness.state().has_dialog());

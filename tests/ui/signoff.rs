@@ -50,7 +50,7 @@ fn sign_first_open_role(harness: &mut Harness<'static, App>, button: &str) {
     assert!(
         harness.query_by_label("Sign off").is_some(),
         "the signing dialog opened; signatures so far: {}, errors: {:?}",
-        run_doc(harness).run.signatures.len(),
+        run_doc(harness).run().signatures.len(),
         harness.state().errors()
     );
     draw_stroke(harness, &[(0.1, 0.6), (0.25, 0.3), (0.4, 0.7), (0.55, 0.35)]);
@@ -81,8 +81,8 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
         sign_first_open_role(&mut harness, "Sign…");
     }
     let doc = run_doc(&harness);
-    assert_eq!(doc.run.signatures.len(), 3);
-    let first = &doc.run.signatures[0];
+    assert_eq!(doc.run().signatures.len(), 3);
+    let first = &doc.run().signatures[0];
     assert_eq!(first.name, "Test User");
     assert_eq!(first.strokes.len(), 2);
     assert!(first.strokes[0].points.len() >= 4, "{:?}", first.strokes[0]);
@@ -95,7 +95,7 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     click_row(&mut harness, "Integration tests passing");
     click(&mut harness, "✖ Failed");
     settle(&mut harness);
-    let seq = run_doc(&harness).run.events.len();
+    let seq = run_doc(&harness).run().events.len();
     assert_eq!(harness.query_all_by_label("⚠ Signed by Test User, now invalidated").count(), 3);
     let naming = format!("by event #{seq} by Test User: item `integration-tests-passing`: done → failed");
     assert_eq!(harness.query_all_by_label(&naming).count(), 3, "the change is named");
@@ -108,13 +108,13 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
         sign_first_open_role(&mut harness, "Sign again…");
     }
     let doc = run_doc(&harness);
-    assert_eq!(doc.run.signatures.len(), 6, "earlier signatures stay in the record");
-    assert!(doc.run.roles().iter().all(|role| doc.run.role_signature(&role.id).is_some_and(|(_, _, s)| s == SignatureStatus::Valid)));
+    assert_eq!(doc.run().signatures.len(), 6, "earlier signatures stay in the record");
+    assert!(doc.run().roles().iter().all(|role| doc.run().role_signature(&role.id).is_some_and(|(_, _, s)| s == SignatureStatus::Valid)));
     assert!(harness.query_by_label("GO").is_some());
     click(&mut harness, "Finalise run…");
     click(&mut harness, "Finalise");
     settle(&mut harness);
-    assert!(run_doc(&harness).run.is_final());
+    assert!(run_doc(&harness).run().is_final());
     assert!(harness.query_by_label_contains("Final: finalised by Test User").is_some());
     click_row(&mut harness, "Integration tests passing");
     harness.key_press(Key::F);
@@ -129,7 +129,7 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     click(&mut harness, "Start a new run from this…");
     harness.get_by_label("Start run").click();
     settle(&mut harness);
-    let fresh = &run_doc(&harness).run;
+    let fresh = &run_doc(&harness).run();
     assert_ne!(fresh.id, saved.id);
     assert_eq!((fresh.fields.clone(), fresh.template.clone()), (saved.fields.clone(), saved.template.clone()));
     assert!(!fresh.is_final() && fresh.signatures.is_empty());
@@ -158,7 +158,7 @@ fn a_key_is_created_in_the_app_and_signs_with_its_passphrase() {
     click(&mut harness, "✍ Sign");
     settle(&mut harness);
     assert!(harness.query_by_label("wrong passphrase for the key of \"Test User\"").is_some(), "a wrong passphrase is refused");
-    assert!(run_doc(&harness).run.signatures.is_empty());
+    assert!(run_doc(&harness).run().signatures.is_empty());
 
     let field = harness.get_by_role_and_label(Role::PasswordInput, "Passphrase");
     field.click();
@@ -169,7 +169,7 @@ fn a_key_is_created_in_the_app_and_signs_with_its_passphrase() {
     click(&mut harness, "✍ Sign");
     settle(&mut harness);
     assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());
-    let run = &run_doc(&harness).run;
+    let run = &run_doc(&harness).run();
     assert_eq!(run.signatures[0].key.as_ref().map(|k| k.public_key.clone()), Some(info.public_key.clone()));
     let report = preflight::signoff::verify(run);
     assert!(matches!(report.signatures[0].key, preflight::signoff::KeyCheck::Valid { .. }), "{report:?}");
@@ -190,24 +190,24 @@ fn stale_probes_refuse_signing_until_re_run_or_waived() {
     draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
     click(&mut harness, "✍ Sign");
     assert!(harness.query_by_label("Re-run the listed probes, or give a reason to waive them.").is_some());
-    assert!(run_doc(&harness).run.signatures.is_empty());
+    assert!(run_doc(&harness).run().signatures.is_empty());
 
     // Re-running them closes the dialog; afterwards only the failing probe's item is not done,
     // and no probe is stale.
     click(&mut harness, "⟳ Re-run these probes");
     settle(&mut harness);
-    assert_eq!(run_doc(&harness).run.probe_results.len(), 2);
+    assert_eq!(run_doc(&harness).run().probe_results.len(), 2);
     harness.query_all_by_label("Sign…").next().unwrap().click();
     settle(&mut harness);
     assert!(harness.query_by_label_contains("stale or missing").is_none(), "fresh results need no waiver");
     click(&mut harness, "Cancel");
 
     // A run whose probe is older than the template allows: waived with a reason.
-    let mut run = run_doc(&harness).run.clone();
+    let mut run = run_doc(&harness).run().clone();
     run.probe_results.iter_mut().for_each(|r| r.started_at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap());
     let old = home.path().join("runs/old-probes.run.ron");
     store::save_run(&old, &run).unwrap();
-    harness.state_mut().run_doc_mut().unwrap().run = run;
+    harness.state_mut().run_doc_mut().unwrap().edit(|open| *open = run);
     harness.query_all_by_label("Sign…").next().unwrap().click();
     settle(&mut harness);
     assert_eq!(harness.query_all_by_label_contains("min old").count(), 2, "old results are listed with their age");
@@ -221,7 +221,7 @@ fn stale_probes_refuse_signing_until_re_run_or_waived() {
     click(&mut harness, "✍ Sign");
     settle(&mut harness);
     assert!(!harness.state().has_dialog(), "{:?}", harness.state().errors());
-    let signature = &run_doc(&harness).run.signatures[0];
+    let signature = &run_doc(&harness).run().signatures[0];
     assert_eq!(signature.waivers.len(), 2);
     assert!(signature.waivers.iter().all(|w| w.reason == "Checked by hand on the canary at 10:05" && w.problem.ends_with("min old")));
 }
@@ -236,9 +236,9 @@ fn a_change_that_arrives_while_signing_is_not_signed_over() {
     draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
     // As a probe result arriving in the background would: the run changes behind the dialog.
     let at = Timestamp::parse("2026-11-23T11:00:00Z").unwrap();
-    harness.state_mut().run_doc_mut().unwrap().run.set_note("all-unit-tests-passing", "late evidence", "probe", at).unwrap();
+    harness.state_mut().run_doc_mut().unwrap().edit(|run| run.set_note("all-unit-tests-passing", "late evidence", "probe", at)).unwrap();
     click(&mut harness, "✍ Sign");
     settle(&mut harness);
     assert!(harness.query_by_label_contains("The run changed while this dialog was open").is_some());
-    assert!(run_doc(&harness).run.signatures.is_empty(), "nothing was signed over content the signer did not see");
+    assert!(run_doc(&harness).run().signatures.is_empty(), "nothing was signed over content the signer did not see");
 }

@@ -1,7 +1,7 @@
 //! Unsaved template edits: save, discard or stay.
 
 use super::Outcome;
-use crate::ui::command::Command;
+use crate::ui::command::{Command, EditorCommand};
 
 pub struct DiscardDialog {
     /// What to do after discarding; None means close the window.
@@ -22,7 +22,7 @@ impl DiscardDialog {
             ui.label("The template has edits that are not saved.");
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() {
-                    outcome = Outcome::Close(vec![Command::SaveTemplate { save_as: false }]);
+                    outcome = Outcome::Close(vec![Command::Editor(EditorCommand::Save { save_as: false })]);
                 }
                 if ui.button("Discard changes").clicked() {
                     self.discarded = true;

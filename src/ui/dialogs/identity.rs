@@ -1,7 +1,7 @@
 //! Who is at the keyboard: the name recorded on every change.
 
 use super::Outcome;
-use crate::ui::command::Command;
+use crate::ui::command::{Command, PrefsCommand};
 
 pub struct IdentityDialog {
     name: String,
@@ -36,7 +36,7 @@ impl IdentityDialog {
                 if self.name.trim().is_empty() {
                     self.error = Some("Please enter your name.".into());
                 } else {
-                    outcome = Outcome::Close(vec![Command::SetUserName(self.name.clone())]);
+                    outcome = Outcome::Close(vec![Command::Prefs(PrefsCommand::SetUserName(self.name.clone()))]);
                 }
             }
         });

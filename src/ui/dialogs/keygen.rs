@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::signoff::MIN_PASSPHRASE_CHARS;
-use crate::ui::command::{Command, Passphrase};
+use crate::ui::command::{Command, Passphrase, SignoffCommand};
 
 pub struct KeygenDialog {
     name: String,
@@ -57,7 +57,7 @@ impl KeygenDialog {
                         Ok(()) => {
                             self.error = None;
                             self.busy = true;
-                            outcome = Outcome::Apply(vec![Command::CreateKey { name: self.name.trim().to_string(), passphrase: Passphrase(self.passphrase.clone()) }]);
+                            outcome = Outcome::Apply(vec![Command::Signoff(SignoffCommand::CreateKey { name: self.name.trim().to_string(), passphrase: Passphrase(self.passphrase.clone()) })]);
                         }
                         Err(error) => self.error = Some(error),
                     }

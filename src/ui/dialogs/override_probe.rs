@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use crate::model::ItemState;
-use crate::ui::command::Command;
+use crate::ui::command::{Command, ProbeCommand};
 use crate::ui::inline;
 
 pub struct OverrideDialog {
@@ -36,11 +36,11 @@ impl OverrideDialog {
                     if self.reason.trim().is_empty() {
                         self.error = Some("A reason is required to override a probe.".into());
                     } else {
-                        outcome = Outcome::Close(vec![Command::OverrideProbe {
+                        outcome = Outcome::Close(vec![Command::Probe(ProbeCommand::Override {
                             item: self.item.clone(),
                             state: self.state.clone(),
                             reason: self.reason.trim().to_string(),
-                        }]);
+                        })]);
                     }
                 }
                 if ui.button("Cancel").clicked() {

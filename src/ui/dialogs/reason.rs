@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use crate::model::ItemState;
-use crate::ui::command::{Command, ReasonKind};
+use crate::ui::command::{Command, ReasonKind, RunCommand};
 use crate::ui::inline;
 
 pub struct ReasonDialog {
@@ -52,7 +52,7 @@ impl ReasonDialog {
                             ReasonKind::NotApplicable => ItemState::NotApplicable { reason },
                             ReasonKind::Skip => ItemState::Skipped { reason },
                         };
-                        outcome = Outcome::Close(vec![Command::SetState { item: self.item.clone(), state }]);
+                        outcome = Outcome::Close(vec![Command::Run(RunCommand::SetState { item: self.item.clone(), state })]);
                     }
                 }
                 if ui.button("Cancel").clicked() {

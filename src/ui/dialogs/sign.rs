@@ -7,7 +7,7 @@ use egui::RichText;
 use super::Outcome;
 use crate::model::{Role, Waiver};
 use crate::signoff::{DEFAULT_ATTESTATION, PublicKeyInfo, SignRequest, StaleProbe};
-use crate::ui::command::{Command, Passphrase, SignDraft};
+use crate::ui::command::{Command, Passphrase, ProbeCommand, SignDraft, SignoffCommand};
 use crate::ui::inline;
 use crate::ui::signature_pad::SignaturePad;
 
@@ -127,7 +127,7 @@ impl SignDialog {
                         Ok(draft) => {
                             self.error = None;
                             self.busy = draft.key.is_some();
-                            outcome = Outcome::Apply(vec![Command::Sign(draft)]);
+                            outcome = Outcome::Apply(vec![Command::Signoff(SignoffCommand::Sign(Box::new(draft)))]);
                         }
                         Err(error) => self.error = Some(error),
                     }
@@ -221,7 +221,7 @@ impl SignDialog {
                 .response
                 .labelled_by(key_label.id);
             if ui.button("New key…").on_hover_text("Create a passphrase-protected signing key").clicked() {
-                *outcome = Outcome::Close(vec![Command::BeginKeygen]);
+                *outcome = Outcome::Close(vec![Command::Signoff(SignoffCommand::BeginKeygen)]);
             }
         });
         let Some(id) = &self.key else { return };
@@ -243,7 +243,7 @@ impl SignDialog {
         }
         ui.horizontal(|ui| {
             if ui.button("⟳ Re-run these probes").clicked() {
-                *outcome = Outcome::Close(vec![Command::RunProbes(self.stale.iter().map(|s| s.item.clone()).collect())]);
+                *outcome = Outcome::Close(vec![Command::Probe(ProbeCommand::Run(self.stale.iter().map(|s| s.item.clone()).collect()))]);
             }
             ui.label(RichText::new("then sign again").weak());
         });

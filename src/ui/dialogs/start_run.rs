@@ -4,7 +4,7 @@ use egui::RichText;
 
 use super::Outcome;
 use crate::model::{Field, FieldKind, FieldValue, Template};
-use crate::ui::command::Command;
+use crate::ui::command::{Command, LibraryCommand};
 
 pub struct StartRunDialog {
     title: String,
@@ -89,7 +89,7 @@ impl StartRunDialog {
                             .filter(|(_, v)| !v.trim().is_empty())
                             .map(|(f, v)| (f.id.clone(), FieldValue::Text(v.trim().to_string())))
                             .collect();
-                        outcome = Outcome::Close(vec![Command::StartRun { values, save_as: self.save_as }]);
+                        outcome = Outcome::Close(vec![Command::Library(LibraryCommand::StartRun { values, save_as: self.save_as })]);
                     }
                 }
                 if ui.button("Cancel").clicked() {

@@ -1,0 +1,141 @@
+//! Applying library commands: opening and importing documents, starting runs, closing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::app::{App, TemplateDoc, View};
+use super::command::{Command, LibraryCommand};
+use super::dialogs::Dialog;
+use super::editor::EditorDoc;
+use super::jobs::JobResult;
+use super::run_doc::RunDoc;
+use crate::import::{ImportOptions, import_markdown};
+use crate::model::Run;
+use crate::store::{self, Document, EntrySource, FileKind, Library};
+
+impl App {
+    pub(super) fn apply_library(&mut self, command: LibraryCommand) {
+        match command {
+            LibraryCommand::Open(EntrySource::Bundled(name)) => {
+                if !self.may_leave(Command::Library(LibraryCommand::Open(EntrySource::Bundled(name)))) {
+                    return;
+                }
+                match Library::bundled_template(name) {
+                    Some(Ok(template)) => self.view = View::Template(TemplateDoc { template, source: EntrySource::Bundled(name) }),
+                    Some(Err(err)) => self.toasts.error(err.to_string()),
+                    None => self.toasts.error(format!("{name}: no such bundled checklist")),
+                }
+            }
+            LibraryCommand::Open(EntrySource::File(path)) | LibraryCommand::OpenPath(path) => {
+                if !self.may_leave(Command::Library(LibraryCommand::OpenPath(path.clone()))) {
+                    return;
+                }
+                if FileKind::of(&path) == FileKind::Markdown {
+                    self.commands.push(Command::Library(LibraryCommand::ImportMarkdown(path)));
+                    return;
+                }
+                let target = path.clone();
+                self.start_job("open", move || {
+                    let result = store::load(&target).map_err(|e| e.to_string());
+                    // Verifying hashes the whole run; it is done here, off the UI thread.
+                    let verification = match &result {
+                        Ok(Document::Run(run)) => Some(crate::signoff::verify(run)),
+                        _ => None,
+                    };
+                    JobResult::Opened { result, path: target, verification }
+                });
+            }
+            LibraryCommand::PickFileToOpen => {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open a checklist, run or Markdown file")
+                    .add_filter("Preflight documents and Markdown", &["ron", "md", "markdown"])
+                    .set_directory(self.library.root())
+                    .pick_file();
+                if let Some(path) = picked {
+                    self.commands.push(Command::Library(LibraryCommand::OpenPath(path)));
+                }
+            }
+            LibraryCommand::PickMarkdownToImport => {
+                let picked = rfd::FileDialog::new().set_title("Import a Markdown checklist").add_filter("Markdown", &["md", "markdown"]).pick_file();
+                if let Some(path) = picked {
+                    self.commands.push(Command::Library(LibraryCommand::ImportMarkdown(path)));
+                }
+            }
+            LibraryCommand::ImportMarkdown(source) => {
+                let library = self.library.clone();
+                let from = source.clone();
+                self.start_job("import", move || JobResult::Imported { result: import_into(&from, &library), source: from });
+            }
+            LibraryCommand::Refresh => {
+                let library = self.library.clone();
+                self.start_job("library", move || JobResult::Library(library.list()));
+            }
+            LibraryCommand::CloseDocument => {
+                if self.may_leave(Command::Library(LibraryCommand::CloseDocument)) {
+                    self.view = View::Home;
+                }
+            }
+            LibraryCommand::BeginStartRun => {
+                if let View::Template(doc) = &self.view {
+                    self.dialog = Some(Dialog::start_run(&doc.template));
+                }
+            }
+            LibraryCommand::StartRun { values, save_as } => self.start_run(values, save_as),
+            LibraryCommand::EditTemplate => {
+                if let View::Template(doc) = &self.view {
+                    let path = match &doc.source {
+                        EntrySource::File(path) => Some(path.clone()),
+                        EntrySource::Bundled(_) => None,
+                    };
+                    self.view = View::Editor(Box::new(EditorDoc::new(doc.template.clone(), path)));
+                }
+            }
+            LibraryCommand::NewTemplate => {
+                if self.may_leave(Command::Library(LibraryCommand::NewTemplate)) {
+                    self.view = View::Editor(Box::new(EditorDoc::blank()));
+                }
+            }
+        }
+    }
+
+    fn start_run(&mut self, values: Vec<(String, crate::model::FieldValue)>, save_as: bool) {
+        // From a template on screen, or again from a (final) run's checklist.
+        let template = match &self.view {
+            View::Template(doc) => doc.template.clone(),
+            View::Run(doc) => doc.run().template.clone(),
+            _ => return,
+        };
+        let values: BTreeMap<_, _> = values.into_iter().collect();
+        let run = match Run::start(template, uuid::Uuid::new_v4().to_string(), &self.actor(), Self::now(), values) {
+            Ok(run) => run,
+            Err(err) => {
+                self.toasts.error(err.to_string());
+                return;
+            }
+        };
+        let path = if save_as {
+            let dialog = rfd::FileDialog::new().set_title("Save the run as").set_directory(self.library.runs_dir());
+            match dialog.set_file_name(store::run_file_name(&run)).save_file() {
+                Some(path) => path,
+                None => return,
+            }
+        } else {
+            self.library.run_path(&run)
+        };
+        self.autosave.save(path.clone(), &run);
+        self.prefs.remember(path.clone());
+        self.toasts.notice(format!("Started a run of {}", run.template.title));
+        self.view = View::Run(Box::new(RunDoc::new(run, path)));
+        self.commands.push(Command::Library(LibraryCommand::Refresh));
+    }
+}
+
+/// Imports a Markdown file and saves the template in the library under a name not yet taken.
+fn import_into(source: &Path, library: &Library) -> Result<(crate::import::Imported, PathBuf), String> {
+    let text = store::read_text(source, "a Markdown checklist").map_err(|e| e.to_string())?;
+    let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(source), title: None });
+    library.ensure_dirs().map_err(|e| e.to_string())?;
+    let path = library.unused_template_path(&imported.template.id);
+    store::save_new(&path, &imported.template).map_err(|e| e.to_string())?;
+    Ok((imported, path))
+}
