@@ -2,6 +2,7 @@
 //!
 //! Run with `cargo bench --bench documents`; the figures and targets are recorded in
 //! `docs/BENCHMARKS.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -3,13 +3,14 @@
 //!
 //! Run with `cargo bench --bench pdf`; the figures and the 1 s target for 5,000 items are
 //! recorded in `docs/BENCHMARKS.md`. Each benchmark prints the record's page count and size.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use preflight::model::{Run, Timestamp};
-use preflight::pdf::{self, Paper, PdfOptions};
+use preflight::pdf::{Paper, PdfOptions};
 
 mod common;
 #[path = "../tests/pdf_runs/mod.rs"]

@@ -4,6 +4,7 @@
 //!
 //! Run with `cargo bench --bench probes`; the figures and targets are recorded in
 //! `docs/BENCHMARKS.md`. Nothing leaves 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -1,6 +1,7 @@
 //! Window benchmarks, through the egui_kittest harness (no GPU): the CPU time of one frame with
 //! a 50-item and a 5,000-item run open, and the time from creating the app to the first frame
 //! that shows a 5,000-item run. Run with `cargo bench --bench ui`; figures in docs/BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::hint::black_box;
 use std::path::Path;

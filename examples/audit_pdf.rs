@@ -2,6 +2,7 @@
 //! it (notes, N/A and skip reasons, a passed and an overridden probe, every role signed), with a
 //! fixed clock: `cargo run --example audit_pdf -- SEED OUT.pdf [a4|letter]`. scripts/pdf-pages.sh
 //! turns its pages into the images in docs/.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 #[path = "../tests/pdf_runs/mod.rs"]
 mod pdf_runs;

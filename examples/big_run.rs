@@ -1,5 +1,6 @@
 //! Writes a generated run for measuring the app by hand or in scripts/window-bench.sh:
 //! `cargo run --release --example big_run -- OUT.run.ron [SECTIONS] [ITEMS_PER_SECTION]`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 #[path = "../benches/common/mod.rs"]
 mod common;

@@ -2,6 +2,7 @@
 //! signed in every role with a drawn signature), for trying sign-off and export by hand:
 //! `cargo run --example settled_run -- CHECKLIST OUT.run.ron [signed]` (CHECKLIST as in
 //! `preflight run`, such as `persona-chat-service`).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::collections::BTreeMap;
 

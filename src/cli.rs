@@ -422,8 +422,8 @@ fn probe_table(results: &[crate::model::ProbeResult]) -> String {
     let width = results.iter().map(|r| r.item.chars().count()).max().unwrap_or(4).max(4);
     let mut out = format!("{:width$}  {:5}  {:5}  {:>7}  RESULT\n", "ITEM", "KIND", "STATE", "TIME");
     for result in results {
-        let kind = format!("{:?}", result.kind).to_lowercase();
-        let state = format!("{:?}", result.state).to_lowercase();
+        let kind = result.kind.label().to_lowercase();
+        let state = result.state.label();
         let detail = match &result.error {
             Some(error) => error.clone(),
             None => result.conditions.iter().map(|c| format!("{}{}", if c.passed { "" } else { "✗ " }, c.resolved())).collect::<Vec<_>>().join("; "),

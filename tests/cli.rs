@@ -1,5 +1,6 @@
 //! The real `preflight` binary on temporary folders: summaries, runs, Markdown, and every kind
 //! of bad input (located error, exit code 2, input file unchanged).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,6 +1,7 @@
 //! The PDF audit record, read back: with lopdf always, and with poppler's `pdftotext` and
 //! `qpdf --check` where they are installed (`.ci/run` installs them; without them those checks
 //! say why they were skipped).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! HTTP, TCP, load and runner probes against servers these tests start on 127.0.0.1. No test
 //! reaches beyond loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -332,6 +333,7 @@ fn redis_answers_ping() {
         result = run(spec.clone());
     }
     child.kill().unwrap();
+    child.wait().unwrap();
     assert_eq!(result.state, ProbeState::Pass, "{:?}", resolved(&result));
 }
 

@@ -1,5 +1,6 @@
 //! The TLS and DNS probes against loopback servers started by the tests: a TLS server presenting
 //! rcgen certificates, and a tiny UDP DNS responder. Nothing here reaches the network.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::path::PathBuf;
 use std::sync::Arc;

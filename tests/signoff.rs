@@ -1,5 +1,6 @@
 //! Sign-off end to end: a signed run saved to disk, tampered with one field at a time, and
 //! checked by `preflight verify`; signer keys made by `preflight keygen`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -87,8 +88,11 @@ fn spread(len: usize, count: usize) -> impl Iterator<Item = usize> {
 /// Ways of changing a signed run file that must not go unnoticed, each as a name and a change
 /// to the loaded run: every kind of change, over every field value and signature and a spread
 /// of items and events (all of them would make the test slow without finding more).
-fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
-    let mut cases: Vec<(String, Box<dyn Fn(&mut Run)>)> = Vec::new();
+/// A change to a loaded run, by name.
+type Tampering = (String, Box<dyn Fn(&mut Run)>);
+
+fn tampering(run: &Run) -> Vec<Tampering> {
+    let mut cases: Vec<Tampering> = Vec::new();
     let items: Vec<String> = run.items.keys().cloned().collect();
     for item in spread(items.len(), 6).map(|i| items[i].clone()) {
         let id = item.clone();
@@ -106,7 +110,8 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
         let id = item.clone();
         cases.push((format!("item {item}: actor"), Box::new(move |r: &mut Run| r.items.get_mut(&id).unwrap().by = Some("Mallory".into()))));
     }
-    for field in run.fields.keys().cloned() {
+    for field in run.fields.keys() {
+        let field = field.clone();
         cases.push((format!("field {field}"), Box::new(move |r: &mut Run| drop(r.fields.insert(field.clone(), FieldValue::Text("9.9.9".into()))))));
     }
     cases.push(("run: started by".into(), Box::new(|r: &mut Run| r.created_by = "Mallory".into())));
@@ -117,7 +122,8 @@ fn tampering(run: &Run) -> Vec<(String, Box<dyn Fn(&mut Run)>)> {
     cases.push(("probe: time".into(), Box::new(|r: &mut Run| r.probe_results[0].started_at = at(30))));
     cases.push(("probe: removed".into(), Box::new(|r: &mut Run| drop(r.probe_results.pop()))));
     for index in 0..run.signatures.len() {
-        let mutations: [(&str, fn(&mut preflight::model::Signature)); 8] = [
+        type Mutation = fn(&mut preflight::model::Signature);
+        let mutations: [(&str, Mutation); 8] = [
             ("name", |s| s.name.push('x')),
             ("meaning", |s| s.meaning = "Reviewed only".into()),
             ("time", |s| s.at = at(50)),

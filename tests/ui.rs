@@ -1,6 +1,7 @@
 //! The app window, driven like a user would: egui_kittest finds widgets by role and label,
 //! clicks, types and presses keys, and the tests assert on the app's state and on the files it
 //! writes. The harness's accessibility check stays on: every control must have a label.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::path::Path;
 use std::time::Duration;

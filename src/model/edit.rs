@@ -195,19 +195,7 @@ impl Template {
                 let title = non_empty(&title)?;
                 section_mut(&mut self.sections, &id).ok_or(EditError::UnknownSection(id))?.title = title;
             }
-            Edit::DeleteSection { id } => {
-                let list = sibling_sections(&mut self.sections, &id).ok_or_else(|| EditError::UnknownSection(id.clone()))?;
-                list.retain(|s| s.id != id);
-                let existing: Vec<String> = self.all_sections().iter().map(|(_, s)| s.id.clone()).collect();
-                // Fields and roles placed in a deleted section move to the header.
-                let orphaned = |p: &super::Placement| matches!(p, super::Placement::Section(s) if !existing.contains(s));
-                for field in self.fields.iter_mut().filter(|f| orphaned(&f.placement)) {
-                    field.placement = super::Placement::Header;
-                }
-                for role in self.roles.iter_mut().filter(|r| orphaned(&r.placement)) {
-                    role.placement = super::Placement::Footer;
-                }
-            }
+            Edit::DeleteSection { id } => self.delete_section(&id)?,
             Edit::MoveSection { id, direction } => {
                 let list = sibling_sections(&mut self.sections, &id).ok_or_else(|| EditError::UnknownSection(id.clone()))?;
                 let at = list.iter().position(|s| s.id == id).unwrap_or_default();
@@ -244,41 +232,14 @@ impl Template {
                 let at = list.iter().position(|i| i.id == id).unwrap_or_default();
                 move_within(list, at, direction);
             }
-            Edit::AddField { label } => {
-                let label = non_empty(&label)?;
-                let mut ids = Self::allocator(self.fields.iter().map(|f| f.id.clone()));
-                let id = ids.allocate(&label, "field");
-                self.fields.push(Field {
-                    id: id.clone(),
-                    label,
-                    kind: super::FieldKind::Text,
-                    required: false,
-                    default: None,
-                    hint: String::new(),
-                    placement: super::Placement::Header,
-                });
-                return Ok(Some(id));
-            }
+            Edit::AddField { label } => return self.add_field(&label).map(Some),
             Edit::UpdateField(field) => {
                 non_empty(&field.label)?;
                 let slot = self.fields.iter_mut().find(|f| f.id == field.id).ok_or_else(|| EditError::UnknownField(field.id.clone()))?;
                 *slot = field;
             }
             Edit::DeleteField { id } => remove_by_id(&mut self.fields, |f| &f.id, &id).then_some(()).ok_or(EditError::UnknownField(id))?,
-            Edit::AddRole { title } => {
-                let title = non_empty(&title)?;
-                let mut ids = Self::allocator(self.roles.iter().map(|r| r.id.clone()));
-                let id = ids.allocate(&title, "role");
-                let signoff = self.all_sections().iter().rev().find(|(_, s)| s.title.to_lowercase().contains("sign")).map(|(_, s)| s.id.clone());
-                self.roles.push(Role {
-                    id: id.clone(),
-                    meaning: "Approved for production".into(),
-                    title,
-                    required: true,
-                    placement: signoff.map_or(super::Placement::Footer, super::Placement::Section),
-                });
-                return Ok(Some(id));
-            }
+            Edit::AddRole { title } => return self.add_role(&title).map(Some),
             Edit::UpdateRole(role) => {
                 non_empty(&role.title)?;
                 let slot = self.roles.iter_mut().find(|r| r.id == role.id).ok_or_else(|| EditError::UnknownRole(role.id.clone()))?;
@@ -287,6 +248,54 @@ impl Template {
             Edit::DeleteRole { id } => remove_by_id(&mut self.roles, |r| &r.id, &id).then_some(()).ok_or(EditError::UnknownRole(id))?,
         }
         Ok(None)
+    }
+
+    /// Removes a section; fields and roles placed in it move to the header and footer.
+    fn delete_section(&mut self, id: &str) -> Result<(), EditError> {
+        let list = sibling_sections(&mut self.sections, id).ok_or_else(|| EditError::UnknownSection(id.to_string()))?;
+        list.retain(|s| s.id != id);
+        let existing: Vec<String> = self.all_sections().iter().map(|(_, s)| s.id.clone()).collect();
+        let orphaned = |p: &super::Placement| matches!(p, super::Placement::Section(s) if !existing.contains(s));
+        for field in self.fields.iter_mut().filter(|f| orphaned(&f.placement)) {
+            field.placement = super::Placement::Header;
+        }
+        for role in self.roles.iter_mut().filter(|r| orphaned(&r.placement)) {
+            role.placement = super::Placement::Footer;
+        }
+        Ok(())
+    }
+
+    /// Adds an optional text field in the header; returns its id.
+    fn add_field(&mut self, label: &str) -> Result<String, EditError> {
+        let label = non_empty(label)?;
+        let mut ids = Self::allocator(self.fields.iter().map(|f| f.id.clone()));
+        let id = ids.allocate(&label, "field");
+        self.fields.push(Field {
+            id: id.clone(),
+            label,
+            kind: super::FieldKind::Text,
+            required: false,
+            default: None,
+            hint: String::new(),
+            placement: super::Placement::Header,
+        });
+        Ok(id)
+    }
+
+    /// Adds a required role, in the last sign-off section when there is one; returns its id.
+    fn add_role(&mut self, title: &str) -> Result<String, EditError> {
+        let title = non_empty(title)?;
+        let mut ids = Self::allocator(self.roles.iter().map(|r| r.id.clone()));
+        let id = ids.allocate(&title, "role");
+        let signoff = self.all_sections().iter().rev().find(|(_, s)| s.title.to_lowercase().contains("sign")).map(|(_, s)| s.id.clone());
+        self.roles.push(Role {
+            id: id.clone(),
+            meaning: "Approved for production".into(),
+            title,
+            required: true,
+            placement: signoff.map_or(super::Placement::Footer, super::Placement::Section),
+        });
+        Ok(id)
     }
 
     fn item_mut(&mut self, id: &str) -> Result<&mut Item, EditError> {

@@ -29,7 +29,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Bytes from hex (either case); None for odd length or a non-hex digit.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

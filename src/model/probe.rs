@@ -45,6 +45,19 @@ pub enum IpVersion {
     V6,
 }
 
+impl IpVersion {
+    pub const ALL: [IpVersion; 3] = [IpVersion::Auto, IpVersion::V4, IpVersion::V6];
+
+    /// How the app and error messages name the version.
+    pub fn label(self) -> &'static str {
+        match self {
+            IpVersion::Auto => "Auto",
+            IpVersion::V4 => "IPv4",
+            IpVersion::V6 => "IPv6",
+        }
+    }
+}
+
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
@@ -132,7 +145,7 @@ pub struct ProbeSpec {
     pub warn: Vec<String>,
 }
 
-fn is_get(method: &String) -> bool {
+fn is_get(method: &str) -> bool {
     method.eq_ignore_ascii_case("GET")
 }
 fn is_true(value: &bool) -> bool {

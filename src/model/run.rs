@@ -252,7 +252,7 @@ pub enum ModelError {
     InvalidFieldValue { field: String, message: String },
     #[error("who made the change must be named")]
     EmptyActor,
-    #[error("item `{item}`: its latest probe result is {probe:?}; marking it {wanted} overrides the probe and needs a reason")]
+    #[error("item `{item}`: its latest probe result is {}; marking it {wanted} overrides the probe and needs a reason", .probe.label())]
     ProbeDisagrees { item: String, probe: ProbeState, wanted: ItemState },
     #[error("item `{0}` has no probe")]
     NoProbe(String),

@@ -166,13 +166,15 @@ pub(crate) fn wrap(fonts: &mut Fonts, paragraph: &Paragraph, width: f32) -> Vec<
     let placed = place(fonts, paragraph);
     let available = (width - paragraph.indent).max(12.0);
     let default_size = paragraph.spans.first().map_or(9.0, |span| span.style.size);
-    let mut lines: Vec<Vec<Placed>> = vec![Vec::new()];
+    // Finished lines, and the line being filled.
+    let mut lines: Vec<Vec<Placed>> = Vec::new();
+    let mut current: Vec<Placed> = Vec::new();
     let mut line_width = 0.0;
     let mut i = 0;
     while i < placed.len() {
         let glyph = placed[i];
         if glyph.c == '\n' {
-            lines.push(Vec::new());
+            lines.push(std::mem::take(&mut current));
             line_width = 0.0;
             i += 1;
             continue;
@@ -180,7 +182,6 @@ pub(crate) fn wrap(fonts: &mut Fonts, paragraph: &Paragraph, width: f32) -> Vec<
         if glyph.is_space() {
             // A space at the start of a wrapped line is dropped; elsewhere it is kept and may
             // hang past the edge, where it is trimmed below.
-            let current = lines.last_mut().expect("there is always a current line");
             if !current.is_empty() {
                 current.push(glyph);
                 line_width += glyph.width;
@@ -194,29 +195,30 @@ pub(crate) fn wrap(fonts: &mut Fonts, paragraph: &Paragraph, width: f32) -> Vec<
         // The spaces before the word stay on the line with it; only spaces after the last word
         // of a line are trimmed.
         if line_width + word_width <= available {
-            lines.last_mut().expect("there is always a current line").extend_from_slice(word);
+            current.extend_from_slice(word);
             line_width += word_width;
         } else if word_width <= available {
-            lines.push(word.to_vec());
+            lines.push(std::mem::replace(&mut current, word.to_vec()));
             line_width = word_width;
         } else {
             // Wider than a whole line: fill the current line (or a fresh one when little room
             // is left) and carry on character by character.
             if available - line_width < available * 0.3 && line_width > 0.0 {
-                lines.push(Vec::new());
+                lines.push(std::mem::take(&mut current));
                 line_width = 0.0;
             }
             for g in word {
-                if line_width + g.width > available && lines.last().is_some_and(|line| line.iter().any(|g| !g.is_space())) {
-                    lines.push(Vec::new());
+                if line_width + g.width > available && current.iter().any(|g| !g.is_space()) {
+                    lines.push(std::mem::take(&mut current));
                     line_width = 0.0;
                 }
-                lines.last_mut().expect("there is always a current line").push(*g);
+                current.push(*g);
                 line_width += g.width;
             }
         }
         i = end;
     }
+    lines.push(current);
     lines.into_iter().map(|line| build_line(&line, paragraph.indent, default_size)).collect()
 }
 

@@ -144,8 +144,11 @@ async fn with_retries<F: Future<Output = Result<Measured, AttemptError>>>(spec: 
     }
 }
 
+/// A probe's target and headers with `${env:NAME}` resolved, and the secret values used.
+type ResolvedInput = (String, Vec<(String, String)>, Vec<String>);
+
 /// Resolves the target and headers' `${env:NAME}` references, collecting the secrets.
-fn resolve(spec: &ProbeSpec) -> Result<(String, Vec<(String, String)>, Vec<String>), String> {
+fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
     let Resolved { text: target, mut secrets } = secrets::resolve(&spec.target)?;
     let mut headers = Vec::new();
     for (name, value) in &spec.headers {

@@ -19,6 +19,7 @@ impl Default for Latencies {
 impl Latencies {
     pub fn new() -> Latencies {
         // Creation fails only for a precision above 5 significant figures; 3 is valid.
+        #[allow(clippy::expect_used, reason = "3 significant figures is a valid precision")]
         let mut histogram = Histogram::new(3).expect("3 significant figures is a valid precision");
         histogram.auto(true);
         Latencies { histogram }

@@ -45,7 +45,7 @@ pub async fn addresses(target: &str, version: IpVersion) -> Result<Vec<std::net:
         })
         .collect();
     if wanted.is_empty() {
-        return Err(format!("{target}: no {version:?} address"));
+        return Err(format!("{target}: no {} address", version.label()));
     }
     Ok(wanted)
 }

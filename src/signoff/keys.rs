@@ -157,6 +157,7 @@ impl KeyStore {
         let public_key = crate::model::to_hex(signing.verifying_key().as_bytes());
         let file = PublicKeyFile { name: name.to_string(), public_key: public_key.clone(), created_at: at };
         // Three plain fields (strings and a timestamp) always serialise.
+        #[allow(clippy::expect_used, reason = "a struct of two strings and a timestamp always serialises")]
         let text = ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default()).expect("a key file serialises");
         write_private(&key_path, pem.as_bytes())?;
         write_private(&pub_path, text.as_bytes())?;
@@ -237,7 +238,7 @@ mod tests {
         let store = KeyStore::at(dir.path().join("keys"));
         let info = store.create("Dana Whitfield", "correct horse", at()).unwrap();
         assert_eq!(info.id, "dana-whitfield");
-        assert_eq!(store.list().unwrap(), [info.clone()]);
+        assert_eq!(store.list().unwrap(), std::slice::from_ref(&info));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -127,7 +127,7 @@ impl Library {
             .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten())
             .filter_map(|entry| file_entry(&entry.path()))
             .collect();
-        files.sort_by(|a, b| b.modified.cmp(&a.modified));
+        files.sort_by_key(|entry| std::cmp::Reverse(entry.modified));
         bundled.extend(files);
         bundled
     }

@@ -33,7 +33,7 @@ pub struct TemplateDoc {
 
 pub enum View {
     Home,
-    Template(TemplateDoc),
+    Template(Box<TemplateDoc>),
     Run(Box<RunDoc>),
     Editor(Box<EditorDoc>),
 }

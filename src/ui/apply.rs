@@ -156,10 +156,14 @@ impl App {
             EditorCommand::Redo => doc.redo(),
             EditorCommand::Save { save_as } => {
                 let default = self.library.template_path(&doc.template.id);
+                // The library listing says whether the name is taken, without touching the disk
+                // here; the save itself refuses to replace a file that appeared since.
+                let taken = self.entries.iter().any(|entry| matches!(&entry.source, EntrySource::File(path) if *path == default));
+                let replace = doc.path.is_some() || save_as;
                 let path = match (&doc.path, save_as) {
                     (Some(path), false) => path.clone(),
                     // A new template goes into the library unless that name is taken.
-                    (None, false) if !default.exists() => default,
+                    (None, false) if !taken => default,
                     _ => match rfd::FileDialog::new()
                         .set_title("Save the checklist template as")
                         .set_directory(self.library.templates_dir())
@@ -173,9 +177,9 @@ impl App {
                 let template = doc.template.clone();
                 let target = path.clone();
                 doc.saving_to = Some(path);
-                self.start_job("template save", move || JobResult::TemplateSaved {
-                    result: store::save_template(&target, &template).map_err(|e| e.to_string()),
-                    path: target,
+                self.start_job("template save", move || {
+                    let saved = if replace { store::save_template(&target, &template) } else { store::save_new(&target, &template) };
+                    JobResult::TemplateSaved { result: saved.map_err(|e| e.to_string()), path: target }
                 });
             }
             EditorCommand::ExportMarkdown => {
@@ -218,7 +222,7 @@ impl App {
             JobResult::Opened { path, result, verification } => match result {
                 Ok(Document::Template(template)) => {
                     self.prefs.remember(path.clone());
-                    self.view = View::Template(TemplateDoc { template, source: EntrySource::File(path) });
+                    self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path) }));
                 }
                 Ok(Document::Run(run)) => {
                     if let Some(report) = &verification {
@@ -248,7 +252,7 @@ impl App {
                         text.push_str(&format!(" ({} warnings: {})", imported.warnings.len(), imported.warnings[0].message));
                     }
                     self.toasts.notice(text);
-                    self.view = View::Template(TemplateDoc { template: imported.template, source: EntrySource::File(saved.clone()) });
+                    self.view = View::Template(Box::new(TemplateDoc { template: imported.template, source: EntrySource::File(saved.clone()) }));
                     self.prefs.remember(saved);
                     self.commands.push(Command::Library(LibraryCommand::Refresh));
                 }

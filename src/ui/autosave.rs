@@ -47,6 +47,8 @@ impl Autosave {
     pub fn start(notify: impl Fn() + Send + 'static) -> Autosave {
         let (jobs, job_rx) = channel::<Job>();
         let (done_tx, results) = channel::<Done>();
+        // The autosave thread, not the UI thread, waits for the next save.
+        #[allow(clippy::disallowed_methods, reason = "this is the worker thread, which waits for work")]
         let spawned = std::thread::Builder::new().name("autosave".into()).spawn(move || {
             while let Ok(mut job) = job_rx.recv() {
                 // Only the newest state of a run matters: skip the ones already superseded.

@@ -24,6 +24,7 @@ pub enum ReasonKind {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant, reason = "a few commands a frame; boxing the large ones buys nothing")]
 pub enum Command {
     Library(LibraryCommand),
     Run(RunCommand),

@@ -21,7 +21,7 @@ impl App {
                     return;
                 }
                 match Library::bundled_template(name) {
-                    Some(Ok(template)) => self.view = View::Template(TemplateDoc { template, source: EntrySource::Bundled(name) }),
+                    Some(Ok(template)) => self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::Bundled(name) })),
                     Some(Err(err)) => self.toasts.error(err.to_string()),
                     None => self.toasts.error(format!("{name}: no such bundled checklist")),
                 }

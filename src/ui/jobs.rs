@@ -40,6 +40,7 @@ pub enum JobResult {
 }
 
 /// What a sign-off job hands back.
+#[allow(clippy::large_enum_variant, reason = "one result per job; boxing buys nothing")]
 pub enum SignoffJob {
     SignerKeys(Result<Vec<crate::signoff::PublicKeyInfo>, String>),
     KeyUnlocked { draft: Box<crate::ui::command::SignDraft>, result: Result<crate::signoff::UnlockedKey, String> },
@@ -59,6 +60,7 @@ pub enum JobState {
 }
 
 /// A job that ended: its result, or why it has none.
+#[allow(clippy::large_enum_variant, reason = "one per finished job; boxing buys nothing")]
 pub enum Finished {
     Done(JobResult),
     /// The job panicked. `key` names it, so the app can undo what waited for it.
@@ -148,6 +150,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 mod tests {
     use super::*;
 
+    #[allow(clippy::disallowed_methods, reason = "a test waits for the worker; the app polls once a frame")]
     fn wait_for(jobs: &mut Jobs) -> Vec<Finished> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {

@@ -1,6 +1,9 @@
 //! Everything egui: the app window, its panels, dialogs and commands. Nothing outside this
 //! module names egui or eframe.
 
+// The UI thread does no file I/O and never waits (clippy.toml lists the calls).
+#![warn(clippy::disallowed_methods)]
+
 mod app;
 mod apply;
 mod autosave;

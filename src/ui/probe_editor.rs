@@ -145,10 +145,10 @@ fn request_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeS
         Ok(headers) if committed.is_some() => edited.headers = headers,
         Ok(_) => {}
     }
-    if !matches!(edited.method.as_str(), "GET" | "HEAD") || !spec.body.is_empty() {
-        if let Some(body) = committed_text(ui, doc, &format!("probe/{}/body", item.id), "Request body", &spec.body, true) {
-            edited.body = body;
-        }
+    if (!matches!(edited.method.as_str(), "GET" | "HEAD") || !spec.body.is_empty())
+        && let Some(body) = committed_text(ui, doc, &format!("probe/{}/body", item.id), "Request body", &spec.body, true)
+    {
+        edited.body = body;
     }
 }
 
@@ -158,10 +158,10 @@ fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut 
         number_ui(ui, "Connect timeout (ms)", &mut edited.connect_timeout_ms, 100..=600_000, "How long to wait for the connection", typing);
         let label = ui.label("IP version");
         egui::ComboBox::from_id_salt(format!("probe/{}/ip", item.id))
-            .selected_text(ip_label(edited.ip_version))
+            .selected_text(edited.ip_version.label())
             .show_ui(ui, |ui| {
-                for version in [IpVersion::Auto, IpVersion::V4, IpVersion::V6] {
-                    ui.selectable_value(&mut edited.ip_version, version, ip_label(version));
+                for version in IpVersion::ALL {
+                    ui.selectable_value(&mut edited.ip_version, version, version.label());
                 }
             })
             .response
@@ -197,14 +197,6 @@ fn number_ui<N: egui::emath::Numeric>(
     *typing |= response.has_focus();
     if !hover.is_empty() {
         response.on_hover_text(hover);
-    }
-}
-
-fn ip_label(version: IpVersion) -> &'static str {
-    match version {
-        IpVersion::Auto => "Auto",
-        IpVersion::V4 => "IPv4",
-        IpVersion::V6 => "IPv6",
     }
 }
 

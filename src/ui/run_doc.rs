@@ -263,9 +263,9 @@ impl RunDoc {
                     let line = match &event.change {
                         Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
                         Change::ItemNote { item: id, .. } if id == item => "note edited".to_string(),
-                        Change::ProbeResult { item: id, state, summary, .. } if id == item => format!("probe {state:?}: {summary}"),
+                        Change::ProbeResult { item: id, state, summary, .. } if id == item => format!("probe result: {} — {summary}", state.label()),
                         Change::ProbeOverride { item: id, probe, new, reason } if id == item => {
-                            format!("probe {probe:?} overridden → {new}: {reason}")
+                            format!("probe {} overridden → {new}: {reason}", probe.label())
                         }
                         _ => return None,
                     };
