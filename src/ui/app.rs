@@ -217,63 +217,41 @@ impl App {
 
     /// What `command` does in the view on screen, or None where it does nothing.
     pub(super) fn resolve(&self, command: UiCommand) -> Option<Command> {
-        let selected = match &self.view {
-            View::Run(doc) => doc.selected(),
-            _ => None,
+        let (run, editor, template) = match &self.view {
+            View::Home => (None, None, false),
+            View::Template(_) => (None, None, true),
+            View::Run(doc) => (Some(doc), None, false),
+            View::Editor(doc) => (None, Some(doc), false),
         };
-        let resolved: Command = match (command, &self.view) {
-            (UiCommand::Open, _) => LibraryCommand::PickFileToOpen.into(),
-            (UiCommand::ImportMarkdown, _) => LibraryCommand::PickMarkdownToImport.into(),
-            (UiCommand::NewTemplate, _) => LibraryCommand::NewTemplate.into(),
-            (UiCommand::ExportPdf, View::Run(_)) if self.pdf_export.is_none() => ExportCommand::Pdf.into(),
-            (UiCommand::CloseDocument, View::Template(_) | View::Run(_) | View::Editor(_)) => LibraryCommand::CloseDocument.into(),
-            (UiCommand::CloseEditor, View::Editor(_)) => LibraryCommand::CloseDocument.into(),
-            (UiCommand::Save, View::Editor(_)) => EditorCommand::Save { save_as: false }.into(),
-            (UiCommand::Save, View::Run(_)) => RunCommand::SaveNow.into(),
-            (UiCommand::SaveAs, View::Editor(_)) => EditorCommand::Save { save_as: true }.into(),
-            (UiCommand::ExportMarkdown, View::Editor(_)) => EditorCommand::ExportMarkdown.into(),
-            (UiCommand::Undo, View::Editor(doc)) if doc.can_undo() => EditorCommand::Undo.into(),
-            (UiCommand::Redo, View::Editor(doc)) if doc.can_redo() => EditorCommand::Redo.into(),
-            (UiCommand::Undo, View::Run(_)) => RunCommand::Undo.into(),
-            (UiCommand::Find, View::Run(_)) => RunCommand::FocusSearch.into(),
-            (UiCommand::StartRun, View::Template(_)) => LibraryCommand::BeginStartRun.into(),
-            (UiCommand::EditTemplate | UiCommand::EditCopy, View::Template(_)) => LibraryCommand::EditTemplate.into(),
-            (UiCommand::NextItem, View::Run(_)) => RunCommand::MoveSelection(true).into(),
-            (UiCommand::PreviousItem, View::Run(_)) => RunCommand::MoveSelection(false).into(),
-            (
-                UiCommand::MarkDone
-                | UiCommand::MarkFailed
-                | UiCommand::MarkNotApplicable
-                | UiCommand::Skip
-                | UiCommand::ResetToPending
-                | UiCommand::EditNote,
-                View::Run(_),
-            ) => return command.for_item(selected?),
-            (
-                UiCommand::ExportPdf
-                | UiCommand::CloseDocument
-                | UiCommand::CloseEditor
-                | UiCommand::Save
-                | UiCommand::SaveAs
-                | UiCommand::ExportMarkdown
-                | UiCommand::Undo
-                | UiCommand::Redo
-                | UiCommand::Find
-                | UiCommand::StartRun
-                | UiCommand::EditTemplate
-                | UiCommand::EditCopy
-                | UiCommand::NextItem
-                | UiCommand::PreviousItem
-                | UiCommand::MarkDone
-                | UiCommand::MarkFailed
-                | UiCommand::MarkNotApplicable
-                | UiCommand::Skip
-                | UiCommand::ResetToPending
-                | UiCommand::EditNote,
-                _,
-            ) => return None,
-        };
-        Some(resolved)
+        let in_run = |command: RunCommand| run.map(|_| command.into());
+        let in_editor = |command: EditorCommand| editor.map(|_| command.into());
+        match command {
+            UiCommand::Open => Some(LibraryCommand::PickFileToOpen.into()),
+            UiCommand::ImportMarkdown => Some(LibraryCommand::PickMarkdownToImport.into()),
+            UiCommand::NewTemplate => Some(LibraryCommand::NewTemplate.into()),
+            UiCommand::ExportPdf => run.filter(|_| self.pdf_export.is_none()).map(|_| ExportCommand::Pdf.into()),
+            UiCommand::CloseDocument => (!matches!(self.view, View::Home)).then(|| LibraryCommand::CloseDocument.into()),
+            UiCommand::CloseEditor => editor.map(|_| LibraryCommand::CloseDocument.into()),
+            UiCommand::Save => in_editor(EditorCommand::Save { save_as: false }).or_else(|| in_run(RunCommand::SaveNow)),
+            UiCommand::SaveAs => in_editor(EditorCommand::Save { save_as: true }),
+            UiCommand::ExportMarkdown => in_editor(EditorCommand::ExportMarkdown),
+            UiCommand::Undo => match editor {
+                Some(doc) => doc.can_undo().then(|| EditorCommand::Undo.into()),
+                None => in_run(RunCommand::Undo),
+            },
+            UiCommand::Redo => editor.filter(|doc| doc.can_redo()).map(|_| EditorCommand::Redo.into()),
+            UiCommand::Find => in_run(RunCommand::FocusSearch),
+            UiCommand::StartRun => template.then(|| LibraryCommand::BeginStartRun.into()),
+            UiCommand::EditTemplate | UiCommand::EditCopy => template.then(|| LibraryCommand::EditTemplate.into()),
+            UiCommand::NextItem => in_run(RunCommand::MoveSelection(true)),
+            UiCommand::PreviousItem => in_run(RunCommand::MoveSelection(false)),
+            UiCommand::MarkDone
+            | UiCommand::MarkFailed
+            | UiCommand::MarkNotApplicable
+            | UiCommand::Skip
+            | UiCommand::ResetToPending
+            | UiCommand::EditNote => command.for_item(run?.selected()?),
+        }
     }
 
     /// Keys that act on the whole app, and on the run when no text box has the keyboard: every

@@ -430,12 +430,7 @@ impl UiCommand {
     pub fn button_ui(self, ui: &mut egui::Ui, command: Option<Command>, commands: &mut Vec<Command>) -> egui::Response {
         let hover = self.hover_text(ui.ctx());
         let response = ui.add_enabled(command.is_some(), egui::Button::new(self.label())).on_hover_text(&hover).on_disabled_hover_text(&hover);
-        if response.clicked()
-            && let Some(command) = command
-        {
-            commands.push(command);
-        }
-        response
+        push_on_click(response, command, commands)
     }
 
     /// A menu entry for the command, with its shortcut beside the label.
@@ -445,13 +440,17 @@ impl UiCommand {
             button = button.shortcut_text(ui.ctx().format_shortcut(shortcut));
         }
         let response = ui.add_enabled(command.is_some(), button).on_hover_text(self.tooltip());
-        if response.clicked()
-            && let Some(command) = command
-        {
-            commands.push(command);
-        }
-        response
+        push_on_click(response, command, commands)
     }
+}
+
+fn push_on_click(response: egui::Response, command: Option<Command>, commands: &mut Vec<Command>) -> egui::Response {
+    if response.clicked()
+        && let Some(command) = command
+    {
+        commands.push(command);
+    }
+    response
 }
 
 #[cfg(test)]
