@@ -202,7 +202,7 @@ impl App {
     /// A job that panicked: says so, and undoes what was waiting for it, so that nothing
     /// stays busy.
     pub(super) fn job_failed(&mut self, key: &str, message: &str) {
-        self.toasts.error(format!("The {key} stopped unexpectedly: {message}. Nothing was changed by it; try again."));
+        self.toasts.error(format!("The {key} stopped unexpectedly: {message}. Try again; a file it was writing is either whole or untouched."));
         if key == super::export::JOB {
             self.pdf_export = None;
         }
