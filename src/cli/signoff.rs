@@ -69,13 +69,20 @@ fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
     let run = store::parse_run(&inner, text)?;
     let report = signoff::verify(&run);
     let mismatches = embedded.mismatches(&run);
-    let line = match mismatches.as_slice() {
+    let mut lines = vec![match mismatches.as_slice() {
         [] => format!("printed hashes  match the attached run (content {}, chain head, file)", report.content_sha256),
         problems => format!("PRINTED HASHES  {}: the attachment was replaced or altered", problems.join("; ")),
-    };
-    let matches = mismatches.is_empty();
-    print!("{}", describe(&inner, &run, &report, Some((line, matches))));
-    Ok(if report.is_valid() && matches { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+    }];
+    let record = crate::pdf::Record { run: &run, report: &report, run_file: &embedded.run_file };
+    let pages = crate::pdf::check_pages(&bytes, &record).with_context(|| format!("{}: cannot render the attached run again", path.display()))?;
+    if pages.problems.is_empty() {
+        lines.push(format!("pages           all {} show the attached run, as Preflight renders it", pages.pages));
+    }
+    lines.extend(pages.problems.iter().map(|problem| format!("PAGES           {problem}")));
+    lines.extend(pages.limits.iter().map(|limit| format!("  note          {limit}")));
+    let holds = mismatches.is_empty() && pages.holds();
+    print!("{}", describe(&inner, &run, &report, Some((lines.join("\n  "), holds))));
+    Ok(if report.is_valid() && holds { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
 /// Writes the audit PDF of a run, atomically; an existing file is replaced only with `force`.

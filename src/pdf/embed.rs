@@ -15,6 +15,11 @@ use super::document::AttachmentMark;
 /// Where the printed content hash is also stored, in the document information dictionary.
 pub(crate) const INFO_CONTENT_HASH: &[u8] = b"PreflightContentSHA256";
 pub(crate) const INFO_RUN_ID: &[u8] = b"PreflightRunId";
+/// The settings the record was generated with, exactly, so that verification can render the
+/// attached run again and compare it page for page.
+pub(crate) const INFO_GENERATED_AT: &[u8] = b"PreflightGeneratedAt";
+pub(crate) const INFO_PAPER: &[u8] = b"PreflightPaper";
+pub(crate) const INFO_VERSION: &[u8] = b"PreflightVersion";
 /// The MIME type given to the attached run file.
 const RUN_MIME: &str = "application/x-preflight-run+ron";
 
@@ -54,6 +59,9 @@ pub(crate) fn finish(
         ("Trapped", Object::Name(b"False".to_vec())),
     ]);
     info.set(INFO_RUN_ID, text_string(&run.id));
+    info.set(INFO_GENERATED_AT, text_string(&options.generated_at.to_string()));
+    info.set(INFO_PAPER, Object::Name(options.paper.key().as_bytes().to_vec()));
+    info.set(INFO_VERSION, text_string(env!("CARGO_PKG_VERSION")));
     info.set(INFO_CONTENT_HASH, Object::String(content_sha256.as_bytes().to_vec(), StringFormat::Literal));
     let info_id = document.add_object(info);
     document.trailer.set("Info", Object::Reference(info_id));

@@ -10,6 +10,7 @@
 //! bundled fonts lack come from the [`FontFallback`] the caller passes.
 
 mod checklist;
+mod compare;
 mod document;
 mod embed;
 mod extract;
@@ -29,6 +30,7 @@ use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfPage, PdfSaveOptions
 use crate::model::{Run, Timestamp};
 use crate::signoff::Report;
 
+pub use compare::{Generation, PageCheck, check_pages, generation, revisions};
 pub use extract::extract;
 pub use fonts::{BundledOnly, FontFallback};
 pub use page::SIGNATURE_TAG;
@@ -57,6 +59,14 @@ impl Paper {
         match self {
             Paper::A4 => "A4",
             Paper::Letter => "US Letter",
+        }
+    }
+
+    /// The word the command line and the PDF's document information use: `a4`, `letter`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::Letter => "letter",
         }
     }
 }
