@@ -1,5 +1,5 @@
 //! What a probe is (attached to an item in a template) and what running it produced (recorded
-//! in a run). Plain data: the runners and the condition language live in `crate::probe`, which
+//! in a run). Plain data: the runners and the condition language live in the `probe` module, which
 //! depends on this module, never the other way.
 
 use std::collections::BTreeMap;
