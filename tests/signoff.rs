@@ -206,8 +206,8 @@ fn a_swapped_public_key_is_detected() {
     let keys = KeyStore::at(dir.path().join("keys"));
     let mut run = signed_run(&keys);
     let other = keys.create("Mallory", "battery staple", at(0)).unwrap();
-    let KeySignature { signature, .. } = run.signatures[0].key.clone().unwrap();
-    run.signatures[0].key = Some(KeySignature { public_key: other.public_key, signature });
+    let signed = run.signatures[0].key.clone().unwrap();
+    run.signatures[0].key = Some(KeySignature { public_key: other.public_key, ..signed });
     let report = signoff::verify(&run);
     assert!(!report.is_valid());
     assert!(report.signatures[0].line().contains("KEY SIGNATURE INVALID"), "{}", report.signatures[0].line());

@@ -28,13 +28,45 @@ pub struct Waiver {
     pub reason: String,
 }
 
-/// An Ed25519 signature by the signer's key over [`Signature::signed_message`].
+/// The kind of key a signer holds. Keys made before PDF signatures were Ed25519; new keys are
+/// ECDSA P-256, which PDF readers (Acrobat, poppler/NSS, pyHanko) validate too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyAlgorithm {
+    #[default]
+    Ed25519,
+    /// ECDSA on NIST P-256 with SHA-256.
+    EcdsaP256,
+}
+
+impl KeyAlgorithm {
+    pub fn is_ed25519(&self) -> bool {
+        *self == KeyAlgorithm::Ed25519
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyAlgorithm::Ed25519 => "Ed25519",
+            KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
+        }
+    }
+}
+
+/// A signature by the signer's key over [`Signature::signed_message`].
+///
+/// Fields added after the first release are left out when they hold their default, so that
+/// signatures made before them serialise, and hash, exactly as they did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySignature {
-    /// The 32-byte public key, in hex.
+    #[serde(default, skip_serializing_if = "KeyAlgorithm::is_ed25519")]
+    pub algorithm: KeyAlgorithm,
+    /// The public key, in hex: 32 bytes for Ed25519, a compressed SEC1 point (33 bytes) for
+    /// P-256.
     pub public_key: String,
-    /// The 64-byte signature, in hex.
+    /// The signature, in hex: 64 bytes (for P-256, `r` and `s`).
     pub signature: String,
+    /// The signer's X.509 certificate (DER, in hex), which names its holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
 }
 
 /// A sign-off by one person in one role.

@@ -129,8 +129,8 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
             "none: signed without a personal key; bound to the run by its content hash and the event log, whose head this PDF prints",
             CELL,
         )],
-        KeyCheck::Valid { fingerprint } => {
-            vec![Span::new(fingerprint, CELL_MONO), Span::new("  (Ed25519 signature verified)", CELL.with_colour(GOOD))]
+        KeyCheck::Valid { fingerprint, algorithm } => {
+            vec![Span::new(fingerprint, CELL_MONO), Span::new(format!("  ({} signature verified)", algorithm.label()), CELL.with_colour(GOOD))]
         }
         KeyCheck::Invalid { reason } => vec![Span::new(format!("INVALID: {reason}"), CELL_BOLD.with_colour(BAD))],
     };

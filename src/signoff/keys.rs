@@ -1,10 +1,16 @@
-//! Signer keys: Ed25519 key pairs kept in the user's config folder, the private half encrypted
-//! with a passphrase as standard encrypted PKCS#8 (scrypt and AES-256-CBC, RustCrypto's `pkcs8`),
-//! readable by `openssl pkey` too.
+//! Signer keys kept in the user's config folder, the private half encrypted with a passphrase
+//! as standard encrypted PKCS#8 (scrypt and AES-256-CBC, RustCrypto's `pkcs8`), readable by
+//! `openssl pkey` too.
 //!
-//! A key named "Dana Whitfield" is two files in `keys/`: `dana-whitfield.key` (the encrypted
-//! private key, PEM) and `dana-whitfield.pub` (RON: the name, the public key in hex and when it
-//! was made). Both are written owner-only, and the folder is too.
+//! New keys are ECDSA P-256 with a self-signed X.509 certificate naming their holder, so that
+//! the same key signs runs and PDF signatures that any reader validates. Keys made before that
+//! are Ed25519 without a certificate; they still unlock and sign runs, and their signatures
+//! still verify.
+//!
+//! A key named "Dana Whitfield" is files in `keys/`: `dana-whitfield.key` (the encrypted
+//! private key, PEM), `dana-whitfield.pub` (RON: the name, the algorithm, the public key in hex
+//! and when it was made) and, for P-256 keys, `dana-whitfield.crt` (the certificate, PEM). All
+//! are written owner-only, and the folder is too.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +19,9 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{KeySignature, Timestamp, slug};
+use super::cert::{self, CertificateInfo, Identity};
+use super::cms::{self, CmsError};
+use crate::model::{KeyAlgorithm, KeySignature, Timestamp, slug, to_hex};
 use crate::store::write_atomic;
 
 /// The shortest passphrase a new key accepts.
@@ -37,6 +45,8 @@ pub enum KeyError {
     Corrupt { path: PathBuf, message: String },
     #[error("no config folder for this user; set PREFLIGHT_HOME")]
     NoConfigDir,
+    #[error(transparent)]
+    Certificate(#[from] cert::CertError),
 }
 
 /// The public half of a key, readable without its passphrase.
@@ -45,9 +55,12 @@ pub struct PublicKeyInfo {
     /// The file stem, a slug of the name.
     pub id: String,
     pub name: String,
-    /// The 32-byte public key, in hex.
+    pub algorithm: KeyAlgorithm,
+    /// The public key, in hex (see [`KeySignature::public_key`]).
     pub public_key: String,
     pub created_at: Timestamp,
+    /// The X.509 certificate, DER; keys made before certificates have none.
+    pub certificate: Option<Vec<u8>>,
 }
 
 impl PublicKeyInfo {
@@ -59,19 +72,56 @@ impl PublicKeyInfo {
 #[derive(Serialize, Deserialize)]
 struct PublicKeyFile {
     name: String,
+    #[serde(default, skip_serializing_if = "KeyAlgorithm::is_ed25519")]
+    algorithm: KeyAlgorithm,
     public_key: String,
     created_at: Timestamp,
 }
 
+enum PrivateKey {
+    Ed25519(SigningKey),
+    P256(p256::ecdsa::SigningKey),
+}
+
 /// A key whose passphrase was given; it can sign.
 pub struct UnlockedKey {
-    signing: SigningKey,
+    private: PrivateKey,
     pub info: PublicKeyInfo,
 }
 
 impl UnlockedKey {
+    /// Signs a run's signature message (see [`crate::model::Signature::signed_message`]).
     pub fn sign(&self, message: &[u8]) -> KeySignature {
-        KeySignature { public_key: self.info.public_key.clone(), signature: crate::model::to_hex(&self.signing.sign(message).to_bytes()) }
+        let signature = match &self.private {
+            PrivateKey::Ed25519(key) => to_hex(&key.sign(message).to_bytes()),
+            PrivateKey::P256(key) => {
+                let signature: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(key, message);
+                to_hex(&signature.to_bytes())
+            }
+        };
+        KeySignature {
+            algorithm: self.info.algorithm,
+            public_key: self.info.public_key.clone(),
+            signature,
+            certificate: self.info.certificate.as_deref().map(to_hex),
+        }
+    }
+
+    /// A detached CMS signature (PAdES) over bytes whose SHA-256 is `digest`.
+    pub fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, CmsError> {
+        match (&self.private, &self.info.certificate) {
+            (PrivateKey::P256(key), Some(certificate)) => cms::sign_detached(key, certificate, digest),
+            _ => Err(CmsError::Build(format!(
+                "the key of \"{}\" is an older Ed25519 key without a certificate, which PDF readers cannot check; \
+                 make a new key with `preflight keygen`",
+                self.info.name
+            ))),
+        }
+    }
+
+    /// The certificate, read.
+    pub fn certificate(&self) -> Option<CertificateInfo> {
+        self.info.certificate.as_deref().and_then(|der| cert::parse(der).ok())
     }
 }
 
@@ -133,10 +183,19 @@ impl KeyStore {
         self.read_public(&path)
     }
 
-    /// Makes a new key pair for `name`, protected by `passphrase`. An existing key of that name
-    /// is never replaced.
+    /// Makes a new key pair for `name`, protected by `passphrase`, with a self-signed
+    /// certificate that names only the holder. An existing key of that name is never replaced.
     pub fn create(&self, name: &str, passphrase: &str, at: Timestamp) -> Result<PublicKeyInfo, KeyError> {
-        let name = name.trim();
+        self.create_for(&Identity { name: name.to_string(), ..Identity::default() }, passphrase, at)
+    }
+
+    /// Makes a new ECDSA P-256 key for `identity`, with a self-signed certificate naming them.
+    pub fn create_for(&self, identity: &Identity, passphrase: &str, at: Timestamp) -> Result<PublicKeyInfo, KeyError> {
+        self.create_key(identity, passphrase, at, KeyAlgorithm::EcdsaP256)
+    }
+
+    fn create_key(&self, identity: &Identity, passphrase: &str, at: Timestamp, algorithm: KeyAlgorithm) -> Result<PublicKeyInfo, KeyError> {
+        let name = identity.name.trim();
         if name.is_empty() {
             return Err(KeyError::EmptyName);
         }
@@ -144,24 +203,40 @@ impl KeyStore {
             return Err(KeyError::ShortPassphrase);
         }
         let id = slug(name);
-        let (key_path, pub_path) = (self.dir.join(format!("{id}.key")), self.dir.join(format!("{id}.pub")));
-        if key_path.exists() || pub_path.exists() {
+        let [key_path, pub_path, crt_path] = ["key", "pub", "crt"].map(|ext| self.dir.join(format!("{id}.{ext}")));
+        if key_path.exists() || pub_path.exists() || crt_path.exists() {
             return Err(KeyError::Exists { name: name.to_string(), path: key_path });
         }
-        create_private_dir(&self.dir)?;
+        let corrupt = |e: &dyn std::fmt::Display| KeyError::Corrupt { path: key_path.clone(), message: e.to_string() };
         let mut rng = rand_core::OsRng;
-        let signing = SigningKey::generate(&mut rng);
-        let pem = signing
-            .to_pkcs8_encrypted_pem(&mut rng, passphrase, pkcs8::LineEnding::LF)
-            .map_err(|e| KeyError::Corrupt { path: key_path.clone(), message: e.to_string() })?;
-        let public_key = crate::model::to_hex(signing.verifying_key().as_bytes());
-        let file = PublicKeyFile { name: name.to_string(), public_key: public_key.clone(), created_at: at };
-        // Three plain fields (strings and a timestamp) always serialise.
-        #[allow(clippy::expect_used, reason = "a struct of two strings and a timestamp always serialises")]
+        let (pem, public_key, certificate) = match algorithm {
+            KeyAlgorithm::Ed25519 => {
+                let signing = SigningKey::generate(&mut rng);
+                let pem = signing.to_pkcs8_encrypted_pem(&mut rng, passphrase, pkcs8::LineEnding::LF).map_err(|e| corrupt(&e))?;
+                (pem, to_hex(signing.verifying_key().as_bytes()), None)
+            }
+            KeyAlgorithm::EcdsaP256 => {
+                let secret = p256::SecretKey::random(&mut rng);
+                let pem = p256::pkcs8::EncodePrivateKey::to_pkcs8_encrypted_pem(&secret, &mut rng, passphrase, pkcs8::LineEnding::LF)
+                    .map_err(|e| corrupt(&e))?;
+                let signing = p256::ecdsa::SigningKey::from(&secret);
+                let mut serial = [0u8; 16];
+                rand_core::RngCore::fill_bytes(&mut rng, &mut serial);
+                let identity = Identity { name: name.to_string(), ..identity.clone() };
+                let certificate = cert::self_signed(&signing, &identity, at, serial)?;
+                (pem, to_hex(signing.verifying_key().to_encoded_point(true).as_bytes()), Some(certificate))
+            }
+        };
+        let file = PublicKeyFile { name: name.to_string(), algorithm, public_key: public_key.clone(), created_at: at };
+        #[allow(clippy::expect_used, reason = "a struct of strings, an enum and a timestamp always serialises")]
         let text = ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default()).expect("a key file serialises");
+        create_private_dir(&self.dir)?;
         write_private(&key_path, pem.as_bytes())?;
+        if let Some(certificate) = &certificate {
+            write_private(&crt_path, cert::to_pem(certificate).as_bytes())?;
+        }
         write_private(&pub_path, text.as_bytes())?;
-        Ok(PublicKeyInfo { id, name: name.to_string(), public_key, created_at: at })
+        Ok(PublicKeyInfo { id, name: name.to_string(), algorithm, public_key, created_at: at, certificate })
     }
 
     /// Decrypts a key with its passphrase. This runs scrypt and takes a noticeable fraction of a
@@ -170,28 +245,95 @@ impl KeyStore {
         let info = self.find(name)?;
         let key_path = self.dir.join(format!("{}.key", info.id));
         let pem = std::fs::read_to_string(&key_path).map_err(|cause| KeyError::Io { path: key_path.clone(), action: "cannot read", cause })?;
-        let signing = SigningKey::from_pkcs8_encrypted_pem(&pem, passphrase).map_err(|_| KeyError::WrongPassphrase(info.name.clone()))?;
-        if crate::model::to_hex(signing.verifying_key().as_bytes()) != info.public_key {
+        let wrong = |_| KeyError::WrongPassphrase(info.name.clone());
+        let (private, public_key) = match info.algorithm {
+            KeyAlgorithm::Ed25519 => {
+                let signing = SigningKey::from_pkcs8_encrypted_pem(&pem, passphrase).map_err(wrong)?;
+                let public = to_hex(signing.verifying_key().as_bytes());
+                (PrivateKey::Ed25519(signing), public)
+            }
+            KeyAlgorithm::EcdsaP256 => {
+                let secret = <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_encrypted_pem(&pem, passphrase).map_err(wrong)?;
+                let signing = p256::ecdsa::SigningKey::from(&secret);
+                let public = to_hex(signing.verifying_key().to_encoded_point(true).as_bytes());
+                (PrivateKey::P256(signing), public)
+            }
+        };
+        if public_key != info.public_key {
             return Err(KeyError::Corrupt { path: key_path, message: "the private key does not match the public key beside it".into() });
         }
-        Ok(UnlockedKey { signing, info })
+        Ok(UnlockedKey { private, info })
     }
 
     fn read_public(&self, path: &Path) -> Result<PublicKeyInfo, KeyError> {
         let text = std::fs::read_to_string(path).map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot read", cause })?;
-        let file: PublicKeyFile = ron::from_str(&text).map_err(|e| KeyError::Corrupt { path: path.to_path_buf(), message: e.to_string() })?;
-        if parse_public_key(&file.public_key).is_none() {
-            return Err(KeyError::Corrupt { path: path.to_path_buf(), message: "the public key is not 32 bytes of hex".into() });
+        let corrupt = |message: String| KeyError::Corrupt { path: path.to_path_buf(), message };
+        let file: PublicKeyFile = ron::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+        let key = KeySignature { algorithm: file.algorithm, public_key: file.public_key.clone(), signature: String::new(), certificate: None };
+        if !public_key_parses(&key) {
+            return Err(corrupt(format!("the public key is not a {} public key in hex", file.algorithm.label())));
         }
         let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(PublicKeyInfo { id, name: file.name, public_key: file.public_key, created_at: file.created_at })
+        let certificate = match file.algorithm {
+            KeyAlgorithm::Ed25519 => None,
+            KeyAlgorithm::EcdsaP256 => {
+                let crt_path = path.with_extension("crt");
+                let pem =
+                    std::fs::read_to_string(&crt_path).map_err(|cause| KeyError::Io { path: crt_path.clone(), action: "cannot read", cause })?;
+                let der = cert::from_pem(&pem).map_err(|e| KeyError::Corrupt { path: crt_path.clone(), message: e.to_string() })?;
+                let info = cert::parse(&der).map_err(|e| KeyError::Corrupt { path: crt_path.clone(), message: e.to_string() })?;
+                if info.p256_public_key.as_deref().map(to_hex).as_deref() != Some(file.public_key.as_str()) {
+                    return Err(KeyError::Corrupt { path: crt_path, message: "the certificate is for another key than the one beside it".into() });
+                }
+                Some(der)
+            }
+        };
+        Ok(PublicKeyInfo { id, name: file.name, algorithm: file.algorithm, public_key: file.public_key, created_at: file.created_at, certificate })
     }
 }
 
-/// A public key from its hex form.
+/// An Ed25519 public key from its hex form.
 pub fn parse_public_key(hex: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = crate::model::from_hex(hex)?.try_into().ok()?;
     VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// A P-256 public key from its hex form (a SEC1 point).
+pub fn parse_p256_public_key(hex: &str) -> Option<p256::ecdsa::VerifyingKey> {
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(&crate::model::from_hex(hex)?).ok()
+}
+
+fn public_key_parses(key: &KeySignature) -> bool {
+    match key.algorithm {
+        KeyAlgorithm::Ed25519 => parse_public_key(&key.public_key).is_some(),
+        KeyAlgorithm::EcdsaP256 => parse_p256_public_key(&key.public_key).is_some(),
+    }
+}
+
+/// Checks a key signature over `message`; the error says what is wrong in words.
+pub fn verify_key_signature(key: &KeySignature, message: &[u8]) -> Result<(), String> {
+    let bytes = crate::model::from_hex(&key.signature).ok_or("the signature is not hex")?;
+    let changed = || format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key));
+    match key.algorithm {
+        KeyAlgorithm::Ed25519 => {
+            let public = parse_public_key(&key.public_key).ok_or("the public key is not a valid Ed25519 key")?;
+            let signature = ed25519_dalek::Signature::from_slice(&bytes).map_err(|_| "the signature is not 64 bytes")?;
+            public.verify_strict(message, &signature).map_err(|_| changed())
+        }
+        KeyAlgorithm::EcdsaP256 => {
+            let public = parse_p256_public_key(&key.public_key).ok_or("the public key is not a valid P-256 key")?;
+            let signature = p256::ecdsa::Signature::from_slice(&bytes).map_err(|_| "the signature is not 64 bytes")?;
+            p256::ecdsa::signature::Verifier::verify(&public, message, &signature).map_err(|_| changed())?;
+            if let Some(certificate) = &key.certificate {
+                let der = crate::model::from_hex(certificate).ok_or("the certificate is not hex")?;
+                let info = cert::parse(&der).map_err(|e| e.to_string())?;
+                if info.p256_public_key.as_deref().map(to_hex).as_deref() != Some(key.public_key.as_str()) {
+                    return Err("the certificate carried with the signature is for another key".into());
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
@@ -254,10 +396,45 @@ mod tests {
         assert!(matches!(store.unlock("Dana Whitfield", "wrong horse"), Err(KeyError::WrongPassphrase(_))));
         let key = store.unlock("Dana Whitfield", "correct horse").unwrap();
         let signed = key.sign(b"message");
-        let public = parse_public_key(&signed.public_key).unwrap();
-        let signature = ed25519_dalek::Signature::from_slice(&crate::model::from_hex(&signed.signature).unwrap()).unwrap();
-        assert!(public.verify_strict(b"message", &signature).is_ok());
+        assert_eq!(signed.algorithm, KeyAlgorithm::EcdsaP256);
+        assert_eq!(verify_key_signature(&signed, b"message"), Ok(()));
+        assert!(verify_key_signature(&signed, b"massage").is_err());
         assert_eq!(info.fingerprint().len(), 39, "{}", info.fingerprint());
+        // The certificate names the holder, is beside the key for other tools, and is carried
+        // in the signature.
+        let certificate = key.certificate().unwrap();
+        assert_eq!((certificate.name.as_str(), certificate.self_signed), ("Dana Whitfield", true));
+        let pem = std::fs::read_to_string(store.dir().join("dana-whitfield.crt")).unwrap();
+        assert_eq!(cert::from_pem(&pem).unwrap(), certificate.der);
+        assert_eq!(signed.certificate.as_deref(), Some(to_hex(&certificate.der).as_str()));
+    }
+
+    #[test]
+    fn an_older_ed25519_key_still_unlocks_and_signs_but_makes_no_pdf_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::at(dir.path().to_path_buf());
+        let identity = Identity { name: "Old Key".into(), ..Identity::default() };
+        store.create_key(&identity, "correct horse", at(), KeyAlgorithm::Ed25519).unwrap();
+        // Its public file is as older versions wrote it: no algorithm field.
+        let text = std::fs::read_to_string(store.dir().join("old-key.pub")).unwrap();
+        assert!(!text.contains("algorithm"), "{text}");
+        assert!(!store.dir().join("old-key.crt").exists());
+        let key = store.unlock("Old Key", "correct horse").unwrap();
+        let signed = key.sign(b"message");
+        assert_eq!((signed.algorithm, signed.certificate.as_ref()), (KeyAlgorithm::Ed25519, None));
+        assert_eq!(verify_key_signature(&signed, b"message"), Ok(()));
+        assert!(key.sign_cms(&[0; 32]).unwrap_err().to_string().contains("preflight keygen"));
+    }
+
+    #[test]
+    fn a_certificate_for_another_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::at(dir.path().to_path_buf());
+        store.create("Dana", "correct horse", at()).unwrap();
+        store.create("Eve", "battery staple", at()).unwrap();
+        std::fs::copy(store.dir().join("eve.crt"), store.dir().join("dana.crt")).unwrap();
+        let err = store.find("Dana").unwrap_err();
+        assert!(err.to_string().contains("another key"), "{err}");
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! Signing a run and verifying it: stale-probe checks before signing, Ed25519 where the signer
-//! has a key, and the full offline check `preflight verify` and the app run on a run file.
+//! Signing a run and verifying it: stale-probe checks before signing, a key signature (ECDSA
+//! P-256, or Ed25519 for older keys) where the signer has a key, and the full offline check `preflight verify` and the app run on a run file.
 //!
 //! The signature record, its binding to the event log and its content hash live in
 //! `model::signature`; this module adds the clock-dependent and cryptographic parts.
 
+pub mod cert;
+pub mod cms;
 mod keys;
 
-pub use keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_public_key};
+pub use cert::{CertificateInfo, Identity};
+pub use keys::{
+    KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_p256_public_key, parse_public_key, verify_key_signature,
+};
 
 use crate::model::ProbeState;
 use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
@@ -131,6 +136,7 @@ pub enum KeyCheck {
     NoKey,
     Valid {
         fingerprint: String,
+        algorithm: crate::model::KeyAlgorithm,
     },
     Invalid {
         reason: String,
@@ -164,7 +170,7 @@ impl SignatureCheck {
     pub fn line(&self) -> String {
         let key = match &self.key {
             KeyCheck::NoKey => "no key".to_string(),
-            KeyCheck::Valid { fingerprint } => format!("key {fingerprint} verified"),
+            KeyCheck::Valid { fingerprint, algorithm } => format!("{} key {fingerprint} verified", algorithm.label()),
             KeyCheck::Invalid { reason } => format!("KEY SIGNATURE INVALID: {reason}"),
         };
         let superseded = if self.superseded { " (signed again later)" } else { "" };
@@ -241,20 +247,9 @@ fn check_key(run: &Run, index: usize, signature: &Signature) -> KeyCheck {
     let Some(previous) = run.event_before_signature(index) else {
         return KeyCheck::Invalid { reason: "no event in the log records this signature".into() };
     };
-    let Some(public) = parse_public_key(&key.public_key) else {
-        return KeyCheck::Invalid { reason: "the public key is not a valid Ed25519 key".into() };
-    };
-    let Some(bytes) = crate::model::from_hex(&key.signature) else {
-        return KeyCheck::Invalid { reason: "the signature is not hex".into() };
-    };
-    let Ok(ed_signature) = ed25519_dalek::Signature::from_slice(&bytes) else {
-        return KeyCheck::Invalid { reason: "the signature is not 64 bytes".into() };
-    };
-    match public.verify_strict(&signature.signed_message(&run.id, previous), &ed_signature) {
-        Ok(()) => KeyCheck::Valid { fingerprint: fingerprint(&key.public_key) },
-        Err(_) => {
-            KeyCheck::Invalid { reason: format!("does not verify with key {}: the record or the key was changed", fingerprint(&key.public_key)) }
-        }
+    match verify_key_signature(key, &signature.signed_message(&run.id, previous)) {
+        Ok(()) => KeyCheck::Valid { fingerprint: fingerprint(&key.public_key), algorithm: key.algorithm },
+        Err(reason) => KeyCheck::Invalid { reason },
     }
 }
 

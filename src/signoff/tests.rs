@@ -123,7 +123,7 @@ fn a_key_signature_verifies_and_a_swapped_key_does_not() {
     sign(&mut run, request("release-approver", "Dana", 3), Some(&dana)).unwrap();
     let report = verify(&run);
     assert!(report.is_valid(), "{report:?}");
-    assert_eq!(report.signatures[0].key, KeyCheck::Valid { fingerprint: dana.info.fingerprint() });
+    assert_eq!(report.signatures[0].key, KeyCheck::Valid { fingerprint: dana.info.fingerprint(), algorithm: crate::model::KeyAlgorithm::EcdsaP256 });
     assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
 
     // Mallory's key over the same record, swapped in: the record no longer matches its event,
@@ -132,7 +132,7 @@ fn a_key_signature_verifies_and_a_swapped_key_does_not() {
     let mut swapped = run.clone();
     let previous = swapped.event_before_signature(0).unwrap().to_string();
     let forged = mallory.sign(&swapped.signatures[0].signed_message("run-1", &previous));
-    swapped.signatures[0].key = Some(KeySignature { public_key: dana.info.public_key.clone(), signature: forged.signature });
+    swapped.signatures[0].key = Some(KeySignature { public_key: dana.info.public_key.clone(), ..forged });
     let report = verify(&swapped);
     assert!(!report.is_valid());
     assert!(matches!(&report.signatures[0].key, KeyCheck::Invalid { reason } if reason.contains("does not verify")), "{report:?}");
