@@ -1,4 +1,5 @@
-//! The headless subcommands: import, lint, run, probe, markdown, keygen, verify and export.
+//! The headless subcommands: import, lint, run, probe, markdown, keygen, verify, export and
+//! countersign.
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
 //! there is one, the line and column.
@@ -15,6 +16,7 @@ use crate::import::{ImportOptions, import_markdown, run_to_markdown, template_to
 use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp};
 use crate::store::{self, Document, Library, StoreError};
 
+mod pdf_sign;
 mod signoff;
 
 #[derive(Debug, Parser)]
@@ -88,12 +90,42 @@ pub enum Command {
         /// Replace the output file if it exists.
         #[arg(long)]
         force: bool,
+        /// Certify the record with this signer key: a PDF signature that any reader validates.
+        #[arg(long, value_name = "NAME")]
+        key: Option<String>,
+        /// Read the key's passphrase as one line from standard input instead of the terminal.
+        #[arg(long, requires = "key")]
+        passphrase_stdin: bool,
     },
-    /// Create a signer key, protected by a passphrase, in your config folder.
+    /// Add your approval PDF signature to an audit record, as an incremental update that keeps
+    /// every earlier signature valid. Your key must have signed a role of the attached run.
+    Countersign {
+        file: PathBuf,
+        /// Your signer key's name.
+        #[arg(long, value_name = "NAME")]
+        key: String,
+        /// The role to sign for, when your key signed more than one.
+        #[arg(long)]
+        role: Option<String>,
+        /// Write the countersigned record here instead of replacing FILE.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Read the passphrase as one line from standard input instead of the terminal.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Create a signer key (ECDSA P-256 with a self-signed X.509 certificate naming you),
+    /// protected by a passphrase, in your config folder.
     Keygen {
-        /// The signer's printed name, as it appears on signatures.
+        /// The signer's printed name, as it appears on signatures and in the certificate.
         #[arg(long)]
         name: String,
+        /// A job title for the certificate, such as "QA Lead".
+        #[arg(long)]
+        title: Option<String>,
+        /// An e-mail address for the certificate.
+        #[arg(long)]
+        email: Option<String>,
         /// Read the passphrase as one line from standard input instead of the terminal.
         #[arg(long)]
         passphrase_stdin: bool,
@@ -136,8 +168,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
         Command::Verify { file } => signoff::verify(&file),
-        Command::Export { run, output, paper, force } => signoff::export(&run, &output, paper, force),
-        Command::Keygen { name, passphrase_stdin } => signoff::keygen(&name, passphrase_stdin),
+        Command::Export { run, output, paper, force, key, passphrase_stdin } => {
+            signoff::export(&run, &output, paper, force, key.as_deref(), passphrase_stdin)
+        }
+        Command::Countersign { file, key, role, output, passphrase_stdin } => {
+            pdf_sign::countersign(&file, &key, role.as_deref(), output.as_deref(), passphrase_stdin)
+        }
+        Command::Keygen { name, title, email, passphrase_stdin } => {
+            signoff::keygen(&crate::signoff::Identity { name, title, email }, passphrase_stdin)
+        }
     }?;
     Ok(Outcome::Exit(code))
 }

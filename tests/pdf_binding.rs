@@ -172,7 +172,7 @@ fn an_appended_incremental_update_is_caught_even_when_it_draws_nothing() {
     assert!(appended.starts_with(&bytes));
     assert_eq!(pdf::revisions(&bytes), 1);
     assert_eq!(pdf::revisions(&appended), 2);
-    assert_caught("incremental update", &appended, None, "incremental update(s) were appended");
+    assert_caught("incremental update", &appended, None, "incremental update appended after the one Preflight wrote is not a PDF signature");
 }
 
 #[test]

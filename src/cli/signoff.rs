@@ -1,40 +1,39 @@
 //! `preflight keygen`, `preflight verify` and `preflight export`: signer keys, the offline check
 //! of a run or an audit PDF, and writing the PDF.
 
-use std::io::BufRead;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
 use crate::model::{Run, Timestamp};
-use crate::signoff::{self, KeyCheck, KeyStore, MIN_PASSPHRASE_CHARS};
+use crate::signoff::{self, Identity, KeyCheck, KeyStore, MIN_PASSPHRASE_CHARS};
 use crate::store;
 
 use super::EXIT_CHECK_FAILED;
 
-/// Creates a passphrase-protected signer key. The passphrase is asked twice on the terminal,
-/// or read as one line from standard input with `--passphrase-stdin` (for scripts).
-pub(super) fn keygen(name: &str, passphrase_stdin: bool) -> anyhow::Result<ExitCode> {
+/// Creates a passphrase-protected signer key with a self-signed certificate. The passphrase
+/// is asked twice on the terminal, or read as one line from standard input with
+/// `--passphrase-stdin` (for scripts).
+pub(super) fn keygen(identity: &Identity, passphrase_stdin: bool) -> anyhow::Result<ExitCode> {
     let keys = KeyStore::from_env()?;
+    let name = &identity.name;
     let passphrase = if passphrase_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the passphrase from standard input")?;
-        line.trim_end_matches(['\r', '\n']).to_string()
+        super::pdf_sign::read_passphrase("", true)?
     } else {
-        let first = rpassword::prompt_password(format!("Passphrase for {name}'s key (at least {MIN_PASSPHRASE_CHARS} characters): "))
-            .context("cannot read the passphrase from the terminal; use --passphrase-stdin")?;
+        let first = super::pdf_sign::read_passphrase(&format!("Passphrase for {name}'s key (at least {MIN_PASSPHRASE_CHARS} characters): "), false)?;
         let second = rpassword::prompt_password("The same passphrase again: ")?;
         if first != second {
             bail!("the two passphrases differ; nothing was created");
         }
         first
     };
-    let info = keys.create(name, &passphrase, Timestamp::from_datetime(chrono::Utc::now()))?;
-    println!("created the signer key of {}", info.name);
+    let info = keys.create_for(identity, &passphrase, Timestamp::from_datetime(chrono::Utc::now()))?;
+    println!("created the signer key of {} ({})", info.name, info.algorithm.label());
     println!("  fingerprint  {}", info.fingerprint());
     println!("  files        {}", keys.dir().join(format!("{}.key", info.id)).display());
     println!("               {}", keys.dir().join(format!("{}.pub", info.id)).display());
+    println!("               {} (the self-signed certificate, for others to trust)", keys.dir().join(format!("{}.crt", info.id)).display());
     println!("Keep the passphrase safe: without it the key cannot sign, and it cannot be recovered.");
     Ok(ExitCode::SUCCESS)
 }
@@ -80,28 +79,47 @@ fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
     }
     lines.extend(pages.problems.iter().map(|problem| format!("PAGES           {problem}")));
     lines.extend(pages.limits.iter().map(|limit| format!("  note          {limit}")));
-    let holds = mismatches.is_empty() && pages.holds();
+    let revisions = crate::pdf::check_signatures(&bytes)?;
+    let (signature_lines, signatures_hold) = super::pdf_sign::report_lines(&run, &revisions);
+    lines.extend(signature_lines);
+    let holds = mismatches.is_empty() && pages.holds() && signatures_hold;
     print!("{}", describe(&inner, &run, &report, Some((lines.join("\n  "), holds))));
     Ok(if report.is_valid() && holds { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
 /// Writes the audit PDF of a run, atomically; an existing file is replaced only with `force`.
-pub(super) fn export(path: &Path, output: &Path, paper: crate::pdf::Paper, force: bool) -> anyhow::Result<ExitCode> {
+/// With a key, the record is certified with a PDF signature.
+pub(super) fn export(
+    path: &Path,
+    output: &Path,
+    paper: crate::pdf::Paper,
+    force: bool,
+    key: Option<&str>,
+    passphrase_stdin: bool,
+) -> anyhow::Result<ExitCode> {
     let run = store::load_run(path)?;
     if !force && output.exists() {
         bail!("{}: already exists; use --force to replace it", output.display());
     }
+    let key = key.map(|name| super::pdf_sign::unlock(name, passphrase_stdin)).transpose()?;
     let options = crate::pdf::PdfOptions::new(paper, Timestamp::from_datetime(chrono::Utc::now()));
     let report = signoff::verify(&run);
     let run_file = store::to_ron(&run).into_bytes();
     let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
     let rendered =
         crate::pdf::render(&record, &store::SystemFonts, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;
-    store::write_atomic(output, &rendered.bytes).with_context(|| format!("{}: cannot write", output.display()))?;
+    let bytes = match &key {
+        Some(key) => super::pdf_sign::certify(&rendered.bytes, &run, key).with_context(|| format!("{}: cannot certify", output.display()))?,
+        None => rendered.bytes,
+    };
+    store::write_atomic(output, &bytes).with_context(|| format!("{}: cannot write", output.display()))?;
     for warning in &rendered.warnings {
         eprintln!("warning: {}: {warning}", output.display());
     }
-    println!("wrote {}: {} pages, {} KB, {}", output.display(), rendered.pages, rendered.bytes.len().div_ceil(1024), paper.name());
+    println!("wrote {}: {} pages, {} KB, {}", output.display(), rendered.pages, bytes.len().div_ceil(1024), paper.name());
+    if let Some(key) = &key {
+        println!("certified by {} with key {}", key.info.name, key.info.fingerprint());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -54,16 +54,15 @@ impl PageCheck {
 /// Compares `pdf` with Preflight's rendering of `record` (which must be the run attached to it,
 /// its verification report and the attached file's bytes).
 pub fn check_pages(pdf: &[u8], record: &Record<'_>) -> Result<PageCheck, PdfError> {
+    // Preflight's own revision is compared with a fresh rendering; every later one must be a
+    // PDF signature and nothing else.
+    let revisions = super::check_signatures(pdf)?;
+    // The end-of-line a signature revision starts with is not part of Preflight's bytes.
+    let first = &pdf[..revisions.first_revision_end];
+    let pdf = &first[..first.len() - first.iter().rev().take_while(|b| **b == b'\n' || **b == b'\r').count()];
     let document = Document::load_mem(pdf).map_err(|err| PdfError::NotPdf(err.to_string()))?;
     let mut check = PageCheck { pages: document.get_pages().len(), ..PageCheck::default() };
-    let revisions = revisions(pdf);
-    if revisions > 1 {
-        check.problems.push(format!(
-            "the file holds {} revisions: {} incremental update(s) were appended after the one Preflight wrote",
-            revisions,
-            revisions - 1
-        ));
-    }
+    check.problems.extend(revisions.problems);
     let generation = match generation(&document) {
         Ok(generation) => generation,
         Err(missing) => {
@@ -137,7 +136,7 @@ pub fn revisions(pdf: &[u8]) -> usize {
 }
 
 /// The offset after the last `startxref` keyword.
-fn last_startxref(pdf: &[u8]) -> Option<usize> {
+pub(crate) fn last_startxref(pdf: &[u8]) -> Option<usize> {
     let tail_start = pdf.len().saturating_sub(4096);
     let tail = &pdf[tail_start..];
     let at = tail.windows(9).rposition(|w| w == b"startxref")?;
@@ -148,7 +147,7 @@ fn last_startxref(pdf: &[u8]) -> Option<usize> {
 
 /// The `/Prev` offset of the cross-reference section (a table with its trailer, or a stream)
 /// that starts at `at`, if it has one.
-fn prev_of_section(pdf: &[u8], at: usize) -> Option<usize> {
+pub(crate) fn prev_of_section(pdf: &[u8], at: usize) -> Option<usize> {
     let section = pdf.get(at..)?;
     // The trailer dictionary (or the stream's dictionary) ends before the next `startxref`.
     let end = section.windows(9).position(|w| w == b"startxref").unwrap_or(section.len().min(1 << 20));

@@ -25,19 +25,25 @@ pub(crate) struct AttachmentMark {
     pub rect: [f32; 4],
 }
 
+/// Where annotations go once the pages are set: the paperclip and the signature fields.
+pub(crate) struct Marks {
+    pub attachment: AttachmentMark,
+    pub fields: Vec<super::signoff_page::FieldMark>,
+}
+
 /// The room left of the attachment paragraph for the reader's paperclip icon.
 const CLIP_INDENT: f32 = 22.0;
 
 /// Writes every part of the record.
-pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &PdfOptions, attachment: &Attachment) -> AttachmentMark {
+pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report, options: &PdfOptions, attachment: &Attachment) -> Marks {
     identity(writer, run, options);
     super::summary::write(writer, run, report);
     options.report(0.05);
     super::checklist::write(writer, run, &|fraction| options.report(0.05 + 0.45 * fraction));
-    super::signoff_page::write(writer, run, report);
+    let fields = super::signoff_page::write(writer, run, report);
     options.report(0.55);
     super::trail::write(writer, run, &|fraction| options.report(0.55 + 0.2 * fraction));
-    integrity(writer, run, report, attachment)
+    Marks { attachment: integrity(writer, run, report, attachment), fields }
 }
 
 /// A time for a narrow table column: date and time, then the offset, with spaces between so

@@ -10,7 +10,8 @@ use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 use crate::model::{Run, Timestamp, sha256_hex};
 
 use super::PdfOptions;
-use super::document::AttachmentMark;
+use super::document::{AttachmentMark, Marks};
+use super::signoff_page::FieldMark;
 
 /// Where the printed content hash is also stored, in the document information dictionary.
 pub(crate) const INFO_CONTENT_HASH: &[u8] = b"PreflightContentSHA256";
@@ -30,7 +31,7 @@ pub(crate) fn finish(
     content_sha256: &str,
     file_name: &str,
     run_file: &[u8],
-    mark: &AttachmentMark,
+    marks: &Marks,
 ) {
     // Attachments (PDF 1.4) and associated files (/AF) need a newer version than printpdf's 1.3.
     document.version = "1.7".to_string();
@@ -92,7 +93,61 @@ pub(crate) fn finish(
         catalog.set("Names", Object::Dictionary(names));
         catalog.set("AF", Object::Array(vec![Object::Reference(filespec_id)]));
     }
-    clip(document, mark, filespec_id, file_name);
+    clip(document, &marks.attachment, filespec_id, file_name);
+    signature_fields(document, &marks.fields);
+}
+
+/// The empty PDF signature fields, each merged with its widget on the sign-off page, in an
+/// AcroForm that tells readers to save changes as incremental updates (`/SigFlags 3`), which
+/// keeps every signature valid. Each widget has an empty appearance, as PDF/A asks of every
+/// annotation; signing replaces it.
+fn signature_fields(document: &mut Document, fields: &[FieldMark]) {
+    let pages = document.get_pages();
+    let mut field_ids = Vec::new();
+    for field in fields {
+        let Some(page_id) = u32::try_from(field.page + 1).ok().and_then(|number| pages.get(&number).copied()) else { continue };
+        let [left, bottom, right, top] = field.rect;
+        let empty = Stream::new(
+            Dictionary::from_iter(vec![
+                ("Type", Object::Name(b"XObject".to_vec())),
+                ("Subtype", Object::Name(b"Form".to_vec())),
+                ("BBox", Object::Array(vec![Object::Integer(0), Object::Integer(0), Object::Real(right - left), Object::Real(top - bottom)])),
+                ("Resources", Object::Dictionary(Dictionary::new())),
+            ]),
+            Vec::new(),
+        );
+        let appearance_id = document.add_object(empty);
+        let widget = Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Annot".to_vec())),
+            ("Subtype", Object::Name(b"Widget".to_vec())),
+            ("FT", Object::Name(b"Sig".to_vec())),
+            ("T", text_string(&field.name)),
+            ("TU", text_string(&field.label)),
+            ("Rect", Object::Array(field.rect.iter().map(|&v| Object::Real(v)).collect())),
+            // Print and Locked: printed with the page, and not moved or resized by a reader.
+            ("F", Object::Integer(4 | 128)),
+            ("P", Object::Reference(page_id)),
+            ("AP", Object::Dictionary(Dictionary::from_iter(vec![("N", Object::Reference(appearance_id))]))),
+        ]);
+        let widget_id = document.add_object(widget);
+        if let Ok(page) = document.get_object_mut(page_id).and_then(Object::as_dict_mut) {
+            let mut annotations = match page.get(b"Annots") {
+                Ok(Object::Array(existing)) => existing.clone(),
+                _ => Vec::new(),
+            };
+            annotations.push(Object::Reference(widget_id));
+            page.set("Annots", Object::Array(annotations));
+        }
+        field_ids.push(Object::Reference(widget_id));
+    }
+    if field_ids.is_empty() {
+        return;
+    }
+    let form = Dictionary::from_iter(vec![("Fields", Object::Array(field_ids)), ("SigFlags", Object::Integer(3))]);
+    let form_id = document.add_object(form);
+    if let Ok(catalog) = document.catalog_mut() {
+        catalog.set("AcroForm", Object::Reference(form_id));
+    }
 }
 
 /// Puts a paperclip (a file attachment annotation on the same file specification) beside the

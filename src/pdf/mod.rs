@@ -9,6 +9,7 @@
 //! run and the same clock give byte-identical output. Nothing here reads a file: characters the
 //! bundled fonts lack come from the [`FontFallback`] the caller passes.
 
+mod appearance;
 mod checklist;
 mod compare;
 mod document;
@@ -17,6 +18,8 @@ mod extract;
 mod fonts;
 mod inline;
 mod page;
+mod sign;
+mod signatures;
 mod signoff_page;
 mod summary;
 mod table;
@@ -34,6 +37,11 @@ pub use compare::{Generation, PageCheck, check_pages, generation, revisions};
 pub use extract::extract;
 pub use fonts::{BundledOnly, FontFallback};
 pub use page::SIGNATURE_TAG;
+pub use sign::{CmsSigner, PdfSignRequest, sign};
+pub use signatures::{PdfSignature, SignatureRevisions, check_signatures};
+pub use signoff_page::role_field_name;
+/// The name of the signature field that the certification fills.
+pub const CERTIFICATION_FIELD: &str = signoff_page::CERTIFICATION_FIELD;
 
 /// The paper an audit record is set on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -171,6 +179,8 @@ pub enum PdfError {
     BadAttachment(String),
     #[error("the hash printed on the integrity page ({printed}) differs from the one in the document information ({stored}); the PDF was altered")]
     HashesDisagree { printed: String, stored: String },
+    #[error("cannot sign the PDF: {0}")]
+    Sign(String),
     #[error("the file attachment on page {page} holds another file than the attached run {name}; the PDF was altered")]
     AttachmentsDisagree { page: u32, name: String },
 }
@@ -206,7 +216,7 @@ pub fn render(record: &Record<'_>, fallback: &dyn FontFallback, options: &PdfOpt
     let content_sha256 = report.content_sha256.clone();
     let mut writer = page::Writer::new(fonts::Fonts::new(fallback)?, options.paper);
     let attachment = document::Attachment { name: attachment_name(run), size: run_file.len(), sha256: crate::model::sha256_hex(run_file) };
-    let mark = document::write(&mut writer, run, report, options, &attachment);
+    let marks = document::write(&mut writer, run, report, options, &attachment);
     options.report(0.75);
     let footer = format!("Run {} · content SHA-256 {}", run.id, &content_sha256[..12.min(content_sha256.len())]);
     let (width, height) = options.paper.size_pt();
@@ -225,7 +235,7 @@ pub fn render(record: &Record<'_>, fallback: &dyn FontFallback, options: &PdfOpt
     let mut save_warnings = Vec::new();
     let mut document = pdf.to_lopdf_document(&PdfSaveOptions::default(), &mut save_warnings);
     options.report(0.9);
-    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, run_file, &mark);
+    embed::finish(&mut document, run, options, &content_sha256, &attachment.name, run_file, &marks);
     document.compress();
     let mut bytes = Vec::new();
     document.save_to(&mut bytes).map_err(|err| PdfError::Write(err.to_string()))?;

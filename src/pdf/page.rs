@@ -125,6 +125,12 @@ impl<'a> Writer<'a> {
         (self.current, [self.left(), self.height - self.y, self.left() + self.content_width(), self.height - top])
     }
 
+    /// Where a box drawn at (`x`, `top`) on the current page lies in PDF coordinates: the
+    /// page's index and `[left, bottom, right, top]`, for an annotation placed over it.
+    pub(crate) fn pdf_rect(&self, x: f32, top: f32, width: f32, height: f32) -> (usize, [f32; 4]) {
+        (self.current, [x, self.height - top - height, x + width, self.height - top])
+    }
+
     /// Draws a laid-out line with its top-left corner at (`x`, `top`).
     pub(crate) fn draw_line(&mut self, line: &Line, x: f32, top: f32) {
         if line.fragments.is_empty() {

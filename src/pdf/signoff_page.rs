@@ -1,6 +1,8 @@
 //! The sign-off page: for every role, who signed, meaning what, when, the drawn signature as
 //! vector strokes, the key fingerprint, whether the signature still holds (and if not, which
-//! change broke it), and what the signer waived; unsigned roles are shown unsigned.
+//! change broke it), and what the signer waived; unsigned roles are shown unsigned. Below them,
+//! the boxes of the PDF signature fields: the certification and one approval per role, which
+//! `preflight export --key` and `preflight countersign` fill and any PDF reader validates.
 
 use crate::model::{Role, Run, Signature, SignatureStatus};
 use crate::signoff::{KeyCheck, Report, SignatureCheck};
@@ -15,7 +17,30 @@ const BOX_HEIGHT: f32 = 60.0;
 const PEN: f32 = 1.1;
 const BOX_LINE: Colour = Colour(0.7, 0.72, 0.76);
 
-pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) {
+/// The size of a PDF signature box; the reader draws the signer's appearance in it.
+pub(crate) const FIELD_HEIGHT: f32 = 52.0;
+/// The name of the field the certification signature fills.
+pub(crate) const CERTIFICATION_FIELD: &str = "certification";
+
+/// Where a PDF signature field goes: its name (`certification`, `role-<role id>`), what it is
+/// for, and its box.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FieldMark {
+    pub name: String,
+    pub label: String,
+    pub page: usize,
+    pub rect: [f32; 4],
+}
+
+/// The name of the PDF signature field of a role. Field names may not hold a period (it
+/// separates a field's parent from its child), so anything but letters, digits, `-` and `_`
+/// becomes `-`.
+pub fn role_field_name(role_id: &str) -> String {
+    let id: String = role_id.chars().map(|c| if c.is_ascii_alphanumeric() || "-_".contains(c) { c } else { '-' }).collect();
+    format!("role-{id}")
+}
+
+pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) -> Vec<FieldMark> {
     writer.new_page();
     heading(writer, "Sign-off", H1);
     let roles = run.roles();
@@ -37,6 +62,47 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) {
             writer.advance(6.0);
         }
     }
+    signature_fields(writer, &roles)
+}
+
+/// The boxes of the PDF signature fields, two to a row. They are empty in the record as
+/// exported; a PDF signature draws its appearance into one as an incremental update.
+fn signature_fields(writer: &mut Writer, roles: &[Role]) -> Vec<FieldMark> {
+    let intro = Paragraph::plain(
+        "Boxes that any PDF reader validates (Acrobat, Okular, poppler's pdfsig, pyHanko): the certification, added when the record \
+         is exported with a key, and one approval per role, added with `preflight countersign`. An empty box is not signed.",
+        CELL_MUTED,
+    );
+    let intro_lines = writer.wrap(&intro, writer.content_width());
+    writer.ensure(24.0 + text::height(&intro_lines) + FIELD_HEIGHT + 20.0);
+    heading(writer, "PDF signatures", H3);
+    writer.paragraph(&intro);
+    writer.advance(6.0);
+    let mut fields = vec![(CERTIFICATION_FIELD.to_string(), "Certification of this record".to_string())];
+    fields.extend(roles.iter().map(|role| (role_field_name(&role.id), format!("Approval: {}", role.title))));
+    let gap = 16.0;
+    let width = (writer.content_width() - gap) / 2.0;
+    let mut marks = Vec::new();
+    for pair in fields.chunks(2) {
+        let labels: Vec<_> = pair.iter().map(|(_, label)| writer.wrap(&Paragraph::plain(label, CELL_BOLD), width)).collect();
+        let label_height = labels.iter().map(|lines| text::height(lines)).fold(0.0, f32::max);
+        writer.ensure(label_height + 2.0 + FIELD_HEIGHT + 10.0);
+        let top = writer.y();
+        for (column, ((name, label), lines)) in pair.iter().zip(&labels).enumerate() {
+            let left = writer.left() + column as f32 * (width + gap);
+            let mut y = top;
+            for line in lines {
+                writer.draw_line(line, left, y);
+                y += line.height;
+            }
+            let box_top = top + label_height + 2.0;
+            writer.stroke_rect(left, box_top, width, FIELD_HEIGHT, BOX_LINE, 0.6);
+            let (page, rect) = writer.pdf_rect(left, box_top, width, FIELD_HEIGHT);
+            marks.push(FieldMark { name: name.clone(), label: label.clone(), page, rect });
+        }
+        writer.advance(label_height + 2.0 + FIELD_HEIGHT + 10.0);
+    }
+    marks
 }
 
 fn role_block(writer: &mut Writer, run: &Run, report: &Report, role: &Role) {

@@ -1,0 +1,213 @@
+//! PDF signatures on the command line: certifying a record as it is exported
+//! (`preflight export --key`), adding an approver's signature (`preflight countersign`), and the
+//! lines `preflight verify` prints about each PDF signature.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::model::{Run, Timestamp};
+use crate::pdf::{CERTIFICATION_FIELD, CmsSigner, PdfSignRequest, PdfSignature, SignatureRevisions};
+use crate::signoff::{KeyStore, UnlockedKey};
+use crate::store;
+
+use super::EXIT_CHECK_FAILED;
+
+/// The key's CMS signatures, for the PDF signer.
+struct KeySigner<'a>(&'a UnlockedKey);
+
+impl CmsSigner for KeySigner<'_> {
+    fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
+        self.0.sign_cms(digest).map_err(|err| err.to_string())
+    }
+}
+
+/// Reads a passphrase: one line from standard input with `stdin`, else from the terminal.
+pub(super) fn read_passphrase(prompt: &str, stdin: bool) -> anyhow::Result<String> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the passphrase from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    rpassword::prompt_password(prompt).context("cannot read the passphrase from the terminal; use --passphrase-stdin")
+}
+
+/// Unlocks the named key from the user's key folder.
+pub(super) fn unlock(name: &str, passphrase_stdin: bool) -> anyhow::Result<UnlockedKey> {
+    let keys = KeyStore::from_env()?;
+    let info = keys.find(name)?;
+    let passphrase = read_passphrase(&format!("Passphrase for the key of {}: ", info.name), passphrase_stdin)?;
+    Ok(keys.unlock(name, &passphrase)?)
+}
+
+/// Certifies a freshly rendered record with `key`: the first PDF signature, which allows later
+/// approvals and nothing else.
+pub(super) fn certify(pdf: &[u8], run: &Run, key: &UnlockedKey) -> anyhow::Result<Vec<u8>> {
+    let certificate = key
+        .certificate()
+        .with_context(|| format!("the key of {} has no certificate (an older Ed25519 key); make a new key with `preflight keygen`", key.info.name))?;
+    let verdict = if run.verdict().is_go() { "GO" } else { "NO-GO" };
+    let request = PdfSignRequest {
+        field: CERTIFICATION_FIELD.to_string(),
+        certify: true,
+        name: certificate.name.clone(),
+        reason: format!("Audit record of run {} ({verdict}), certified by its exporter", run.id),
+        at: Timestamp::from_datetime(chrono::Utc::now()),
+        fingerprint: key.info.fingerprint(),
+    };
+    Ok(crate::pdf::sign(pdf, &request, &KeySigner(key))?)
+}
+
+/// Adds an approval PDF signature to an audit record: refused when the record was altered
+/// after export or any earlier signature does not hold, and unless the key signed a role of
+/// the attached run, whose field it then fills. The file is replaced atomically (or `output`
+/// is written); the update only appends, so nothing earlier changes.
+pub(super) fn countersign(
+    path: &Path,
+    key_name: &str,
+    role: Option<&str>,
+    output: Option<&Path>,
+    passphrase_stdin: bool,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let embedded = crate::pdf::extract(&bytes).with_context(|| format!("{}: not a Preflight audit record", path.display()))?;
+    let inner = path.join(&embedded.file_name);
+    let text = std::str::from_utf8(&embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
+    let run = store::parse_run(&inner, text)?;
+    let report = crate::signoff::verify(&run);
+    let record = crate::pdf::Record { run: &run, report: &report, run_file: &embedded.run_file };
+    let pages = crate::pdf::check_pages(&bytes, &record).with_context(|| format!("{}: cannot render the attached run again", path.display()))?;
+    let mut refusals: Vec<String> = embedded.mismatches(&run);
+    refusals.extend(pages.problems.iter().cloned());
+    let signatures = crate::pdf::check_signatures(&bytes)?;
+    refusals.extend(
+        signatures
+            .signatures
+            .iter()
+            .filter_map(|s| s.check.as_ref().err().map(|reason| format!("the PDF signature in \"{}\" does not hold: {reason}", s.label))),
+    );
+    if let Some(first) = refusals.first() {
+        eprintln!("{}: not countersigned: the record was altered after export or does not verify: {first}", path.display());
+        for more in &refusals[1..] {
+            eprintln!("  also: {more}");
+        }
+        return Ok(ExitCode::from(EXIT_CHECK_FAILED));
+    }
+    let key = unlock(key_name, passphrase_stdin)?;
+    let certificate = key
+        .certificate()
+        .with_context(|| format!("the key of {} has no certificate (an older Ed25519 key); make a new key with `preflight keygen`", key.info.name))?;
+    let roles = roles_signed_with(&run, &key.info.public_key);
+    let role = match (role, roles.as_slice()) {
+        (Some(wanted), _) => roles.iter().find(|(id, title)| id == wanted || title.eq_ignore_ascii_case(wanted)).cloned().with_context(|| {
+            format!("the key of {} did not sign the role \"{wanted}\" in this run; it signed {}", key.info.name, list_roles(&roles))
+        })?,
+        (None, [one]) => one.clone(),
+        (None, []) => bail!(
+            "the key of {} signed no role of this run; a PDF approval must match a signature in the record: sign the run with this key, \
+             export it again, then countersign",
+            key.info.name
+        ),
+        (None, many) => bail!("the key of {} signed {} roles ({}); say which with --role", key.info.name, many.len(), list_roles(many)),
+    };
+    let signature = run.role_signature(&role.0).map(|(_, signature, _)| signature.clone());
+    let request = PdfSignRequest {
+        field: crate::pdf::role_field_name(&role.0),
+        certify: false,
+        name: certificate.name.clone(),
+        reason: signature.map_or_else(|| format!("Approval: {}", role.1), |s| s.meaning),
+        at: Timestamp::from_datetime(chrono::Utc::now()),
+        fingerprint: key.info.fingerprint(),
+    };
+    let signed = crate::pdf::sign(&bytes, &request, &KeySigner(&key)).with_context(|| format!("{}: cannot countersign", path.display()))?;
+    let target = output.unwrap_or(path);
+    store::write_atomic(target, &signed).with_context(|| format!("{}: cannot write", target.display()))?;
+    println!("countersigned {} as {} ({}), key {}", target.display(), certificate.name, role.1, key.info.fingerprint());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The roles (id, title) whose current signature in the run was made with this public key.
+fn roles_signed_with(run: &Run, public_key: &str) -> Vec<(String, String)> {
+    run.roles()
+        .into_iter()
+        .filter(|role| {
+            run.role_signature(&role.id)
+                .is_some_and(|(_, signature, status)| status.is_valid() && signature.key.as_ref().is_some_and(|key| key.public_key == public_key))
+        })
+        .map(|role| (role.id, role.title))
+        .collect()
+}
+
+fn list_roles(roles: &[(String, String)]) -> String {
+    if roles.is_empty() {
+        return "none".into();
+    }
+    roles.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// The lines `preflight verify` prints about a record's PDF signatures, and whether they all
+/// hold (each CMS signature, a certificate valid when it signed, and, for a role's approval,
+/// the key that signed that role in the attached run).
+pub(super) fn report_lines(run: &Run, revisions: &SignatureRevisions) -> (Vec<String>, bool) {
+    if revisions.signatures.is_empty() {
+        return (vec!["pdf signatures  none: exported without a key (`preflight export --key NAME` certifies a record)".into()], true);
+    }
+    let mut holds = true;
+    let mut lines = Vec::new();
+    for (index, signature) in revisions.signatures.iter().enumerate() {
+        let (ok, line) = signature_line(run, signature);
+        holds &= ok;
+        let label = format!("pdf signature {}", index + 1);
+        lines.push(format!("{:<16}{} {line}", if ok { label } else { label.to_uppercase() }, if ok { "ok:" } else { "INVALID:" }));
+    }
+    if let Some(last) = revisions.signatures.last()
+        && last.covers_whole_file
+    {
+        lines.push(format!("  note          the last PDF signature covers the whole file ({} revisions)", revisions.revisions));
+    }
+    (lines, holds)
+}
+
+fn signature_line(run: &Run, signature: &PdfSignature) -> (bool, String) {
+    let kind = if signature.certification { "certification" } else { "approval" };
+    let time = signature.signing_time.map_or_else(|| "no signing time".to_string(), |at| at.to_string());
+    let signer = match &signature.check {
+        Err(reason) => return (false, format!("{kind} in \"{}\", revision {}: {reason}", signature.label, signature.revision)),
+        Ok(signer) => signer,
+    };
+    let certificate = &signer.certificate;
+    let fingerprint = signature.fingerprint().unwrap_or_default();
+    let issuer =
+        if certificate.self_signed { "self-signed certificate".to_string() } else { format!("certificate issued by {}", certificate.issuer) };
+    let mut ok = true;
+    let mut line = format!(
+        "{kind} by {} ({issuer}, key {fingerprint}), {time}, \"{}\", revision {}",
+        certificate.subject_line(),
+        signature.reason,
+        signature.revision
+    );
+    if let Some(at) = signature.signing_time
+        && !certificate.valid_at(at)
+    {
+        ok = false;
+        line.push_str(&format!("; the certificate was not valid then (valid {} to {})", certificate.not_before, certificate.not_after));
+    }
+    let public_key = signature.public_key().unwrap_or_default();
+    let signed_roles = roles_signed_with(run, &public_key);
+    let role_id = signature.field.strip_prefix("role-");
+    match role_id.and_then(|_| run.roles().into_iter().find(|role| crate::pdf::role_field_name(&role.id) == signature.field)) {
+        Some(role) if signed_roles.iter().any(|(id, _)| *id == role.id) => {
+            line.push_str(&format!("; the same key signed the run as {}", role.title));
+        }
+        Some(role) => {
+            ok = false;
+            line.push_str(&format!("; this key did NOT sign the run as {}, whose field it fills", role.title));
+        }
+        None if signed_roles.is_empty() => line.push_str("; this key signed no role of the run"),
+        None => line.push_str(&format!("; the same key signed the run as {}", list_roles(&signed_roles))),
+    }
+    line.push_str("; trust in the certificate is not checked");
+    (ok, line)
+}
