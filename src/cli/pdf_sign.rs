@@ -24,6 +24,19 @@ impl CmsSigner for KeySigner<'_> {
     }
 }
 
+/// The largest PDF that verify and countersign read: far above any record Preflight writes (a
+/// 5,000-item run makes about 2 MB), low enough that a hostile file cannot exhaust memory.
+const MAX_PDF_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads an audit PDF whole, refusing one too large to be a record before reading it.
+pub(super) fn read_pdf(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?.len();
+    if size > MAX_PDF_BYTES {
+        bail!("{}: {} MB is too large for an audit record (the limit is {} MB)", path.display(), size >> 20, MAX_PDF_BYTES >> 20);
+    }
+    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+}
+
 /// Reads a passphrase: one line from standard input with `stdin`, else from the terminal.
 pub(super) fn read_passphrase(prompt: &str, stdin: bool) -> anyhow::Result<String> {
     if stdin {
@@ -71,7 +84,7 @@ pub(super) fn countersign(
     output: Option<&Path>,
     passphrase_stdin: bool,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let bytes = read_pdf(path)?;
     let embedded = crate::pdf::extract(&bytes).with_context(|| format!("{}: not a Preflight audit record", path.display()))?;
     let inner = path.join(&embedded.file_name);
     let text = std::str::from_utf8(&embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;

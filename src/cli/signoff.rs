@@ -54,7 +54,7 @@ pub(super) fn verify(path: &Path) -> anyhow::Result<ExitCode> {
 /// An audit PDF: the run attached to it must verify, and the hash printed on it must be the
 /// attached run's; otherwise the printed record and the data behind it are not the same.
 fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let bytes = super::pdf_sign::read_pdf(path)?;
     let embedded = match crate::pdf::extract(&bytes) {
         Ok(embedded) => embedded,
         Err(err) if err.is_tampering() => {

@@ -302,10 +302,9 @@ fn write_object(out: &mut Vec<u8>, object: &Object) {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Boolean(value) => out.extend_from_slice(if *value { b"true" } else { b"false" }),
         Object::Integer(value) => out.extend_from_slice(value.to_string().as_bytes()),
-        Object::Real(value) => {
-            let text = format!("{value:.4}");
-            out.extend_from_slice(text.trim_end_matches('0').trim_end_matches('.').as_bytes());
-        }
+        // Rust writes the shortest decimal that reads back as the same number, never with an
+        // exponent, as lopdf does: a value copied from the file is written as it was read.
+        Object::Real(value) => out.extend_from_slice(value.to_string().as_bytes()),
         Object::Name(name) => {
             out.push(b'/');
             for &byte in name {
