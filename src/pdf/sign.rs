@@ -178,7 +178,7 @@ pub fn sign(pdf: &[u8], request: &PdfSignRequest, signer: &dyn CmsSigner) -> Res
     let mut offsets = BTreeMap::new();
     for (id, body) in &objects {
         offsets.insert(*id, out.len());
-        let _ = write!(out, "{id} 0 obj\n");
+        let _ = writeln!(out, "{id} 0 obj");
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     }
