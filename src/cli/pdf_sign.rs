@@ -9,20 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use crate::model::{Run, Timestamp};
-use crate::pdf::{CERTIFICATION_FIELD, CmsSigner, PdfSignRequest, PdfSignature, SignatureRevisions};
+use crate::pdf::{CheckedRecord, PdfSignature, SignatureRevisions, roles_signed_with};
 use crate::signoff::{KeyStore, UnlockedKey};
 use crate::store;
 
 use super::EXIT_CHECK_FAILED;
-
-/// The key's CMS signatures, for the PDF signer.
-struct KeySigner<'a>(&'a UnlockedKey);
-
-impl CmsSigner for KeySigner<'_> {
-    fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
-        self.0.sign_cms(digest).map_err(|err| err.to_string())
-    }
-}
 
 /// The largest PDF that verify and countersign read: far above any record Preflight writes (a
 /// 5,000-item run makes about 2 MB), low enough that a hostile file cannot exhaust memory.
@@ -55,28 +46,16 @@ pub(super) fn unlock(name: &str, passphrase_stdin: bool) -> anyhow::Result<Unloc
     Ok(keys.unlock(name, &passphrase)?)
 }
 
-/// Certifies a freshly rendered record with `key`: the first PDF signature, which allows later
-/// approvals and nothing else.
+/// Certifies a freshly rendered record with `key`.
 pub(super) fn certify(pdf: &[u8], run: &Run, key: &UnlockedKey) -> anyhow::Result<Vec<u8>> {
-    let certificate = key
-        .certificate()
-        .with_context(|| format!("the key of {} has no certificate (an older Ed25519 key); make a new key with `preflight keygen`", key.info.name))?;
-    let verdict = if run.verdict().is_go() { "GO" } else { "NO-GO" };
-    let request = PdfSignRequest {
-        field: CERTIFICATION_FIELD.to_string(),
-        certify: true,
-        name: certificate.name.clone(),
-        reason: format!("Audit record of run {} ({verdict}), certified by its exporter", run.id),
-        at: Timestamp::from_datetime(chrono::Utc::now()),
-        fingerprint: key.info.fingerprint(),
-    };
-    Ok(crate::pdf::sign(pdf, &request, &KeySigner(key))?)
+    Ok(crate::pdf::certify(pdf, run, key, Timestamp::from_datetime(chrono::Utc::now()))?)
 }
 
-/// Adds an approval PDF signature to an audit record: refused when the record was altered
-/// after export or any earlier signature does not hold, and unless the key signed a role of
-/// the attached run, whose field it then fills. The file is replaced atomically (or `output`
-/// is written); the update only appends, so nothing earlier changes.
+/// Adds an approval PDF signature to an audit record: refused (exit 1) when the record was
+/// altered after export or any earlier signature does not hold, before the passphrase is asked;
+/// refused (exit 2) unless the key signed a role of the attached run, whose field it then
+/// fills. The file is replaced atomically (or `output` is written); the update only appends, so
+/// nothing earlier changes.
 pub(super) fn countersign(
     path: &Path,
     key_name: &str,
@@ -85,22 +64,8 @@ pub(super) fn countersign(
     passphrase_stdin: bool,
 ) -> anyhow::Result<ExitCode> {
     let bytes = read_pdf(path)?;
-    let embedded = crate::pdf::extract(&bytes).with_context(|| format!("{}: not a Preflight audit record", path.display()))?;
-    let inner = path.join(&embedded.file_name);
-    let text = std::str::from_utf8(&embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
-    let run = store::parse_run(&inner, text)?;
-    let report = crate::signoff::verify(&run);
-    let record = crate::pdf::Record { run: &run, report: &report, run_file: &embedded.run_file };
-    let pages = crate::pdf::check_pages(&bytes, &record).with_context(|| format!("{}: cannot render the attached run again", path.display()))?;
-    let mut refusals: Vec<String> = embedded.mismatches(&run);
-    refusals.extend(pages.problems.iter().cloned());
-    let signatures = crate::pdf::check_signatures(&bytes)?;
-    refusals.extend(
-        signatures
-            .signatures
-            .iter()
-            .filter_map(|s| s.check.as_ref().err().map(|reason| format!("the PDF signature in \"{}\" does not hold: {reason}", s.label))),
-    );
+    let checked = CheckedRecord::check(&bytes).with_context(|| format!("{}: not a Preflight audit record", path.display()))?;
+    let refusals = checked.refusals();
     if let Some(first) = refusals.first() {
         eprintln!("{}: not countersigned: the record was altered after export or does not verify: {first}", path.display());
         for more in &refusals[1..] {
@@ -109,48 +74,12 @@ pub(super) fn countersign(
         return Ok(ExitCode::from(EXIT_CHECK_FAILED));
     }
     let key = unlock(key_name, passphrase_stdin)?;
-    let certificate = key
-        .certificate()
-        .with_context(|| format!("the key of {} has no certificate (an older Ed25519 key); make a new key with `preflight keygen`", key.info.name))?;
-    let roles = roles_signed_with(&run, &key.info.public_key);
-    let role = match (role, roles.as_slice()) {
-        (Some(wanted), _) => roles.iter().find(|(id, title)| id == wanted || title.eq_ignore_ascii_case(wanted)).cloned().with_context(|| {
-            format!("the key of {} did not sign the role \"{wanted}\" in this run; it signed {}", key.info.name, list_roles(&roles))
-        })?,
-        (None, [one]) => one.clone(),
-        (None, []) => bail!(
-            "the key of {} signed no role of this run; a PDF approval must match a signature in the record: sign the run with this key, \
-             export it again, then countersign",
-            key.info.name
-        ),
-        (None, many) => bail!("the key of {} signed {} roles ({}); say which with --role", key.info.name, many.len(), list_roles(many)),
-    };
-    let signature = run.role_signature(&role.0).map(|(_, signature, _)| signature.clone());
-    let request = PdfSignRequest {
-        field: crate::pdf::role_field_name(&role.0),
-        certify: false,
-        name: certificate.name.clone(),
-        reason: signature.map_or_else(|| format!("Approval: {}", role.1), |s| s.meaning),
-        at: Timestamp::from_datetime(chrono::Utc::now()),
-        fingerprint: key.info.fingerprint(),
-    };
-    let signed = crate::pdf::sign(&bytes, &request, &KeySigner(&key)).with_context(|| format!("{}: cannot countersign", path.display()))?;
+    let signed = crate::pdf::countersign(&bytes, &checked, &key, role, Timestamp::from_datetime(chrono::Utc::now()))
+        .with_context(|| format!("{}: cannot countersign", path.display()))?;
     let target = output.unwrap_or(path);
-    store::write_atomic(target, &signed).with_context(|| format!("{}: cannot write", target.display()))?;
-    println!("countersigned {} as {} ({}), key {}", target.display(), certificate.name, role.1, key.info.fingerprint());
+    store::write_atomic(target, &signed.bytes).with_context(|| format!("{}: cannot write", target.display()))?;
+    println!("countersigned {} as {} ({}), key {}", target.display(), signed.signer, signed.role_title, key.info.fingerprint());
     Ok(ExitCode::SUCCESS)
-}
-
-/// The roles (id, title) whose current signature in the run was made with this public key.
-fn roles_signed_with(run: &Run, public_key: &str) -> Vec<(String, String)> {
-    run.roles()
-        .into_iter()
-        .filter(|role| {
-            run.role_signature(&role.id)
-                .is_some_and(|(_, signature, status)| status.is_valid() && signature.key.as_ref().is_some_and(|key| key.public_key == public_key))
-        })
-        .map(|role| (role.id, role.title))
-        .collect()
 }
 
 fn list_roles(roles: &[(String, String)]) -> String {

@@ -10,6 +10,7 @@
 //! bundled fonts lack come from the [`FontFallback`] the caller passes.
 
 mod appearance;
+mod approve;
 mod checklist;
 mod compare;
 mod document;
@@ -33,6 +34,7 @@ use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfPage, PdfSaveOptions
 use crate::model::{Run, Timestamp};
 use crate::signoff::Report;
 
+pub use approve::{CheckedRecord, Countersigned, certify, countersign, roles_signed_with};
 pub use compare::{Generation, PageCheck, check_pages, generation, revisions};
 pub use extract::extract;
 pub use fonts::{BundledOnly, FontFallback};
@@ -181,6 +183,8 @@ pub enum PdfError {
     HashesDisagree { printed: String, stored: String },
     #[error("cannot sign the PDF: {0}")]
     Sign(String),
+    #[error("the record was altered after export or does not verify: {}", .0.join("; "))]
+    Altered(Vec<String>),
     #[error("the file attachment on page {page} holds another file than the attached run {name}; the PDF was altered")]
     AttachmentsDisagree { page: u32, name: String },
 }
@@ -189,7 +193,7 @@ impl PdfError {
     /// Whether the PDF reads but shows signs of being altered after export, which verification
     /// reports as a failed check rather than an unreadable file.
     pub fn is_tampering(&self) -> bool {
-        matches!(self, PdfError::HashesDisagree { .. } | PdfError::AttachmentsDisagree { .. })
+        matches!(self, PdfError::HashesDisagree { .. } | PdfError::AttachmentsDisagree { .. } | PdfError::Altered(_))
     }
 }
 
