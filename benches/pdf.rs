@@ -95,6 +95,9 @@ fn bench_signing(c: &mut Criterion) {
     group.bench_function("export-certified-items-5000", |b| b.iter(|| certify(&runs::render(black_box(&run), &options).bytes)));
     let signed = certify(&runs::render(&run, &options).bytes);
     group.bench_function("check-signatures-items-5000", |b| b.iter(|| preflight::pdf::check_signatures(black_box(&signed)).unwrap()));
+    // What `preflight verify audit.pdf` does: the attached run, the pages rendered again and
+    // compared, and the PDF signature.
+    group.bench_function("verify-certified-items-5000", |b| b.iter(|| preflight::pdf::CheckedRecord::check(black_box(&signed)).unwrap()));
     group.finish();
 }
 

@@ -76,9 +76,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check a run file (or an audit PDF): its event chain and every signature. Exit 0 when all
-    /// hold, 1 when anything is invalid, 2 when the file cannot be read.
-    Verify { file: PathBuf },
+    /// Check a run file (or an audit PDF): its event chain, every signature and whose keys made
+    /// them. Exit 0 when all hold, 1 when anything is invalid, 2 when the file cannot be read.
+    Verify {
+        file: PathBuf,
+        /// Trust the certificates in this PEM file (an organisation's CA bundle, or one
+        /// signer's certificate); may be given more than once.
+        #[arg(long, value_name = "FILE.pem")]
+        trust: Vec<PathBuf>,
+        /// Trust the keys and certificates in this keyring folder, besides the
+        /// `.preflight/keyring` found in the file's folder or above it.
+        #[arg(long, value_name = "DIR")]
+        keyring: Vec<PathBuf>,
+        /// Exit 1 unless every current signature was made with a trusted key.
+        #[arg(long)]
+        require_trusted: bool,
+    },
     /// Write the PDF audit record of a run.
     Export {
         run: PathBuf,
@@ -167,7 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
-        Command::Verify { file } => signoff::verify(&file),
+        Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
         Command::Export { run, output, paper, force, key, passphrase_stdin } => {
             signoff::export(&run, &output, paper, force, key.as_deref(), passphrase_stdin)
         }

@@ -302,3 +302,26 @@ fn a_truncated_or_oversized_pdf_is_refused_with_exit_2() {
     assert_eq!(verified.status.code(), Some(2), "{}", text(&verified));
     assert!(text(&verified).contains("too large"), "{}", text(&verified));
 }
+
+#[test]
+fn an_auditor_trusts_a_pdf_signer_only_through_a_certificate_they_hold() {
+    let setup = setup();
+    let pdf = setup.export_certified("audit.pdf", "Rita Release");
+    let auditor = tempfile::tempdir().unwrap();
+    let verify_as_auditor = |args: &[&str]| {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_preflight")).arg("verify").arg(&pdf).args(args).env("PREFLIGHT_HOME", auditor.path()).output().unwrap();
+        (output.status.code().unwrap(), text(&output))
+    };
+    let (code, out) = verify_as_auditor(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("certification by Rita Release") && out.contains("intact but signed by an unknown key"), "{out}");
+    let rita = setup.certificate("rita-release");
+    let (code, out) = verify_as_auditor(&["--trust", rita.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("trusted: Rita Release, Release Manager <rita@example.com>, key"), "{out}");
+    // The run's own signatures include one made without a key, so requiring trust fails.
+    let (code, out) = verify_as_auditor(&["--trust", rita.to_str().unwrap(), "--require-trusted"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("UNTRUSTED"), "{out}");
+}

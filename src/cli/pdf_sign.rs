@@ -92,14 +92,14 @@ fn list_roles(roles: &[(String, String)]) -> String {
 /// The lines `preflight verify` prints about a record's PDF signatures, and whether they all
 /// hold (each CMS signature, a certificate valid when it signed, and, for a role's approval,
 /// the key that signed that role in the attached run).
-pub(super) fn report_lines(run: &Run, revisions: &SignatureRevisions) -> (Vec<String>, bool) {
+pub(super) fn report_lines(run: &Run, revisions: &SignatureRevisions, trust: &super::signoff::Trusting<'_>) -> (Vec<String>, bool) {
     if revisions.signatures.is_empty() {
         return (vec!["pdf signatures  none: exported without a key (`preflight export --key NAME` certifies a record)".into()], true);
     }
     let mut holds = true;
     let mut lines = Vec::new();
     for (index, signature) in revisions.signatures.iter().enumerate() {
-        let (ok, line) = signature_line(run, signature);
+        let (ok, line) = signature_line(run, signature, trust);
         holds &= ok;
         let label = format!("pdf signature {}", index + 1);
         lines.push(format!("{:<16}{} {line}", if ok { label } else { label.to_uppercase() }, if ok { "ok:" } else { "INVALID:" }));
@@ -112,7 +112,7 @@ pub(super) fn report_lines(run: &Run, revisions: &SignatureRevisions) -> (Vec<St
     (lines, holds)
 }
 
-fn signature_line(run: &Run, signature: &PdfSignature) -> (bool, String) {
+fn signature_line(run: &Run, signature: &PdfSignature, trust: &super::signoff::Trusting<'_>) -> (bool, String) {
     let kind = if signature.certification { "certification" } else { "approval" };
     let time = signature.signing_time.map_or_else(|| "no signing time".to_string(), |at| at.to_string());
     let signer = match &signature.check {
@@ -150,6 +150,11 @@ fn signature_line(run: &Run, signature: &PdfSignature) -> (bool, String) {
         None if signed_roles.is_empty() => line.push_str("; this key signed no role of the run"),
         None => line.push_str(&format!("; the same key signed the run as {}", list_roles(&signed_roles))),
     }
-    line.push_str("; trust in the certificate is not checked");
+    let judged = trust.store.judge_certificate(certificate, &signer.chain, signature.signing_time.unwrap_or(certificate.not_before));
+    line.push_str(&format!("; {}", judged.describe()));
+    if trust.required && !judged.is_trusted() {
+        ok = false;
+        line.push_str(" (--require-trusted)");
+    }
     (ok, line)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use crate::model::{Run, Timestamp};
-use crate::signoff::{self, Identity, KeyCheck, KeyStore, MIN_PASSPHRASE_CHARS};
+use crate::signoff::{self, Identity, KeyCheck, KeyStore, MIN_PASSPHRASE_CHARS, TrustStore};
 use crate::store;
 
 use super::EXIT_CHECK_FAILED;
@@ -38,22 +38,53 @@ pub(super) fn keygen(identity: &Identity, passphrase_stdin: bool) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-/// Verifies a run file, or an audit PDF and the run embedded in it. Exit 0 when everything
-/// holds, 1 when anything is invalid, 2 when the file cannot be read.
-pub(super) fn verify(path: &Path) -> anyhow::Result<ExitCode> {
+/// Verifies a run file, or an audit PDF and the run embedded in it, and judges each
+/// signature's key against the trust store. Exit 0 when everything holds, 1 when anything is
+/// invalid (or, with `require_trusted`, made by an untrusted key), 2 when the file cannot be read.
+pub(super) fn verify(
+    path: &Path,
+    bundles: &[std::path::PathBuf],
+    keyrings: &[std::path::PathBuf],
+    require_trusted: bool,
+) -> anyhow::Result<ExitCode> {
+    let trust = trust_store(path, bundles, keyrings)?;
     let is_pdf = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     if is_pdf {
-        return verify_pdf(path);
+        return verify_pdf(path, &trust, require_trusted);
     }
     let run = store::load_run(path)?;
     let report = signoff::verify(&run);
-    print!("{}", describe(path, &run, &report, None));
-    Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+    let (text, trusted) = describe(path, &run, &report, None, &Trusting { store: &trust, required: require_trusted });
+    print!("{text}");
+    Ok(if report.is_valid() && trusted { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+}
+
+/// The auditor's trust store: their own keys, the team keyring beside the file (or given), and
+/// `--trust` bundles.
+fn trust_store(path: &Path, bundles: &[std::path::PathBuf], keyrings: &[std::path::PathBuf]) -> anyhow::Result<TrustStore> {
+    let mut trust = TrustStore::new();
+    if let Ok(keys) = KeyStore::from_env() {
+        trust.add_own_keys(&keys)?;
+    }
+    let found = TrustStore::find_keyring(path);
+    for dir in keyrings.iter().chain(found.iter()) {
+        trust.add_keyring(dir)?;
+    }
+    for bundle in bundles {
+        trust.add_bundle(bundle)?;
+    }
+    Ok(trust)
+}
+
+/// How verify judges keys: against this store, and whether an untrusted key fails.
+pub(super) struct Trusting<'a> {
+    pub store: &'a TrustStore,
+    pub required: bool,
 }
 
 /// An audit PDF: the run attached to it must verify, and the hash printed on it must be the
 /// attached run's; otherwise the printed record and the data behind it are not the same.
-fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
+fn verify_pdf(path: &Path, trust: &TrustStore, require_trusted: bool) -> anyhow::Result<ExitCode> {
     let bytes = super::pdf_sign::read_pdf(path)?;
     let embedded = match crate::pdf::extract(&bytes) {
         Ok(embedded) => embedded,
@@ -80,11 +111,13 @@ fn verify_pdf(path: &Path) -> anyhow::Result<ExitCode> {
     lines.extend(pages.problems.iter().map(|problem| format!("PAGES           {problem}")));
     lines.extend(pages.limits.iter().map(|limit| format!("  note          {limit}")));
     let revisions = crate::pdf::check_signatures(&bytes)?;
-    let (signature_lines, signatures_hold) = super::pdf_sign::report_lines(&run, &revisions);
+    let trusting = Trusting { store: trust, required: require_trusted };
+    let (signature_lines, signatures_hold) = super::pdf_sign::report_lines(&run, &revisions, &trusting);
     lines.extend(signature_lines);
     let holds = mismatches.is_empty() && pages.holds() && signatures_hold;
-    print!("{}", describe(&inner, &run, &report, Some((lines.join("\n  "), holds))));
-    Ok(if report.is_valid() && holds { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+    let (text, trusted) = describe(&inner, &run, &report, Some((lines.join("\n  "), holds)), &trusting);
+    print!("{text}");
+    Ok(if report.is_valid() && holds && trusted { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
 /// Writes the audit PDF of a run, atomically; an existing file is replaced only with `force`.
@@ -123,9 +156,10 @@ pub(super) fn export(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The verification report as `preflight verify` prints it.
-/// `extra` is one more checked line (for a PDF, its printed hash) and whether it holds.
-pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: Option<(String, bool)>) -> String {
+/// The verification report as `preflight verify` prints it, and whether the trust asked for
+/// holds. `extra` is more checked lines (for a PDF: its hashes, pages and PDF signatures) and
+/// whether they hold.
+pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: Option<(String, bool)>, trust: &Trusting<'_>) -> (String, bool) {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "{}: run {} of \"{}\"", path.display(), run.id, run.template.title);
@@ -141,6 +175,7 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
     if report.signatures.is_empty() {
         let _ = writeln!(out, "  signatures      none");
     }
+    let (mut current, mut trusted) = (0, 0);
     for check in &report.signatures {
         let mark = if check.fails() {
             "INVALID"
@@ -149,7 +184,14 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
         } else {
             "replaced"
         };
-        let _ = writeln!(out, "  signature {:<4} {mark}: {}", check.index + 1, check.line());
+        let signature = &run.signatures[check.index];
+        let judged = trust.store.judge_key(signature.key.as_ref(), signature.at);
+        let judgement = if matches!(check.key, KeyCheck::Invalid { .. }) { String::new() } else { format!("; {}", judged.describe()) };
+        if !check.superseded {
+            current += 1;
+            trusted += usize::from(judged.is_trusted());
+        }
+        let _ = writeln!(out, "  signature {:<4} {mark}: {}{judgement}", check.index + 1, check.line());
     }
     for warning in &report.warnings {
         let _ = writeln!(out, "  warning         {warning}");
@@ -168,6 +210,18 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
         let _ = writeln!(out, "  {line}");
         valid &= holds;
     }
+    let sources = if trust.store.sources.is_empty() {
+        "nothing is trusted: no own keys, keyring or --trust".to_string()
+    } else {
+        trust.store.sources.join("; ")
+    };
+    let trust_holds = !trust.required || trusted == current;
+    let label = if trust_holds { "trust          " } else { "UNTRUSTED      " };
+    let _ = writeln!(out, "  {label} {trusted} of {current} current run signature(s) made with a trusted key ({sources})");
+    if !trust_holds {
+        let _ = writeln!(out, "  UNTRUSTED       --require-trusted: every current signature must be made with a trusted key");
+    }
+    valid &= trust_holds;
     let _ = writeln!(out, "{}", if valid { "VALID" } else { "INVALID" });
-    out
+    (out, trust_holds)
 }

@@ -7,11 +7,13 @@
 pub mod cert;
 pub mod cms;
 mod keys;
+pub mod trust;
 
 pub use cert::{CertificateInfo, Identity};
 pub use keys::{
     KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_p256_public_key, parse_public_key, verify_key_signature,
 };
+pub use trust::{Trust, TrustStore};
 
 use crate::model::ProbeState;
 use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
