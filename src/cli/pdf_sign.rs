@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::model::{Run, Timestamp};
 use crate::pdf::{CheckedRecord, PdfSignature, SignatureRevisions, roles_signed_with};
@@ -15,17 +15,9 @@ use crate::store;
 
 use super::EXIT_CHECK_FAILED;
 
-/// The largest PDF that verify and countersign read: far above any record Preflight writes (a
-/// 5,000-item run makes about 2 MB), low enough that a hostile file cannot exhaust memory.
-const MAX_PDF_BYTES: u64 = 256 * 1024 * 1024;
-
 /// Reads an audit PDF whole, refusing one too large to be a record before reading it.
 pub(super) fn read_pdf(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let size = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?.len();
-    if size > MAX_PDF_BYTES {
-        bail!("{}: {} MB is too large for an audit record (the limit is {} MB)", path.display(), size >> 20, MAX_PDF_BYTES >> 20);
-    }
-    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
+    store::read_pdf(path).map_err(anyhow::Error::msg)
 }
 
 /// Reads a passphrase: one line from standard input with `stdin`, else from the terminal.

@@ -32,6 +32,20 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The largest audit PDF that is read: far above any record Preflight writes (a 5,000-item run
+/// makes about 1.5 MB), low enough that a hostile file cannot exhaust memory.
+pub const MAX_PDF_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads an audit PDF whole, refusing one larger than [`MAX_PDF_BYTES`] before reading it. The
+/// error says what happened to which file.
+pub fn read_pdf(path: &Path) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?.len();
+    if size > MAX_PDF_BYTES {
+        return Err(format!("{}: {} MB is too large for an audit record (the limit is {} MB)", path.display(), size >> 20, MAX_PDF_BYTES >> 20));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Template};
 
-pub use atomic::write_atomic;
+pub use atomic::{MAX_PDF_BYTES, read_pdf, write_atomic};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
 pub use library::{BUNDLED, Entry, EntrySource, Library, run_file_name};

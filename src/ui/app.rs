@@ -230,6 +230,7 @@ impl App {
             UiCommand::ImportMarkdown => Some(LibraryCommand::PickMarkdownToImport.into()),
             UiCommand::NewTemplate => Some(LibraryCommand::NewTemplate.into()),
             UiCommand::ExportPdf => run.filter(|_| self.pdf_export.is_none()).map(|_| ExportCommand::Pdf.into()),
+            UiCommand::SignPdf => Some(ExportCommand::PickPdfToSign.into()),
             UiCommand::CloseDocument => (!matches!(self.view, View::Home)).then(|| LibraryCommand::CloseDocument.into()),
             UiCommand::CloseEditor => editor.map(|_| LibraryCommand::CloseDocument.into()),
             UiCommand::Save => in_editor(EditorCommand::Save { save_as: false }).or_else(|| in_run(RunCommand::SaveNow)),

@@ -219,7 +219,7 @@ impl App {
     /// Takes the result of a finished background job.
     pub(super) fn job_done(&mut self, result: JobResult) {
         match result {
-            JobResult::Opened { path, result, verification } => match result {
+            JobResult::Opened { path, result, verification, trust } => match result {
                 Ok(Document::Template(template)) => {
                     self.prefs.remember(path.clone());
                     self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path) }));
@@ -233,6 +233,7 @@ impl App {
                     self.prefs.remember(path.clone());
                     let mut doc = RunDoc::new(*run, path);
                     doc.set_verification(verification);
+                    doc.set_trust(trust);
                     self.view = View::Run(Box::new(doc));
                 }
                 // The error names the file and position; the file itself is left untouched.
@@ -283,6 +284,7 @@ impl App {
             },
             JobResult::Library(entries) => self.entries = entries,
             JobResult::PdfExported { path, result } => self.export_done(path, result),
+            JobResult::PdfSigned { path, result } => self.pdf_signed(path, result),
             JobResult::Signoff(job) => self.signoff_job_done(job),
         }
     }

@@ -29,6 +29,7 @@ impl App {
                     ui.separator();
                     let export = UiCommand::ExportPdf.menu_button_ui(ui, self.resolve(UiCommand::ExportPdf), &mut self.commands);
                     export.on_disabled_hover_text("Open a run to export its audit record");
+                    UiCommand::SignPdf.menu_button_ui(ui, self.resolve(UiCommand::SignPdf), &mut self.commands);
                     ui.separator();
                     UiCommand::CloseDocument.menu_button_ui(ui, self.resolve(UiCommand::CloseDocument), &mut self.commands);
                 });

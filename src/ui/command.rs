@@ -140,6 +140,16 @@ pub enum ExportCommand {
     /// Opens a file in the system's viewer.
     OpenExternally(PathBuf),
     SetPaper(crate::pdf::Paper),
+    /// Asks which audit PDF to sign, then offers to sign it.
+    PickPdfToSign,
+    /// Opens the dialog that signs this audit PDF.
+    BeginSignPdf(PathBuf),
+    /// Signs the PDF with the key on a worker: a certification first, approvals after.
+    SignPdf {
+        path: PathBuf,
+        key: String,
+        passphrase: Passphrase,
+    },
 }
 
 /// The template editor.
@@ -217,6 +227,7 @@ pub enum UiCommand {
     ImportMarkdown,
     NewTemplate,
     ExportPdf,
+    SignPdf,
     CloseDocument,
     CloseEditor,
     Save,
@@ -268,11 +279,12 @@ mod keys {
 impl UiCommand {
     /// Every command, in the order the keyboard handler tries their shortcuts: Redo
     /// (Ctrl+Shift+Z) before Undo (Ctrl+Z), which would otherwise take it.
-    pub const ALL: [UiCommand; 23] = [
+    pub const ALL: [UiCommand; 24] = [
         UiCommand::Open,
         UiCommand::ImportMarkdown,
         UiCommand::NewTemplate,
         UiCommand::ExportPdf,
+        UiCommand::SignPdf,
         UiCommand::CloseDocument,
         UiCommand::CloseEditor,
         UiCommand::Save,
@@ -300,6 +312,7 @@ impl UiCommand {
             UiCommand::ImportMarkdown => "Import Markdown…",
             UiCommand::NewTemplate => "New template",
             UiCommand::ExportPdf => "Export PDF…",
+            UiCommand::SignPdf => "Sign a PDF record…",
             UiCommand::CloseDocument => "Close document",
             UiCommand::CloseEditor => "Close editor",
             UiCommand::Save => "Save",
@@ -328,6 +341,7 @@ impl UiCommand {
             UiCommand::ImportMarkdown => "Turn a Markdown checklist into a template in the library",
             UiCommand::NewTemplate => "Start an empty checklist template in the editor",
             UiCommand::ExportPdf => "Export the open run as a PDF audit record",
+            UiCommand::SignPdf => "Add your PDF signature to an exported audit record: the certification, or your approval",
             UiCommand::CloseDocument => "Close what is open and go back to the start page",
             UiCommand::CloseEditor => "Leave the editor; unsaved edits are asked about first",
             UiCommand::Save => "Save the template, or the run now",
@@ -369,6 +383,7 @@ impl UiCommand {
             UiCommand::EditNote => &keys::NOTE,
             UiCommand::ImportMarkdown
             | UiCommand::NewTemplate
+            | UiCommand::SignPdf
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::SaveAs
@@ -408,6 +423,7 @@ impl UiCommand {
             | UiCommand::ImportMarkdown
             | UiCommand::NewTemplate
             | UiCommand::ExportPdf
+            | UiCommand::SignPdf
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::Save

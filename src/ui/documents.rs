@@ -35,14 +35,16 @@ impl App {
                     return;
                 }
                 let target = path.clone();
+                let keys = self.keys.clone();
                 self.start_job("open", move || {
                     let result = store::load(&target).map_err(|e| e.to_string());
-                    // Verifying hashes the whole run; it is done here, off the UI thread.
-                    let verification = match &result {
-                        Ok(Document::Run(run)) => Some(crate::signoff::verify(run)),
-                        _ => None,
+                    // Verifying hashes the whole run, and judging trust reads key files: both
+                    // are done here, off the UI thread.
+                    let (verification, trust) = match &result {
+                        Ok(Document::Run(run)) => (Some(crate::signoff::verify(run)), judge_trust(run, &keys, &target)),
+                        _ => (None, Ok(Vec::new())),
                     };
-                    JobResult::Opened { result, path: target, verification }
+                    JobResult::Opened { result, path: target, verification, trust }
                 });
             }
             LibraryCommand::PickFileToOpen => {
@@ -138,4 +140,15 @@ fn import_into(source: &Path, library: &Library) -> Result<(crate::import::Impor
     let path = library.unused_template_path(&imported.template.id);
     store::save_new(&path, &imported.template).map_err(|e| e.to_string())?;
     Ok((imported, path))
+}
+
+/// Judges each signature's key against the user's own keys and the team keyring found above
+/// the run file (`.preflight/keyring`), as `preflight verify` does.
+fn judge_trust(run: &crate::model::Run, keys: &crate::signoff::KeyStore, path: &std::path::Path) -> Result<Vec<crate::signoff::Trust>, String> {
+    let mut store = crate::signoff::TrustStore::new();
+    store.add_own_keys(keys).map_err(|e| e.to_string())?;
+    if let Some(keyring) = crate::signoff::TrustStore::find_keyring(path) {
+        store.add_keyring(&keyring).map_err(|e| e.to_string())?;
+    }
+    Ok(run.signatures.iter().map(|signature| store.judge_key(signature.key.as_ref(), signature.at)).collect())
 }

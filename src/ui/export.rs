@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::app::{App, View};
 use super::command::{Command, ExportCommand};
-use super::dialogs::Dialog;
+use super::dialogs::{ConfirmDialog, Dialog};
 use super::jobs::JobResult;
 use crate::pdf::{Paper, PdfOptions};
 
@@ -50,6 +50,9 @@ impl App {
             }
             ExportCommand::PdfTo { path, paper } => self.start_export(ctx, path, paper),
             ExportCommand::SetPaper(paper) => self.prefs.paper = paper,
+            ExportCommand::PickPdfToSign => self.pick_pdf_to_sign(),
+            ExportCommand::BeginSignPdf(path) => self.begin_sign_pdf(path),
+            ExportCommand::SignPdf { path, key, passphrase } => self.sign_pdf(path, key, passphrase),
             ExportCommand::OpenExternally(path) => {
                 if let Err(err) = open::that_detached(&path) {
                     self.toasts.error(format!("{}: cannot open: {err}", path.display()));
@@ -96,8 +99,13 @@ impl App {
                     self.toasts.error(format!("{}: {warning}", path.display()));
                 }
                 self.toasts.notice(format!("Exported the audit record: {} ({pages} pages)", path.display()));
-                let message = format!("{}\n{pages} pages, with the run file attached for `preflight verify`.", path.display());
-                self.dialog = Some(Dialog::confirm("PDF exported", message, "Open it", Command::Export(ExportCommand::OpenExternally(path))));
+                let message = format!(
+                    "{}\n{pages} pages, with the run file attached for `preflight verify`. Sign it so that any PDF reader can check it.",
+                    path.display()
+                );
+                let mut dialog = ConfirmDialog::new("PDF exported", message, "Open it", Command::Export(ExportCommand::OpenExternally(path.clone())));
+                dialog.also("Sign the PDF…", Command::Export(ExportCommand::BeginSignPdf(path)));
+                self.dialog = Some(Dialog::Confirm(Box::new(dialog)));
             }
             // The target is written atomically: a failed export leaves any earlier file as it was.
             Err(err) => self.toasts.error(format!("PDF export failed: {err}")),

@@ -17,8 +17,16 @@ pub enum JobResult {
         path: PathBuf,
         result: Result<Document, String>,
         verification: Option<crate::signoff::Report>,
+        /// Whose keys made the run's signatures, by signature index, as the user's own keys and
+        /// the team keyring above the file judge them; or why that could not be judged.
+        trust: Result<Vec<crate::signoff::Trust>, String>,
     },
     Signoff(SignoffJob),
+    /// An audit PDF was signed (what was done, in words) or refused.
+    PdfSigned {
+        path: PathBuf,
+        result: Result<String, String>,
+    },
     /// A PDF was rendered and written: its page count and font warnings.
     PdfExported {
         path: PathBuf,

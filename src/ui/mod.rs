@@ -18,6 +18,7 @@ mod fonts;
 mod inline;
 mod jobs;
 mod library_panel;
+mod pdf_signing;
 mod prefs;
 mod probe_editor;
 mod probe_panel;

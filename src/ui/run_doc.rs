@@ -76,6 +76,8 @@ pub struct RunDoc {
     content_sha256: Option<String>,
     /// What verification found when the run was opened.
     verification: Option<crate::signoff::Report>,
+    /// Whose keys made the signatures the file held when it was opened, by signature index.
+    trust: Result<Vec<crate::signoff::Trust>, String>,
 }
 
 /// A role of the run and the signature that counts for it.
@@ -116,6 +118,7 @@ impl RunDoc {
             role_lines: None,
             content_sha256: None,
             verification: None,
+            trust: Ok(Vec::new()),
         };
         doc.invalidate();
         doc.selected = doc.rows().iter().find_map(|row| match row {
@@ -197,6 +200,14 @@ impl RunDoc {
 
     pub fn verification(&self) -> Option<&crate::signoff::Report> {
         self.verification.as_ref()
+    }
+
+    pub fn trust(&self) -> &Result<Vec<crate::signoff::Trust>, String> {
+        &self.trust
+    }
+
+    pub fn set_trust(&mut self, trust: Result<Vec<crate::signoff::Trust>, String>) {
+        self.trust = trust;
     }
 
     pub fn set_verification(&mut self, verification: Option<crate::signoff::Report>) {

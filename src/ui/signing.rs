@@ -129,15 +129,17 @@ impl App {
     /// Takes the result of a sign-off job.
     pub(super) fn signoff_job_done(&mut self, result: SignoffJob) {
         match result {
-            SignoffJob::SignerKeys(Ok(keys)) => {
-                if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
-                    dialog.set_keys(keys);
-                }
-            }
+            SignoffJob::SignerKeys(Ok(keys)) => match &mut self.dialog {
+                Some(Dialog::Sign(dialog)) => dialog.set_keys(keys),
+                Some(Dialog::SignPdf(dialog)) => dialog.set_keys(keys),
+                _ => {}
+            },
             SignoffJob::SignerKeys(Err(err)) => {
                 self.toasts.error(format!("Cannot read the signing keys: {err}"));
-                if let Some(Dialog::Sign(dialog)) = &mut self.dialog {
-                    dialog.set_keys(Vec::new());
+                match &mut self.dialog {
+                    Some(Dialog::Sign(dialog)) => dialog.set_keys(Vec::new()),
+                    Some(Dialog::SignPdf(dialog)) => dialog.set_keys(Vec::new()),
+                    _ => {}
                 }
             }
             SignoffJob::KeyUnlocked { draft, result } => match result {

@@ -30,3 +30,38 @@ fn a_run_exports_to_pdf_on_a_worker_and_a_second_export_waits() {
     click(&mut harness, "Cancel");
     assert!(!harness.state().has_dialog());
 }
+
+#[test]
+fn an_exported_record_is_certified_from_the_app_and_a_wrong_passphrase_is_said_in_the_dialog() {
+    let home = tempfile::tempdir().unwrap();
+    let path = super::signoff::settled_run(home.path());
+    let at = preflight::model::Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
+    preflight::signoff::KeyStore::at(home.path().join("keys")).create("Test User", "correct horse", at).unwrap();
+    let mut harness = harness(home.path(), Some(path));
+    let pdf = home.path().join("audit.pdf");
+    harness.state_mut().export_pdf_to(pdf.clone(), Paper::A4);
+    settle(&mut harness);
+    click(&mut harness, "Sign the PDF…");
+    assert!(harness.query_by_label("Sign the PDF").is_some(), "the signing dialog is open");
+    let fingerprint = preflight::signoff::KeyStore::at(home.path().join("keys")).find("Test User").unwrap().fingerprint();
+    assert!(harness.query_by_label(&format!("Fingerprint {fingerprint}")).is_some(), "the user's own key is chosen");
+    let exported = std::fs::read(&pdf).unwrap();
+
+    type_into(&mut harness, Role::PasswordInput, "Passphrase", "wrong horse");
+    click(&mut harness, "Sign");
+    assert!(harness.query_by_label("wrong passphrase for the key of \"Test User\"").is_some(), "the refusal is shown in the dialog");
+    assert_eq!(std::fs::read(&pdf).unwrap(), exported, "a refused signature changes nothing");
+
+    type_into(&mut harness, Role::PasswordInput, "Passphrase", "correct horse");
+    click(&mut harness, "Sign");
+    assert!(!harness.state().has_dialog(), "the dialog closes once signed");
+    assert!(harness.query_by_label_contains("Certified the record as Test User").is_some(), "a notice says what was done");
+    let signed = std::fs::read(&pdf).unwrap();
+    assert!(signed.starts_with(&exported), "signing only appends");
+    let revisions = preflight::pdf::check_signatures(&signed).unwrap();
+    assert_eq!(revisions.signatures.len(), 1);
+    let signature = &revisions.signatures[0];
+    assert!(signature.certification && signature.check.is_ok(), "{signature:?}");
+    assert_eq!(signature.check.as_ref().unwrap().certificate.name, "Test User");
+    assert!(revisions.problems.is_empty(), "{:?}", revisions.problems);
+}

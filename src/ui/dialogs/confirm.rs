@@ -8,11 +8,18 @@ pub struct ConfirmDialog {
     message: String,
     confirm: String,
     then: Command,
+    /// A second thing to do instead, with its button's label.
+    also: Option<(String, Command)>,
 }
 
 impl ConfirmDialog {
     pub fn new(title: &str, message: String, confirm: &str, then: Command) -> ConfirmDialog {
-        ConfirmDialog { title: title.into(), message, confirm: confirm.into(), then }
+        ConfirmDialog { title: title.into(), message, confirm: confirm.into(), then, also: None }
+    }
+
+    /// Offers a second action beside the first.
+    pub fn also(&mut self, label: &str, command: Command) {
+        self.also = Some((label.to_string(), command));
     }
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
@@ -24,6 +31,11 @@ impl ConfirmDialog {
             ui.horizontal(|ui| {
                 if ui.button(&self.confirm).clicked() {
                     outcome = Outcome::Close(vec![self.then.clone()]);
+                }
+                if let Some((label, command)) = &self.also
+                    && ui.button(label).clicked()
+                {
+                    outcome = Outcome::Close(vec![command.clone()]);
                 }
                 if ui.button("Cancel").clicked() {
                     outcome = Outcome::Close(Vec::new());

@@ -7,6 +7,7 @@ mod keygen;
 mod override_probe;
 mod reason;
 mod sign;
+mod sign_pdf;
 mod start_run;
 
 use super::app::App;
@@ -20,6 +21,7 @@ pub use keygen::KeygenDialog;
 pub use override_probe::OverrideDialog;
 pub use reason::ReasonDialog;
 pub use sign::SignDialog;
+pub use sign_pdf::SignPdfDialog;
 pub use start_run::StartRunDialog;
 
 pub enum Dialog {
@@ -27,10 +29,11 @@ pub enum Dialog {
     Reason(ReasonDialog),
     StartRun(StartRunDialog),
     Discard(DiscardDialog),
-    Confirm(ConfirmDialog),
+    Confirm(Box<ConfirmDialog>),
     Override(OverrideDialog),
     Sign(Box<SignDialog>),
     Keygen(KeygenDialog),
+    SignPdf(SignPdfDialog),
 }
 
 /// What a dialog wants after a frame.
@@ -63,7 +66,7 @@ impl Dialog {
     }
 
     pub fn confirm(title: &str, message: String, confirm: &str, then: Command) -> Dialog {
-        Dialog::Confirm(ConfirmDialog::new(title, message, confirm, then))
+        Dialog::Confirm(Box::new(ConfirmDialog::new(title, message, confirm, then)))
     }
 
     pub fn override_probe(item: String, text: String, state: crate::model::ItemState, probe_summary: String) -> Dialog {
@@ -88,6 +91,7 @@ impl App {
             Dialog::Override(d) => d.ui(ctx),
             Dialog::Sign(d) => d.ui(ctx),
             Dialog::Keygen(d) => d.ui(ctx),
+            Dialog::SignPdf(d) => d.ui(ctx),
         };
         if let Outcome::Apply(commands) = outcome {
             self.commands.extend(commands);
