@@ -29,6 +29,8 @@ pub enum FileKind {
     Markdown,
     /// `.ron`: a template or a run.
     Document,
+    /// `.pdf`: an audit record, to sign.
+    Pdf,
     Other,
 }
 
@@ -39,6 +41,8 @@ impl FileKind {
             FileKind::Markdown
         } else if name.ends_with(".ron") {
             FileKind::Document
+        } else if name.ends_with(".pdf") {
+            FileKind::Pdf
         } else {
             FileKind::Other
         }

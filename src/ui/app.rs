@@ -273,13 +273,14 @@ impl App {
         }
     }
 
-    /// Files dropped on the window: Markdown is imported, RON documents are opened.
+    /// Files dropped on the window: Markdown is imported, RON documents are opened, an audit
+    /// PDF is offered for signing.
     fn dropped_files(&mut self, ctx: &egui::Context) {
         let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         for path in dropped {
             match FileKind::of(&path) {
                 FileKind::Markdown => self.commands.push(LibraryCommand::ImportMarkdown(path).into()),
-                FileKind::Document => self.commands.push(LibraryCommand::OpenPath(path).into()),
+                FileKind::Document | FileKind::Pdf => self.commands.push(LibraryCommand::OpenPath(path).into()),
                 FileKind::Other => {
                     self.toasts.error(format!("{}: drop a Markdown checklist (.md), a template (.checklist.ron) or a run (.run.ron)", path.display()))
                 }

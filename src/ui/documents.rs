@@ -27,6 +27,11 @@ impl App {
                 }
             }
             LibraryCommand::Open(EntrySource::File(path)) | LibraryCommand::OpenPath(path) => {
+                // An audit record opens the signing dialog over whatever is open.
+                if FileKind::of(&path) == FileKind::Pdf {
+                    self.commands.push(Command::Export(super::command::ExportCommand::BeginSignPdf(path)));
+                    return;
+                }
                 if !self.may_leave(Command::Library(LibraryCommand::OpenPath(path.clone()))) {
                     return;
                 }
@@ -49,8 +54,8 @@ impl App {
             }
             LibraryCommand::PickFileToOpen => {
                 let picked = rfd::FileDialog::new()
-                    .set_title("Open a checklist, run or Markdown file")
-                    .add_filter("Preflight documents and Markdown", &["ron", "md", "markdown"])
+                    .set_title("Open a checklist, run, Markdown file or audit record to sign")
+                    .add_filter("Preflight documents, Markdown and audit records", &["ron", "md", "markdown", "pdf"])
                     .set_directory(self.library.root())
                     .pick_file();
                 if let Some(path) = picked {

@@ -16,11 +16,8 @@ const JOB: &str = "PDF signing";
 
 impl App {
     pub(super) fn pick_pdf_to_sign(&mut self) {
-        let picked = rfd::FileDialog::new()
-            .set_title("Sign an audit record")
-            .set_directory(self.library.runs_dir())
-            .add_filter("PDF", &["pdf"])
-            .pick_file();
+        let picked =
+            rfd::FileDialog::new().set_title("Sign an audit record").set_directory(self.library.runs_dir()).add_filter("PDF", &["pdf"]).pick_file();
         if let Some(path) = picked {
             self.commands.push(Command::Export(ExportCommand::BeginSignPdf(path)));
         }

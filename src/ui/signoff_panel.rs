@@ -150,7 +150,11 @@ fn verification_ui(ui: &mut egui::Ui, doc: &RunDoc, error: Color32) {
             for check in report.signatures.iter().filter(|check| !check.superseded) {
                 let Some(judged) = trust.get(check.index) else { continue };
                 let text = format!("{} — {}: {}", check.role_title, check.name, judged.describe());
-                let text = if judged.is_trusted() { RichText::new(text).small().weak() } else { RichText::new(text).small().color(ui.visuals().warn_fg_color) };
+                let text = if judged.is_trusted() {
+                    RichText::new(text).small().weak()
+                } else {
+                    RichText::new(text).small().color(ui.visuals().warn_fg_color)
+                };
                 ui.label(text).on_hover_text(
                     "Trusted keys are your own and those in the team keyring (.preflight/keyring) above the run file; \
                      `preflight verify --trust` adds more",

@@ -242,3 +242,35 @@ fn a_change_that_arrives_while_signing_is_not_signed_over() {
     assert!(harness.query_by_label_contains("The run changed while this dialog was open").is_some());
     assert!(run_doc(&harness).run().signatures.is_empty(), "nothing was signed over content the signer did not see");
 }
+
+#[test]
+fn the_signoff_panel_says_whose_keys_made_the_signatures() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let at = Timestamp::parse("2026-11-23T09:30:00Z").unwrap();
+    let keys = preflight::signoff::KeyStore::at(home.path().join("keys"));
+    keys.create("Test User", "correct horse", at).unwrap();
+    let own = keys.unlock("Test User", "correct horse").unwrap();
+    // Mallory's key lives in another folder: not one the app trusts.
+    let other_keys = preflight::signoff::KeyStore::at(home.path().join("elsewhere"));
+    other_keys.create("Mallory", "battery staple", at).unwrap();
+    let mallory = other_keys.unlock("Mallory", "battery staple").unwrap();
+    let mut run = store::load_run(&path).unwrap();
+    for (role, name, key) in [("deployed-by", "Test User", &own), ("reviewed-by", "Mallory", &mallory)] {
+        let request = preflight::signoff::SignRequest {
+            role: role.into(),
+            name: name.into(),
+            meaning: "Approved".into(),
+            attestation: preflight::signoff::DEFAULT_ATTESTATION.into(),
+            strokes: vec![preflight::model::Stroke { points: vec![[0.1, 0.5], [0.9, 0.5]] }],
+            waivers: vec![],
+            at,
+        };
+        preflight::signoff::sign(&mut run, request, Some(key)).unwrap();
+    }
+    store::save_run(&path, &run).unwrap();
+    let mut harness = harness(home.path(), Some(path));
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains("Deployed By — Test User: trusted: Test User, key").is_some(), "own key trusted");
+    assert!(harness.query_by_label_contains("Reviewed By — Mallory: intact but signed by an unknown key").is_some(), "another key is not");
+}
