@@ -88,7 +88,7 @@ fn bench_signing(c: &mut Criterion) {
         name: "Bench Signer".into(),
         reason: "benchmark".into(),
         at: options.generated_at,
-        fingerprint: "0000".into(),
+        fingerprint: preflight::signoff::fingerprint(&preflight::model::to_hex(signer.key.verifying_key().to_encoded_point(true).as_bytes())),
     };
     let certify = |bytes: &[u8]| preflight::pdf::sign(bytes, &request, &signer).unwrap();
     group.bench_function("export-items-5000", |b| b.iter(|| runs::render(black_box(&run), &options)));

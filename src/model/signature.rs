@@ -4,7 +4,7 @@
 //! A signature is bound to the run three ways: it carries the SHA-256 of the run's content when
 //! it was made (so any later change shows), the event that recorded it carries the SHA-256 of the
 //! whole signature record (so the record cannot be edited without breaking the event chain), and
-//! an optional Ed25519 signature (checked in `signoff`, which holds the cryptography).
+//! an optional key signature (checked in `signoff`, which holds the cryptography).
 
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +108,7 @@ impl Signature {
         sha256_hex(&canonical_bytes(&Signature { key: None, ..self.clone() }))
     }
 
-    /// The bytes an Ed25519 key signs: a domain tag, then run id, content hash, role, name,
+    /// The bytes a signer's key signs: a domain tag, then run id, content hash, role, name,
     /// meaning, time, the record's body hash and the hash of the event before the signature (so
     /// the log up to that moment, override reasons included, is signed too), each as a 4-byte
     /// big-endian length and its UTF-8 bytes, so that no two different records give the same

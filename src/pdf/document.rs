@@ -165,9 +165,10 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
     let steps = [
         vec![Span::new("Run ", BODY), Span::new("preflight verify FILE.pdf", BODY.with_weight(Weight::Mono)), Span::new(".", BODY)],
         vec![Span::new(
-            "It extracts the attached run file, checks its event chain and every signature (and the Ed25519 key signatures), and checks \
-             that its content hash, event chain head and file hash equal the ones printed above. Any change to the run after this PDF was made, or to the \
-             attachment, fails the check.",
+            "It extracts the attached run file, checks its event chain and every signature with its key, and checks that its content \
+             hash, event chain head and file hash equal the ones printed above; it renders the pages again from the run and compares them \
+             with these, and checks every PDF signature. Any change to the run after this PDF was made, to the attachment or to a page \
+             fails the check. Without Preflight, any PDF reader (Acrobat, Okular, poppler's pdfsig, pyHanko) checks the PDF signatures.",
             BODY,
         )],
     ];

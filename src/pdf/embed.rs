@@ -1,5 +1,8 @@
 //! Finishing the PDF after printpdf has set the pages: the run file as an attachment, the
-//! document information and XMP metadata, and a document ID derived from the content.
+//! document information and XMP metadata, and a document ID derived from the content; and what
+//! PDF/A-3b asks beyond that (ISO 19005-3): the PDF/A identification and an extension schema for
+//! Preflight's own properties in the XMP, an sRGB output intent with its ICC profile, and an
+//! appearance for every annotation.
 //!
 //! printpdf writes a random document ID and XMP instance ID and the epoch as dates; everything
 //! here is derived from the run and the clock passed in, so the same run and the same clock
@@ -82,6 +85,7 @@ pub(crate) fn finish(
     // XMP stays uncompressed so that tools that scan files for metadata find it.
     xmp.allows_compression = false;
     let xmp_id = document.add_object(xmp);
+    let intent_id = output_intent(document);
 
     let filespec_id = attach(document, file_name, run_file, options.generated_at, &run.id);
     if let Ok(catalog) = document.catalog_mut() {
@@ -92,6 +96,7 @@ pub(crate) fn finish(
         )]);
         catalog.set("Names", Object::Dictionary(names));
         catalog.set("AF", Object::Array(vec![Object::Reference(filespec_id)]));
+        catalog.set("OutputIntents", Object::Array(vec![Object::Reference(intent_id)]));
     }
     clip(document, &marks.attachment, filespec_id, file_name);
     signature_fields(document, &marks.fields);
@@ -150,6 +155,27 @@ fn signature_fields(document: &mut Document, fields: &[FieldMark]) {
     }
 }
 
+/// The sRGB output intent (`GTS_PDFA1`), which says what the record's DeviceRGB colours are.
+fn output_intent(document: &mut Document) -> lopdf::ObjectId {
+    let mut profile = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), super::icc::srgb_profile());
+    // An ICC profile is long runs of tone-curve samples: it compresses well.
+    let _ = profile.compress();
+    let profile_id = document.add_object(profile);
+    document.add_object(Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"OutputIntent".to_vec())),
+        ("S", Object::Name(b"GTS_PDFA1".to_vec())),
+        ("OutputConditionIdentifier", text_string(super::icc::SRGB)),
+        ("Info", text_string(super::icc::SRGB)),
+        ("RegistryName", text_string("http://www.color.org")),
+        ("DestOutputProfile", Object::Reference(profile_id)),
+    ]))
+}
+
+/// A paperclip drawn in grey: the file attachment annotation's own appearance, so that every
+/// reader (and PDF/A) shows the same icon rather than one of its own.
+const PAPERCLIP: &[u8] = b"q 0.3 0.33 0.38 RG 1.1 w 1 J 1 j\n\
+4.5 5 m 4.5 14 l 4.5 16.4 9.5 16.4 9.5 14 c 9.5 3.5 l 9.5 0.6 2.5 0.6 2.5 3.5 c 2.5 12.5 l S\nQ\n";
+
 /// Puts a paperclip (a file attachment annotation on the same file specification) beside the
 /// integrity page's paragraph about the attachment, so that the run file can be opened from
 /// the page itself. The reader draws the icon, on screen and in print, as the paragraph says.
@@ -157,6 +183,16 @@ fn clip(document: &mut Document, mark: &AttachmentMark, filespec_id: lopdf::Obje
     let Some(page_id) = u32::try_from(mark.page + 1).ok().and_then(|number| document.get_pages().get(&number).copied()) else { return };
     let [left, _, _, top] = mark.rect;
     let rect = [left + 2.0, top - 18.0, left + 16.0, top];
+    let icon = Stream::new(
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"XObject".to_vec())),
+            ("Subtype", Object::Name(b"Form".to_vec())),
+            ("BBox", Object::Array(vec![Object::Integer(0), Object::Integer(0), Object::Integer(14), Object::Integer(18)])),
+            ("Resources", Object::Dictionary(Dictionary::new())),
+        ]),
+        PAPERCLIP.to_vec(),
+    );
+    let icon_id = document.add_object(icon);
     let annotation = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"Annot".to_vec())),
         ("Subtype", Object::Name(b"FileAttachment".to_vec())),
@@ -167,6 +203,7 @@ fn clip(document: &mut Document, mark: &AttachmentMark, filespec_id: lopdf::Obje
         // Print.
         ("F", Object::Integer(4)),
         ("P", Object::Reference(page_id)),
+        ("AP", Object::Dictionary(Dictionary::from_iter(vec![("N", Object::Reference(icon_id))]))),
     ]);
     let annotation_id = document.add_object(annotation);
     if let Ok(page) = document.get_object_mut(page_id).and_then(Object::as_dict_mut) {
@@ -250,7 +287,8 @@ fn xmp(
     run_id: &str,
     content_sha256: &str,
 ) -> String {
-    let at = at.to_string();
+    // To the second, as the document information's dates are: PDF/A wants the two to agree.
+    let at = at.as_datetime().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     let uuid =
         format!("uuid:{}-{}-{}-{}-{}", &document_id[0..8], &document_id[8..12], &document_id[12..16], &document_id[16..20], &document_id[20..32]);
     let [title, author, subject, keywords, creator, run_id] = [title, author, subject, keywords, creator, run_id].map(xml_escape);
@@ -276,8 +314,43 @@ fn xmp(
    <xmp:MetadataDate>{at}</xmp:MetadataDate>
    <xmpMM:DocumentID>{uuid}</xmpMM:DocumentID>
    <xmpMM:InstanceID>{uuid}</xmpMM:InstanceID>
+   <pdf:Trapped>False</pdf:Trapped>
    <preflight:RunId>{run_id}</preflight:RunId>
    <preflight:ContentSHA256>{content_sha256}</preflight:ContentSHA256>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>3</pdfaid:part>
+   <pdfaid:conformance>B</pdfaid:conformance>
+  </rdf:Description>
+  <rdf:Description rdf:about=""
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+   <pdfaExtension:schemas>
+    <rdf:Bag>
+     <rdf:li rdf:parseType="Resource">
+      <pdfaSchema:schema>Preflight audit record</pdfaSchema:schema>
+      <pdfaSchema:namespaceURI>urn:preflight:audit:1</pdfaSchema:namespaceURI>
+      <pdfaSchema:prefix>preflight</pdfaSchema:prefix>
+      <pdfaSchema:property>
+       <rdf:Seq>
+        <rdf:li rdf:parseType="Resource">
+         <pdfaProperty:name>RunId</pdfaProperty:name>
+         <pdfaProperty:valueType>Text</pdfaProperty:valueType>
+         <pdfaProperty:category>external</pdfaProperty:category>
+         <pdfaProperty:description>The id of the Preflight run this record shows</pdfaProperty:description>
+        </rdf:li>
+        <rdf:li rdf:parseType="Resource">
+         <pdfaProperty:name>ContentSHA256</pdfaProperty:name>
+         <pdfaProperty:valueType>Text</pdfaProperty:valueType>
+         <pdfaProperty:category>external</pdfaProperty:category>
+         <pdfaProperty:description>The SHA-256 of the run's canonical content, as the integrity page prints it</pdfaProperty:description>
+        </rdf:li>
+       </rdf:Seq>
+      </pdfaSchema:property>
+     </rdf:li>
+    </rdf:Bag>
+   </pdfaExtension:schemas>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>

@@ -17,6 +17,7 @@ mod document;
 mod embed;
 mod extract;
 mod fonts;
+mod icc;
 mod inline;
 mod page;
 mod sign;

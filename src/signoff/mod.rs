@@ -88,7 +88,7 @@ pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
 }
 
 /// Signs `run` as asked: refuses stale probes that are not waived, then records the content
-/// hash and verdict of this moment, and an Ed25519 signature when a key is given.
+/// hash and verdict of this moment, and a key signature when a key is given.
 pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> Result<(), SignError> {
     run.refuse_if_final()?;
     let stale = stale_probes(run, request.at);
@@ -202,7 +202,7 @@ impl Report {
 }
 
 /// Checks a run from its file alone: the event chain, that the records follow from the log,
-/// every signature's binding and content hash, and every Ed25519 signature.
+/// every signature's binding and content hash, and every key signature.
 pub fn verify(run: &Run) -> Report {
     let problems = run.integrity_problems().into_iter().map(|p| p.message).collect();
     let content_sha256 = run.content_sha256();

@@ -36,7 +36,7 @@ impl KeygenDialog {
         egui::Modal::new(egui::Id::unique("keygen dialog")).show(ctx, |ui| {
             ui.set_width(400.0);
             ui.heading("New signing key");
-            ui.label("An Ed25519 key signs your sign-offs so that anyone can check them with `preflight verify`. It is kept in your config folder, readable only by you, and protected by a passphrase that cannot be recovered.");
+            ui.label("A key (ECDSA P-256, with a certificate that names you) signs your sign-offs and PDF records so that anyone can check them with `preflight verify` or a PDF reader. It is kept in your config folder, readable only by you, and protected by a passphrase that cannot be recovered.");
             egui::Grid::new("keygen form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 let label = ui.label("Name");
                 ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(240.0)).labelled_by(label.id);
