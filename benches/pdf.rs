@@ -68,7 +68,7 @@ struct BenchSigner {
 
 impl preflight::pdf::CmsSigner for BenchSigner {
     fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
-        preflight::signoff::cms::sign_detached(&self.key, &self.certificate, digest).map_err(|e| e.to_string())
+        preflight::signoff::cms::sign_detached(&self.key, &self.certificate, &[], digest).map_err(|e| e.to_string())
     }
 }
 

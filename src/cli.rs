@@ -128,11 +128,17 @@ pub enum Command {
         passphrase_stdin: bool,
     },
     /// Create a signer key (ECDSA P-256 with a self-signed X.509 certificate naming you),
-    /// protected by a passphrase, in your config folder.
+    /// protected by a passphrase, in your config folder; or import one your organisation issued.
     Keygen {
-        /// The signer's printed name, as it appears on signatures and in the certificate.
-        #[arg(long)]
-        name: String,
+        /// The signer's printed name, as it appears on signatures and in the certificate (for
+        /// an imported key: the name to file it under; by default the certificate's).
+        #[arg(long, required_unless_present = "import")]
+        name: Option<String>,
+        /// Import a key and its certificate chain: a PKCS#12 file (.p12, .pfx) or a PEM file with
+        /// the private key and the certificates. Asks for its password, then for the passphrase
+        /// to keep it under (empty: the same).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["title", "email"])]
+        import: Option<PathBuf>,
         /// A job title for the certificate, such as "QA Lead".
         #[arg(long)]
         title: Option<String>,
@@ -187,8 +193,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Countersign { file, key, role, output, passphrase_stdin } => {
             pdf_sign::countersign(&file, &key, role.as_deref(), output.as_deref(), passphrase_stdin)
         }
-        Command::Keygen { name, title, email, passphrase_stdin } => {
-            signoff::keygen(&crate::signoff::Identity { name, title, email }, passphrase_stdin)
+        Command::Keygen { name, title, email, import: Some(file), passphrase_stdin } => {
+            let _ = (title, email);
+            signoff::import_key(&file, name.as_deref(), passphrase_stdin)
+        }
+        Command::Keygen { name, title, email, import: None, passphrase_stdin } => {
+            signoff::keygen(&crate::signoff::Identity { name: name.unwrap_or_default(), title, email }, passphrase_stdin)
         }
     }?;
     Ok(Outcome::Exit(code))

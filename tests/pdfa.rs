@@ -333,7 +333,7 @@ fn a_certified_record_is_still_pdfa() {
     struct Signer(p256::ecdsa::SigningKey, Vec<u8>);
     impl preflight::pdf::CmsSigner for Signer {
         fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
-            preflight::signoff::cms::sign_detached(&self.0, &self.1, digest).map_err(|e| e.to_string())
+            preflight::signoff::cms::sign_detached(&self.0, &self.1, &[], digest).map_err(|e| e.to_string())
         }
     }
     let request = preflight::pdf::PdfSignRequest {

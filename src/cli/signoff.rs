@@ -38,6 +38,40 @@ pub(super) fn keygen(identity: &Identity, passphrase_stdin: bool) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// Imports a key from a PKCS#12 or PEM file. On the terminal the file's password is asked, then
+/// the passphrase to keep the key under (empty: the same); with `--passphrase-stdin` they are
+/// the first and second lines of standard input.
+pub(super) fn import_key(file: &Path, name: Option<&str>, passphrase_stdin: bool) -> anyhow::Result<ExitCode> {
+    let keys = KeyStore::from_env()?;
+    let (password, passphrase) = if passphrase_stdin {
+        let mut lines = std::io::stdin().lines();
+        let password = lines.next().transpose().context("cannot read the password from standard input")?.unwrap_or_default();
+        let passphrase = lines.next().transpose().context("cannot read the passphrase from standard input")?.unwrap_or_default();
+        (password, passphrase)
+    } else {
+        let password = super::pdf_sign::read_passphrase(&format!("Password of {}: ", file.display()), false)?;
+        let first = super::pdf_sign::read_passphrase(
+            &format!("Passphrase to keep the key under (at least {MIN_PASSPHRASE_CHARS} characters; empty: the same): "),
+            false,
+        )?;
+        if !first.is_empty() && rpassword::prompt_password("The same passphrase again: ")? != first {
+            bail!("the two passphrases differ; nothing was imported");
+        }
+        (password, first)
+    };
+    let passphrase = if passphrase.is_empty() { password.clone() } else { passphrase };
+    let info = keys.import(file, &password, &passphrase, name, Timestamp::from_datetime(chrono::Utc::now()))?;
+    let certificate = info.certificate.as_deref().and_then(|der| signoff::cert::parse(der).ok());
+    println!("imported the signer key of {} ({})", info.name, info.algorithm.label());
+    if let Some(certificate) = certificate {
+        println!("  certificate  {}, issued by {}, valid to {}", certificate.subject_line(), certificate.issuer, certificate.not_after);
+    }
+    println!("  chain        {} issuing certificate(s)", info.chain.len());
+    println!("  fingerprint  {}", info.fingerprint());
+    println!("  files        {}", keys.dir().join(format!("{}.key", info.id)).display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Verifies a run file, or an audit PDF and the run embedded in it, and judges each
 /// signature's key against the trust store. Exit 0 when everything holds, 1 when anything is
 /// invalid (or, with `require_trusted`, made by an untrusted key), 2 when the file cannot be read.

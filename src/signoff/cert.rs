@@ -196,6 +196,14 @@ pub fn from_pem(text: &str) -> Result<Vec<u8>, CertError> {
     Ok(der)
 }
 
+/// Every certificate in a PEM text, in order (DER).
+pub fn all_from_pem(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
+    text.split_inclusive("-----END CERTIFICATE-----")
+        .filter_map(|block| block.find("-----BEGIN CERTIFICATE-----").map(|at| &block[at..]))
+        .map(from_pem)
+        .collect()
+}
+
 /// The public key DER (SubjectPublicKeyInfo) of a P-256 key.
 pub fn public_key_der(key: &VerifyingKey) -> Option<Vec<u8>> {
     key.to_public_key_der().ok().map(|doc| doc.as_bytes().to_vec())

@@ -96,7 +96,9 @@ fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Attribute, CmsEr
 
 /// Signs `digest` (the SHA-256 of the signed bytes) with `key`, whose certificate is
 /// `certificate_der`, and returns the DER ContentInfo.
-pub fn sign_detached(key: &SigningKey, certificate_der: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, CmsError> {
+/// `chain` holds the certificates that issued it, which go into the signature too so that a
+/// verifier who trusts only the root can follow them.
+pub fn sign_detached(key: &SigningKey, certificate_der: &[u8], chain: &[Vec<u8>], digest: &[u8; 32]) -> Result<Vec<u8>, CmsError> {
     let certificate = Certificate::from_der(certificate_der).map_err(build_error)?;
     let mut signed_attrs = SetOfVec::new();
     signed_attrs.insert(attribute(ID_CONTENT_TYPE, &ID_DATA.to_der().map_err(build_error)?)?).map_err(build_error)?;
@@ -121,6 +123,9 @@ pub fn sign_detached(key: &SigningKey, certificate_der: &[u8], digest: &[u8; 32]
     digest_algorithms.insert(algorithm(ID_SHA_256)).map_err(build_error)?;
     let mut certificates = SetOfVec::new();
     certificates.insert(CertificateChoices::Certificate(certificate)).map_err(build_error)?;
+    for der in chain {
+        certificates.insert(CertificateChoices::Certificate(Certificate::from_der(der).map_err(build_error)?)).map_err(build_error)?;
+    }
     let mut signer_infos = SetOfVec::new();
     signer_infos.insert(signer_info).map_err(build_error)?;
     let signed_data = SignedData {
@@ -214,7 +219,7 @@ mod tests {
         let at = Timestamp::parse("2026-12-02T10:00:00Z").unwrap();
         let der = self_signed(&key, &Identity { name: "Dana".into(), ..Identity::default() }, at, [3; 16]).unwrap();
         let digest: [u8; 32] = Sha256::digest(b"the signed bytes").into();
-        let cms = sign_detached(&key, &der, &digest).unwrap();
+        let cms = sign_detached(&key, &der, &[], &digest).unwrap();
         let signer = verify_detached(&cms, &digest).unwrap();
         assert_eq!(signer.certificate.name, "Dana");
         assert!(signer.chain.is_empty());

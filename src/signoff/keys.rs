@@ -47,6 +47,10 @@ pub enum KeyError {
     NoConfigDir,
     #[error(transparent)]
     Certificate(#[from] cert::CertError),
+    #[error("{path}: cannot import: {message}; nothing was written")]
+    Import { path: PathBuf, message: String },
+    #[error("{0}: wrong password; nothing was imported")]
+    WrongImportPassword(PathBuf),
 }
 
 /// The public half of a key, readable without its passphrase.
@@ -61,6 +65,9 @@ pub struct PublicKeyInfo {
     pub created_at: Timestamp,
     /// The X.509 certificate, DER; keys made before certificates have none.
     pub certificate: Option<Vec<u8>>,
+    /// The certificates that issued it, for a key imported from an organisation's PKI (DER,
+    /// the issuer of the certificate first).
+    pub chain: Vec<Vec<u8>>,
 }
 
 impl PublicKeyInfo {
@@ -70,12 +77,12 @@ impl PublicKeyInfo {
 }
 
 #[derive(Serialize, Deserialize)]
-struct PublicKeyFile {
-    name: String,
+pub(super) struct PublicKeyFile {
+    pub(super) name: String,
     #[serde(default, skip_serializing_if = "KeyAlgorithm::is_ed25519")]
-    algorithm: KeyAlgorithm,
-    public_key: String,
-    created_at: Timestamp,
+    pub(super) algorithm: KeyAlgorithm,
+    pub(super) public_key: String,
+    pub(super) created_at: Timestamp,
 }
 
 enum PrivateKey {
@@ -110,7 +117,7 @@ impl UnlockedKey {
     /// A detached CMS signature (PAdES) over bytes whose SHA-256 is `digest`.
     pub fn sign_cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, CmsError> {
         match (&self.private, &self.info.certificate) {
-            (PrivateKey::P256(key), Some(certificate)) => cms::sign_detached(key, certificate, digest),
+            (PrivateKey::P256(key), Some(certificate)) => cms::sign_detached(key, certificate, &self.info.chain, digest),
             _ => Err(CmsError::Build(format!(
                 "the key of \"{}\" is an older Ed25519 key without a certificate, which PDF readers cannot check; \
                  make a new key with `preflight keygen`",
@@ -236,7 +243,7 @@ impl KeyStore {
             write_private(&crt_path, cert::to_pem(certificate).as_bytes())?;
         }
         write_private(&pub_path, text.as_bytes())?;
-        Ok(PublicKeyInfo { id, name: name.to_string(), algorithm, public_key, created_at: at, certificate })
+        Ok(PublicKeyInfo { id, name: name.to_string(), algorithm, public_key, created_at: at, certificate, chain: Vec::new() })
     }
 
     /// Decrypts a key with its passphrase. This runs scrypt and takes a noticeable fraction of a
@@ -274,21 +281,34 @@ impl KeyStore {
             return Err(corrupt(format!("the public key is not a {} public key in hex", file.algorithm.label())));
         }
         let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let certificate = match file.algorithm {
-            KeyAlgorithm::Ed25519 => None,
+        let (certificate, chain) = match file.algorithm {
+            KeyAlgorithm::Ed25519 => (None, Vec::new()),
             KeyAlgorithm::EcdsaP256 => {
                 let crt_path = path.with_extension("crt");
                 let pem =
                     std::fs::read_to_string(&crt_path).map_err(|cause| KeyError::Io { path: crt_path.clone(), action: "cannot read", cause })?;
-                let der = cert::from_pem(&pem).map_err(|e| KeyError::Corrupt { path: crt_path.clone(), message: e.to_string() })?;
+                // The key's own certificate first, then any that issued it.
+                let mut certificates = cert::all_from_pem(&pem).map_err(|e| KeyError::Corrupt { path: crt_path.clone(), message: e.to_string() })?;
+                if certificates.is_empty() {
+                    return Err(KeyError::Corrupt { path: crt_path, message: "holds no certificate".into() });
+                }
+                let der = certificates.remove(0);
                 let info = cert::parse(&der).map_err(|e| KeyError::Corrupt { path: crt_path.clone(), message: e.to_string() })?;
                 if info.p256_public_key.as_deref().map(to_hex).as_deref() != Some(file.public_key.as_str()) {
                     return Err(KeyError::Corrupt { path: crt_path, message: "the certificate is for another key than the one beside it".into() });
                 }
-                Some(der)
+                (Some(der), certificates)
             }
         };
-        Ok(PublicKeyInfo { id, name: file.name, algorithm: file.algorithm, public_key: file.public_key, created_at: file.created_at, certificate })
+        Ok(PublicKeyInfo {
+            id,
+            name: file.name,
+            algorithm: file.algorithm,
+            public_key: file.public_key,
+            created_at: file.created_at,
+            certificate,
+            chain,
+        })
     }
 }
 
@@ -336,7 +356,7 @@ pub fn verify_key_signature(key: &KeySignature, message: &[u8]) -> Result<(), St
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
+pub(super) fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
     std::fs::create_dir_all(dir).map_err(|cause| KeyError::Io { path: dir.to_path_buf(), action: "cannot create", cause })?;
     #[cfg(unix)]
     {
@@ -352,7 +372,7 @@ fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
 
 /// Writes atomically; the temporary file is created owner-only, so the key is never readable
 /// by others, not even for a moment.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     write_atomic(path, bytes).map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot write", cause })?;
     #[cfg(unix)]
     {

@@ -6,6 +6,7 @@
 
 pub mod cert;
 pub mod cms;
+mod import;
 mod keys;
 pub mod trust;
 
