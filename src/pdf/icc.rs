@@ -76,7 +76,7 @@ pub(crate) fn srgb_profile() -> Vec<u8> {
         let offset = 128 + table_len + data.len();
         entries.push((**signature, offset, bytes.len()));
         data.extend(bytes);
-        while data.len() % 4 != 0 {
+        while !data.len().is_multiple_of(4) {
             data.push(0);
         }
     }
@@ -125,7 +125,7 @@ mod tests {
         for entry in profile[132..132 + 12 * count].chunks(12) {
             let offset = u32::from_be_bytes(entry[4..8].try_into().unwrap()) as usize;
             let len = u32::from_be_bytes(entry[8..12].try_into().unwrap()) as usize;
-            assert!(offset % 4 == 0 && offset + len <= profile.len(), "{:?}", std::str::from_utf8(&entry[0..4]));
+            assert!(offset.is_multiple_of(4) && offset + len <= profile.len(), "{:?}", std::str::from_utf8(&entry[0..4]));
         }
         // The curve's ends: black and white.
         let curve = srgb_curve();
