@@ -59,38 +59,55 @@ fn same_date(info: &str, xmp: &str) -> bool {
 /// Every requirement, each named by its clause; returns the failures.
 fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut fail = |clause: &str, what: String| problems.push(format!("{clause}: {what}"));
     let document = Document::load_mem(bytes).unwrap();
+    let p = &mut problems;
 
+    header(bytes, &document, p);
+    let catalog = document.catalog().unwrap().clone();
+    let annotations = objects(&document, p);
+    intent(&document, &catalog, p);
+    colour(&document, p);
+    check_annotations(&document, &catalog, &annotations, p);
+    metadata(&document, &catalog, p);
+    embedded(&document, &catalog, p);
+    problems
+}
+
+fn fail(problems: &mut Vec<String>, clause: &str, what: String) {
+    problems.push(format!("{clause}: {what}"));
+}
+
+fn header(bytes: &[u8], document: &Document, p: &mut Vec<String>) {
     // 6.1.2 File header: %PDF-1.n, then a comment of at least four bytes above 127.
     if !bytes.starts_with(b"%PDF-1.") || !bytes[9..].starts_with(b"%") || bytes[10..14].iter().any(|&b| b < 128) {
-        fail("6.1.2 file header", format!("{:?}", String::from_utf8_lossy(&bytes[..16])));
+        fail(p, "6.1.2 file header", format!("{:?}", String::from_utf8_lossy(&bytes[..16])));
     }
     // 6.1.3 File trailer: an ID, no encryption.
     if !matches!(document.trailer.get(b"ID"), Ok(Object::Array(ids)) if ids.len() == 2) {
-        fail("6.1.3 file trailer", "no /ID of two strings".into());
+        fail(p, "6.1.3 file trailer", "no /ID of two strings".into());
     }
     if document.trailer.get(b"Encrypt").is_ok() {
-        fail("6.1.3 file trailer", "the file is encrypted".into());
+        fail(p, "6.1.3 file trailer", "the file is encrypted".into());
     }
+}
 
-    let catalog = document.catalog().unwrap().clone();
+fn objects(document: &Document, p: &mut Vec<String>) -> Vec<(lopdf::ObjectId, Dictionary)> {
     let mut annotations = Vec::new();
     for (id, object) in &document.objects {
         match object {
             Object::Stream(stream) => {
                 // 6.1.7 Stream objects: no external file, no LZW.
                 if stream.dict.get(b"F").is_ok() || stream.dict.get(b"FFilter").is_ok() {
-                    fail("6.1.7 streams", format!("object {id:?} refers to an external file"));
+                    fail(p, "6.1.7 streams", format!("object {id:?} refers to an external file"));
                 }
                 if let Ok(filter) = stream.dict.get(b"Filter")
                     && format!("{filter:?}").contains("LZW")
                 {
-                    fail("6.1.7 streams", format!("object {id:?} uses LZWDecode"));
+                    fail(p, "6.1.7 streams", format!("object {id:?} uses LZWDecode"));
                 }
                 // 6.2.10 Transparency: no soft masks, no transparency groups.
                 if stream.dict.get(b"SMask").is_ok() || stream.dict.get(b"Group").is_ok() {
-                    fail("6.2.10 transparency", format!("object {id:?} has a soft mask or a group"));
+                    fail(p, "6.2.10 transparency", format!("object {id:?} has a soft mask or a group"));
                 }
             }
             Object::Dictionary(dict) => {
@@ -99,19 +116,19 @@ fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
                 if kind == "ExtGState" {
                     for key in [b"CA".as_slice(), b"ca"] {
                         if dict.get(key).and_then(Object::as_float).is_ok_and(|v| v < 1.0) {
-                            fail("6.2.10 transparency", format!("graphics state {id:?} is not opaque"));
+                            fail(p, "6.2.10 transparency", format!("graphics state {id:?} is not opaque"));
                         }
                     }
                     if dict.get(b"SMask").is_ok_and(|m| name(m) != "None") {
-                        fail("6.2.10 transparency", format!("graphics state {id:?} has a soft mask"));
+                        fail(p, "6.2.10 transparency", format!("graphics state {id:?} has a soft mask"));
                     }
                 }
                 // 6.2.11.4 Embedding font programs.
                 if kind == "FontDescriptor" && !["FontFile", "FontFile2", "FontFile3"].iter().any(|k| dict.get(k.as_bytes()).is_ok()) {
-                    fail("6.2.11.4 fonts", format!("font descriptor {id:?} embeds no font program"));
+                    fail(p, "6.2.11.4 fonts", format!("font descriptor {id:?} embeds no font program"));
                 }
                 if kind == "Font" && name(dict.get(b"Subtype").unwrap_or(&Object::Null)) == "Type0" && dict.get(b"ToUnicode").is_err() {
-                    fail("6.2.11.7 fonts", format!("font {id:?} has no ToUnicode map"));
+                    fail(p, "6.2.11.7 fonts", format!("font {id:?} has no ToUnicode map"));
                 }
                 if kind == "Annot" {
                     annotations.push((*id, dict.clone()));
@@ -119,24 +136,27 @@ fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
                 // 6.5 Actions: no JavaScript, no launching.
                 for key in [b"JS".as_slice(), b"JavaScript", b"AA"] {
                     if dict.get(key).is_ok() {
-                        fail("6.5 actions", format!("object {id:?} carries /{}", String::from_utf8_lossy(key)));
+                        fail(p, "6.5 actions", format!("object {id:?} carries /{}", String::from_utf8_lossy(key)));
                     }
                 }
                 if dict.get(b"S").is_ok_and(|s| ["JavaScript", "Launch", "ImportData", "ResetForm"].contains(&name(s).as_str())) {
-                    fail("6.5 actions", format!("object {id:?} is a forbidden action"));
+                    fail(p, "6.5 actions", format!("object {id:?} is a forbidden action"));
                 }
             }
             _ => {}
         }
     }
+    annotations
+}
 
+fn intent(document: &Document, catalog: &Dictionary, p: &mut Vec<String>) {
     // 6.2.2 Output intent: one GTS_PDFA1 intent with an RGB display profile.
     let intents = catalog.get(b"OutputIntents").and_then(|i| document.dereference(i)).map(|(_, i)| i.clone());
     match intents {
         Ok(Object::Array(intents)) if intents.len() == 1 => {
             let intent = document.dereference(&intents[0]).unwrap().1.as_dict().unwrap().clone();
             if name(intent.get(b"S").unwrap()) != "GTS_PDFA1" || intent.get(b"OutputConditionIdentifier").is_err() {
-                fail("6.2.2 output intent", "not a GTS_PDFA1 intent with an output condition".into());
+                fail(p, "6.2.2 output intent", "not a GTS_PDFA1 intent with an output condition".into());
             }
             let profile = document.dereference(intent.get(b"DestOutputProfile").unwrap()).unwrap().1.as_stream().unwrap().clone();
             let icc = profile.decompressed_content().unwrap_or(profile.content.clone());
@@ -146,18 +166,20 @@ fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
                 || &icc[36..40] != b"acsp"
                 || icc[8] > 4
             {
-                fail("6.2.2 output intent", "the destination profile is not an RGB display ICC profile".into());
+                fail(p, "6.2.2 output intent", "the destination profile is not an RGB display ICC profile".into());
             }
             if let Some(message) = little_cms(&icc) {
                 println!("Little CMS: {message}");
                 if !message.starts_with("ok") {
-                    fail("6.2.2 output intent", format!("Little CMS: {message}"));
+                    fail(p, "6.2.2 output intent", format!("Little CMS: {message}"));
                 }
             }
         }
-        other => fail("6.2.2 output intent", format!("the catalog's OutputIntents is {other:?}")),
+        other => fail(p, "6.2.2 output intent", format!("the catalog's OutputIntents is {other:?}")),
     }
+}
 
+fn colour(document: &Document, p: &mut Vec<String>) {
     // 6.2.4.3 Device colour spaces: only DeviceRGB (the intent's), set with rg/RG.
     let mut operators = BTreeSet::new();
     for page in document.get_pages().values() {
@@ -166,52 +188,56 @@ fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
     }
     for forbidden in ["k", "K", "g", "G", "cs", "CS", "sc", "SC", "scn", "SCN", "BI", "gs"] {
         if operators.contains(forbidden) {
-            fail("6.2.4.3 device colour", format!("a page uses the `{forbidden}` operator"));
+            fail(p, "6.2.4.3 device colour", format!("a page uses the `{forbidden}` operator"));
         }
     }
+}
 
+fn check_annotations(document: &Document, catalog: &Dictionary, annotations: &[(lopdf::ObjectId, Dictionary)], p: &mut Vec<String>) {
     // 6.3.2 and 6.3.3 Annotations: allowed types, printed, visible, with a normal appearance.
-    for (id, annotation) in &annotations {
+    for (id, annotation) in annotations {
         let subtype = name(annotation.get(b"Subtype").unwrap_or(&Object::Null));
         if ["Sound", "Movie", "Screen", "3D", "RichMedia"].contains(&subtype.as_str()) {
-            fail("6.3.2 annotations", format!("{subtype} annotation {id:?}"));
+            fail(p, "6.3.2 annotations", format!("{subtype} annotation {id:?}"));
         }
         let flags = annotation.get(b"F").and_then(Object::as_i64).unwrap_or(0);
         if flags & 4 == 0 || flags & (1 | 2 | 32 | 256) != 0 {
-            fail("6.3.3 annotations", format!("{subtype} annotation {id:?} has flags {flags}: it must print and be visible"));
+            fail(p, "6.3.3 annotations", format!("{subtype} annotation {id:?} has flags {flags}: it must print and be visible"));
         }
         let appearance = annotation.get(b"AP").and_then(|ap| document.dereference(ap)).and_then(|(_, ap)| ap.as_dict());
         match appearance {
             Ok(ap) if ap.get(b"N").is_ok() && ap.len() == 1 => {}
-            _ => fail("6.3.3 annotations", format!("{subtype} annotation {id:?} has no normal appearance (only /N)")),
+            _ => fail(p, "6.3.3 annotations", format!("{subtype} annotation {id:?} has no normal appearance (only /N)")),
         }
     }
     if let Ok(form) = catalog.get(b"AcroForm").and_then(|f| document.dereference(f)).and_then(|(_, f)| f.as_dict())
         && form.get(b"NeedAppearances").and_then(Object::as_bool).unwrap_or(false)
     {
-        fail("6.4.1 interactive forms", "NeedAppearances is true".into());
+        fail(p, "6.4.1 interactive forms", "NeedAppearances is true".into());
     }
+}
 
+fn metadata(document: &Document, catalog: &Dictionary, p: &mut Vec<String>) {
     // 6.6.2 Metadata: XMP in the catalog, with the PDF/A identification, an extension schema
     // for every property outside the predefined schemas, and the document information equal.
     let metadata = document.dereference(catalog.get(b"Metadata").unwrap()).unwrap().1.as_stream().unwrap().clone();
     if name(metadata.dict.get(b"Subtype").unwrap()) != "XML" {
-        fail("6.6.2.1 metadata", "the metadata stream is not XML".into());
+        fail(p, "6.6.2.1 metadata", "the metadata stream is not XML".into());
     }
     let xmp = String::from_utf8(metadata.content.clone()).unwrap();
     if xmp_value(&xmp, "pdfaid:part").as_deref() != Some("3") || xmp_value(&xmp, "pdfaid:conformance").as_deref() != Some("B") {
-        fail("6.6.4 version identification", "the XMP does not say pdfaid:part 3, conformance B".into());
+        fail(p, "6.6.4 version identification", "the XMP does not say pdfaid:part 3, conformance B".into());
     }
     let used: BTreeSet<String> = xmp.match_indices("<preflight:").map(|(at, _)| xmp[at + 11..].split('>').next().unwrap().to_string()).collect();
     for property in &used {
         if !xmp.contains(&format!("<pdfaProperty:name>{property}</pdfaProperty:name>")) {
-            fail("6.6.2.3.1 extension schemas", format!("preflight:{property} is not described in the extension schema"));
+            fail(p, "6.6.2.3.1 extension schemas", format!("preflight:{property} is not described in the extension schema"));
         }
     }
     if !xmp.contains("<pdfaSchema:namespaceURI>urn:preflight:audit:1</pdfaSchema:namespaceURI>")
         || !xmp.contains("xmlns:preflight=\"urn:preflight:audit:1\"")
     {
-        fail("6.6.2.3.1 extension schemas", "the schema's namespace is not the one the properties use".into());
+        fail(p, "6.6.2.3.1 extension schemas", "the schema's namespace is not the one the properties use".into());
     }
     let info = document.dereference(document.trailer.get(b"Info").unwrap()).unwrap().1.as_dict().unwrap().clone();
     for (key, tag) in [
@@ -223,39 +249,40 @@ fn pdfa_problems(bytes: &[u8]) -> Vec<String> {
         ("Producer", "pdf:Producer"),
         ("Trapped", "pdf:Trapped"),
     ] {
-        let in_info = text(&document, &info, key.as_bytes()).or_else(|| info.get(key.as_bytes()).ok().map(name));
+        let in_info = text(document, &info, key.as_bytes()).or_else(|| info.get(key.as_bytes()).ok().map(name));
         if in_info != xmp_value(&xmp, tag) {
-            fail("6.6.3 document information", format!("{key} {in_info:?} differs from {tag} {:?}", xmp_value(&xmp, tag)));
+            fail(p, "6.6.3 document information", format!("{key} {in_info:?} differs from {tag} {:?}", xmp_value(&xmp, tag)));
         }
     }
     for (key, tag) in [("CreationDate", "xmp:CreateDate"), ("ModDate", "xmp:ModifyDate")] {
-        let (in_info, in_xmp) = (text(&document, &info, key.as_bytes()).unwrap_or_default(), xmp_value(&xmp, tag).unwrap_or_default());
+        let (in_info, in_xmp) = (text(document, &info, key.as_bytes()).unwrap_or_default(), xmp_value(&xmp, tag).unwrap_or_default());
         if !same_date(&in_info, &in_xmp) {
-            fail("6.6.3 document information", format!("{key} {in_info} is not {tag} {in_xmp}"));
+            fail(p, "6.6.3 document information", format!("{key} {in_info} is not {tag} {in_xmp}"));
         }
     }
+}
 
+fn embedded(document: &Document, catalog: &Dictionary, p: &mut Vec<String>) {
     // 6.8 Embedded files: a MIME type, a modification date, a relationship, listed in /AF.
     let af: Vec<Object> = catalog.get(b"AF").and_then(Object::as_array).cloned().unwrap_or_default();
     if af.is_empty() {
-        fail("6.8 embedded files", "the catalog's /AF lists no associated file".into());
+        fail(p, "6.8 embedded files", "the catalog's /AF lists no associated file".into());
     }
     for reference in af {
         let filespec = document.dereference(&reference).unwrap().1.as_dict().unwrap().clone();
         if name(filespec.get(b"AFRelationship").unwrap_or(&Object::Null)) != "Source" || filespec.get(b"UF").is_err() || filespec.get(b"F").is_err() {
-            fail("6.8 embedded files", "the file specification lacks /AFRelationship /Source, /F or /UF".into());
+            fail(p, "6.8 embedded files", "the file specification lacks /AFRelationship /Source, /F or /UF".into());
         }
         let ef = filespec.get(b"EF").unwrap().as_dict().unwrap();
         let file = document.dereference(ef.get(b"F").unwrap()).unwrap().1.as_stream().unwrap();
         let mime = name(file.dict.get(b"Subtype").unwrap_or(&Object::Null));
         if !mime.contains('/') {
-            fail("6.8 embedded files", format!("the embedded file's MIME type is {mime:?}"));
+            fail(p, "6.8 embedded files", format!("the embedded file's MIME type is {mime:?}"));
         }
         if file.dict.get(b"Params").and_then(Object::as_dict).and_then(|p| p.get(b"ModDate")).is_err() {
-            fail("6.8 embedded files", "the embedded file has no /Params /ModDate".into());
+            fail(p, "6.8 embedded files", "the embedded file has no /Params /ModDate".into());
         }
     }
-    problems
 }
 
 /// Reads the profile with Little CMS through Pillow and maps colours through it to Little CMS's
