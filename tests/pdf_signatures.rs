@@ -325,3 +325,125 @@ fn an_auditor_trusts_a_pdf_signer_only_through_a_certificate_they_hold() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("UNTRUSTED"), "{out}");
 }
+
+/// Adds a content stream drawing `ops` over page `number` of a loaded document.
+fn draw_over(document: &mut lopdf::Document, number: u32, ops: &str) {
+    let page = *document.get_pages().get(&number).unwrap();
+    let stream = document.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), ops.as_bytes().to_vec()));
+    let page = document.get_object_mut(page).unwrap().as_dict_mut().unwrap();
+    let mut contents = match page.get(b"Contents").unwrap().clone() {
+        lopdf::Object::Array(items) => items,
+        single => vec![single],
+    };
+    contents.push(lopdf::Object::Reference(stream));
+    page.set("Contents", lopdf::Object::Array(contents));
+}
+
+/// The same, appended as an incremental update: the signed bytes stay as they were.
+fn draw_over_incrementally(bytes: &[u8], number: u32, ops: &str) -> Vec<u8> {
+    let mut update: lopdf::IncrementalDocument = bytes.try_into().unwrap();
+    let page = *update.get_prev_documents().get_pages().get(&number).unwrap();
+    update.opt_clone_object_to_new_document(page).unwrap();
+    let stream = update.new_document.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), ops.as_bytes().to_vec()));
+    let page = update.new_document.get_object_mut(page).unwrap().as_dict_mut().unwrap();
+    let mut contents = match page.get(b"Contents").unwrap().clone() {
+        lopdf::Object::Array(items) => items,
+        single => vec![single],
+    };
+    contents.push(lopdf::Object::Reference(stream));
+    page.set("Contents", lopdf::Object::Array(contents));
+    let mut out = Vec::new();
+    update.save_to(&mut out).unwrap();
+    out
+}
+
+fn rewrite(bytes: &[u8], change: impl FnOnce(&mut lopdf::Document)) -> Vec<u8> {
+    let mut document = lopdf::Document::load_mem(bytes).unwrap();
+    change(&mut document);
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
+
+/// A short summary of what pdfsig printed: per signature, valid or not, and whether it
+/// covers the whole document.
+fn pdfsig_summary(out: &str) -> String {
+    out.lines()
+        .filter_map(|line| {
+            let line = line.trim().trim_start_matches("- ");
+            (line.starts_with("Signature Validation:") || line.contains("document signed") || line.starts_with("File '"))
+                .then(|| line.replace("Signature Validation: ", ""))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn pyhanko_summary(out: &str) -> String {
+    let verdicts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("The signature is judged"))
+        .map(|l| l.trim_start_matches("The signature is judged ").trim_end_matches('.'))
+        .collect();
+    if verdicts.is_empty() { out.lines().find(|l| l.contains("Error")).unwrap_or("no verdict").to_string() } else { verdicts.join(", ") }
+}
+
+#[test]
+fn every_attack_on_a_signed_record_is_invalid_in_verify_and_visible_in_pdfsig() {
+    let setup = setup();
+    let pdf = setup.export_certified("audit.pdf", "Rita Release");
+    assert!(setup.countersign(&pdf, "Quinn QA", PASSPHRASE).status.success());
+    let signed = std::fs::read(&pdf).unwrap();
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let pages = document.get_pages().len() as u32;
+    let white_box = "q 1 1 1 rg 40 600 300 40 re f Q";
+    let attacks: Vec<(&str, Vec<u8>)> = vec![
+        ("white box, file rewritten", rewrite(&signed, |d| draw_over(d, 3, white_box))),
+        ("white box, incremental update", draw_over_incrementally(&signed, 3, white_box)),
+        (
+            "page content replaced, file rewritten",
+            rewrite(&signed, |d| {
+                let page = *d.get_pages().get(&2).unwrap();
+                let stream = d.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), b"BT ET".to_vec()));
+                d.get_object_mut(page).unwrap().as_dict_mut().unwrap().set("Contents", lopdf::Object::Reference(stream));
+            }),
+        ),
+        ("sign-off page dropped, file rewritten", rewrite(&signed, |d| d.delete_pages(&[pages - 2]))),
+        ("title changed, incremental update", {
+            let mut update: lopdf::IncrementalDocument = signed.as_slice().try_into().unwrap();
+            let info = update.get_prev_documents().trailer.get(b"Info").unwrap().as_reference().unwrap();
+            update.opt_clone_object_to_new_document(info).unwrap();
+            update.new_document.get_object_mut(info).unwrap().as_dict_mut().unwrap().set("Title", lopdf::Object::string_literal("Approved release"));
+            let mut out = Vec::new();
+            update.save_to(&mut out).unwrap();
+            out
+        }),
+        ("a byte flipped", {
+            let mut bytes = signed.clone();
+            let at = bytes.windows(17).position(|w| w == b"go-live checklist").unwrap();
+            bytes[at] ^= 0x20;
+            bytes
+        }),
+    ];
+    let trusted = [setup.certificate("rita-release"), setup.certificate("quinn-qa")];
+    let mut table = vec!["| attack | pdfsig | pyHanko | preflight verify |".to_string(), "|---|---|---|---|".to_string()];
+    for (name, bytes) in attacks {
+        let path = setup.path("attacked.pdf");
+        std::fs::write(&path, &bytes).unwrap();
+        let ours = setup.verify(&path);
+        let out = text(&ours);
+        assert_eq!(ours.status.code(), Some(1), "{name}: {out}");
+        let first = out.lines().find(|l| l.contains("PAGES") || l.contains("INVALID:") || l.contains("PRINTED")).unwrap_or("").trim().to_string();
+        let sig = pdfsig(&path).map(|o| {
+            // Either a signature no longer verifies, or the last one no longer covers the file.
+            let summary = pdfsig_summary(&o);
+            assert!(
+                o.contains("Digest Mismatch") || o.contains("Signature is Invalid") || o.matches("Total document signed").count() == 0,
+                "{name}: pdfsig shows nothing: {o}"
+            );
+            summary
+        });
+        let hanko = pyhanko(&path, &trusted).map(|o| pyhanko_summary(&o));
+        table.push(format!("| {name} | {} | {} | exit 1: {} |", sig.unwrap_or_default(), hanko.unwrap_or_default(), first));
+    }
+    println!("{}", table.join("\n"));
+}
