@@ -92,6 +92,15 @@ fn bench_signing(c: &mut Criterion) {
     };
     let certify = |bytes: &[u8]| preflight::pdf::sign(bytes, &request, &signer).unwrap();
     group.bench_function("export-items-5000", |b| b.iter(|| runs::render(black_box(&run), &options)));
+    for seed in runs::SEEDS {
+        let seed_run = runs::signed_run(runs::seed_template(seed), seed);
+        group.bench_function(format!("export-{seed}"), |b| b.iter(|| runs::render(black_box(&seed_run), &options)));
+        group.bench_function(format!("export-certified-{seed}"), |b| b.iter(|| certify(&runs::render(black_box(&seed_run), &options).bytes)));
+        let seed_signed = certify(&runs::render(&seed_run, &options).bytes);
+        group.bench_function(format!("verify-certified-{seed}"), |b| {
+            b.iter(|| preflight::pdf::CheckedRecord::check(black_box(&seed_signed)).unwrap())
+        });
+    }
     group.bench_function("export-certified-items-5000", |b| b.iter(|| certify(&runs::render(black_box(&run), &options).bytes)));
     let signed = certify(&runs::render(&run, &options).bytes);
     group.bench_function("check-signatures-items-5000", |b| b.iter(|| preflight::pdf::check_signatures(black_box(&signed)).unwrap()));

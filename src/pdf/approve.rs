@@ -62,10 +62,11 @@ impl CheckedRecord {
 /// The roles (id, title) whose current, valid signature in the run was made with this public
 /// key (hex).
 pub fn roles_signed_with(run: &Run, public_key: &str) -> Vec<(String, String)> {
+    let current = run.content_sha256();
     run.roles()
         .into_iter()
         .filter(|role| {
-            run.role_signature(&role.id)
+            run.role_signature_against(&role.id, &current)
                 .is_some_and(|(_, signature, status)| status.is_valid() && signature.key.as_ref().is_some_and(|key| key.public_key == public_key))
         })
         .map(|role| (role.id, role.title))

@@ -44,7 +44,9 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) -> Vec<Fiel
     writer.new_page();
     heading(writer, "Sign-off", H1);
     let roles = run.roles();
-    let signed = roles.iter().filter(|role| run.role_signature(&role.id).is_some_and(|(_, _, status)| status.is_valid())).count();
+    // The run's content is hashed once here (the report has it), not once per role.
+    let current = report.content_sha256.as_str();
+    let signed = roles.iter().filter(|role| run.role_signature_against(&role.id, current).is_some_and(|(_, _, status)| status.is_valid())).count();
     writer
         .paragraph(&Paragraph::plain(format!("{signed} of {} role(s) hold a valid signature. Times are UTC with their offset.", roles.len()), BODY));
     writer.advance(6.0);
@@ -108,7 +110,7 @@ fn signature_fields(writer: &mut Writer, roles: &[Role]) -> Vec<FieldMark> {
 fn role_block(writer: &mut Writer, run: &Run, report: &Report, role: &Role) {
     let required = if role.required { "required" } else { "optional" };
     let mut paragraphs = vec![Paragraph::new(vec![Span::new(&role.title, H3), Span::new(format!("  ({required})"), CELL_MUTED)])];
-    let current = run.role_signature(&role.id);
+    let current = run.role_signature_against(&role.id, &report.content_sha256);
     match current {
         Some((index, signature, _)) => paragraphs.extend(signature_paragraphs(signature, &report.signatures[index])),
         None => paragraphs.push(Paragraph::plain("Not signed.", CELL_BOLD.with_colour(BAD))),
