@@ -283,6 +283,15 @@ fn a_certificate_that_had_expired_when_it_signed_is_reported() {
         println!("pdfsig:\n{out}");
         assert!(out.contains("Signature is Valid.") && out.contains("Certificate has Expired"), "{out}");
     }
+
+    // A certificate that starts only in 2030 is not valid now either.
+    let early = Identity { name: "Too Early".into(), ..Identity::default() };
+    setup.keys().create_for(&early, PASSPHRASE, Timestamp::parse("2030-01-01T00:00:00Z").unwrap()).unwrap();
+    let pdf = setup.export_certified("early.pdf", "Too Early");
+    let verified = setup.verify(&pdf);
+    let out = text(&verified);
+    assert_eq!(verified.status.code(), Some(1), "{out}");
+    assert!(out.contains("the certificate was not valid then (valid 2030-01-01"), "{out}");
 }
 
 #[test]
