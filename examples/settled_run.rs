@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
                 attestation: preflight::signoff::DEFAULT_ATTESTATION.into(),
                 strokes: handwriting(n),
                 waivers: Vec::new(),
+                acknowledgement: Some("Signed as a test of a run that is not GO".into()),
                 at: now.plus_minutes(5 + n as u32),
             };
             preflight::signoff::sign(&mut run, request, None)?;

@@ -104,6 +104,7 @@ fn setup() -> Setup {
             attestation: signoff::DEFAULT_ATTESTATION.into(),
             strokes: vec![Stroke { points: vec![[0.1, 0.6], [0.3, 0.2], [0.5, 0.7]] }],
             waivers: vec![],
+            acknowledgement: Some("Signed as a test of a run that is not GO".into()),
             at: at(5),
         };
         signoff::sign(&mut run, request, key).unwrap();

@@ -37,6 +37,7 @@ fn run_signed_with(key: Option<&UnlockedKey>) -> Run {
         attestation: signoff::DEFAULT_ATTESTATION.into(),
         strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.9, 0.5]] }],
         waivers: vec![],
+        acknowledgement: Some("Signed as a test of a run that is not GO".into()),
         at: at(2),
     };
     signoff::sign(&mut run, request, key).unwrap();

@@ -92,6 +92,11 @@ pub struct Signature {
     pub blockers: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
+    /// Why the signer signed a run that was NO-GO, in their words: "I sign knowing it is NO-GO
+    /// because …". Required for a NO-GO signature; left out otherwise, so that signatures made
+    /// before it hash as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<KeySignature>,
 }

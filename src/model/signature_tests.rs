@@ -45,6 +45,7 @@ fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
         go: verdict.is_go(),
         blockers: verdict.blockers.iter().map(ToString::to_string).collect(),
         waivers: vec![],
+        acknowledgement: None,
         key: None,
     }
 }

@@ -1,8 +1,9 @@
 //! GO / NO-GO: a run is GO only when nothing blocks it, and the blockers say exactly why.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{ItemKind, ItemState, Run};
+use super::{Change, ItemKind, ItemState, ProbeState, Run};
 
 /// One reason a run is not GO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,13 @@ pub enum Blocker {
     ItemSkipped {
         item: String,
         text: String,
+    },
+    /// An item marked done whose latest probe could not run: its evidence is missing until the
+    /// probe passes or a person overrides it with a reason.
+    ProbeCouldNotRun {
+        item: String,
+        text: String,
+        error: String,
     },
     FieldMissing {
         field: String,
@@ -42,6 +50,7 @@ impl fmt::Display for Blocker {
             Self::ItemFailed { text, .. } => write!(f, "failed: {text}"),
             Self::ItemPending { text, .. } => write!(f, "not done: {text}"),
             Self::ItemSkipped { text, .. } => write!(f, "required but skipped: {text}"),
+            Self::ProbeCouldNotRun { text, error, .. } => write!(f, "probe could not run ({error}): {text}"),
             Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
             Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
             Self::SignatureInvalidated { title, reason, .. } => write!(f, "signature of {title} {reason}; sign again"),
@@ -78,10 +87,17 @@ impl Run {
     pub fn verdict_against(&self, current: &str) -> Verdict {
         let mut failed = Vec::new();
         let mut open = Vec::new();
+        let overridden = self.errors_overridden();
         for (_, item) in self.template.all_items() {
             let Some(record) = self.items.get(&item.id) else { continue };
             let blocker = |make: fn(String, String) -> Blocker| make(item.id.clone(), item.text.clone());
             match &record.state {
+                ItemState::Done if item.probe.is_some() && !overridden.contains(item.id.as_str()) => {
+                    if let Some(result) = self.latest_probe(&item.id).filter(|result| result.state == ProbeState::Error) {
+                        let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
+                        failed.push(Blocker::ProbeCouldNotRun { item: item.id.clone(), text: item.text.clone(), error });
+                    }
+                }
                 ItemState::Failed => failed.push(blocker(|item, text| Blocker::ItemFailed { item, text })),
                 ItemState::Pending if item.required => open.push(blocker(|item, text| Blocker::ItemPending { item, text })),
                 ItemState::Skipped { .. } if item.required && item.kind != ItemKind::Info => {
@@ -105,6 +121,23 @@ impl Run {
             }
         }
         Verdict { blockers }
+    }
+
+    /// Items whose latest probe result was overridden by a person, with a reason, after it came.
+    fn errors_overridden(&self) -> BTreeSet<&str> {
+        let mut overridden = BTreeSet::new();
+        for event in &self.events {
+            match &event.change {
+                Change::ProbeResult { item, .. } => {
+                    overridden.remove(item.as_str());
+                }
+                Change::ProbeOverride { item, .. } => {
+                    overridden.insert(item.as_str());
+                }
+                _ => {}
+            }
+        }
+        overridden
     }
 }
 

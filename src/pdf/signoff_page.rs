@@ -218,6 +218,9 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
         vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN)), Span::new(format!(": {}", signature.blockers.join("; ")), CELL)]
     };
     paragraphs.push(field("When signed, the run was: ", at_signing));
+    if let Some(acknowledgement) = &signature.acknowledgement {
+        paragraphs.push(field("Signed knowing it was NO-GO because: ", vec![Span::new(format!("\"{acknowledgement}\""), CELL)]));
+    }
     paragraphs.push(field("Signed content SHA-256: ", vec![Span::new(&signature.content_sha256, CELL_MONO)]));
     for waiver in &signature.waivers {
         paragraphs.push(field(

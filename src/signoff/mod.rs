@@ -33,6 +33,8 @@ pub struct SignRequest {
     pub strokes: Vec<Stroke>,
     /// Waivers for stale or missing probe results, each with a reason.
     pub waivers: Vec<Waiver>,
+    /// Why the signer signs although the run is NO-GO: required then, ignored otherwise.
+    pub acknowledgement: Option<String>,
     pub at: Timestamp,
 }
 
@@ -49,6 +51,8 @@ pub struct StaleProbe {
 pub enum SignError {
     #[error("{} probe result(s) are stale or missing: {}; re-run them or waive them with a reason", .0.len(), describe(.0))]
     StaleProbes(Vec<StaleProbe>),
+    #[error("the run is NO-GO ({} blocker(s): {}); say why you sign it anyway", .0.len(), .0.iter().take(3).cloned().collect::<Vec<_>>().join("; "))]
+    NoGoNotAcknowledged(Vec<String>),
     #[error(transparent)]
     Model(#[from] ModelError),
 }
@@ -109,6 +113,11 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
     let role_title =
         run.roles().into_iter().find(|r| r.id == request.role).map(|r| r.title).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
     let verdict = run.verdict_when_signed(&request.role);
+    let blockers: Vec<String> = verdict.blockers.iter().map(ToString::to_string).collect();
+    let acknowledgement = request.acknowledgement.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(String::from);
+    if !verdict.is_go() && acknowledgement.is_none() {
+        return Err(SignError::NoGoNotAcknowledged(blockers));
+    }
     let mut signature = Signature {
         role: request.role,
         role_title,
@@ -119,8 +128,9 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         strokes: request.strokes,
         content_sha256: run.content_sha256(),
         go: verdict.is_go(),
-        blockers: verdict.blockers.iter().map(ToString::to_string).collect(),
+        blockers,
         waivers,
+        acknowledgement: if verdict.is_go() { None } else { acknowledgement },
         key: None,
     };
     if let Some(key) = key {

@@ -54,6 +54,7 @@ pub(crate) fn request(role: &str, name: &str, minute: u32) -> SignRequest {
         attestation: DEFAULT_ATTESTATION.into(),
         strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.5, 0.2], [0.9, 0.7]] }],
         waivers: vec![],
+        acknowledgement: Some("Signed as a test of a run that is not GO".into()),
         at: at(minute),
     }
 }
@@ -174,4 +175,36 @@ fn verification_passes_a_resigned_role_and_fails_an_invalidated_one() {
     let report = verify(&run);
     assert!(report.is_valid(), "{report:?}");
     assert!(report.signatures[0].superseded);
+}
+
+#[test]
+fn a_probe_that_could_not_run_blocks_go_until_it_passes_or_is_overridden() {
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 3), None).unwrap();
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+
+    // The server goes down: the item stays done, but its evidence is gone.
+    let mut down = result("a", at(4));
+    down.state = ProbeState::Error;
+    down.conditions.clear();
+    down.error = Some("connection refused".into());
+    run.record_probe(down, at(4)).unwrap();
+    assert_eq!(run.items["a"].state, ItemState::Done);
+    let blockers = run.verdict().blockers;
+    assert!(blockers.iter().any(|b| b.to_string().starts_with("probe could not run (connection refused)")), "{blockers:?}");
+
+    // A person overrides it with a reason: no longer a blocker (the signature was invalidated
+    // by the new probe result, so it is signed again).
+    run.override_probe("a", ItemState::Done, "Checked by hand from the bastion", "alice", at(5)).unwrap();
+    assert!(!run.verdict().blockers.iter().any(|b| matches!(b, crate::model::Blocker::ProbeCouldNotRun { .. })));
+
+    // A newer error counts again; a pass clears it.
+    let mut again = result("a", at(6));
+    again.state = ProbeState::Error;
+    again.error = Some("timed out".into());
+    run.record_probe(again, at(6)).unwrap();
+    assert!(run.verdict().blockers.iter().any(|b| matches!(b, crate::model::Blocker::ProbeCouldNotRun { .. })));
+    run.record_probe(result("a", at(7)), at(7)).unwrap();
+    assert!(!run.verdict().blockers.iter().any(|b| matches!(b, crate::model::Blocker::ProbeCouldNotRun { .. })));
 }

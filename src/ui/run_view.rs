@@ -83,7 +83,10 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                     let link = ui.add(egui::Button::new(RichText::new(text).color(egui::Color32::WHITE).underline()).frame(false).truncate());
                     if link.clicked() {
                         match blocker {
-                            Blocker::ItemFailed { item, .. } | Blocker::ItemPending { item, .. } | Blocker::ItemSkipped { item, .. } => {
+                            Blocker::ItemFailed { item, .. }
+                            | Blocker::ItemPending { item, .. }
+                            | Blocker::ItemSkipped { item, .. }
+                            | Blocker::ProbeCouldNotRun { item, .. } => {
                                 commands.push(Command::Run(RunCommand::Reveal(item.clone())));
                             }
                             // Fields sit just below; roles are signed in the sign-off panel.

@@ -11,14 +11,16 @@ impl App {
     pub(super) fn apply_signoff(&mut self, command: SignoffCommand) {
         match command {
             SignoffCommand::BeginSign { role } => {
-                let View::Run(doc) = &self.view else { return };
+                let View::Run(doc) = &mut self.view else { return };
                 if let Err(err) = doc.run().refuse_if_final() {
                     self.toasts.error(err.to_string());
                     return;
                 }
+                let blockers = doc.summary().0.blockers.clone();
                 let stale = signoff::stale_probes(doc.run(), Self::now());
                 let seen = (doc.run().id.clone(), doc.run().content_sha256());
-                let dialog = SignDialog::new(&doc.run().template.title, doc.run().roles(), &role, &self.prefs.user_name, stale, seen);
+                let mut dialog = SignDialog::new(&doc.run().template.title, doc.run().roles(), &role, &self.prefs.user_name, stale, seen);
+                dialog.set_verdict(blockers);
                 self.dialog = Some(Dialog::Sign(Box::new(dialog)));
                 self.list_keys();
             }

@@ -1,11 +1,12 @@
 //! Signing a run: printed name, role, meaning, the attestation, a drawn signature, and a key
 //! with its passphrase when the signer has one. Stale or missing probe evidence is listed up
-//! front, with "Re-run these probes" or a waiver with a reason.
+//! front, with "Re-run these probes" or a waiver with a reason. The verdict the signature will
+//! carry is shown with its blockers; signing a NO-GO run asks why, in the signer's words.
 
 use egui::RichText;
 
 use super::Outcome;
-use crate::model::{Role, Waiver};
+use crate::model::{Blocker, Role, Waiver};
 use crate::signoff::{DEFAULT_ATTESTATION, PublicKeyInfo, SignRequest, StaleProbe};
 use crate::ui::command::{Command, Passphrase, ProbeCommand, SignDraft, SignoffCommand};
 use crate::ui::inline;
@@ -25,6 +26,9 @@ pub struct SignDialog {
     passphrase: String,
     stale: Vec<StaleProbe>,
     waiver_reason: String,
+    /// The run's blockers when the dialog opened; the chosen role's own are left out when shown.
+    blockers: Vec<Blocker>,
+    acknowledgement: String,
     /// Set while a key is being unlocked on a worker.
     pub busy: bool,
     pub error: Option<String>,
@@ -50,6 +54,8 @@ impl SignDialog {
             passphrase: String::new(),
             stale,
             waiver_reason: String::new(),
+            blockers: Vec::new(),
+            acknowledgement: String::new(),
             busy: false,
             error: None,
             seen,
@@ -62,6 +68,22 @@ impl SignDialog {
             self.key = keys.iter().find(|k| k.name.eq_ignore_ascii_case(self.name.trim())).map(|k| k.id.clone());
         }
         self.keys = Some(keys);
+    }
+
+    /// What blocks GO now.
+    pub fn set_verdict(&mut self, blockers: Vec<Blocker>) {
+        self.blockers = blockers;
+    }
+
+    /// The blockers the signature will carry: all but the chosen role's own missing signature.
+    fn blockers_for_role(&self) -> Vec<&Blocker> {
+        self.blockers
+            .iter()
+            .filter(|blocker| match blocker {
+                Blocker::RoleUnsigned { role, .. } | Blocker::SignatureInvalidated { role, .. } => *role != self.role,
+                _ => true,
+            })
+            .collect()
     }
 
     /// Signing was refused because of probe evidence; show the list again.
@@ -83,6 +105,10 @@ impl SignDialog {
         if !self.stale.is_empty() && self.waiver_reason.trim().is_empty() {
             return Err("Re-run the listed probes, or give a reason to waive them.".into());
         }
+        let no_go = !self.blockers_for_role().is_empty();
+        if no_go && self.acknowledgement.trim().is_empty() {
+            return Err("The run is NO-GO: say why you sign it anyway.".into());
+        }
         let key = match &self.key {
             Some(id) if self.passphrase.is_empty() => {
                 return Err(format!("Enter the passphrase of key {id}."));
@@ -102,6 +128,7 @@ impl SignDialog {
             attestation: self.attestation.clone(),
             strokes: self.pad.strokes(),
             waivers,
+            acknowledgement: no_go.then(|| self.acknowledgement.trim().to_string()),
             // Set when the signature is made, after the key is unlocked.
             at: crate::model::Timestamp::from_datetime(chrono::DateTime::UNIX_EPOCH),
         };
@@ -193,6 +220,8 @@ impl SignDialog {
         });
         ui.add_space(4.0);
         self.key_ui(ui, outcome);
+        ui.add_space(4.0);
+        self.verdict_ui(ui);
         if !self.stale.is_empty() {
             self.stale_ui(ui, outcome);
         }
@@ -249,5 +278,26 @@ impl SignDialog {
         });
         let label = ui.label("Or waive them, with a reason (printed with your signature):");
         ui.add(egui::TextEdit::multiline(&mut self.waiver_reason).desired_rows(2).desired_width(f32::INFINITY)).labelled_by(label.id);
+    }
+
+    /// GO or NO-GO with this signature, and what blocks it; a NO-GO asks for the reason.
+    fn verdict_ui(&mut self, ui: &mut egui::Ui) {
+        // Few enough that the dialog fits a 700-point-high window without scrolling.
+        const SHOWN: usize = 3;
+        let blockers: Vec<String> = self.blockers_for_role().iter().map(|b| inline::plain(&b.to_string())).collect();
+        if blockers.is_empty() {
+            ui.colored_label(ui.visuals().widgets.active.fg_stroke.color, "✔ With your signature the run is GO.");
+            return;
+        }
+        let warn = ui.visuals().warn_fg_color;
+        ui.colored_label(warn, RichText::new(format!("⚠ The run is NO-GO: {} blocker(s)", blockers.len())).strong());
+        for blocker in blockers.iter().take(SHOWN) {
+            ui.label(RichText::new(format!("• {blocker}")).small());
+        }
+        if blockers.len() > SHOWN {
+            ui.label(RichText::new(format!("and {} more", blockers.len() - SHOWN)).small().weak());
+        }
+        let label = ui.label("I sign knowing it is NO-GO because");
+        ui.add(egui::TextEdit::singleline(&mut self.acknowledgement).id_salt("no-go acknowledgement").desired_width(400.0)).labelled_by(label.id);
     }
 }
