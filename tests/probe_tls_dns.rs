@@ -542,3 +542,24 @@ async fn dns_a_negative_answer_is_not_retried() {
     assert_eq!((result.state, result.attempts), (ProbeState::Fail, 1), "{result:#?}");
     assert_eq!(result.conditions[0].resolved(), "dns.rcode (\"NXDOMAIN\") == NOERROR");
 }
+
+#[tokio::test]
+async fn a_ca_certificate_presented_as_a_server_certificate_is_said_in_words() {
+    let (ca, issuer) = test_ca();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    set_validity(&mut params, -1, 90);
+    let key = KeyPair::generate().unwrap();
+    let certificate = params.signed_by(&key, &issuer).unwrap();
+    let port = serve_tls(vec![certificate.der().clone()], &key).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let (target, spec) = tls_spec(port, Some(&ca_path));
+
+    let (observed, _) = run_tls(&target, &spec).await.unwrap();
+
+    assert!(!bool_of(&observed, "tls.verified"));
+    let error = text_of(&observed, "tls.error");
+    assert!(error.contains("the certificate is a CA certificate used as a server certificate"), "{error}");
+    assert!(!error.contains("OtherError"), "{error}");
+}

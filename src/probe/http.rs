@@ -86,7 +86,7 @@ pub fn describe(err: &reqwest::Error) -> String {
     let mut cause = String::new();
     let mut source = std::error::Error::source(err);
     while let Some(inner) = source {
-        cause = inner.to_string();
+        cause = super::tls::plain_tls_words(&inner.to_string());
         source = inner.source();
     }
     if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }

@@ -74,7 +74,7 @@ async fn connect_and_handshake(
     let tls = connector.connect(server_name, stream).await.map_err(|e| {
         // Name the address only when it says more than the target does (a host name).
         let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
-        format!("{target}: TLS handshake{with} failed: {e}")
+        format!("{target}: TLS handshake{with} failed: {}", plain_tls_words(&e.to_string()))
     })?;
     let chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
     Ok((address, chain))
@@ -253,7 +253,7 @@ impl ServerCertVerifier for RecordingVerifier {
 /// "not valid for name 'localhost'", rather than rustls's debug formatting.
 fn readable_reason(error: &rustls::Error, server_name: &ServerName<'_>) -> String {
     let rustls::Error::InvalidCertificate(error) = error else {
-        return error.to_string();
+        return plain_tls_words(&error.to_string());
     };
     let name = server_name.to_str();
     match error {
@@ -281,7 +281,7 @@ fn readable_reason(error: &rustls::Error, server_name: &ServerName<'_>) -> Strin
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             "certificate is not meant for TLS servers (extended key usage)".into()
         }
-        other => other.to_string(),
+        other => plain_tls_words(&other.to_string()),
     }
 }
 
@@ -293,4 +293,42 @@ fn bare_name(presented: &str) -> &str {
         .and_then(|rest| rest.strip_suffix("\")"))
         .or_else(|| presented.strip_prefix("IpAddress(").and_then(|rest| rest.strip_suffix(')')))
         .unwrap_or(presented)
+}
+
+/// Rewrites the webpki error names rustls prints as `Other(OtherError(CaUsedAsEndEntity))` in a
+/// message into words a release manager can act on; other text is kept.
+pub(crate) fn plain_tls_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("CaUsedAsEndEntity", "the certificate is a CA certificate used as a server certificate"),
+        ("EndEntityUsedAsCa", "a server certificate is used as a CA in the chain"),
+        ("RequiredEkuNotFound", "the certificate is not meant for TLS servers (extended key usage)"),
+        ("UnsupportedCriticalExtension", "the certificate has a critical extension TLS clients do not understand"),
+        ("PathLenConstraintViolated", "the chain is longer than a CA in it allows"),
+        ("NameConstraintViolation", "the certificate's name is outside what its CA may issue for"),
+        ("MaximumPathDepthExceeded", "the chain is too long"),
+        ("InvalidCertValidity", "the certificate's validity dates are malformed"),
+        ("UnsupportedCertVersion", "the certificate is not an X.509 version 3 certificate"),
+        ("BadDer", "the certificate is not valid DER"),
+    ];
+    let mut out = message.to_string();
+    for (name, words) in WORDS {
+        for wrapped in [format!("Other(OtherError({name}))"), format!("OtherError({name})")] {
+            out = out.replace(&wrapped, words);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod plain_words_tests {
+    use super::plain_tls_words;
+
+    #[test]
+    fn webpki_error_names_read_as_words() {
+        assert_eq!(
+            plain_tls_words("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"),
+            "invalid peer certificate: the certificate is a CA certificate used as a server certificate"
+        );
+        assert_eq!(plain_tls_words("connection refused"), "connection refused");
+    }
 }
