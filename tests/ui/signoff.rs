@@ -346,3 +346,28 @@ fn signing_a_no_go_run_shows_its_blockers_and_needs_a_reason_that_is_recorded_an
         Err(_) => println!("SKIPPED: pdftotext (poppler-utils) is not installed, so the printed reason was not read back"),
     }
 }
+
+#[test]
+fn escape_closes_a_dialog_as_cancel_does() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path));
+    harness.query_all_by_label("Sign…").next().unwrap().click();
+    settle(&mut harness);
+    assert!(harness.state().has_dialog());
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(!harness.state().has_dialog(), "Escape closed the signing dialog");
+    assert!(run_doc(&harness).run().signatures.is_empty(), "nothing was signed");
+
+    // The N/A reason dialog: closed, and the item keeps its state.
+    let item = run_doc(&harness).selected().map(str::to_string).unwrap();
+    let before = run_doc(&harness).run().items[&item].state.clone();
+    harness.key_press(Key::N);
+    harness.run();
+    assert!(harness.state().has_dialog(), "N asks for a reason");
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(!harness.state().has_dialog());
+    assert_eq!(run_doc(&harness).run().items[&item].state, before);
+}

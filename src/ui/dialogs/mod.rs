@@ -82,6 +82,20 @@ impl Dialog {
 impl App {
     pub(super) fn dialog_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.dialog else { return };
+        // Escape closes every dialog as Cancel would, except while it waits for a worker, and
+        // except the first "Who are you?", which the app cannot do without.
+        let busy = match dialog {
+            Dialog::Sign(d) => d.busy,
+            Dialog::SignPdf(d) => d.busy,
+            Dialog::Identity(_) => self.prefs.user_name.trim().is_empty(),
+            _ => false,
+        };
+        if !busy && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.closing = false;
+            self.dialog = None;
+            return;
+        }
+        let Some(dialog) = &mut self.dialog else { return };
         let outcome = match dialog {
             Dialog::Identity(d) => d.ui(ctx),
             Dialog::Reason(d) => d.ui(ctx),
