@@ -19,7 +19,7 @@ pub use edit::{Direction, Edit, EditError};
 pub use hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 pub use id::{IdAllocator, slug};
 pub use probe::{CertificateInfo, ConditionResult, IpVersion, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value, format_duration};
-pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, RUN_FORMAT_VERSION, Run, StateCounts};
+pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, PROBE_ACTOR, RUN_FORMAT_VERSION, Run, StateCounts};
 pub use signature::{ChangeRef, Finalisation, KeyAlgorithm, KeySignature, Signature, SignatureStatus, Stroke, Waiver};
 pub use template::{
     DEFAULT_MAX_PROBE_AGE_MINUTES, Field, FieldKind, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template,

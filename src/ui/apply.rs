@@ -91,7 +91,34 @@ impl App {
                 doc.move_selection(forward);
                 Ok(false)
             }
-            RunCommand::SetState { item, state } => doc.set_state(&item, state, &actor, Self::now()),
+            RunCommand::SetState { item, state } => {
+                // A decision someone made (N/A or skipped with a reason, failed) is not replaced
+                // by one key press: ask first.
+                // A failure a probe recorded goes through the override dialog instead, which asks why.
+                let old = doc
+                    .run()
+                    .items
+                    .get(&item)
+                    .filter(|record| record.by.as_deref() != Some(crate::model::PROBE_ACTOR))
+                    .map(|record| record.state.clone());
+                match old {
+                    Some(
+                        old @ (crate::model::ItemState::NotApplicable { .. }
+                        | crate::model::ItemState::Skipped { .. }
+                        | crate::model::ItemState::Failed),
+                    ) if old != state => {
+                        let text = crate::ui::inline::plain(doc.text(&item));
+                        let message =
+                            format!("\"{text}\" is {old}. Mark it {} instead? The earlier decision stays in the audit trail.", state.label());
+                        let confirm = format!("Mark {}", state.label());
+                        self.dialog =
+                            Some(Dialog::confirm("Replace this decision?", message, &confirm, RunCommand::ReplaceDecision { item, state }.into()));
+                        Ok(false)
+                    }
+                    _ => doc.set_state(&item, state, &actor, Self::now()),
+                }
+            }
+            RunCommand::ReplaceDecision { item, state } => doc.set_state(&item, state, &actor, Self::now()),
             RunCommand::AskReason { item, kind } => {
                 let text = doc.text(&item).to_string();
                 self.dialog = Some(Dialog::reason(item, text, kind));

@@ -69,6 +69,11 @@ pub enum RunCommand {
         item: String,
         state: ItemState,
     },
+    /// Sets a state over a decision (N/A, skipped, failed) once the user confirmed it.
+    ReplaceDecision {
+        item: String,
+        state: ItemState,
+    },
     AskReason {
         item: String,
         kind: ReasonKind,

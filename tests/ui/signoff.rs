@@ -124,6 +124,9 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     let naming = format!("by event #{seq} by Test User: item `integration-tests-passing`: done → failed");
     assert_eq!(harness.query_all_by_label(&naming).count(), 3, "the change is named");
     click(&mut harness, "✔ Done");
+    // A failure someone recorded is not replaced by one click: the app asks first.
+    assert!(harness.query_by_label("Replace this decision?").is_some());
+    click(&mut harness, "Mark done");
     settle(&mut harness);
     assert!(harness.query_by_label_contains("NO-GO · 3 blockers").is_some(), "invalidated signatures block");
 
@@ -370,4 +373,35 @@ fn escape_closes_a_dialog_as_cancel_does() {
     harness.run();
     assert!(!harness.state().has_dialog());
     assert_eq!(run_doc(&harness).run().items[&item].state, before);
+}
+
+#[test]
+fn space_on_a_not_applicable_item_asks_before_replacing_the_decision() {
+    let home = tempfile::tempdir().unwrap();
+    let path = settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path));
+    let item = run_doc(&harness).selected().map(str::to_string).unwrap();
+    let at = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+    let na = preflight::model::ItemState::NotApplicable { reason: "no CDN in this region".into() };
+    harness.state_mut().run_doc_mut().unwrap().edit(|run| run.set_state(&item, na.clone(), "Riley", at)).unwrap();
+    harness.run();
+
+    harness.key_press(Key::Space);
+    harness.run();
+    assert!(harness.query_by_label("Replace this decision?").is_some(), "Space on N/A asks first");
+    assert!(harness.query_by_label_contains("is N/A (no CDN in this region). Mark it done instead?").is_some());
+    click(&mut harness, "Cancel");
+    assert_eq!(run_doc(&harness).run().items[&item].state, na, "Cancel keeps the decision");
+
+    harness.key_press(Key::Space);
+    harness.run();
+    click(&mut harness, "Mark done");
+    let run = run_doc(&harness).run();
+    assert_eq!(run.items[&item].state, preflight::model::ItemState::Done);
+    let last = run.events.last().unwrap();
+    assert!(
+        matches!(&last.change, preflight::model::Change::ItemState { old, .. } if *old == na),
+        "the earlier decision and its reason stay in the trail: {:?}",
+        last.change
+    );
 }
