@@ -135,14 +135,7 @@ fn signature_fields(document: &mut Document, fields: &[FieldMark]) {
             ("AP", Object::Dictionary(Dictionary::from_iter(vec![("N", Object::Reference(appearance_id))]))),
         ]);
         let widget_id = document.add_object(widget);
-        if let Ok(page) = document.get_object_mut(page_id).and_then(Object::as_dict_mut) {
-            let mut annotations = match page.get(b"Annots") {
-                Ok(Object::Array(existing)) => existing.clone(),
-                _ => Vec::new(),
-            };
-            annotations.push(Object::Reference(widget_id));
-            page.set("Annots", Object::Array(annotations));
-        }
+        annotate(document, page_id, widget_id);
         field_ids.push(Object::Reference(widget_id));
     }
     if field_ids.is_empty() {
@@ -206,6 +199,11 @@ fn clip(document: &mut Document, mark: &AttachmentMark, filespec_id: lopdf::Obje
         ("AP", Object::Dictionary(Dictionary::from_iter(vec![("N", Object::Reference(icon_id))]))),
     ]);
     let annotation_id = document.add_object(annotation);
+    annotate(document, page_id, annotation_id);
+}
+
+/// Appends an annotation to a page's `/Annots`.
+fn annotate(document: &mut Document, page_id: lopdf::ObjectId, annotation_id: lopdf::ObjectId) {
     if let Ok(page) = document.get_object_mut(page_id).and_then(Object::as_dict_mut) {
         let mut annotations = match page.get(b"Annots") {
             Ok(Object::Array(existing)) => existing.clone(),
