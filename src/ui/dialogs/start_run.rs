@@ -56,6 +56,8 @@ impl StartRunDialog {
             ui.label(RichText::new(&self.title).strong());
             ui.label(RichText::new("Fields marked * are required to start.").weak());
             ui.add_space(4.0);
+            // Enter in a one-line field starts the run, as the button does.
+            let mut submitted = false;
             egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
                 egui::Grid::new("start fields").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                     for (field, value) in &mut self.fields {
@@ -65,12 +67,10 @@ impl StartRunDialog {
                             FieldKind::Number { unit } => format!("number {unit}").trim().to_string(),
                             _ => field.hint.clone(),
                         };
-                        let edit = if field.kind == FieldKind::MultiLine {
-                            egui::TextEdit::multiline(value).desired_rows(2)
-                        } else {
-                            egui::TextEdit::singleline(value)
-                        };
-                        ui.add(edit.hint_text(hint).desired_width(260.0)).labelled_by(label.id);
+                        let multiline = field.kind == FieldKind::MultiLine;
+                        let edit = if multiline { egui::TextEdit::multiline(value).desired_rows(2) } else { egui::TextEdit::singleline(value) };
+                        let response = ui.add(edit.hint_text(hint).desired_width(260.0)).labelled_by(label.id);
+                        submitted |= !multiline && response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         ui.end_row();
                     }
                 });
@@ -80,7 +80,7 @@ impl StartRunDialog {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
             ui.horizontal(|ui| {
-                if ui.button(RichText::new("Start run").strong()).clicked() {
+                if ui.button(RichText::new("Start run").strong()).clicked() || submitted {
                     self.errors = self.validate();
                     if self.errors.is_empty() {
                         let values = self
