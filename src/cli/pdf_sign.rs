@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::model::{Run, Timestamp};
-use crate::pdf::{CheckedRecord, PdfSignature, SignatureRevisions, roles_signed_with};
+use crate::pdf::{CheckedRecord, PdfSignature, SignatureRevisions, role_titles, roles_signed_with};
 use crate::signoff::{KeyStore, UnlockedKey};
 use crate::store;
 
@@ -74,13 +74,6 @@ pub(super) fn countersign(
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_roles(roles: &[(String, String)]) -> String {
-    if roles.is_empty() {
-        return "none".into();
-    }
-    roles.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join(", ")
-}
-
 /// The lines `preflight verify` prints about a record's PDF signatures, and whether they all
 /// hold (each CMS signature, a certificate valid when it signed, and, for a role's approval,
 /// the key that signed that role in the attached run).
@@ -140,7 +133,7 @@ fn signature_line(run: &Run, signature: &PdfSignature, trust: &super::signoff::T
             line.push_str(&format!("; this key did NOT sign the run as {}, whose field it fills", role.title));
         }
         None if signed_roles.is_empty() => line.push_str("; this key signed no role of the run"),
-        None => line.push_str(&format!("; the same key signed the run as {}", list_roles(&signed_roles))),
+        None => line.push_str(&format!("; the same key signed the run as {}", role_titles(&signed_roles))),
     }
     let judged = trust.store.judge_certificate(certificate, &signer.chain, signature.signing_time.unwrap_or(certificate.not_before));
     line.push_str(&format!("; {}", judged.describe()));

@@ -120,31 +120,26 @@ pub(super) struct Trusting<'a> {
 /// attached run's; otherwise the printed record and the data behind it are not the same.
 fn verify_pdf(path: &Path, trust: &TrustStore, require_trusted: bool) -> anyhow::Result<ExitCode> {
     let bytes = super::pdf_sign::read_pdf(path)?;
-    let embedded = match crate::pdf::extract(&bytes) {
-        Ok(embedded) => embedded,
+    let checked = match crate::pdf::CheckedRecord::check(&bytes) {
+        Ok(checked) => checked,
         Err(err) if err.is_tampering() => {
             println!("{}: {err}\nINVALID", path.display());
             return Ok(ExitCode::from(EXIT_CHECK_FAILED));
         }
         Err(err) => bail!("{}: {err}", path.display()),
     };
+    let crate::pdf::CheckedRecord { embedded, run, report, pages, signatures: revisions } = checked;
     let inner = path.join(&embedded.file_name);
-    let text = std::str::from_utf8(&embedded.run_file).map_err(|_| anyhow::anyhow!("{}: the embedded run file is not text", inner.display()))?;
-    let run = store::parse_run(&inner, text)?;
-    let report = signoff::verify(&run);
     let mismatches = embedded.mismatches(&run);
     let mut lines = vec![match mismatches.as_slice() {
         [] => format!("printed hashes  match the attached run (content {}, chain head, file)", report.content_sha256),
         problems => format!("PRINTED HASHES  {}: the attachment was replaced or altered", problems.join("; ")),
     }];
-    let record = crate::pdf::Record { run: &run, report: &report, run_file: &embedded.run_file };
-    let pages = crate::pdf::check_pages(&bytes, &record).with_context(|| format!("{}: cannot render the attached run again", path.display()))?;
     if pages.problems.is_empty() {
         lines.push(format!("pages           all {} show the attached run, as Preflight renders it", pages.pages));
     }
     lines.extend(pages.problems.iter().map(|problem| format!("PAGES           {problem}")));
     lines.extend(pages.limits.iter().map(|limit| format!("  note          {limit}")));
-    let revisions = crate::pdf::check_signatures(&bytes)?;
     let trusting = Trusting { store: trust, required: require_trusted };
     let (signature_lines, signatures_hold) = super::pdf_sign::report_lines(&run, &revisions, &trusting);
     lines.extend(signature_lines);

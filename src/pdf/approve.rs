@@ -36,8 +36,8 @@ impl CheckedRecord {
         let run = crate::store::parse_run(Path::new(&embedded.file_name), text).map_err(|err| PdfError::BadAttachment(err.to_string()))?;
         let report = crate::signoff::verify(&run);
         let record = Record { run: &run, report: &report, run_file: &embedded.run_file };
-        let pages = super::check_pages(pdf, &record)?;
         let signatures = super::check_signatures(pdf)?;
+        let pages = super::compare::check_pages_after(pdf, &record, &signatures)?;
         Ok(CheckedRecord { embedded, run, report, pages, signatures })
     }
 
@@ -71,6 +71,15 @@ pub fn roles_signed_with(run: &Run, public_key: &str) -> Vec<(String, String)> {
         })
         .map(|role| (role.id, role.title))
         .collect()
+}
+
+/// The titles of roles as [`roles_signed_with`] gives them, for a message: "QA Lead, Approver",
+/// or "none".
+pub fn role_titles(roles: &[(String, String)]) -> String {
+    if roles.is_empty() {
+        return "none".into();
+    }
+    roles.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 fn signer_name(key: &UnlockedKey) -> Result<String, PdfError> {
@@ -113,12 +122,9 @@ pub fn countersign(pdf: &[u8], checked: &CheckedRecord, key: &UnlockedKey, role:
     let signer = signer_name(key)?;
     let run = &checked.run;
     let roles = roles_signed_with(run, &key.info.public_key);
-    let list = |roles: &[(String, String)]| {
-        if roles.is_empty() { "none".to_string() } else { roles.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join(", ") }
-    };
     let (role_id, role_title) = match (role, roles.as_slice()) {
         (Some(wanted), _) => roles.iter().find(|(id, title)| id == wanted || title.eq_ignore_ascii_case(wanted)).cloned().ok_or_else(|| {
-            PdfError::Sign(format!("the key of {} did not sign the role \"{wanted}\" in this run; it signed {}", key.info.name, list(&roles)))
+            PdfError::Sign(format!("the key of {} did not sign the role \"{wanted}\" in this run; it signed {}", key.info.name, role_titles(&roles)))
         })?,
         (None, [one]) => one.clone(),
         (None, []) => {
@@ -129,7 +135,7 @@ pub fn countersign(pdf: &[u8], checked: &CheckedRecord, key: &UnlockedKey, role:
             )));
         }
         (None, many) => {
-            return Err(PdfError::Sign(format!("the key of {} signed {} roles ({}); say which role", key.info.name, many.len(), list(many))));
+            return Err(PdfError::Sign(format!("the key of {} signed {} roles ({}); say which role", key.info.name, many.len(), role_titles(many))));
         }
     };
     let meaning = run.role_signature(&role_id).map(|(_, signature, _)| signature.meaning.clone());

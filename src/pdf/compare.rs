@@ -54,15 +54,19 @@ impl PageCheck {
 /// Compares `pdf` with Preflight's rendering of `record` (which must be the run attached to it,
 /// its verification report and the attached file's bytes).
 pub fn check_pages(pdf: &[u8], record: &Record<'_>) -> Result<PageCheck, PdfError> {
-    // Preflight's own revision is compared with a fresh rendering; every later one must be a
-    // PDF signature and nothing else.
-    let revisions = super::check_signatures(pdf)?;
+    check_pages_after(pdf, record, &super::check_signatures(pdf)?)
+}
+
+/// [`check_pages`] with the file's revisions already checked: Preflight's own revision is
+/// compared with a fresh rendering, and every later one must be a PDF signature and nothing
+/// else (what [`super::check_signatures`] found is reported with the pages).
+pub(crate) fn check_pages_after(pdf: &[u8], record: &Record<'_>, revisions: &super::SignatureRevisions) -> Result<PageCheck, PdfError> {
     // The end-of-line a signature revision starts with is not part of Preflight's bytes.
     let first = &pdf[..revisions.first_revision_end];
     let pdf = &first[..first.len() - first.iter().rev().take_while(|b| **b == b'\n' || **b == b'\r').count()];
     let document = Document::load_mem(pdf).map_err(|err| PdfError::NotPdf(err.to_string()))?;
     let mut check = PageCheck { pages: document.get_pages().len(), ..PageCheck::default() };
-    check.problems.extend(revisions.problems);
+    check.problems.extend(revisions.problems.iter().cloned());
     let generation = match generation(&document) {
         Ok(generation) => generation,
         Err(missing) => {

@@ -35,7 +35,7 @@ use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfPage, PdfSaveOptions
 use crate::model::{Run, Timestamp};
 use crate::signoff::Report;
 
-pub use approve::{CheckedRecord, Countersigned, certify, countersign, roles_signed_with};
+pub use approve::{CheckedRecord, Countersigned, certify, countersign, role_titles, roles_signed_with};
 pub use compare::{Generation, PageCheck, check_pages, generation, revisions};
 pub use extract::extract;
 pub use fonts::{BundledOnly, FontFallback};

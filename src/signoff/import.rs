@@ -10,7 +10,7 @@ use der::Decode;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 
 use super::cert::{self, CertificateInfo};
-use super::keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyFile, PublicKeyInfo, create_private_dir, write_private};
+use super::keys::{KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo};
 use crate::model::{KeyAlgorithm, Timestamp, slug, to_hex};
 
 /// The OID of an elliptic-curve public key, which a P-256 private key in PKCS#8 names.
@@ -55,22 +55,14 @@ impl KeyStore {
 
         let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&leaf.name).to_string();
         let id = slug(&name);
-        let [key_path, pub_path, crt_path] = ["key", "pub", "crt"].map(|ext| self.dir().join(format!("{id}.{ext}")));
-        if key_path.exists() || pub_path.exists() || crt_path.exists() {
-            return Err(KeyError::Exists { name, path: key_path });
-        }
+        self.refuse_existing(&name, &id)?;
         let mut rng = rand_core::OsRng;
         let pem = secret.to_pkcs8_encrypted_pem(&mut rng, passphrase, pkcs8::LineEnding::LF).map_err(|e| bad(e.to_string()))?;
         let public_key = to_hex(&public);
-        let record = PublicKeyFile { name: name.clone(), algorithm: KeyAlgorithm::EcdsaP256, public_key: public_key.clone(), created_at: at };
-        #[allow(clippy::expect_used, reason = "a struct of strings, an enum and a timestamp always serialises")]
-        let text = ron::ser::to_string_pretty(&record, ron::ser::PrettyConfig::default()).expect("a key file serialises");
-        let certificates_pem: String = std::iter::once(&leaf.der).chain(&chain).map(|der| cert::to_pem(der)).collect();
-        create_private_dir(self.dir())?;
-        write_private(&key_path, pem.as_bytes())?;
-        write_private(&crt_path, certificates_pem.as_bytes())?;
-        write_private(&pub_path, text.as_bytes())?;
-        Ok(PublicKeyInfo { id, name, algorithm: KeyAlgorithm::EcdsaP256, public_key, created_at: at, certificate: Some(leaf.der.clone()), chain })
+        let info =
+            PublicKeyInfo { id, name, algorithm: KeyAlgorithm::EcdsaP256, public_key, created_at: at, certificate: Some(leaf.der.clone()), chain };
+        self.write_key(&info, &pem)?;
+        Ok(info)
     }
 }
 

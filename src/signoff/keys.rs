@@ -77,12 +77,12 @@ impl PublicKeyInfo {
 }
 
 #[derive(Serialize, Deserialize)]
-pub(super) struct PublicKeyFile {
-    pub(super) name: String,
+struct PublicKeyFile {
+    name: String,
     #[serde(default, skip_serializing_if = "KeyAlgorithm::is_ed25519")]
-    pub(super) algorithm: KeyAlgorithm,
-    pub(super) public_key: String,
-    pub(super) created_at: Timestamp,
+    algorithm: KeyAlgorithm,
+    public_key: String,
+    created_at: Timestamp,
 }
 
 enum PrivateKey {
@@ -210,10 +210,7 @@ impl KeyStore {
             return Err(KeyError::ShortPassphrase);
         }
         let id = slug(name);
-        let [key_path, pub_path, crt_path] = ["key", "pub", "crt"].map(|ext| self.dir.join(format!("{id}.{ext}")));
-        if key_path.exists() || pub_path.exists() || crt_path.exists() {
-            return Err(KeyError::Exists { name: name.to_string(), path: key_path });
-        }
+        let key_path = self.refuse_existing(name, &id)?;
         let corrupt = |e: &dyn std::fmt::Display| KeyError::Corrupt { path: key_path.clone(), message: e.to_string() };
         let mut rng = rand_core::OsRng;
         let (pem, public_key, certificate) = match algorithm {
@@ -234,16 +231,41 @@ impl KeyStore {
                 (pem, to_hex(signing.verifying_key().to_encoded_point(true).as_bytes()), Some(certificate))
             }
         };
-        let file = PublicKeyFile { name: name.to_string(), algorithm, public_key: public_key.clone(), created_at: at };
+        let info = PublicKeyInfo { id, name: name.to_string(), algorithm, public_key, created_at: at, certificate, chain: Vec::new() };
+        self.write_key(&info, &pem)?;
+        Ok(info)
+    }
+
+    /// The files of key `id`: the encrypted private key, the public record, the certificates.
+    fn paths(&self, id: &str) -> [PathBuf; 3] {
+        ["key", "pub", "crt"].map(|ext| self.dir.join(format!("{id}.{ext}")))
+    }
+
+    /// Refuses a new key `id` when any of its files exists (a key is never replaced); returns
+    /// the private key's path.
+    pub(super) fn refuse_existing(&self, name: &str, id: &str) -> Result<PathBuf, KeyError> {
+        let [key_path, pub_path, crt_path] = self.paths(id);
+        if key_path.exists() || pub_path.exists() || crt_path.exists() {
+            return Err(KeyError::Exists { name: name.to_string(), path: key_path });
+        }
+        Ok(key_path)
+    }
+
+    /// Writes a key's files, owner-only: the private key (`pem`, encrypted), the certificate
+    /// with the chain that issued it, then the public record, which [`KeyStore::list`] reads.
+    pub(super) fn write_key(&self, info: &PublicKeyInfo, pem: &str) -> Result<(), KeyError> {
+        let [key_path, pub_path, crt_path] = self.paths(&info.id);
+        let file =
+            PublicKeyFile { name: info.name.clone(), algorithm: info.algorithm, public_key: info.public_key.clone(), created_at: info.created_at };
         #[allow(clippy::expect_used, reason = "a struct of strings, an enum and a timestamp always serialises")]
         let text = ron::ser::to_string_pretty(&file, ron::ser::PrettyConfig::default()).expect("a key file serialises");
         create_private_dir(&self.dir)?;
         write_private(&key_path, pem.as_bytes())?;
-        if let Some(certificate) = &certificate {
-            write_private(&crt_path, cert::to_pem(certificate).as_bytes())?;
+        if let Some(certificate) = &info.certificate {
+            let certificates: String = std::iter::once(certificate).chain(&info.chain).map(|der| cert::to_pem(der)).collect();
+            write_private(&crt_path, certificates.as_bytes())?;
         }
-        write_private(&pub_path, text.as_bytes())?;
-        Ok(PublicKeyInfo { id, name: name.to_string(), algorithm, public_key, created_at: at, certificate, chain: Vec::new() })
+        write_private(&pub_path, text.as_bytes())
     }
 
     /// Decrypts a key with its passphrase. This runs scrypt and takes a noticeable fraction of a
@@ -356,7 +378,7 @@ pub fn verify_key_signature(key: &KeySignature, message: &[u8]) -> Result<(), St
     }
 }
 
-pub(super) fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
+fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
     std::fs::create_dir_all(dir).map_err(|cause| KeyError::Io { path: dir.to_path_buf(), action: "cannot create", cause })?;
     #[cfg(unix)]
     {
@@ -372,7 +394,7 @@ pub(super) fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
 
 /// Writes atomically; the temporary file is created owner-only, so the key is never readable
 /// by others, not even for a moment.
-pub(super) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     write_atomic(path, bytes).map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot write", cause })?;
     #[cfg(unix)]
     {
