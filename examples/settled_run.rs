@@ -42,6 +42,7 @@ fn main() -> anyhow::Result<()> {
                 strokes: handwriting(n),
                 waivers: Vec::new(),
                 acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+                entered_by: None,
                 at: now.plus_minutes(5 + n as u32),
             };
             preflight::signoff::sign(&mut run, request, None)?;

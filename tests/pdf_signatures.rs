@@ -105,6 +105,7 @@ fn setup() -> Setup {
             strokes: vec![Stroke { points: vec![[0.1, 0.6], [0.3, 0.2], [0.5, 0.7]] }],
             waivers: vec![],
             acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+            entered_by: None,
             at: at(5),
         };
         signoff::sign(&mut run, request, key).unwrap();

@@ -68,6 +68,7 @@ fn signed_run(keys: &KeyStore) -> Run {
             strokes: vec![Stroke { points: vec![[0.1, 0.6], [0.3, 0.2], [0.5, 0.7]] }, Stroke { points: vec![[0.6, 0.5], [0.9, 0.4]] }],
             waivers: vec![],
             acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+            entered_by: None,
             at: at(4 + n as u32),
         };
         signoff::sign(&mut run, request, (n == 0).then_some(&key)).unwrap();

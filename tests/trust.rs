@@ -38,6 +38,7 @@ fn run_signed_with(key: Option<&UnlockedKey>) -> Run {
         strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.9, 0.5]] }],
         waivers: vec![],
         acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+        entered_by: None,
         at: at(2),
     };
     signoff::sign(&mut run, request, key).unwrap();

@@ -51,6 +51,8 @@ pub fn big_template(sections: usize, per_section: usize) -> Template {
         meaning: "Approved for production".to_string(),
         required: true,
         placement: Placement::Footer,
+        require_key: false,
+        separate_from: Vec::new(),
     };
     Template {
         format_version: TEMPLATE_FORMAT_VERSION,

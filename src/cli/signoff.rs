@@ -222,6 +222,9 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
         }
         let _ = writeln!(out, "  signature {:<4} {mark}: {}{judgement}", check.index + 1, check.line());
     }
+    for breach in &report.breaches {
+        let _ = writeln!(out, "  BREACH          {breach}");
+    }
     for warning in &report.warnings {
         let _ = writeln!(out, "  warning         {warning}");
     }

@@ -229,6 +229,8 @@ impl Builder {
                 meaning: annotation.meaning.clone().unwrap_or_else(|| default_meaning(label)),
                 required: annotation.required.unwrap_or(true),
                 placement,
+                require_key: false,
+                separate_from: Vec::new(),
             });
         } else {
             self.fields.push(Field {
@@ -362,6 +364,8 @@ impl Builder {
                     meaning: default_meaning(title),
                     required: true,
                     placement: self.placement(),
+                    require_key: false,
+                    separate_from: Vec::new(),
                 });
             }
             return Vec::new();

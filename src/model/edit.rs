@@ -245,7 +245,13 @@ impl Template {
                 let slot = self.roles.iter_mut().find(|r| r.id == role.id).ok_or_else(|| EditError::UnknownRole(role.id.clone()))?;
                 *slot = role;
             }
-            Edit::DeleteRole { id } => remove_by_id(&mut self.roles, |r| &r.id, &id).then_some(()).ok_or(EditError::UnknownRole(id))?,
+            Edit::DeleteRole { id } => {
+                remove_by_id(&mut self.roles, |r| &r.id, &id).then_some(()).ok_or_else(|| EditError::UnknownRole(id.clone()))?;
+                // No role may stay kept apart from one that is gone.
+                for role in &mut self.roles {
+                    role.separate_from.retain(|other| *other != id);
+                }
+            }
         }
         Ok(None)
     }
@@ -294,6 +300,8 @@ impl Template {
             title,
             required: true,
             placement: signoff.map_or(super::Placement::Footer, super::Placement::Section),
+            require_key: false,
+            separate_from: Vec::new(),
         });
         Ok(id)
     }
@@ -359,8 +367,13 @@ mod tests {
         t.apply(Edit::UpdateField(field)).unwrap();
         assert!(t.find_field("change-ticket").unwrap().required);
         let role = t.apply(Edit::AddRole { title: "QA Lead".into() }).unwrap().unwrap();
+        let manager = t.apply(Edit::AddRole { title: "Release manager".into() }).unwrap().unwrap();
+        let apart = Role { separate_from: vec![role.clone()], ..t.roles.iter().find(|r| r.id == manager).unwrap().clone() };
+        t.apply(Edit::UpdateRole(apart)).unwrap();
         t.apply(Edit::DeleteRole { id: role }).unwrap();
-        assert!(t.roles.is_empty());
+        assert!(t.roles.iter().all(|r| r.separate_from.is_empty()), "a deleted role is not left in separate_from");
+        assert!(t.problems().is_empty(), "{:?}", t.problems());
+        assert_eq!(t.roles.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [manager.as_str()]);
         t.apply(Edit::DeleteField { id }).unwrap();
         assert!(t.find_field("change-ticket").is_none());
     }

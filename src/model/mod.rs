@@ -3,6 +3,7 @@
 //!
 //! Nothing here does I/O, reads the clock or spawns anything; callers pass the time in.
 
+mod duties;
 mod edit;
 mod hash;
 mod id;
@@ -15,6 +16,7 @@ mod time;
 mod validate;
 mod verdict;
 
+pub use duties::{DutyBreach, SharedSigner, same_name, same_person};
 pub use edit::{Direction, Edit, EditError};
 pub use hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 pub use id::{IdAllocator, slug};

@@ -497,6 +497,8 @@ impl Run {
             meaning: "Approved for production".into(),
             required: true,
             placement: Placement::Footer,
+            require_key: false,
+            separate_from: Vec::new(),
         }]
     }
 

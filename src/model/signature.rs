@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Timestamp;
 use super::hash::{canonical_bytes, sha256_hex};
 use super::run::{Change, Event, ModelError, Run};
-use super::{Blocker, Timestamp};
 
 /// One pen stroke of a drawn signature: points in 0–1 coordinates of the signature pad, x to
 /// the right and y downwards.
@@ -78,6 +78,11 @@ pub struct Signature {
     pub role_title: String,
     /// The signer's printed name.
     pub name: String,
+    /// The app's user who entered this signature, when that is not the signer named: a
+    /// signature made "as someone else" says so, and the trail names who entered it. Left out
+    /// otherwise, so that signatures made before it hash as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<String>,
     /// What the signature means, such as "Approved for production".
     pub meaning: String,
     /// The statement the signer saw and agreed to.
@@ -218,7 +223,8 @@ impl Run {
             index: self.signatures.len(),
             signature_sha256: signature.sha256(),
         };
-        let (name, at) = (signature.name.clone(), signature.at);
+        // The trail names who did it: the person at the keyboard.
+        let (name, at) = (signature.entered_by.clone().unwrap_or_else(|| signature.name.clone()), signature.at);
         self.signatures.push(signature);
         self.append_event(&name, at, change);
         Ok(())
@@ -227,10 +233,7 @@ impl Run {
     /// The verdict as it would be with a valid signature for `role`: what a signer signs over.
     pub fn verdict_when_signed(&self, role: &str) -> super::Verdict {
         let mut verdict = self.verdict();
-        verdict.blockers.retain(|blocker| match blocker {
-            Blocker::RoleUnsigned { role: id, .. } | Blocker::SignatureInvalidated { role: id, .. } => id != role,
-            _ => true,
-        });
+        verdict.blockers.retain(|blocker| !blocker.cleared_by_signing(role));
         verdict
     }
 

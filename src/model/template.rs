@@ -174,6 +174,13 @@ pub struct Role {
     pub meaning: String,
     pub required: bool,
     pub placement: Placement,
+    /// The role must be signed with a key (a drawn signature alone is refused).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_key: bool,
+    /// Roles whose signers must be other people than this role's (segregation of duties): the
+    /// rule holds both ways, so it is enough to name it on one of the two roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub separate_from: Vec<String>,
 }
 
 /// How many of each thing a template holds, for summaries and tests.

@@ -60,6 +60,19 @@ impl Template {
                 problems.push(Problem::at(format!("item `{}` has no text", item.id), format!("\"{}\"", item.id), 0));
             }
         }
+        for role in &self.roles {
+            for other in &role.separate_from {
+                if *other == role.id {
+                    problems.push(Problem::at(format!("role `{}` is to be separate from itself", role.id), format!("\"{other}\""), 0));
+                } else if !self.roles.iter().any(|r| r.id == *other) {
+                    problems.push(Problem::at(
+                        format!("role `{}` is to be separate from role `{other}`, which does not exist", role.id),
+                        format!("\"{other}\""),
+                        0,
+                    ));
+                }
+            }
+        }
         let placements = self.fields.iter().map(|f| (&f.id, &f.placement)).chain(self.roles.iter().map(|r| (&r.id, &r.placement)));
         for (id, placement) in placements {
             if let Placement::Section(section) = placement

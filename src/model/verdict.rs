@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{Change, ItemKind, ItemState, ProbeState, Run};
+use super::{Change, DutyBreach, ItemKind, ItemState, ProbeState, Run};
 
 /// One reason a run is not GO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,25 @@ pub enum Blocker {
         title: String,
         reason: String,
     },
+    /// The role must be signed with a key, and its signature has none.
+    KeyRequired {
+        role: String,
+        title: String,
+        name: String,
+    },
+    /// Two roles the template keeps apart are signed by one person.
+    DutiesNotSeparated(DutyBreach),
+}
+
+impl Blocker {
+    /// Whether a new signature of `role` would clear this blocker.
+    pub fn cleared_by_signing(&self, role: &str) -> bool {
+        match self {
+            Self::RoleUnsigned { role: id, .. } | Self::SignatureInvalidated { role: id, .. } | Self::KeyRequired { role: id, .. } => id == role,
+            Self::DutiesNotSeparated(breach) => breach.involves(role),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Blocker {
@@ -54,6 +73,8 @@ impl fmt::Display for Blocker {
             Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
             Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
             Self::SignatureInvalidated { title, reason, .. } => write!(f, "signature of {title} {reason}; sign again"),
+            Self::KeyRequired { title, name, .. } => write!(f, "{title} must be signed with a key; {name} signed without one"),
+            Self::DutiesNotSeparated(breach) => write!(f, "segregation of duties: {breach}"),
         }
     }
 }
@@ -120,6 +141,10 @@ impl Run {
                 None => blockers.push(Blocker::RoleUnsigned { role: role.id, title: role.title }),
             }
         }
+        for (role, name) in self.keyless_signatures() {
+            blockers.push(Blocker::KeyRequired { role: role.id, title: role.title, name });
+        }
+        blockers.extend(self.duty_breaches().into_iter().map(Blocker::DutiesNotSeparated));
         Verdict { blockers }
     }
 

@@ -5,7 +5,7 @@
 //! `preflight export --key` and `preflight countersign` fill and any PDF reader validates.
 
 use crate::model::{Role, Run, Signature, SignatureStatus};
-use crate::signoff::{KeyCheck, Report, SignatureCheck};
+use crate::signoff::{KeyCheck, Report, SignatureCheck, SignerNote, signer_notes};
 
 use super::document::heading;
 use super::page::{SIGNATURE_TAG, Writer};
@@ -50,8 +50,10 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) -> Vec<Fiel
     writer
         .paragraph(&Paragraph::plain(format!("{signed} of {} role(s) hold a valid signature. Times are UTC with their offset.", roles.len()), BODY));
     writer.advance(6.0);
+    let notes = signer_notes(run);
     for role in &roles {
-        role_block(writer, run, report, role);
+        let notes: Vec<&SignerNote> = notes.iter().filter(|note| note.role == role.id).collect();
+        role_block(writer, run, report, role, &notes);
     }
     let others: Vec<usize> = (0..run.signatures.len()).filter(|&i| !roles.iter().any(|role| role.id == run.signatures[i].role)).collect();
     if !others.is_empty() {
@@ -107,9 +109,25 @@ fn signature_fields(writer: &mut Writer, roles: &[Role]) -> Vec<FieldMark> {
     marks
 }
 
-fn role_block(writer: &mut Writer, run: &Run, report: &Report, role: &Role) {
-    let required = if role.required { "required" } else { "optional" };
-    let mut paragraphs = vec![Paragraph::new(vec![Span::new(&role.title, H3), Span::new(format!("  ({required})"), CELL_MUTED)])];
+fn role_block(writer: &mut Writer, run: &Run, report: &Report, role: &Role, notes: &[&SignerNote]) {
+    let mut rules = vec![if role.required { "required" } else { "optional" }.to_string()];
+    if role.require_key {
+        rules.push("needs a key".into());
+    }
+    let apart: Vec<String> = run
+        .roles()
+        .into_iter()
+        .filter(|other| other.id != role.id && (role.separate_from.contains(&other.id) || other.separate_from.contains(&role.id)))
+        .map(|other| other.title)
+        .collect();
+    if !apart.is_empty() {
+        rules.push(format!("another person than {}", apart.join(", ")));
+    }
+    let mut paragraphs = vec![Paragraph::new(vec![Span::new(&role.title, H3), Span::new(format!("  ({})", rules.join("; ")), CELL_MUTED)])];
+    for note in notes {
+        let (label, style) = if note.breach { ("BREACH: ", CELL_BOLD.with_colour(BAD)) } else { ("Note: ", CELL_BOLD.with_colour(WARN)) };
+        paragraphs.push(Paragraph::new(vec![Span::new(label, style), Span::new(&note.text, CELL)]));
+    }
     let current = run.role_signature_against(&role.id, &report.content_sha256);
     match current {
         Some((index, signature, _)) => paragraphs.extend(signature_paragraphs(signature, &report.signatures[index])),

@@ -74,6 +74,19 @@ impl PublicKeyInfo {
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.public_key)
     }
+
+    /// Whom the key belongs to: the name its certificate gives, or for an older key without
+    /// one, the name it was made under.
+    pub fn holder(&self) -> String {
+        self.certificate.as_deref().and_then(|der| cert::parse(der).ok()).map_or_else(|| self.name.clone(), |info| info.name)
+    }
+}
+
+/// Whom a key signature's certificate names as the key's holder; None for a key without a
+/// certificate (older Ed25519 keys), or one that cannot be read.
+pub fn key_holder(key: &KeySignature) -> Option<String> {
+    let der = crate::model::from_hex(key.certificate.as_deref()?)?;
+    cert::parse(&der).ok().map(|info| info.name)
 }
 
 #[derive(Serialize, Deserialize)]

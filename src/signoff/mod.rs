@@ -12,12 +12,13 @@ pub mod trust;
 
 pub use cert::{CertificateInfo, Identity};
 pub use keys::{
-    KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, parse_p256_public_key, parse_public_key, verify_key_signature,
+    KeyError, KeyStore, MIN_PASSPHRASE_CHARS, PublicKeyInfo, UnlockedKey, fingerprint, key_holder, parse_p256_public_key, parse_public_key,
+    verify_key_signature,
 };
 pub use trust::{Trust, TrustStore};
 
 use crate::model::ProbeState;
-use crate::model::{ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver};
+use crate::model::{DutyBreach, ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver, same_name};
 
 /// The attestation shown when signing unless the signer's organisation words it otherwise.
 pub const DEFAULT_ATTESTATION: &str = "I have reviewed this run as shown, and my signature applies to its content at this moment: \
@@ -35,6 +36,9 @@ pub struct SignRequest {
     pub waivers: Vec<Waiver>,
     /// Why the signer signs although the run is NO-GO: required then, ignored otherwise.
     pub acknowledgement: Option<String>,
+    /// The app's user entering the signature, when they sign as someone else (`name`); kept
+    /// only when it is another name.
+    pub entered_by: Option<String>,
     pub at: Timestamp,
 }
 
@@ -53,6 +57,10 @@ pub enum SignError {
     StaleProbes(Vec<StaleProbe>),
     #[error("the run is NO-GO ({} blocker(s): {}); say why you sign it anyway", .0.len(), .0.iter().take(3).cloned().collect::<Vec<_>>().join("; "))]
     NoGoNotAcknowledged(Vec<String>),
+    #[error("{0} must be signed with a key: choose your key, or create one")]
+    KeyRequired(String),
+    #[error("segregation of duties: {0}; another person must sign")]
+    DutiesNotSeparated(DutyBreach),
     #[error(transparent)]
     Model(#[from] ModelError),
 }
@@ -110,18 +118,24 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
             Some(Waiver { item: s.item.clone(), problem: s.problem.clone(), reason: waiver.reason.trim().to_string() })
         })
         .collect();
-    let role_title =
-        run.roles().into_iter().find(|r| r.id == request.role).map(|r| r.title).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
+    let role = run.roles().into_iter().find(|r| r.id == request.role).ok_or_else(|| ModelError::UnknownRole(request.role.clone()))?;
+    if role.require_key && key.is_none() {
+        return Err(SignError::KeyRequired(role.title));
+    }
+    let role_title = role.title;
     let verdict = run.verdict_when_signed(&request.role);
     let blockers: Vec<String> = verdict.blockers.iter().map(ToString::to_string).collect();
     let acknowledgement = request.acknowledgement.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(String::from);
     if !verdict.is_go() && acknowledgement.is_none() {
         return Err(SignError::NoGoNotAcknowledged(blockers));
     }
+    let name = request.name.trim().to_string();
+    let entered_by = request.entered_by.as_deref().map(str::trim).filter(|by| !by.is_empty() && !same_name(by, &name)).map(String::from);
     let mut signature = Signature {
         role: request.role,
         role_title,
-        name: request.name.trim().to_string(),
+        name,
+        entered_by,
         meaning: request.meaning.trim().to_string(),
         attestation: request.attestation,
         at: request.at,
@@ -137,6 +151,9 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         // The signature's event will follow the newest event now in the log.
         let previous = run.events.last().map_or("", |event| event.hash.as_str());
         signature.key = Some(key.sign(&signature.signed_message(&run.id, previous)));
+    }
+    if let Some(breach) = run.breach_if_signed(&signature) {
+        return Err(SignError::DutiesNotSeparated(breach));
     }
     run.add_signature(signature)?;
     Ok(())
@@ -201,14 +218,18 @@ pub struct Report {
     pub problems: Vec<String>,
     pub signatures: Vec<SignatureCheck>,
     pub content_sha256: String,
+    /// The template's sign-off rules broken by the current signatures: two roles it keeps
+    /// apart signed by one person, a role that needs a key signed without one.
+    pub breaches: Vec<String>,
     /// Things an auditor should look at that do not make the run invalid, such as a role whose
-    /// earlier signature carried a key and whose current one does not.
+    /// earlier signature carried a key and whose current one does not, one person holding
+    /// several roles, or a signature entered by someone else than the person it names.
     pub warnings: Vec<String>,
 }
 
 impl Report {
     pub fn is_valid(&self) -> bool {
-        self.problems.is_empty() && !self.signatures.iter().any(SignatureCheck::fails)
+        self.problems.is_empty() && self.breaches.is_empty() && !self.signatures.iter().any(SignatureCheck::fails)
     }
 }
 
@@ -232,8 +253,90 @@ pub fn verify(run: &Run) -> Report {
             superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
         })
         .collect();
-    let warnings = key_downgrades(run);
-    Report { warnings, events: run.events.len(), chain_head: run.events.last().map(|e| e.hash.clone()), problems, signatures, content_sha256 }
+    let notes = signer_notes(run);
+    let mut warnings = key_downgrades(run);
+    warnings.extend(note_lines(notes.iter().filter(|n| !n.breach)));
+    Report {
+        breaches: note_lines(notes.iter().filter(|n| n.breach)),
+        warnings,
+        events: run.events.len(),
+        chain_head: run.events.last().map(|e| e.hash.clone()),
+        problems,
+        signatures,
+        content_sha256,
+    }
+}
+
+/// Something about who signed a role's current signature that the sign-off panel, the PDF and
+/// `verify` show beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerNote {
+    pub role: String,
+    pub role_title: String,
+    pub text: String,
+    /// A rule of the template is broken: the run is NO-GO and fails verification.
+    pub breach: bool,
+    /// The note is about several roles (one person in two of them), so lists say it once.
+    pub shared: bool,
+}
+
+impl SignerNote {
+    /// The note on its own, as a list of notes about the whole run says it.
+    pub fn line(&self) -> String {
+        if self.shared { self.text.clone() } else { format!("{}: {}", self.role_title, self.text) }
+    }
+}
+
+/// The notes on every role's current signature: the template's sign-off rules they break (a
+/// role that needs a key signed without one, two roles kept apart signed by one person), one
+/// person in several roles, a signature entered by someone else, and a printed name that is not
+/// the name in the key's certificate.
+pub fn signer_notes(run: &Run) -> Vec<SignerNote> {
+    let roles = run.roles();
+    let title = |id: &str| roles.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.title.clone());
+    let note =
+        |role: &str, text: String, breach: bool, shared: bool| SignerNote { role: role.to_string(), role_title: title(role), text, breach, shared };
+    let mut notes = Vec::new();
+    for (role, name) in run.keyless_signatures() {
+        notes.push(note(&role.id, format!("must be signed with a key; {name} signed without one"), true, false));
+    }
+    let breaches = run.duty_breaches();
+    for breach in &breaches {
+        for role in &breach.roles {
+            notes.push(note(role, format!("segregation of duties: {breach}"), true, true));
+        }
+    }
+    for shared in run.shared_signers() {
+        if breaches.iter().any(|b| b.titles.iter().all(|t| shared.titles.contains(t))) {
+            continue;
+        }
+        for role in roles.iter().filter(|r| shared.titles.contains(&r.title)) {
+            notes.push(note(&role.id, format!("one person in several roles: {shared}"), false, true));
+        }
+    }
+    for role in &roles {
+        let Some(signature) = run.signatures.iter().rev().find(|s| s.role == role.id) else { continue };
+        if let Some(by) = &signature.entered_by {
+            notes.push(note(&role.id, format!("signed as {}, entered by {by}", signature.name), false, false));
+        }
+        if let Some(holder) = signature.key.as_ref().and_then(key_holder)
+            && !same_name(&holder, &signature.name)
+        {
+            notes.push(note(&role.id, format!("the printed name {} is not the key's holder, {holder}", signature.name), false, false));
+        }
+    }
+    notes
+}
+
+/// Each note's line once, in order.
+fn note_lines<'a>(notes: impl Iterator<Item = &'a SignerNote>) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in notes.map(SignerNote::line) {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
 /// Roles whose current signature has no key although an earlier one had: someone without the
@@ -266,5 +369,7 @@ fn check_key(run: &Run, index: usize, signature: &Signature) -> KeyCheck {
     }
 }
 
+#[cfg(test)]
+mod duty_tests;
 #[cfg(test)]
 mod tests;

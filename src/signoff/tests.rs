@@ -55,6 +55,7 @@ pub(crate) fn request(role: &str, name: &str, minute: u32) -> SignRequest {
         strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.5, 0.2], [0.9, 0.7]] }],
         waivers: vec![],
         acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+        entered_by: None,
         at: at(minute),
     }
 }

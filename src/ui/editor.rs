@@ -419,7 +419,45 @@ fn role_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &mu
     if ui.checkbox(&mut required, "Required for GO").changed() {
         commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { required, ..role.clone() }))));
     }
+    let mut require_key = role.require_key;
+    if ui.checkbox(&mut require_key, "Must be signed with a key").on_hover_text("A drawn signature alone is refused for this role").changed() {
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { require_key, ..role.clone() }))));
+    }
+    separation_ui(ui, &doc.template.roles, &role, commands);
     if ui.button("Delete").clicked() {
         commands.push(Command::Editor(EditorCommand::Apply(Edit::DeleteRole { id: id.to_string() })));
+    }
+}
+
+/// Segregation of duties: the other roles whose signer must be another person than this one's.
+/// The rule holds both ways, so unticking removes it from whichever role names it.
+fn separation_ui(ui: &mut egui::Ui, roles: &[crate::model::Role], role: &crate::model::Role, commands: &mut Vec<Command>) {
+    let others: Vec<&crate::model::Role> = roles.iter().filter(|other| other.id != role.id).collect();
+    if others.is_empty() {
+        return;
+    }
+    ui.add_space(4.0);
+    ui.label("Signed by another person than the signer of:");
+    for other in others {
+        let apart = role.separate_from.contains(&other.id) || other.separate_from.contains(&role.id);
+        let mut ticked = apart;
+        if !ui.checkbox(&mut ticked, &other.title).changed() {
+            continue;
+        }
+        let update = |role: &crate::model::Role, separate_from: Vec<String>| {
+            Command::Editor(EditorCommand::Apply(Edit::UpdateRole(crate::model::Role { separate_from, ..role.clone() })))
+        };
+        if ticked {
+            let mut separate_from = role.separate_from.clone();
+            separate_from.push(other.id.clone());
+            commands.push(update(role, separate_from));
+        } else {
+            if role.separate_from.contains(&other.id) {
+                commands.push(update(role, role.separate_from.iter().filter(|id| **id != other.id).cloned().collect()));
+            }
+            if other.separate_from.contains(&role.id) {
+                commands.push(update(other, other.separate_from.iter().filter(|id| **id != role.id).cloned().collect()));
+            }
+        }
     }
 }

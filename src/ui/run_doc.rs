@@ -85,6 +85,8 @@ pub struct RunDoc {
 pub struct RoleLine {
     pub role: crate::model::Role,
     pub signature: Option<(crate::model::Signature, crate::model::SignatureStatus)>,
+    /// What the record says about who signed: rules broken, signing as someone else.
+    pub notes: Vec<crate::signoff::SignerNote>,
 }
 
 fn settled(state: &ItemState) -> bool {
@@ -326,11 +328,13 @@ impl RunDoc {
         let Self { run, role_lines, content_sha256, .. } = self;
         role_lines.get_or_insert_with(|| {
             let current = content_sha256.get_or_insert_with(|| run.signed_content_sha256());
+            let notes = crate::signoff::signer_notes(run);
             run.roles()
                 .into_iter()
                 .map(|role| {
                     let signature = run.role_signature_against(&role.id, current).map(|(_, s, status)| (s.clone(), status));
-                    RoleLine { role, signature }
+                    let notes = notes.iter().filter(|note| note.role == role.id).cloned().collect();
+                    RoleLine { role, signature, notes }
                 })
                 .collect()
         })

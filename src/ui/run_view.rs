@@ -90,7 +90,11 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                                 commands.push(Command::Run(RunCommand::Reveal(item.clone())));
                             }
                             // Fields sit just below; roles are signed in the sign-off panel.
-                            Blocker::FieldMissing { .. } | Blocker::RoleUnsigned { .. } | Blocker::SignatureInvalidated { .. } => {}
+                            Blocker::FieldMissing { .. }
+                            | Blocker::RoleUnsigned { .. }
+                            | Blocker::SignatureInvalidated { .. }
+                            | Blocker::KeyRequired { .. }
+                            | Blocker::DutiesNotSeparated(_) => {}
                         }
                     }
                 }

@@ -3,7 +3,7 @@
 
 use super::app::{App, View};
 use super::command::{Command, SignDraft, SignoffCommand};
-use super::dialogs::{Dialog, KeygenDialog, SignDialog};
+use super::dialogs::{Dialog, KeygenDialog, RoleSigner, SignDialog};
 use super::jobs::{JobResult, SignoffJob};
 use crate::signoff::{self, SignError, UnlockedKey};
 
@@ -21,6 +21,7 @@ impl App {
                 let seen = (doc.run().id.clone(), doc.run().content_sha256());
                 let mut dialog = SignDialog::new(&doc.run().template.title, doc.run().roles(), &role, &self.prefs.user_name, stale, seen);
                 dialog.set_verdict(blockers);
+                dialog.set_signers(role_signers(doc.run()));
                 self.dialog = Some(Dialog::Sign(Box::new(dialog)));
                 self.list_keys();
             }
@@ -166,4 +167,16 @@ impl App {
             },
         }
     }
+}
+
+/// Who holds each role's current signature, by printed name and by who entered it.
+fn role_signers(run: &crate::model::Run) -> Vec<RoleSigner> {
+    run.roles()
+        .into_iter()
+        .filter_map(|role| {
+            let signature = run.signatures.iter().rev().find(|s| s.role == role.id)?;
+            let names = std::iter::once(signature.name.clone()).chain(signature.entered_by.clone()).collect();
+            Some(RoleSigner { role: role.id, names })
+        })
+        .collect()
 }

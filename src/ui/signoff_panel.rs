@@ -40,7 +40,15 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
         egui::ScrollArea::vertical().id_salt("roles scroll").max_height(240.0).show(ui, |ui| {
             egui::Grid::new("roles").num_columns(3).spacing([12.0, 6.0]).min_row_height(THUMBNAIL.y).show(ui, |ui| {
                 for line in &lines {
-                    role_row_ui(ui, line, final_run.is_none(), &palette, commands);
+                    let apart: Vec<&str> = lines
+                        .iter()
+                        .filter(|o| {
+                            o.role.id != line.role.id
+                                && (o.role.separate_from.contains(&line.role.id) || line.role.separate_from.contains(&o.role.id))
+                        })
+                        .map(|o| o.role.title.as_str())
+                        .collect();
+                    role_row_ui(ui, line, &apart, final_run.is_none(), &palette, commands);
                     ui.end_row();
                 }
             });
@@ -50,11 +58,18 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
     });
 }
 
-/// One role: its title, its signature (or "Not signed") and the button to sign it.
-fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Palette, commands: &mut Vec<Command>) {
+/// One role: its title, what the template asks of its signer, its signature (or "Not signed") and the button to sign it.
+fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, apart: &[&str], may_sign: bool, palette: &Palette, commands: &mut Vec<Command>) {
     ui.vertical(|ui| {
         no_wrap(ui, RichText::new(&line.role.title).strong());
         no_wrap(ui, RichText::new(if line.role.required { "required" } else { "optional" }).small().weak());
+        if line.role.require_key {
+            no_wrap(ui, RichText::new("🔑 needs a key").small().weak()).on_hover_text("The template requires this role to be signed with a key");
+        }
+        if !apart.is_empty() {
+            no_wrap(ui, RichText::new("⚖ separate signer").small().weak())
+                .on_hover_text(format!("Segregation of duties: another person than the signer of {}", apart.join(", ")));
+        }
     });
     match &line.signature {
         None => drop(no_wrap(ui, RichText::new("Not signed").weak())),
@@ -81,6 +96,10 @@ fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, may_sign: bool, palette: &Pal
                             ui,
                             RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn),
                         );
+                    }
+                    for note in &line.notes {
+                        let (mark, color) = if note.breach { ("✖", palette.error) } else { ("⚠", palette.warn) };
+                        no_wrap(ui, RichText::new(format!("{mark} {}", note.text)).small().color(color));
                     }
                     match status {
                         SignatureStatus::Invalidated { change } => {

@@ -197,6 +197,7 @@ pub fn signed_run(template: Template, run_id: &str) -> Run {
             strokes: strokes(1 + n % 4, n),
             waivers: vec![Waiver { item: dns_item.clone(), problem: String::new(), reason: WAIVER_REASON.into() }],
             acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+            entered_by: None,
             at: at(60 + n as i64),
         };
         signoff::sign(&mut run, request, None).unwrap();

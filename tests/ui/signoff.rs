@@ -296,6 +296,7 @@ fn the_signoff_panel_says_whose_keys_made_the_signatures() {
             strokes: vec![preflight::model::Stroke { points: vec![[0.1, 0.5], [0.9, 0.5]] }],
             waivers: vec![],
             acknowledgement: Some("Signed as a test of a run that is not GO".into()),
+            entered_by: None,
             at,
         };
         preflight::signoff::sign(&mut run, request, Some(key)).unwrap();

@@ -20,7 +20,7 @@ pub use identity::IdentityDialog;
 pub use keygen::KeygenDialog;
 pub use override_probe::OverrideDialog;
 pub use reason::ReasonDialog;
-pub use sign::SignDialog;
+pub use sign::{RoleSigner, SignDialog};
 pub use sign_pdf::SignPdfDialog;
 pub use start_run::StartRunDialog;
 

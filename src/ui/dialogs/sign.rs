@@ -2,21 +2,38 @@
 //! with its passphrase when the signer has one. Stale or missing probe evidence is listed up
 //! front, with "Re-run these probes" or a waiver with a reason. The verdict the signature will
 //! carry is shown with its blockers; signing a NO-GO run asks why, in the signer's words.
+//!
+//! The printed name is the app's user. Signing as someone else is an explicit choice, recorded
+//! with the signature; a key must belong to the person named, a role may require a key, and a
+//! role the template keeps apart from another cannot be signed by that role's signer.
 
 use egui::RichText;
 
 use super::Outcome;
-use crate::model::{Blocker, Role, Waiver};
+use crate::model::{Blocker, Role, Waiver, same_name};
 use crate::signoff::{DEFAULT_ATTESTATION, PublicKeyInfo, SignRequest, StaleProbe};
 use crate::ui::command::{Command, Passphrase, ProbeCommand, SignDraft, SignoffCommand};
 use crate::ui::inline;
 use crate::ui::signature_pad::SignaturePad;
 
+/// Who holds a role's current signature: the printed name, and who entered it if another.
+#[derive(Debug, Clone)]
+pub struct RoleSigner {
+    pub role: String,
+    pub names: Vec<String>,
+}
+
 pub struct SignDialog {
     run_title: String,
     roles: Vec<Role>,
     role: String,
+    /// The app's user: the printed name unless they sign as someone else.
+    user: String,
+    as_someone_else: bool,
+    /// The printed name typed when signing as someone else.
     name: String,
+    /// The current signers of the other roles, for segregation of duties.
+    signers: Vec<RoleSigner>,
     meaning: String,
     attestation: String,
     pad: SignaturePad,
@@ -45,7 +62,10 @@ impl SignDialog {
             run_title: run_title.to_string(),
             roles,
             role: role.to_string(),
-            name: name.to_string(),
+            user: name.trim().to_string(),
+            as_someone_else: false,
+            name: String::new(),
+            signers: Vec::new(),
             meaning,
             attestation: DEFAULT_ATTESTATION.to_string(),
             pad: SignaturePad::default(),
@@ -62,12 +82,41 @@ impl SignDialog {
         }
     }
 
-    /// The signer's keys, once read; the key named like the signer is chosen for them.
+    /// The signer's keys, once read; the signer's own key is chosen for them.
     pub fn set_keys(&mut self, keys: Vec<PublicKeyInfo>) {
         if self.key.is_none() {
-            self.key = keys.iter().find(|k| k.name.eq_ignore_ascii_case(self.name.trim())).map(|k| k.id.clone());
+            let name = self.printed_name();
+            self.key = keys.iter().find(|k| same_name(&k.holder(), &name) || same_name(&k.name, &name)).map(|k| k.id.clone());
         }
         self.keys = Some(keys);
+    }
+
+    /// Who signed the other roles, for the roles the template keeps apart.
+    pub fn set_signers(&mut self, signers: Vec<RoleSigner>) {
+        self.signers = signers;
+    }
+
+    fn printed_name(&self) -> String {
+        if self.as_someone_else { self.name.trim().to_string() } else { self.user.clone() }
+    }
+
+    fn chosen_role(&self) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == self.role)
+    }
+
+    /// The roles kept apart from the chosen one, each with whether the person signing now
+    /// already signed it.
+    fn kept_apart(&self) -> Vec<(&Role, bool)> {
+        let Some(role) = self.chosen_role() else { return Vec::new() };
+        let me = [self.printed_name(), self.user.clone()];
+        self.roles
+            .iter()
+            .filter(|other| other.id != role.id && (role.separate_from.contains(&other.id) || other.separate_from.contains(&role.id)))
+            .map(|other| {
+                let signed = self.signers.iter().filter(|s| s.role == other.id).any(|s| s.names.iter().any(|n| me.iter().any(|m| same_name(m, n))));
+                (other, signed)
+            })
+            .collect()
     }
 
     /// What blocks GO now.
@@ -77,13 +126,7 @@ impl SignDialog {
 
     /// The blockers the signature will carry: all but the chosen role's own missing signature.
     fn blockers_for_role(&self) -> Vec<&Blocker> {
-        self.blockers
-            .iter()
-            .filter(|blocker| match blocker {
-                Blocker::RoleUnsigned { role, .. } | Blocker::SignatureInvalidated { role, .. } => *role != self.role,
-                _ => true,
-            })
-            .collect()
+        self.blockers.iter().filter(|blocker| !blocker.cleared_by_signing(&self.role)).collect()
     }
 
     /// Signing was refused because of probe evidence; show the list again.
@@ -93,8 +136,28 @@ impl SignDialog {
     }
 
     fn validate(&self) -> Result<SignDraft, String> {
-        if self.name.trim().is_empty() {
-            return Err("Enter your printed name.".into());
+        let name = self.printed_name();
+        if name.is_empty() {
+            return Err(if self.as_someone_else { "Enter the printed name of the person signing." } else { "Set your name first." }.into());
+        }
+        if let Some((other, _)) = self.kept_apart().into_iter().find(|(_, signed)| *signed) {
+            return Err(format!(
+                "{name} signed {}, which must be signed by another person than {}: segregation of duties.",
+                other.title,
+                self.chosen_role().map_or("this role", |r| r.title.as_str())
+            ));
+        }
+        if let Some(role) = self.chosen_role()
+            && role.require_key
+            && self.key.is_none()
+        {
+            return Err(format!("{} must be signed with a key: choose yours, or create one with New key….", role.title));
+        }
+        if let Some(key) = self.key.as_ref().and_then(|id| self.keys.iter().flatten().find(|k| k.id == *id)) {
+            let holder = key.holder();
+            if !same_name(&holder, &name) {
+                return Err(format!("The key \"{}\" belongs to {holder}, not {name}: sign with {name}'s own key, or without a key.", key.name));
+            }
         }
         if self.meaning.trim().is_empty() {
             return Err("Say what your signature means.".into());
@@ -123,7 +186,8 @@ impl SignDialog {
             .collect();
         let request = SignRequest {
             role: self.role.clone(),
-            name: self.name.trim().to_string(),
+            name,
+            entered_by: Some(self.user.clone()),
             meaning: self.meaning.trim().to_string(),
             attestation: self.attestation.clone(),
             strokes: self.pad.strokes(),
@@ -173,9 +237,7 @@ impl SignDialog {
 
     fn form_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
         egui::Grid::new("sign form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            let label = ui.label("Printed name");
-            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(300.0)).labelled_by(label.id);
-            ui.end_row();
+            self.identity_ui(ui);
             let role_label = ui.label("Role");
             let current = self.roles.iter().find(|r| r.id == self.role).map(|r| r.title.clone()).unwrap_or_default();
             let mut chosen = None;
@@ -193,6 +255,7 @@ impl SignDialog {
                 self.meaning = role.meaning;
             }
             ui.end_row();
+            self.requirements_ui(ui);
             let label = ui.label("Meaning");
             ui.add(egui::TextEdit::singleline(&mut self.meaning).hint_text("Approved for production").desired_width(300.0)).labelled_by(label.id);
             ui.end_row();
@@ -227,6 +290,51 @@ impl SignDialog {
         }
     }
 
+    /// Who signs: the app's user, or, chosen explicitly, someone else by printed name.
+    fn identity_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label("Signing as");
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&self.user).strong());
+            ui.checkbox(&mut self.as_someone_else, "Sign as someone else")
+                .on_hover_text("Enter a signature for another person; it is recorded as entered by you");
+        });
+        ui.end_row();
+        if !self.as_someone_else {
+            return;
+        }
+        let label = ui.label("Printed name");
+        ui.vertical(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.name).id_salt("printed name").desired_width(300.0)).labelled_by(label.id);
+            let note = format!("Recorded, shown and printed as entered by {} for the person named.", self.user);
+            ui.colored_label(ui.visuals().warn_fg_color, RichText::new(note).small());
+        });
+        ui.end_row();
+    }
+
+    /// What the template asks of the chosen role: a key, or a signer other than some roles'.
+    fn requirements_ui(&mut self, ui: &mut egui::Ui) {
+        let needs_key = self.chosen_role().is_some_and(|r| r.require_key);
+        let apart = self.kept_apart();
+        if !needs_key && apart.is_empty() {
+            return;
+        }
+        ui.label("");
+        ui.vertical(|ui| {
+            if needs_key {
+                ui.label(RichText::new("🔑 This role must be signed with a key").small());
+            }
+            for (other, signed) in apart {
+                let text = format!("⚖ Must be another person than the signer of {}", other.title);
+                if signed {
+                    ui.colored_label(ui.visuals().error_fg_color, RichText::new(format!("{text}: you signed it")).small());
+                } else {
+                    ui.label(RichText::new(text).small());
+                }
+            }
+        });
+        ui.end_row();
+    }
+
     fn key_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Outcome) {
         ui.horizontal(|ui| {
             let key_label = ui.label("Signing key");
@@ -256,6 +364,10 @@ impl SignDialog {
         let Some(id) = &self.key else { return };
         if let Some(key) = self.keys.iter().flatten().find(|k| k.id == *id) {
             ui.label(RichText::new(format!("Fingerprint {}", key.fingerprint())).monospace().small());
+            let holder = key.holder();
+            if !same_name(&holder, &self.printed_name()) {
+                ui.colored_label(ui.visuals().warn_fg_color, RichText::new(format!("⚠ This key belongs to {holder}")).small());
+            }
         }
         ui.horizontal(|ui| {
             let label = ui.label("Passphrase");
