@@ -399,6 +399,9 @@ mod signoff;
 #[path = "ui/export.rs"]
 mod export;
 
+#[path = "ui/identity.rs"]
+mod identity;
+
 mod probes {
     use std::collections::BTreeMap;
 

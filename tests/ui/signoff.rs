@@ -28,7 +28,7 @@ pub(super) fn settled_run(home: &Path) -> PathBuf {
 }
 
 /// Draws a stroke across the signature pad with the pointer, one frame per point.
-fn draw_stroke(harness: &mut Harness<'static, App>, points: &[(f32, f32)]) {
+pub(super) fn draw_stroke(harness: &mut Harness<'static, App>, points: &[(f32, f32)]) {
     let rect = harness.get_by_label("Signature pad").rect();
     let at = |(x, y): (f32, f32)| rect.min + egui::vec2(x, y) * rect.size();
     harness.hover_at(at(points[0]));
@@ -46,20 +46,20 @@ fn draw_stroke(harness: &mut Harness<'static, App>, points: &[(f32, f32)]) {
 /// Presses the dialog's Sign button through accesskit, as assistive technology does. (A
 /// simulated pointer click on it is lost in kittest while the dialog shows a single-line text
 /// box; with the real mouse under Xvfb the same click works, see the closing note.)
-fn press_sign(harness: &mut Harness<'static, App>) {
+pub(super) fn press_sign(harness: &mut Harness<'static, App>) {
     harness.get_by_label("✍ Sign").click_accesskit();
     settle(harness);
 }
 
 /// Says why a NO-GO run is signed anyway, when the dialog asks.
-fn acknowledge_no_go(harness: &mut Harness<'static, App>) {
+pub(super) fn acknowledge_no_go(harness: &mut Harness<'static, App>) {
     if harness.query_by_label("I sign knowing it is NO-GO because").is_some() {
         type_reason(harness, "the other approvers sign after me");
     }
 }
 
 /// Types the NO-GO reason, focusing the box through accesskit (see [`press_sign`]).
-fn type_reason(harness: &mut Harness<'static, App>, text: &str) {
+pub(super) fn type_reason(harness: &mut Harness<'static, App>, text: &str) {
     harness.get_by_role_and_label(Role::TextInput, "I sign knowing it is NO-GO because").focus();
     harness.run();
     harness.get_by_role_and_label(Role::TextInput, "I sign knowing it is NO-GO because").type_text(text);
