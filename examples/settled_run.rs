@@ -1,7 +1,8 @@
 //! Writes a run of a bundled checklist with every item done, ready to sign (or, with `signed`,
 //! signed in every role with a drawn signature), for trying sign-off and export by hand:
 //! `cargo run --example settled_run -- CHECKLIST OUT.run.ron [signed]` (CHECKLIST as in
-//! `preflight run`, such as `persona-chat-service`).
+//! `preflight run`, such as `persona-chat-service`). With `rules`, the template's last role is
+//! kept apart from its first (segregation of duties) and its second role needs a key.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::collections::BTreeMap;
@@ -12,11 +13,19 @@ use preflight::store::{self, Library};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let usage = || anyhow::anyhow!("usage: settled_run CHECKLIST OUT.run.ron");
+    let usage = || anyhow::anyhow!("usage: settled_run CHECKLIST OUT.run.ron [signed|rules]");
     let name = args.next().ok_or_else(usage)?;
     let out = args.next().ok_or_else(usage)?;
     let file = format!("{name}{}", store::TEMPLATE_EXTENSION);
-    let template = Library::bundled_template(&file).ok_or_else(|| anyhow::anyhow!("no bundled checklist `{name}`"))??;
+    let mut template = Library::bundled_template(&file).ok_or_else(|| anyhow::anyhow!("no bundled checklist `{name}`"))??;
+    let mode = args.next();
+    if mode.as_deref() == Some("rules") && template.roles.len() >= 3 {
+        let first = template.roles[0].id.clone();
+        template.roles[1].require_key = true;
+        if let Some(last) = template.roles.last_mut() {
+            last.separate_from = vec![first];
+        }
+    }
     let now = Timestamp::from_datetime(chrono::Utc::now());
     let mut values = BTreeMap::new();
     for field in template.fields.iter().filter(|f| f.required) {
@@ -31,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     for item in run.items.keys().cloned().collect::<Vec<_>>() {
         run.set_state(&item, ItemState::Done, "Riley Chen", now)?;
     }
-    if args.next().as_deref() == Some("signed") {
+    if mode.as_deref() == Some("signed") {
         let names = ["Dana Reyes", "Sam Okafor", "Priya Natarajan", "Lee Morgan"];
         for (n, role) in run.roles().into_iter().enumerate() {
             let request = SignRequest {

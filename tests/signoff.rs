@@ -353,3 +353,65 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("garbage.pdf"), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn a_breach_of_the_sign_off_rules_fails_verify_and_is_printed_in_the_pdf() {
+    // One person in two roles the template keeps apart: `sign` refuses it, but a run file can
+    // still hold it (merged from two laptops, or written by an older version).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/persona-chat-service.checklist.ron");
+    let mut template = store::load_template(&path).unwrap();
+    template.roles[2].separate_from = vec![template.roles[0].id.clone()];
+    let values = BTreeMap::from([
+        ("release-version".to_string(), FieldValue::Text("3.1.0".into())),
+        ("environment".to_string(), FieldValue::Text("production".into())),
+    ]);
+    let mut run = Run::start(template, "run-breach".into(), "Riley", at(0), values).unwrap();
+    for item in run.items.keys().cloned().collect::<Vec<_>>() {
+        run.set_state(&item, ItemState::Done, "Riley", at(1)).unwrap();
+    }
+    let ask = |role: &str| SignRequest {
+        role: role.into(),
+        name: "Rita Release".into(),
+        meaning: "Approved".into(),
+        attestation: signoff::DEFAULT_ATTESTATION.into(),
+        strokes: vec![Stroke { points: vec![[0.1, 0.5], [0.9, 0.5]] }],
+        waivers: vec![],
+        acknowledgement: Some("the others sign later".into()),
+        entered_by: None,
+        at: at(2),
+    };
+    signoff::sign(&mut run, ask("deployed-by"), None).unwrap();
+    assert!(matches!(signoff::sign(&mut run, ask("approved-by"), None), Err(signoff::SignError::DutiesNotSeparated(_))));
+    let mut second = run.signatures[0].clone();
+    second.role = "approved-by".into();
+    second.role_title = "Approved By".into();
+    second.content_sha256 = run.content_sha256();
+    second.at = at(3);
+    run.add_signature(second).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("breach.run.ron");
+    store::save_run(&file, &run).unwrap();
+
+    let out = verify(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "BREACH          segregation of duties: Deployed By and Approved By must be signed by different people, but Rita Release signed both"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("INVALID"), "{stdout}");
+
+    let pdf = dir.path().join("breach.pdf");
+    let export = Command::new(env!("CARGO_BIN_EXE_preflight")).arg("export").arg(&file).arg("-o").arg(&pdf).output().unwrap();
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    match Command::new("pdftotext").arg(&pdf).arg("-").output() {
+        Ok(text) => {
+            let text = String::from_utf8_lossy(&text.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(text.contains("BREACH: segregation of duties: Deployed By and Approved By must be signed by different people"), "not printed");
+            assert!(text.contains("(required; another person than Approved By)"), "the rule is printed with the role");
+        }
+        Err(_) => println!("SKIPPED: pdftotext (poppler-utils) is not installed, so the printed breach was not read back"),
+    }
+}

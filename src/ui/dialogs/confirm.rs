@@ -24,7 +24,7 @@ impl ConfirmDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+        super::modal("confirm").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading(&self.title);
             ui.label(&self.message);

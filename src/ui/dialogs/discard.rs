@@ -16,7 +16,7 @@ impl DiscardDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("discard")).show(ctx, |ui| {
+        super::modal("discard").show(ctx, |ui| {
             ui.set_width(380.0);
             ui.heading("Unsaved changes");
             ui.label("The template has edits that are not saved.");

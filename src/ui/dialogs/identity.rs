@@ -16,7 +16,7 @@ impl IdentityDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("identity")).show(ctx, |ui| {
+        super::modal("identity").show(ctx, |ui| {
             ui.set_width(360.0);
             ui.heading("Who are you?");
             ui.label("Your name is recorded with every change you make and shown in the audit trail.");
@@ -28,9 +28,6 @@ impl IdentityDialog {
                 response.request_focus();
                 self.focused = true;
             }
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Continue").clicked() || enter {
                 if self.name.trim().is_empty() {
@@ -38,6 +35,9 @@ impl IdentityDialog {
                 } else {
                     outcome = Outcome::Close(vec![Command::Prefs(PrefsCommand::SetUserName(self.name.clone()))]);
                 }
+            }
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
             }
         });
         outcome

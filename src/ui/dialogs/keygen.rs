@@ -33,7 +33,7 @@ impl KeygenDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("keygen dialog")).show(ctx, |ui| {
+        super::modal("keygen dialog").show(ctx, |ui| {
             ui.set_width(400.0);
             ui.heading("New signing key");
             ui.label("A key (ECDSA P-256, with a certificate that names you) signs your sign-offs and PDF records so that anyone can check them with `preflight verify` or a PDF reader. It is kept in your config folder, readable only by you, and protected by a passphrase that cannot be recovered.");
@@ -48,9 +48,6 @@ impl KeygenDialog {
                 ui.add(egui::TextEdit::singleline(&mut self.again).password(true).desired_width(240.0)).labelled_by(label.id);
                 ui.end_row();
             });
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             ui.horizontal(|ui| {
                 if ui.add_enabled(!self.busy, egui::Button::new("Create key")).clicked() {
                     match self.validate() {
@@ -69,6 +66,9 @@ impl KeygenDialog {
                     ui.spinner();
                 }
             });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         outcome
     }

@@ -14,6 +14,17 @@ use super::app::App;
 use super::command::{Command, ReasonKind};
 use crate::model::Template;
 
+/// A modal dialog hung from near the top of the window, as a sheet is: when a message or a
+/// field appears in it, it grows downwards and nothing above moves from under the pointer (a
+/// centred modal would shift every control up by half of what was added).
+fn modal(id: &str) -> egui::Modal {
+    let id = egui::Id::unique(id);
+    egui::Modal::new(id).area(egui::Modal::default_area(id).anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, DIALOG_TOP)))
+}
+
+/// How far below the window's top edge a dialog hangs.
+const DIALOG_TOP: f32 = 36.0;
+
 pub use confirm::ConfirmDialog;
 pub use discard::DiscardDialog;
 pub use identity::IdentityDialog;

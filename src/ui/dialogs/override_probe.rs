@@ -21,16 +21,13 @@ impl OverrideDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("override probe")).show(ctx, |ui| {
+        super::modal("override probe").show(ctx, |ui| {
             ui.set_width(440.0);
             ui.heading("Override the probe?");
             ui.label(inline::plain(&self.text));
             ui.label(format!("The probe says: {}", self.probe_summary));
             let label = ui.label(format!("Why mark it {} anyway? (required)", self.state.label()));
             ui.add(egui::TextEdit::multiline(&mut self.reason).desired_rows(3).desired_width(f32::INFINITY)).labelled_by(label.id);
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             ui.horizontal(|ui| {
                 if ui.button("Override").clicked() {
                     if self.reason.trim().is_empty() {
@@ -47,6 +44,9 @@ impl OverrideDialog {
                     outcome = Outcome::Close(Vec::new());
                 }
             });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         outcome
     }

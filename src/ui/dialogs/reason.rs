@@ -25,7 +25,7 @@ impl ReasonDialog {
             ReasonKind::NotApplicable => "Not applicable",
             ReasonKind::Skip => "Skip this item",
         };
-        let modal = egui::Modal::new(egui::Id::unique("reason")).show(ctx, |ui| {
+        let modal = super::modal("reason").show(ctx, |ui| {
             ui.set_width(420.0);
             ui.heading(title);
             ui.label(inline::plain(&self.text));
@@ -37,9 +37,6 @@ impl ReasonDialog {
             if !self.focused {
                 response.request_focus();
                 self.focused = true;
-            }
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
             }
             ui.horizontal(|ui| {
                 let confirm = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
@@ -59,6 +56,9 @@ impl ReasonDialog {
                     outcome = Outcome::Close(Vec::new());
                 }
             });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         if modal.should_close() && matches!(outcome, Outcome::Open) {
             outcome = Outcome::Close(Vec::new());

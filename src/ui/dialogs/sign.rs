@@ -201,16 +201,13 @@ impl SignDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("sign dialog")).show(ctx, |ui| {
+        super::modal("sign dialog").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading("Sign off");
             ui.label(RichText::new(&self.run_title).strong());
-            egui::ScrollArea::vertical().max_height(ctx.content_rect().height() - 160.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().max_height(ctx.content_rect().height() - 200.0).show(ui, |ui| {
                 self.form_ui(ui, &mut outcome);
             });
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             ui.horizontal(|ui| {
                 let sign = ui.add_enabled(!self.busy, egui::Button::new(RichText::new("✍ Sign").strong()));
                 if sign.clicked() {
@@ -231,6 +228,9 @@ impl SignDialog {
                     ui.label("Checking the passphrase…");
                 }
             });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         outcome
     }

@@ -41,7 +41,7 @@ impl SignPdfDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("sign pdf")).show(ctx, |ui| {
+        super::modal("sign pdf").show(ctx, |ui| {
             ui.set_width(480.0);
             ui.heading("Sign the PDF");
             ui.label(RichText::new(self.path.display().to_string()).monospace().small());
@@ -51,9 +51,6 @@ impl SignPdfDialog {
             );
             ui.add_space(4.0);
             self.key_ui(ui);
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             ui.horizontal(|ui| {
                 let ready = !self.busy && self.key.is_some() && !self.passphrase.is_empty();
                 let sign = ui.add_enabled(ready, egui::Button::new("Sign"));
@@ -73,6 +70,9 @@ impl SignPdfDialog {
                     outcome = Outcome::Close(Vec::new());
                 }
             });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         outcome
     }

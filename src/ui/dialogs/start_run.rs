@@ -50,7 +50,7 @@ impl StartRunDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Outcome {
         let mut outcome = Outcome::Open;
-        egui::Modal::new(egui::Id::unique("start run")).show(ctx, |ui| {
+        super::modal("start run").show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading("Start a run");
             ui.label(RichText::new(&self.title).strong());
@@ -76,9 +76,6 @@ impl StartRunDialog {
                 });
             });
             ui.checkbox(&mut self.save_as, "Choose where to save the run file");
-            for error in &self.errors {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
             ui.horizontal(|ui| {
                 if ui.button(RichText::new("Start run").strong()).clicked() || submitted {
                     self.errors = self.validate();
@@ -96,6 +93,9 @@ impl StartRunDialog {
                     outcome = Outcome::Close(Vec::new());
                 }
             });
+            for error in &self.errors {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
         });
         outcome
     }
