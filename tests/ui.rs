@@ -402,6 +402,9 @@ mod export;
 #[path = "ui/identity.rs"]
 mod identity;
 
+#[path = "ui/layout.rs"]
+mod layout;
+
 mod probes {
     use std::collections::BTreeMap;
 

@@ -210,16 +210,20 @@ impl App {
     pub(super) fn editor_detail_panel_ui(&mut self, ui: &mut egui::Ui) {
         let View::Editor(doc) = &mut self.view else { return };
         let commands = &mut self.commands;
-        egui::Panel::right("editor properties").resizable(true).default_size(320.0).show(ui, |ui| {
-            ui.add_space(4.0);
-            match doc.selected.clone() {
-                Selection::Details => details_ui(ui, doc, commands),
-                Selection::Section(id) => section_props_ui(ui, doc, &id, commands),
-                Selection::Item(id) => item_props_ui(ui, doc, &id, commands),
-                Selection::Field(id) => field_props_ui(ui, doc, &id, commands),
-                Selection::Role(id) => role_props_ui(ui, doc, &id, commands),
-            }
-        });
+        egui::Panel::right("editor properties")
+            .resizable(true)
+            .default_size(super::style::side_panel_width(ui.ctx(), 0.28, 320.0))
+            .max_size(super::style::side_panel_max(ui.ctx(), 0.28))
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                match doc.selected.clone() {
+                    Selection::Details => details_ui(ui, doc, commands),
+                    Selection::Section(id) => section_props_ui(ui, doc, &id, commands),
+                    Selection::Item(id) => item_props_ui(ui, doc, &id, commands),
+                    Selection::Field(id) => field_props_ui(ui, doc, &id, commands),
+                    Selection::Role(id) => role_props_ui(ui, doc, &id, commands),
+                }
+            });
     }
 }
 

@@ -8,58 +8,62 @@ use crate::store::{DocumentKind, EntrySource};
 
 impl App {
     pub(super) fn library_panel_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::left("library").resizable(true).default_size(260.0).show(ui, |ui| {
-            ui.add_space(4.0);
-            ui.heading("Library");
-            ui.horizontal(|ui| {
-                for command in [UiCommand::ImportMarkdown, UiCommand::Open] {
-                    command.button_ui(ui, self.resolve(command), &mut self.commands);
-                }
-            });
-            let label = ui.label("Search the library");
-            let search = ui
-                .add(egui::TextEdit::singleline(&mut self.library_search).hint_text("Title or release").desired_width(f32::INFINITY))
-                .labelled_by(label.id);
-            let query = self.library_search.trim().to_lowercase();
-            let matches: Vec<usize> = self
-                .entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| query.is_empty() || e.title.to_lowercase().contains(&query) || e.detail.to_lowercase().contains(&query))
-                .map(|(i, _)| i)
-                .collect();
-            // Enter in the search box opens the first match.
-            if search.lost_focus()
-                && ui.input(|i| i.key_pressed(egui::Key::Enter))
-                && let Some(&first) = matches.first()
-            {
-                self.commands.push(Command::Library(LibraryCommand::Open(self.entries[first].source.clone())));
-            }
-            ui.separator();
-            egui::ScrollArea::vertical().id_salt("library list").show(ui, |ui| {
-                for (heading, wanted) in
-                    [("Bundled checklists", None), ("Your templates", Some(DocumentKind::Template)), ("Your runs", Some(DocumentKind::Run))]
+        egui::Panel::left("library")
+            .resizable(true)
+            .default_size(super::style::side_panel_width(ui.ctx(), 0.22, 260.0))
+            .max_size(super::style::side_panel_max(ui.ctx(), 0.22))
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                ui.heading("Library");
+                ui.horizontal(|ui| {
+                    for command in [UiCommand::ImportMarkdown, UiCommand::Open] {
+                        command.button_ui(ui, self.resolve(command), &mut self.commands);
+                    }
+                });
+                let label = ui.label("Search the library");
+                let search = ui
+                    .add(egui::TextEdit::singleline(&mut self.library_search).hint_text("Title or release").desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
+                let query = self.library_search.trim().to_lowercase();
+                let matches: Vec<usize> = self
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| query.is_empty() || e.title.to_lowercase().contains(&query) || e.detail.to_lowercase().contains(&query))
+                    .map(|(i, _)| i)
+                    .collect();
+                // Enter in the search box opens the first match.
+                if search.lost_focus()
+                    && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                    && let Some(&first) = matches.first()
                 {
-                    let group: Vec<usize> = matches
-                        .iter()
-                        .copied()
-                        .filter(|&i| match (wanted, &self.entries[i].source) {
-                            (None, EntrySource::Bundled(_)) => true,
-                            (Some(kind), EntrySource::File(_)) => self.entries[i].kind == kind,
-                            _ => false,
-                        })
-                        .collect();
-                    ui.label(RichText::new(heading).strong());
-                    if group.is_empty() {
-                        ui.label(RichText::new("None yet").weak());
-                    }
-                    for index in group {
-                        self.entry_ui(ui, index);
-                    }
-                    ui.add_space(6.0);
+                    self.commands.push(Command::Library(LibraryCommand::Open(self.entries[first].source.clone())));
                 }
+                ui.separator();
+                egui::ScrollArea::vertical().id_salt("library list").show(ui, |ui| {
+                    for (heading, wanted) in
+                        [("Bundled checklists", None), ("Your templates", Some(DocumentKind::Template)), ("Your runs", Some(DocumentKind::Run))]
+                    {
+                        let group: Vec<usize> = matches
+                            .iter()
+                            .copied()
+                            .filter(|&i| match (wanted, &self.entries[i].source) {
+                                (None, EntrySource::Bundled(_)) => true,
+                                (Some(kind), EntrySource::File(_)) => self.entries[i].kind == kind,
+                                _ => false,
+                            })
+                            .collect();
+                        ui.label(RichText::new(heading).strong());
+                        if group.is_empty() {
+                            ui.label(RichText::new("None yet").weak());
+                        }
+                        for index in group {
+                            self.entry_ui(ui, index);
+                        }
+                        ui.add_space(6.0);
+                    }
+                });
             });
-        });
     }
 
     fn entry_ui(&mut self, ui: &mut egui::Ui, index: usize) {

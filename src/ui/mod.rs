@@ -47,7 +47,7 @@ pub fn run(open: Option<PathBuf>) -> anyhow::Result<()> {
             .with_title("Preflight")
             .with_app_id("preflight")
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 480.0])
+            .with_min_inner_size([1024.0, 700.0])
             .with_drag_and_drop(true),
         ..Default::default()
     };

@@ -60,17 +60,17 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
     let shown: Vec<Blocker> = verdict.blockers.iter().take(BLOCKERS_SHOWN).cloned().collect();
     egui::Frame::new().fill(go_color(go, dark)).corner_radius(6.0).inner_margin(8.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.horizontal(|ui| {
+        // The counts sit right of the verdict, or below it when the window is too narrow for both.
+        ui.horizontal_wrapped(|ui| {
             let headline =
                 if go { "GO".to_string() } else { format!("NO-GO · {blocker_count} blocker{}", if blocker_count == 1 { "" } else { "s" }) };
             ui.label(RichText::new(headline).size(20.0).strong().color(egui::Color32::WHITE));
-            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                let summary = format!(
-                    "{} done · {} failed · {} N/A · {} skipped · {} pending",
-                    counts.done, counts.failed, counts.not_applicable, counts.skipped, counts.pending
-                );
-                ui.label(RichText::new(summary).color(egui::Color32::WHITE));
-            });
+            ui.add_space(12.0);
+            let summary = format!(
+                "{} done · {} failed · {} N/A · {} skipped · {} pending",
+                counts.done, counts.failed, counts.not_applicable, counts.skipped, counts.pending
+            );
+            ui.add(egui::Label::new(RichText::new(summary).color(egui::Color32::WHITE)).wrap_mode(egui::TextWrapMode::Extend));
         });
         let settled = counts.total() - counts.pending;
         let fraction = if counts.total() == 0 { 1.0 } else { settled as f32 / counts.total() as f32 };
@@ -182,7 +182,8 @@ fn table_field_ui(ui: &mut egui::Ui, doc: &mut RunDoc, field: &crate::model::Fie
 }
 
 fn filter_bar_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>, focus_search: bool) {
-    ui.horizontal(|ui| {
+    // Wrapped, so that a narrow window puts the search box on a second line rather than clip it.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Show");
         for filter in Filter::ALL {
             if ui.selectable_label(doc.filter() == filter, filter.label()).clicked() && doc.filter() != filter {

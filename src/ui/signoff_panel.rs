@@ -7,10 +7,15 @@ use egui::{Color32, RichText, Sense, Vec2};
 use super::command::{Command, SignoffCommand};
 use super::run_doc::{RoleLine, RunDoc};
 use super::signature_pad::paint_strokes;
-use crate::model::{Finalisation, SignatureStatus};
+use crate::model::{Finalisation, Signature, SignatureStatus};
 use crate::signoff::KeyCheck;
 
 const THUMBNAIL: Vec2 = Vec2::new(120.0, 40.0);
+/// The widths of the role title and sign button columns.
+const TITLE_WIDTH: f32 = 118.0;
+const BUTTON_WIDTH: f32 = 84.0;
+/// The least width the signature's text is given beside the drawing.
+const TEXT_WIDTH: f32 = 180.0;
 /// Ink for a signature that holds, and for one that no longer does.
 const INK: Color32 = Color32::from_rgb(20, 30, 90);
 const FADED_INK: Color32 = Color32::from_gray(150);
@@ -38,89 +43,93 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
     egui::CollapsingHeader::new(title).id_salt("sign-off").default_open(open).show(ui, |ui| {
         verification_ui(ui, doc, palette.error);
         egui::ScrollArea::vertical().id_salt("roles scroll").max_height(240.0).show(ui, |ui| {
-            egui::Grid::new("roles").num_columns(3).spacing([12.0, 6.0]).min_row_height(THUMBNAIL.y).show(ui, |ui| {
-                for line in &lines {
-                    let apart: Vec<&str> = lines
-                        .iter()
-                        .filter(|o| {
-                            o.role.id != line.role.id
-                                && (o.role.separate_from.contains(&line.role.id) || line.role.separate_from.contains(&o.role.id))
-                        })
-                        .map(|o| o.role.title.as_str())
-                        .collect();
-                    role_row_ui(ui, line, &apart, final_run.is_none(), &palette, commands);
-                    ui.end_row();
-                }
-            });
+            for line in &lines {
+                let apart: Vec<&str> = lines
+                    .iter()
+                    .filter(|o| {
+                        o.role.id != line.role.id && (o.role.separate_from.contains(&line.role.id) || line.role.separate_from.contains(&o.role.id))
+                    })
+                    .map(|o| o.role.title.as_str())
+                    .collect();
+                ui.horizontal_top(|ui| role_row_ui(ui, line, &apart, final_run.is_none(), &palette, commands));
+                ui.add_space(4.0);
+            }
         });
         ui.add_space(4.0);
         footer_ui(ui, final_run.as_ref(), signed == required, commands);
     });
 }
 
-/// One role: its title, what the template asks of its signer, its signature (or "Not signed") and the button to sign it.
+/// One role: its title and what the template asks of its signer, the button to sign it, and
+/// its signature (or "Not signed"). The title and the button keep fixed widths and come first,
+/// so that a narrow window wraps the signature's lines instead of pushing the button out of view.
 fn role_row_ui(ui: &mut egui::Ui, line: &RoleLine, apart: &[&str], may_sign: bool, palette: &Palette, commands: &mut Vec<Command>) {
-    ui.vertical(|ui| {
-        no_wrap(ui, RichText::new(&line.role.title).strong());
-        no_wrap(ui, RichText::new(if line.role.required { "required" } else { "optional" }).small().weak());
+    ui.allocate_ui_with_layout(Vec2::new(TITLE_WIDTH, THUMBNAIL.y), egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_width(TITLE_WIDTH);
+        ui.label(RichText::new(&line.role.title).strong());
+        ui.label(RichText::new(if line.role.required { "required" } else { "optional" }).small().weak());
         if line.role.require_key {
-            no_wrap(ui, RichText::new("🔑 needs a key").small().weak()).on_hover_text("The template requires this role to be signed with a key");
+            ui.label(RichText::new("🔑 needs a key").small().weak()).on_hover_text("The template requires this role to be signed with a key");
         }
         if !apart.is_empty() {
-            no_wrap(ui, RichText::new("⚖ separate signer").small().weak())
+            ui.label(RichText::new("⚖ separate signer").small().weak())
                 .on_hover_text(format!("Segregation of duties: another person than the signer of {}", apart.join(", ")));
         }
     });
-    match &line.signature {
-        None => drop(no_wrap(ui, RichText::new("Not signed").weak())),
-        Some((signature, status)) => {
-            ui.horizontal(|ui| {
-                let (rect, _) = ui.allocate_exact_size(THUMBNAIL, Sense::hover());
-                // White in both themes: it is the paper the signature was drawn on.
-                ui.painter().rect_filled(rect, 3.0, Color32::WHITE);
-                paint_strokes(ui.painter(), rect.shrink(2.0), &signature.strokes, if status.is_valid() { INK } else { FADED_INK });
-                ui.vertical(|ui| {
-                    // The signer's name; what invalidated it, and who, is on its own line below.
-                    let (headline, color) = match status {
-                        SignatureStatus::Valid => (format!("✔ Signed by {}", signature.name), palette.ok),
-                        SignatureStatus::Invalidated { .. } => (format!("⚠ Signed by {}, now invalidated", signature.name), palette.warn),
-                        SignatureStatus::Broken { .. } => (format!("✖ Signed by {}, record broken", signature.name), palette.error),
-                    };
-                    no_wrap(ui, RichText::new(headline).color(color).strong());
-                    no_wrap(ui, RichText::new(format!("“{}” · {}", signature.meaning, signature.at)).small());
-                    if let Some(key) = &signature.key {
-                        no_wrap(ui, RichText::new(format!("key {}", crate::signoff::fingerprint(&key.public_key))).small().monospace());
-                    }
-                    if let Some(first) = signature.waivers.first() {
-                        no_wrap(
-                            ui,
-                            RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn),
-                        );
-                    }
-                    for note in &line.notes {
-                        let (mark, color) = if note.breach { ("✖", palette.error) } else { ("⚠", palette.warn) };
-                        no_wrap(ui, RichText::new(format!("{mark} {}", note.text)).small().color(color));
-                    }
-                    match status {
-                        SignatureStatus::Invalidated { change } => {
-                            drop(no_wrap(ui, RichText::new(format!("by {change}")).small().color(palette.warn)))
-                        }
-                        SignatureStatus::Broken { reason } => drop(no_wrap(ui, RichText::new(reason).small().color(palette.error))),
-                        SignatureStatus::Valid => {}
-                    }
-                });
-            });
+    ui.allocate_ui_with_layout(Vec2::new(BUTTON_WIDTH, THUMBNAIL.y), egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_width(BUTTON_WIDTH);
+        let holds = line.signature.as_ref().is_some_and(|(_, status)| status.is_valid());
+        if may_sign && !holds {
+            let label = if line.signature.is_some() { "Sign again…" } else { "Sign…" };
+            if ui.button(label).on_hover_text(format!("Sign as {}", line.role.title)).clicked() {
+                commands.push(Command::Signoff(SignoffCommand::BeginSign { role: line.role.id.clone() }));
+            }
         }
-    }
-    let holds = line.signature.as_ref().is_some_and(|(_, status)| status.is_valid());
-    if may_sign && !holds {
-        let label = if line.signature.is_some() { "Sign again…" } else { "Sign…" };
-        if ui.button(label).on_hover_text(format!("Sign as {}", line.role.title)).clicked() {
-            commands.push(Command::Signoff(SignoffCommand::BeginSign { role: line.role.id.clone() }));
-        }
+    });
+    let Some((signature, status)) = &line.signature else {
+        ui.label(RichText::new("Not signed").weak());
+        return;
+    };
+    // Beside the signature when there is room for the text, under it when there is not.
+    if ui.available_width() >= THUMBNAIL.x + TEXT_WIDTH {
+        ui.horizontal_top(|ui| signature_ui(ui, line, signature, status, palette));
     } else {
-        ui.label("");
+        ui.vertical(|ui| signature_ui(ui, line, signature, status, palette));
     }
+}
+
+/// The drawn signature and what is known of it.
+fn signature_ui(ui: &mut egui::Ui, line: &RoleLine, signature: &Signature, status: &SignatureStatus, palette: &Palette) {
+    let (rect, _) = ui.allocate_exact_size(THUMBNAIL, Sense::hover());
+    // White in both themes: it is the paper the signature was drawn on.
+    ui.painter().rect_filled(rect, 3.0, Color32::WHITE);
+    paint_strokes(ui.painter(), rect.shrink(2.0), &signature.strokes, if status.is_valid() { INK } else { FADED_INK });
+    ui.vertical(|ui| {
+        // The signer's name; what invalidated it, and who, is on its own line below.
+        let (headline, color) = match status {
+            SignatureStatus::Valid => (format!("✔ Signed by {}", signature.name), palette.ok),
+            SignatureStatus::Invalidated { .. } => (format!("⚠ Signed by {}, now invalidated", signature.name), palette.warn),
+            SignatureStatus::Broken { .. } => (format!("✖ Signed by {}, record broken", signature.name), palette.error),
+        };
+        ui.label(RichText::new(headline).color(color).strong());
+        let when = signature.at.as_datetime().format("%Y-%m-%d %H:%M UTC");
+        ui.label(RichText::new(format!("“{}” · {when}", signature.meaning)).small()).on_hover_text(signature.at.to_string());
+        if let Some(key) = &signature.key {
+            ui.label(RichText::new(format!("key {}", crate::signoff::fingerprint(&key.public_key))).small().monospace());
+        }
+        if let Some(first) = signature.waivers.first() {
+            ui.label(RichText::new(format!("{} probe waiver(s): {}", signature.waivers.len(), first.reason)).small().color(palette.warn));
+        }
+        for note in &line.notes {
+            let (mark, color) = if note.breach { ("✖", palette.error) } else { ("⚠", palette.warn) };
+            ui.label(RichText::new(format!("{mark} {}", note.text)).small().color(color));
+        }
+        match status {
+            SignatureStatus::Invalidated { change } => drop(ui.label(RichText::new(format!("by {change}")).small().color(palette.warn))),
+            SignatureStatus::Broken { reason } => drop(ui.label(RichText::new(reason).small().color(palette.error))),
+            SignatureStatus::Valid => {}
+        }
+    });
 }
 
 /// Finalise (once every required role holds), or the seal of a final run and a way to go again.
@@ -184,10 +193,4 @@ fn verification_ui(ui: &mut egui::Ui, doc: &RunDoc, error: Color32) {
             ui.colored_label(error, format!("✖ Whose keys signed could not be judged: {err}"));
         }
     }
-}
-
-/// A label that keeps its line: the roles grid sizes its columns to the text instead of
-/// wrapping every word onto its own line.
-fn no_wrap(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
-    ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend))
 }

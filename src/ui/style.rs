@@ -35,3 +35,16 @@ pub fn go_color(go: bool, dark: bool) -> Color32 {
         (false, true) => Color32::from_rgb(0xb6, 0x23, 0x24),
     }
 }
+
+/// The width a side panel starts at: a share of the window, at most `widest`, so that a
+/// 1024-point window keeps a middle column wide enough for the run's controls. Dragging the
+/// panel's edge changes it from there.
+pub fn side_panel_width(ctx: &egui::Context, share: f32, widest: f32) -> f32 {
+    side_panel_max(ctx, share).min(widest)
+}
+
+/// The widest a side panel may be: its share of the window, so that when the window narrows
+/// the side panels give way and the middle column keeps its controls in view.
+pub fn side_panel_max(ctx: &egui::Context, share: f32) -> f32 {
+    (ctx.content_rect().width() * share).max(180.0)
+}
