@@ -405,6 +405,9 @@ mod identity;
 #[path = "ui/layout.rs"]
 mod layout;
 
+#[path = "ui/edits.rs"]
+mod edits;
+
 mod probes {
     use std::collections::BTreeMap;
 
@@ -604,7 +607,7 @@ mod probes {
     }
 
     /// Opens, in the editor, a saved template whose first check has `probe`; returns the item's id.
-    fn edit_probe(home: &Path, probe: ProbeSpec) -> (Harness<'static, App>, String) {
+    pub(super) fn edit_probe(home: &Path, probe: ProbeSpec) -> (Harness<'static, App>, String) {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let item = &mut template.sections[0].sections[0].items[0];
         let (id, text) = (item.id.clone(), item.text.clone());
@@ -620,7 +623,7 @@ mod probes {
         (harness, id)
     }
 
-    fn edited_probe(harness: &Harness<'static, App>, id: &str) -> ProbeSpec {
+    pub(super) fn edited_probe(harness: &Harness<'static, App>, id: &str) -> ProbeSpec {
         harness.state().editor().unwrap().template.find_item(id).unwrap().probe.clone().unwrap()
     }
 

@@ -62,6 +62,8 @@ pub struct App {
     title_shown: String,
     /// The user asked to close; we are asking about unsaved edits first.
     pub(super) closing: bool,
+    /// Commands waiting one frame for a focused text box to commit its edit.
+    pub(super) deferred: Vec<Command>,
 }
 
 impl App {
@@ -107,6 +109,7 @@ impl App {
             note_draft: None,
             title_shown: String::new(),
             closing: false,
+            deferred: Vec::new(),
         };
         if let Some(err) = probe_error {
             app.toasts.error(err);
@@ -233,6 +236,7 @@ impl App {
             UiCommand::SignPdf => Some(ExportCommand::PickPdfToSign.into()),
             UiCommand::CloseDocument => (!matches!(self.view, View::Home)).then(|| LibraryCommand::CloseDocument.into()),
             UiCommand::CloseEditor => editor.map(|_| LibraryCommand::CloseDocument.into()),
+            UiCommand::Quit => Some(LibraryCommand::Quit.into()),
             UiCommand::Save => in_editor(EditorCommand::Save { save_as: false }).or_else(|| in_run(RunCommand::SaveNow)),
             UiCommand::SaveAs => in_editor(EditorCommand::Save { save_as: true }),
             UiCommand::ExportMarkdown => in_editor(EditorCommand::ExportMarkdown),
@@ -288,7 +292,7 @@ impl App {
         }
     }
 
-    fn has_unsaved_edits(&self) -> bool {
+    pub(super) fn has_unsaved_edits(&self) -> bool {
         matches!(&self.view, View::Editor(doc) if doc.dirty)
     }
 }
@@ -317,10 +321,16 @@ impl eframe::App for App {
             }
         }
         self.dropped_files(ctx);
-        if ctx.input(|i| i.viewport().close_requested()) && self.has_unsaved_edits() && !self.closing {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.closing = true;
-            self.dialog = Some(Dialog::discard(None));
+        if ctx.input(|i| i.viewport().close_requested()) && !self.closing {
+            // Text still in a focused box is committed first, and may make the template dirty.
+            if ctx.memory(|memory| memory.focused()).is_some() || self.autosave.state == SaveState::Saving {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.commands.push(Command::Library(LibraryCommand::Quit));
+            } else if self.has_unsaved_edits() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.closing = true;
+                self.dialog = Some(Dialog::discard(None));
+            }
         }
         let title = self.window_title();
         if title != self.title_shown {

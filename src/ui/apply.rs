@@ -2,7 +2,7 @@
 //! background jobs.
 
 use super::app::{App, TemplateDoc, View};
-use super::command::{Command, EditorCommand, LibraryCommand, PrefsCommand, RunCommand};
+use super::command::{Command, EditorCommand, ExportCommand, LibraryCommand, PrefsCommand, RunCommand};
 use super::dialogs::Dialog;
 use super::jobs::JobResult;
 use super::run_doc::RunDoc;
@@ -11,9 +11,12 @@ use crate::store::{self, Document, EntrySource};
 
 impl App {
     pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
+        // Commands held back last frame for a focused text box run after the edit it committed.
+        let mut deferred = std::mem::take(&mut self.deferred);
         // Applying a command may queue more (a confirmed dialog does), so drain until empty.
         for _ in 0..8 {
-            let commands = std::mem::take(&mut self.commands);
+            let mut commands = std::mem::take(&mut self.commands);
+            commands.append(&mut deferred);
             if commands.is_empty() {
                 break;
             }
@@ -41,9 +44,17 @@ impl App {
     }
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        if command.commits_edits_first()
+            && let Some(focused) = ctx.memory(|memory| memory.focused())
+        {
+            ctx.memory_mut(|memory| memory.surrender_focus(focused));
+            self.deferred.push(command);
+            ctx.request_repaint();
+            return;
+        }
         self.commit_note_if_moving(&command);
         match command {
-            Command::Library(command) => self.apply_library(command),
+            Command::Library(command) => self.apply_library(ctx, command),
             Command::Run(command) => self.apply_run(command),
             Command::Probe(command) => self.apply_probe(command),
             Command::Signoff(command) => self.apply_signoff(command),
@@ -68,7 +79,9 @@ impl App {
         let moving = matches!(
             command,
             Command::Run(RunCommand::Select(_) | RunCommand::Reveal(_) | RunCommand::MoveSelection(_))
-                | Command::Library(LibraryCommand::CloseDocument | LibraryCommand::OpenPath(_) | LibraryCommand::Open(_))
+                | Command::Library(LibraryCommand::CloseDocument | LibraryCommand::OpenPath(_) | LibraryCommand::Open(_) | LibraryCommand::Quit)
+                | Command::Export(ExportCommand::Pdf)
+                | Command::Run(RunCommand::SaveNow)
         );
         if moving && let Some((item, note)) = self.note_draft.take() {
             self.apply_run(RunCommand::SetNote { item, note });

@@ -32,6 +32,8 @@ impl App {
                     UiCommand::SignPdf.menu_button_ui(ui, self.resolve(UiCommand::SignPdf), &mut self.commands);
                     ui.separator();
                     UiCommand::CloseDocument.menu_button_ui(ui, self.resolve(UiCommand::CloseDocument), &mut self.commands);
+                    ui.separator();
+                    UiCommand::Quit.menu_button_ui(ui, self.resolve(UiCommand::Quit), &mut self.commands);
                 });
                 ui.menu_button("View", |ui| {
                     for theme in ThemeChoice::ALL {

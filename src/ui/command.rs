@@ -35,6 +35,22 @@ pub enum Command {
     Prefs(PrefsCommand),
 }
 
+impl Command {
+    /// Whether the command acts on what is typed: text still in a focused box is committed
+    /// first (the box gives up the keyboard, commits its edit in the next frame, and the
+    /// command runs after it), so that "Test now" tests the condition being typed and saving,
+    /// exporting or quitting keeps it.
+    pub fn commits_edits_first(&self) -> bool {
+        matches!(
+            self,
+            Command::Editor(EditorCommand::TestProbe { .. } | EditorCommand::Save { .. })
+                | Command::Library(LibraryCommand::StartRun { .. } | LibraryCommand::Quit)
+                | Command::Export(ExportCommand::Pdf)
+                | Command::Run(RunCommand::SaveNow)
+        )
+    }
+}
+
 /// The library and documents: opening, importing, starting runs, closing.
 #[derive(Debug, Clone)]
 pub enum LibraryCommand {
@@ -55,6 +71,8 @@ pub enum LibraryCommand {
     /// Opens the template on screen in the editor.
     EditTemplate,
     NewTemplate,
+    /// Closes the window, asking first about unsaved template edits.
+    Quit,
 }
 
 /// The open run: selection, item states, notes, fields, the view of its items.
@@ -252,6 +270,7 @@ pub enum UiCommand {
     Skip,
     ResetToPending,
     EditNote,
+    Quit,
 }
 
 /// The keyboard shortcuts, named once for [`UiCommand::shortcuts`].
@@ -279,12 +298,13 @@ mod keys {
     pub const NOT_APPLICABLE: [KeyboardShortcut; 1] = [plain(Key::N)];
     pub const SKIP: [KeyboardShortcut; 1] = [plain(Key::S)];
     pub const NOTE: [KeyboardShortcut; 1] = [plain(Key::Enter)];
+    pub const QUIT: [KeyboardShortcut; 1] = [command(Key::Q)];
 }
 
 impl UiCommand {
     /// Every command, in the order the keyboard handler tries their shortcuts: Redo
     /// (Ctrl+Shift+Z) before Undo (Ctrl+Z), which would otherwise take it.
-    pub const ALL: [UiCommand; 24] = [
+    pub const ALL: [UiCommand; 25] = [
         UiCommand::Open,
         UiCommand::ImportMarkdown,
         UiCommand::NewTemplate,
@@ -309,6 +329,7 @@ impl UiCommand {
         UiCommand::Skip,
         UiCommand::ResetToPending,
         UiCommand::EditNote,
+        UiCommand::Quit,
     ];
 
     pub fn label(self) -> &'static str {
@@ -337,6 +358,7 @@ impl UiCommand {
             UiCommand::Skip => "Skip…",
             UiCommand::ResetToPending => "Reset to pending",
             UiCommand::EditNote => "Edit note",
+            UiCommand::Quit => "Quit",
         }
     }
 
@@ -366,6 +388,7 @@ impl UiCommand {
             UiCommand::Skip => "Skip, with a reason",
             UiCommand::ResetToPending => "Set the item back to pending",
             UiCommand::EditNote => "Type a note for the selected item",
+            UiCommand::Quit => "Close Preflight; text being typed is kept, and unsaved template edits are asked about",
         }
     }
 
@@ -386,6 +409,7 @@ impl UiCommand {
             UiCommand::MarkNotApplicable => &keys::NOT_APPLICABLE,
             UiCommand::Skip => &keys::SKIP,
             UiCommand::EditNote => &keys::NOTE,
+            UiCommand::Quit => &keys::QUIT,
             UiCommand::ImportMarkdown
             | UiCommand::NewTemplate
             | UiCommand::SignPdf
@@ -403,7 +427,7 @@ impl UiCommand {
     /// Whether the shortcut acts while a text box has the keyboard: those with Ctrl do, except
     /// undo and redo, which belong to the text box then; plain keys are typed text.
     pub fn works_while_typing(self) -> bool {
-        matches!(self, UiCommand::Open | UiCommand::ExportPdf | UiCommand::Save | UiCommand::Find)
+        matches!(self, UiCommand::Open | UiCommand::ExportPdf | UiCommand::Save | UiCommand::Find | UiCommand::Quit)
     }
 
     /// The tooltip with the first shortcut: "Mark done (Space)".
@@ -441,7 +465,8 @@ impl UiCommand {
             | UiCommand::EditTemplate
             | UiCommand::EditCopy
             | UiCommand::NextItem
-            | UiCommand::PreviousItem => return None,
+            | UiCommand::PreviousItem
+            | UiCommand::Quit => return None,
         };
         Some(command.into())
     }

@@ -14,8 +14,20 @@ use crate::model::Run;
 use crate::store::{self, Document, EntrySource, FileKind, Library};
 
 impl App {
-    pub(super) fn apply_library(&mut self, command: LibraryCommand) {
+    pub(super) fn apply_library(&mut self, ctx: &egui::Context, command: LibraryCommand) {
         match command {
+            LibraryCommand::Quit => {
+                if self.autosave.state == super::autosave::SaveState::Saving {
+                    // The run's last change is still being written: close once it is on disk.
+                    self.deferred.push(Command::Library(LibraryCommand::Quit));
+                    ctx.request_repaint_after(std::time::Duration::from_millis(30));
+                } else if self.has_unsaved_edits() {
+                    self.closing = true;
+                    self.dialog = Some(super::dialogs::Dialog::discard(None));
+                } else {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
             LibraryCommand::Open(EntrySource::Bundled(name)) => {
                 if !self.may_leave(Command::Library(LibraryCommand::Open(EntrySource::Bundled(name)))) {
                     return;

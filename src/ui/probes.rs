@@ -227,8 +227,14 @@ impl App {
     /// Probes the editor's "Test now" runs, reported back into the editor; a load test of
     /// another host asks first, as in a run.
     pub(super) fn test_probe(&mut self, item: String, spec: ProbeSpec, confirmed: bool) {
+        let mut spec = spec;
         if let View::Editor(doc) = &mut self.view {
             doc.test_result = None;
+            // The probe as it is now: the edit committed from a box that had the keyboard
+            // when "Test now" was clicked came after the click.
+            if !confirmed && let Some(current) = doc.template.find_item(&item).and_then(|i| i.probe.clone()) {
+                spec = current;
+            }
         }
         let Some(runner) = &self.probes.runner else {
             self.toasts.error("Probes cannot run: the probe runtime did not start.");

@@ -1,0 +1,64 @@
+//! Text still in a focused box is never lost at the edges: "Test now" tests the condition
+//! being typed, and quitting (Ctrl+Q) with a focused edit commits it first, then asks about
+//! unsaved template edits or saves the run's note.
+
+use preflight::model::{ProbeKind, ProbeSpec};
+
+use super::probes::{edit_probe, edited_probe, server};
+use super::*;
+
+const CONDITIONS: &str = "Conditions, one per line (status == 200, response_time < 100ms)";
+
+#[test]
+fn test_now_tests_the_condition_being_typed() {
+    let home = tempfile::tempdir().unwrap();
+    let port = server();
+    let spec = ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) };
+    let (mut harness, id) = edit_probe(home.path(), spec);
+    harness.get_by_role_and_label(Role::MultilineTextInput, CONDITIONS).click();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_role_and_label(Role::MultilineTextInput, CONDITIONS).type_text("status == 503");
+    harness.run();
+    // The box still has the keyboard: nothing is committed yet.
+    assert_eq!(edited_probe(&harness, &id).expect, ["status == 200"]);
+    harness.get_by_label("Test now").click();
+    settle(&mut harness);
+    settle_until(&mut harness, |app| app.editor().is_some_and(|doc| doc.test_result.is_some()));
+    assert_eq!(edited_probe(&harness, &id).expect, ["status == 503"], "the typed condition was committed");
+    let result = harness.state().editor().unwrap().test_result.clone().unwrap();
+    let conditions: Vec<String> = result.conditions.iter().map(|c| c.resolved()).collect();
+    assert_eq!(conditions, ["status (200) == 503"], "the test ran the condition being typed");
+}
+
+#[test]
+fn quitting_with_a_focused_edit_commits_it_and_asks_about_the_unsaved_template() {
+    let home = tempfile::tempdir().unwrap();
+    let port = server();
+    let (mut harness, id) = edit_probe(home.path(), ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")));
+    harness.get_by_role_and_label(Role::MultilineTextInput, CONDITIONS).click();
+    harness.run();
+    harness.get_by_role_and_label(Role::MultilineTextInput, CONDITIONS).type_text("status == 200");
+    harness.run();
+    assert!(!harness.state().editor().unwrap().dirty, "typed, not yet committed");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+    settle(&mut harness);
+    assert_eq!(edited_probe(&harness, &id).expect, ["status == 200"]);
+    assert!(harness.query_by_label("Unsaved changes").is_some(), "quitting asks about the edit that was still being typed");
+}
+
+#[test]
+fn quitting_while_typing_a_note_keeps_the_note() {
+    let home = tempfile::tempdir().unwrap();
+    let path = super::signoff::settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path.clone()));
+    harness.key_press(Key::Enter);
+    harness.run();
+    harness.get_by_role_and_label(Role::MultilineTextInput, "Note (Enter to edit)").type_text("Checked on the canary first");
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+    settle(&mut harness);
+    settle_until(&mut harness, |app| app.save_state() == &preflight::ui::SaveState::Saved);
+    let selected = run_doc(&harness).selected().unwrap().to_string();
+    assert_eq!(store::load_run(&path).unwrap().items[&selected].note, "Checked on the canary first", "the note is on disk");
+}
