@@ -222,6 +222,31 @@ async fn tls_self_signed_leaf_has_unknown_issuer_but_dates() {
 }
 
 #[tokio::test]
+async fn a_self_signed_certificate_fails_a_tls_probe_unless_its_author_waives_the_check() {
+    let (certificate, key) = leaf("localhost", -1, 90, None);
+    let port = serve_tls(vec![certificate.der().clone()], &key).await;
+    let (_, mut spec) = tls_spec(port, None);
+    // Conditions about dates only: the chain is still checked.
+    spec.expect = vec!["cert.expires_in > 30d".into()];
+    let result = run_through_runner(spec.clone()).await;
+    assert_eq!(result.state, ProbeState::Fail, "{result:?}");
+    let resolved: Vec<String> = result.conditions.iter().map(|c| c.resolved()).collect();
+    assert_eq!(resolved.len(), 2, "{resolved:?}");
+    assert!(resolved[0].starts_with("cert.expires_in ("), "{resolved:?}");
+    assert_eq!(resolved[1], "tls.verified (false) == true");
+
+    spec.accept_unverified = true;
+    let waived = run_through_runner(spec.clone()).await;
+    assert_eq!(waived.state, ProbeState::Pass, "{waived:?}");
+    assert_eq!(waived.conditions.len(), 1, "only the author's condition: {:?}", waived.conditions);
+    // Waived with no conditions of its own: an unexpired certificate passes.
+    spec.expect.clear();
+    let bare = run_through_runner(spec).await;
+    assert_eq!(bare.conditions.iter().map(|c| c.resolved()).next().map(|c| c.starts_with("cert.expires_in (")), Some(true), "{bare:?}");
+    assert_eq!(bare.state, ProbeState::Pass);
+}
+
+#[tokio::test]
 async fn tls_refused_port_is_an_error_naming_the_target() {
     // Bind and drop a listener to find a port that is very likely closed.
     let port = {

@@ -124,6 +124,11 @@ pub struct ProbeSpec {
     /// TLS and HTTPS: a PEM file of extra CA certificates to trust (an internal CA).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ca_file: String,
+    /// TLS: the author waives the certificate check. Without it every TLS probe also holds
+    /// `tls.verified == true`, whatever its conditions say; with it the waiver is shown with
+    /// the probe's results.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accept_unverified: bool,
     /// DNS: the server to ask (`127.0.0.1:5353`); the system resolver when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dns_server: String,
@@ -183,6 +188,7 @@ impl ProbeSpec {
             ip_version: IpVersion::Auto,
             send: String::new(),
             ca_file: String::new(),
+            accept_unverified: false,
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,

@@ -165,6 +165,10 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     };
     let mut paragraphs =
         vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind.label()), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
+    if item.probe.as_ref().is_some_and(|spec| spec.kind == ProbeKind::Tls && spec.accept_unverified) {
+        let waiver = "Certificate check waived by the checklist: tls.verified is not required.";
+        paragraphs.push(Paragraph::plain(waiver, CELL.with_colour(WARN)).indented(indent));
+    }
     let Some(result) = result else {
         paragraphs.push(Paragraph::plain("Not run: no evidence recorded.", CELL.with_colour(WARN)).indented(indent));
         return paragraphs;

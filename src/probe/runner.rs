@@ -36,6 +36,9 @@ pub struct ProbeJob {
     pub spec: ProbeSpec,
 }
 
+/// The subject that says whether a certificate chain verified.
+const VERIFIED: &str = "tls.verified";
+
 /// The conditions used when a probe names none: what "it works" means for its kind.
 pub fn default_conditions(kind: ProbeKind) -> Vec<String> {
     vec![
@@ -165,7 +168,17 @@ struct Conditions(Vec<(condition::Condition, bool)>);
 
 /// Parses every condition; the first error names the condition and column.
 fn parse_conditions(spec: &ProbeSpec) -> Result<Conditions, String> {
-    let expect = if spec.expect.is_empty() { default_conditions(spec.kind) } else { spec.expect.clone() };
+    let mut expect = match spec.kind {
+        // With the certificate check waived, "it works" means a certificate that has not expired.
+        ProbeKind::Tls if spec.expect.is_empty() && spec.accept_unverified => vec!["cert.expires_in > 0d".to_string()],
+        _ if spec.expect.is_empty() => default_conditions(spec.kind),
+        _ => spec.expect.clone(),
+    };
+    // A TLS probe checks the certificate chain unless its author waived that in so many words.
+    let mentions_verified = expect.iter().chain(&spec.warn).any(|c| c.contains(VERIFIED));
+    if spec.kind == ProbeKind::Tls && !spec.accept_unverified && !mentions_verified {
+        expect.push(format!("{VERIFIED} == true"));
+    }
     let mut parsed = Vec::new();
     for (list, name, warning_only) in [(&expect, "expect", false), (&spec.warn, "warn", true)] {
         for (index, text) in list.iter().enumerate() {

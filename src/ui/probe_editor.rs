@@ -46,7 +46,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
         ui.label("Kind");
         for (kind, label) in KINDS {
             if ui.radio(spec.kind == kind, label).clicked() && spec.kind != kind {
-                commands.push(set(item, ProbeSpec { kind, ..spec.clone() }));
+                commands.push(set(item, switched_kind(&spec, kind)));
             }
         }
     });
@@ -93,6 +93,34 @@ fn conditions_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str,
         }
     }
     committed.map(|text| lines(&text))
+}
+
+/// A probe of another kind: the settings and conditions of the old kind do not carry over
+/// (an HTTP condition means nothing to a DNS probe); the host does, in the new kind's form.
+/// The switch is one edit, so Undo brings the old probe back whole.
+fn switched_kind(spec: &ProbeSpec, kind: ProbeKind) -> ProbeSpec {
+    let host = host_of(&spec.target);
+    // An IPv6 address takes brackets wherever a port or a path follows it.
+    let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let target = match kind {
+        ProbeKind::Http | ProbeKind::Load => format!("https://{host}/"),
+        ProbeKind::Tls => format!("{host}:443"),
+        ProbeKind::Tcp => format!("{host}:80"),
+        ProbeKind::Dns => host.trim_matches(['[', ']']).to_string(),
+    };
+    ProbeSpec { expect: crate::probe::runner::default_conditions(kind), ..ProbeSpec::new(kind, target) }
+}
+
+/// The host a target names: `https://api.example.com:8443/health` and `api.example.com:443`
+/// both give `api.example.com`; `localhost` when it names none.
+fn host_of(target: &str) -> &str {
+    let rest = target.split_once("://").map_or(target, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    if host.is_empty() { "localhost" } else { host }
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -277,10 +305,36 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
             ) {
                 edited.ca_file = file.trim().to_string();
             }
+            ui.checkbox(&mut edited.accept_unverified, "Waive the certificate check (self-signed or unknown CA)").on_hover_text(
+                "Without this, every TLS probe also checks tls.verified == true. A waiver is shown with the probe's results in the run and the PDF",
+            );
+            if spec.accept_unverified {
+                ui.colored_label(ui.visuals().warn_fg_color, RichText::new("⚠ Certificate check waived: tls.verified is not required").small());
+            }
         }
     }
     connection_ui(ui, item, spec, &mut edited, typing);
     if edited != *spec && !*typing {
         commands.push(set(item, edited));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switching_kind_keeps_the_host_and_drops_the_old_kinds_settings() {
+        let http = ProbeSpec {
+            expect: vec!["status == 200".into()],
+            headers: [("Authorization".to_string(), "Bearer ${env:TOKEN}".to_string())].into(),
+            ..ProbeSpec::new(ProbeKind::Http, "https://api.example.com:8443/health")
+        };
+        let tls = switched_kind(&http, ProbeKind::Tls);
+        assert_eq!((tls.target.as_str(), tls.expect.as_slice()), ("api.example.com:443", &["tls.verified == true".to_string()][..]));
+        assert!(tls.headers.is_empty());
+        assert_eq!(switched_kind(&tls, ProbeKind::Dns).target, "api.example.com");
+        assert_eq!(switched_kind(&ProbeSpec::new(ProbeKind::Tcp, "[::1]:6379"), ProbeKind::Http).target, "https://[::1]/");
+        assert_eq!(switched_kind(&ProbeSpec::new(ProbeKind::Tcp, ""), ProbeKind::Tls).target, "localhost:443");
     }
 }

@@ -80,6 +80,10 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
         ui.label(RichText::new("Probe").strong());
         ui.label(RichText::new(format!("{} {}", spec.kind.label(), spec.target)).small().monospace());
     });
+    if spec.kind == crate::model::ProbeKind::Tls && spec.accept_unverified {
+        ui.colored_label(ui.visuals().warn_fg_color, RichText::new("⚠ Certificate check waived by the checklist").small())
+            .on_hover_text("The template accepts a certificate that does not verify: tls.verified is not required");
+    }
     ui.add_enabled_ui(!running, |ui| {
         if ui.button(if running { "Running…" } else { "Run probe" }).clicked() {
             commands.push(Command::Probe(ProbeCommand::Run(vec![item.to_string()])));

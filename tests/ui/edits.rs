@@ -62,3 +62,22 @@ fn quitting_while_typing_a_note_keeps_the_note() {
     let selected = run_doc(&harness).selected().unwrap().to_string();
     assert_eq!(store::load_run(&path).unwrap().items[&selected].note, "Checked on the canary first", "the note is on disk");
 }
+
+#[test]
+fn switching_a_probes_kind_resets_its_settings_and_undo_brings_them_back() {
+    let home = tempfile::tempdir().unwrap();
+    let http = ProbeSpec {
+        expect: vec!["status == 200".into(), "header(content-type) contains \"json\"".into()],
+        ..ProbeSpec::new(ProbeKind::Http, "https://api.example.com/health")
+    };
+    let (mut harness, id) = edit_probe(home.path(), http.clone());
+    harness.get_by_role_and_label(Role::RadioButton, "TLS").click();
+    harness.run();
+    let tls = edited_probe(&harness, &id);
+    assert_eq!((tls.kind, tls.target.as_str()), (ProbeKind::Tls, "api.example.com:443"));
+    assert_eq!(tls.expect, ["tls.verified == true"], "the HTTP conditions do not carry over");
+    assert!(harness.query_by_label("Waive the certificate check (self-signed or unknown CA)").is_some());
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(edited_probe(&harness, &id), http, "Undo brings the HTTP probe back whole");
+}
