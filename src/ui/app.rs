@@ -64,6 +64,9 @@ pub struct App {
     pub(super) closing: bool,
     /// Commands waiting one frame for a focused text box to commit its edit.
     pub(super) deferred: Vec<Command>,
+    /// The run (id, signature count) whose signatures the user agreed to invalidate: changes
+    /// do not ask again until another run is open or someone signs.
+    pub(super) signed_change_allowed: Option<(String, usize)>,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
             title_shown: String::new(),
             closing: false,
             deferred: Vec::new(),
+            signed_change_allowed: None,
         };
         if let Some(err) = probe_error {
             app.toasts.error(err);
@@ -244,7 +248,10 @@ impl App {
                 Some(doc) => doc.can_undo().then(|| EditorCommand::Undo.into()),
                 None => in_run(RunCommand::Undo),
             },
-            UiCommand::Redo => editor.filter(|doc| doc.can_redo()).map(|_| EditorCommand::Redo.into()),
+            UiCommand::Redo => match editor {
+                Some(doc) => doc.can_redo().then(|| EditorCommand::Redo.into()),
+                None => in_run(RunCommand::Redo),
+            },
             UiCommand::Find => in_run(RunCommand::FocusSearch),
             UiCommand::StartRun => template.then(|| LibraryCommand::BeginStartRun.into()),
             UiCommand::EditTemplate | UiCommand::EditCopy => template.then(|| LibraryCommand::EditTemplate.into()),

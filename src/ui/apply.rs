@@ -53,6 +53,9 @@ impl App {
             return;
         }
         self.commit_note_if_moving(&command);
+        if command.changes_run_content() && self.ask_before_invalidating(&command) {
+            return;
+        }
         match command {
             Command::Library(command) => self.apply_library(ctx, command),
             Command::Run(command) => self.apply_run(command),
@@ -72,6 +75,35 @@ impl App {
                 ctx.set_theme(theme.preference());
             }
         }
+    }
+
+    /// The first change to a signed run says which signatures it will invalidate and asks;
+    /// returns true when it asked (the change waits for the answer). Once confirmed, further
+    /// changes do not ask again until someone signs anew.
+    fn ask_before_invalidating(&mut self, command: &Command) -> bool {
+        let View::Run(doc) = &mut self.view else { return false };
+        if doc.run().is_final() || self.signed_change_allowed == Some((doc.run().id.clone(), doc.run().signatures.len())) {
+            return false;
+        }
+        if let Command::Run(RunCommand::SetState { item, state }) = command
+            && doc.run().items.get(item).is_some_and(|record| record.state == *state)
+        {
+            return false;
+        }
+        let holding = doc.signatures_a_change_invalidates();
+        if holding.is_empty() {
+            return false;
+        }
+        let message = format!(
+            "This change invalidates the signature{} of {}. {} must sign again before the run is GO; \
+             the signatures made so far stay in the audit trail.",
+            if holding.len() == 1 { "" } else { "s" },
+            holding.join(", "),
+            if holding.len() == 1 { "That role" } else { "Those roles" }
+        );
+        let confirm = Command::Run(RunCommand::ChangeSignedRun(Box::new(command.clone())));
+        self.dialog = Some(Dialog::confirm("Change a signed run?", message, "Make the change", confirm));
+        true
     }
 
     /// A note typed into the detail panel is saved when the selection moves away from it.
@@ -147,6 +179,22 @@ impl App {
                 doc.toggle_section(&id);
                 Ok(false)
             }
+            RunCommand::ChangeSignedRun(change) => {
+                self.signed_change_allowed = Some((doc.run().id.clone(), doc.run().signatures.len()));
+                self.commands.push(*change);
+                Ok(false)
+            }
+            RunCommand::Redo => match doc.redo(&actor, Self::now()) {
+                Ok(Some(item)) => {
+                    self.toasts.notice(format!("Redone: {}", doc.text(&item)));
+                    Ok(true)
+                }
+                Ok(None) => {
+                    self.toasts.notice("Nothing to redo.");
+                    Ok(false)
+                }
+                Err(err) => Err(err),
+            },
             RunCommand::Undo => match doc.undo(&actor, Self::now()) {
                 Ok(Some(item)) => {
                     self.toasts.notice(format!("Undone: {}", doc.text(&item)));

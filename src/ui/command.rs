@@ -40,6 +40,22 @@ impl Command {
     /// first (the box gives up the keyboard, commits its edit in the next frame, and the
     /// command runs after it), so that "Test now" tests the condition being typed and saving,
     /// exporting or quitting keeps it.
+    /// Whether the command changes the open run's content (and so invalidates every signature
+    /// that holds): item states, notes, fields, probe results, overrides.
+    pub fn changes_run_content(&self) -> bool {
+        matches!(
+            self,
+            Command::Run(
+                RunCommand::SetState { .. }
+                    | RunCommand::ReplaceDecision { .. }
+                    | RunCommand::SetNote { .. }
+                    | RunCommand::SetField { .. }
+                    | RunCommand::Undo
+                    | RunCommand::Redo
+            ) | Command::Probe(ProbeCommand::Run(_) | ProbeCommand::RunConfirmed(_) | ProbeCommand::Override { .. })
+        )
+    }
+
     pub fn commits_edits_first(&self) -> bool {
         matches!(
             self,
@@ -107,6 +123,9 @@ pub enum RunCommand {
     SetFilter(Filter),
     ToggleSection(String),
     Undo,
+    Redo,
+    /// Applies a change the user confirmed will invalidate the run's signatures.
+    ChangeSignedRun(Box<Command>),
     SaveNow,
     /// Puts the keyboard in the search box on the next frame.
     FocusSearch,

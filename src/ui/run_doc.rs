@@ -61,6 +61,8 @@ pub struct RunDoc {
     rows: Vec<Row>,
     rows_stale: bool,
     undo: Vec<UndoEntry>,
+    /// State changes taken back by undo, newest last; a new change clears them.
+    redo: Vec<UndoEntry>,
     /// Item text by id, for search and display without walking the template.
     texts: HashMap<String, String>,
     /// Kind, required flag and probe by item id, for the same reason.
@@ -112,6 +114,7 @@ impl RunDoc {
             rows: Vec::new(),
             rows_stale: true,
             undo: Vec::new(),
+            redo: Vec::new(),
             texts,
             facts,
             probes,
@@ -489,6 +492,7 @@ impl RunDoc {
         let changed = self.run.set_state(item, state, actor, at)?;
         if changed && let Some(previous) = previous {
             self.undo.push(UndoEntry { item: item.to_string(), previous });
+            self.redo.clear();
             self.invalidate();
         }
         Ok(changed)
@@ -498,7 +502,31 @@ impl RunDoc {
     /// audit trail keeps both. Returns the item, or None when there is nothing to undo.
     pub fn undo(&mut self, actor: &str, at: Timestamp) -> Result<Option<String>, ModelError> {
         let Some(entry) = self.undo.pop() else { return Ok(None) };
-        self.run.set_state(&entry.item, entry.previous, actor, at)?;
+        let undone = self.run.items.get(&entry.item).map(|r| r.state.clone());
+        if let Err(err) = self.run.set_state(&entry.item, entry.previous.clone(), actor, at) {
+            self.undo.push(entry);
+            return Err(err);
+        }
+        if let Some(undone) = undone {
+            self.redo.push(UndoEntry { item: entry.item.clone(), previous: undone });
+        }
+        self.invalidate();
+        self.selected = Some(entry.item.clone());
+        Ok(Some(entry.item))
+    }
+
+    /// Makes again the state change undone last, as a new change in the trail. Returns the
+    /// item, or None when there is nothing to redo.
+    pub fn redo(&mut self, actor: &str, at: Timestamp) -> Result<Option<String>, ModelError> {
+        let Some(entry) = self.redo.pop() else { return Ok(None) };
+        let previous = self.run.items.get(&entry.item).map(|r| r.state.clone());
+        if let Err(err) = self.run.set_state(&entry.item, entry.previous.clone(), actor, at) {
+            self.redo.push(entry);
+            return Err(err);
+        }
+        if let Some(previous) = previous {
+            self.undo.push(UndoEntry { item: entry.item.clone(), previous });
+        }
         self.invalidate();
         self.selected = Some(entry.item.clone());
         Ok(Some(entry.item))
@@ -506,6 +534,22 @@ impl RunDoc {
 
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// The roles whose current signature holds now, as "QA Lead (Dana Whitfield)": the ones a
+    /// change to the run's content would invalidate.
+    pub fn signatures_a_change_invalidates(&mut self) -> Vec<String> {
+        self.role_lines()
+            .iter()
+            .filter_map(|line| {
+                let (signature, status) = line.signature.as_ref()?;
+                status.is_valid().then(|| format!("{} ({})", line.role.title, signature.name))
+            })
+            .collect()
     }
 }
 

@@ -81,3 +81,26 @@ fn switching_a_probes_kind_resets_its_settings_and_undo_brings_them_back() {
     harness.run();
     assert_eq!(edited_probe(&harness, &id), http, "Undo brings the HTTP probe back whole");
 }
+
+#[test]
+fn undo_and_redo_both_work_in_a_run_and_the_trail_keeps_every_step() {
+    let home = tempfile::tempdir().unwrap();
+    let path = super::signoff::settled_run(home.path());
+    let mut harness = harness(home.path(), Some(path));
+    let item = run_doc(&harness).selected().unwrap().to_string();
+    let events = run_doc(&harness).run().events.len();
+    harness.key_press(Key::F);
+    harness.run();
+    assert_eq!(state_of(&harness, &item), ItemState::Failed);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(state_of(&harness, &item), ItemState::Done, "undone");
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert_eq!(state_of(&harness, &item), ItemState::Failed, "redone");
+    assert!(harness.query_by_label_contains("Redone:").is_some());
+    assert_eq!(run_doc(&harness).run().events.len(), events + 3, "each step is in the trail");
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert!(harness.query_by_label("Nothing to redo.").is_some());
+}

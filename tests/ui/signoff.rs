@@ -115,10 +115,21 @@ fn drawing_and_signing_every_role_makes_the_run_go_and_a_later_change_invalidate
     assert!(harness.query_by_label("Sign-off (3 of 3 required signed)").is_some());
     assert_eq!(store::load_run(&path).unwrap().signatures.len(), 3, "the signatures are saved");
 
-    // A change after signing invalidates every signature and says which change did it.
+    // The first change after signing says which signatures it invalidates, and asks.
     click_row(&mut harness, "Integration tests passing");
     click(&mut harness, "✖ Failed");
+    assert!(harness.query_by_label("Change a signed run?").is_some(), "a change to a signed run asks first");
+    assert!(
+        harness
+            .query_by_label_contains("invalidates the signatures of Deployed By (Test User), Reviewed By (Test User), Approved By (Test User)")
+            .is_some()
+    );
+    click(&mut harness, "Cancel");
+    assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Done, "cancelled: nothing changed");
+    click(&mut harness, "✖ Failed");
+    click(&mut harness, "Make the change");
     settle(&mut harness);
+    // It invalidates every signature and says which change did it.
     let seq = run_doc(&harness).run().events.len();
     assert_eq!(harness.query_all_by_label("⚠ Signed by Test User, now invalidated").count(), 3);
     let naming = format!("by event #{seq} by Test User: item `integration-tests-passing`: done → failed");
