@@ -184,28 +184,8 @@ impl App {
                 self.commands.push(*change);
                 Ok(false)
             }
-            RunCommand::Redo => match doc.redo(&actor, Self::now()) {
-                Ok(Some(item)) => {
-                    self.toasts.notice(format!("Redone: {}", doc.text(&item)));
-                    Ok(true)
-                }
-                Ok(None) => {
-                    self.toasts.notice("Nothing to redo.");
-                    Ok(false)
-                }
-                Err(err) => Err(err),
-            },
-            RunCommand::Undo => match doc.undo(&actor, Self::now()) {
-                Ok(Some(item)) => {
-                    self.toasts.notice(format!("Undone: {}", doc.text(&item)));
-                    Ok(true)
-                }
-                Ok(None) => {
-                    self.toasts.notice("Nothing to undo.");
-                    Ok(false)
-                }
-                Err(err) => Err(err),
-            },
+            RunCommand::Undo => undo_or_redo(doc, false, &actor, &mut self.toasts),
+            RunCommand::Redo => undo_or_redo(doc, true, &actor, &mut self.toasts),
             // Saving now writes the run as it is, changed or not.
             RunCommand::SaveNow => Ok(true),
             RunCommand::FocusSearch => {
@@ -374,6 +354,21 @@ impl App {
             JobResult::PdfExported { path, result } => self.export_done(path, result),
             JobResult::PdfSigned { path, result } => self.pdf_signed(path, result),
             JobResult::Signoff(job) => self.signoff_job_done(job),
+        }
+    }
+}
+
+/// Takes back the last state change, or makes again the one taken back last, and says which.
+fn undo_or_redo(doc: &mut RunDoc, redo: bool, actor: &str, toasts: &mut super::toasts::Toasts) -> Result<bool, crate::model::ModelError> {
+    let done = if redo { doc.redo(actor, App::now())? } else { doc.undo(actor, App::now())? };
+    match done {
+        Some(item) => {
+            toasts.notice(format!("{}: {}", if redo { "Redone" } else { "Undone" }, doc.text(&item)));
+            Ok(true)
+        }
+        None => {
+            toasts.notice(if redo { "Nothing to redo." } else { "Nothing to undo." });
+            Ok(false)
         }
     }
 }
