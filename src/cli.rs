@@ -452,8 +452,10 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
     }
     let results = run_blocking(jobs, crate::probe::runner::PROBES_AT_ONCE).context("cannot start the probe runtime")?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
+    let ran_by = actor_name(None);
     for result in &results {
-        run.record_probe(result.clone(), now).with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
+        run.record_probe_by(result.clone(), &ran_by, now)
+            .with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
     }
     store::save_run(path, &run)?;
     if json {

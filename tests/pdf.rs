@@ -214,7 +214,7 @@ fn check_text(name: &str, run: &Run, path: &Path, pages: usize) {
         }
     }
     for event in &run.events {
-        assert!(squashed.contains(&squash(&event.change.to_string())), "{name}: audit event #{} is missing", event.seq);
+        assert!(squashed.contains(&squash(&run.describe_change(&event.change))), "{name}: audit event #{} is missing", event.seq);
     }
     assert!(text.contains(&run.content_sha256()), "{name}: the run hash is not printed");
     assert!(text.contains(&run.events.last().unwrap().hash), "{name}: the chain head is not printed");

@@ -18,6 +18,11 @@ impl Run {
     /// override with a reason. An item a person marked N/A or skipped keeps that state, and an
     /// error (the probe could not run) changes no state.
     pub fn record_probe(&mut self, result: ProbeResult, at: Timestamp) -> Result<(), ModelError> {
+        self.record_probe_by(result, "", at)
+    }
+
+    /// [`Run::record_probe`], naming who ran the probe in the trail.
+    pub fn record_probe_by(&mut self, result: ProbeResult, ran_by: &str, at: Timestamp) -> Result<(), ModelError> {
         self.refuse_if_final()?;
         let item = result.item.clone();
         let record = self.record_mut(&item)?;
@@ -34,6 +39,7 @@ impl Run {
             state: result.state,
             summary: result.summary(),
             result_sha256: sha256_hex(&canonical_bytes(&result)),
+            ran_by: ran_by.trim().to_string(),
         };
         self.probe_results.push(result);
         self.append_event(PROBE_ACTOR, at, change);

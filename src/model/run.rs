@@ -138,6 +138,10 @@ pub enum Change {
         summary: String,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         result_sha256: String,
+        /// Who ran it (the app's user, or the command line's); empty in runs made before this
+        /// was recorded, so that their events hash as they did.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        ran_by: String,
     },
     /// A person set a state that disagrees with the item's latest probe result.
     ProbeOverride {
@@ -194,7 +198,12 @@ impl fmt::Display for Change {
             Self::ItemNote { item, old, new } if old.is_empty() => write!(f, "item `{item}`: note added \"{new}\""),
             Self::ItemNote { item, old, new } => write!(f, "item `{item}`: note \"{old}\" → \"{new}\""),
             Self::Field { field, old, new } => write!(f, "field `{field}`: {} → {}", value(old), value(new)),
-            Self::ProbeResult { item, state, summary, .. } => write!(f, "item `{item}`: probe {}: {summary}", state.label()),
+            Self::ProbeResult { item, state, summary, ran_by, .. } if ran_by.is_empty() => {
+                write!(f, "item `{item}`: probe {}: {summary}", state.label())
+            }
+            Self::ProbeResult { item, state, summary, ran_by, .. } => {
+                write!(f, "item `{item}`: probe {} (run by {ran_by}): {summary}", state.label())
+            }
             Self::ProbeOverride { item, probe, new, reason } => {
                 write!(f, "item `{item}`: probe verdict {} overridden → {new}, because \"{reason}\"", probe.label())
             }

@@ -146,8 +146,8 @@ pub struct ChangeRef {
 }
 
 impl ChangeRef {
-    fn of(event: &Event) -> Self {
-        Self { seq: event.seq, actor: event.actor.clone(), at: event.at, what: event.change.to_string() }
+    fn of(run: &Run, event: &Event) -> Self {
+        Self { seq: event.seq, actor: event.actor.clone(), at: event.at, what: run.describe_change(&event.change) }
     }
 }
 
@@ -195,6 +195,18 @@ pub struct Finalisation {
 }
 
 impl Run {
+    /// A change as the trail prints it: like its `Display`, but a signature names its role by
+    /// the title people know it by, not its id.
+    pub fn describe_change(&self, change: &Change) -> String {
+        match change {
+            Change::Signed { role, name, meaning, .. } => {
+                let title = self.roles().into_iter().find(|r| r.id == *role).map_or_else(|| format!("`{role}`"), |r| r.title);
+                format!("signed as {title} by {name}: \"{meaning}\"")
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Records a signature. The caller has filled in the content hash and verdict of this
     /// moment (see `signoff::sign`); a hash that is not the run's current one is refused, so a
     /// signature can never claim content it did not see.
@@ -271,7 +283,7 @@ impl Run {
             return SignatureStatus::Valid;
         }
         match self.events.iter().find(|later| later.seq > event.seq && later.change.changes_content()) {
-            Some(change) => SignatureStatus::Invalidated { change: ChangeRef::of(change) },
+            Some(change) => SignatureStatus::Invalidated { change: ChangeRef::of(self, change) },
             None => {
                 SignatureStatus::Broken { reason: "the run's content no longer matches what was signed, and no recorded change explains it".into() }
             }

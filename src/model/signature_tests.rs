@@ -162,3 +162,21 @@ fn the_signed_message_separates_its_parts() {
     assert_ne!(waived.signed_message("run-1", "h"), b.signed_message("run-1", "h"), "waivers are signed");
     assert_ne!(b.signed_message("run-1", "h1"), b.signed_message("run-1", "h2"), "the log before is signed");
 }
+
+#[test]
+fn the_trail_names_a_signed_role_by_its_title_and_a_probe_by_who_ran_it() {
+    let mut run = settled_run();
+    let qa = signature(&run, "qa", "Dana", 3);
+    run.add_signature(qa).unwrap();
+    let event = run.events.last().unwrap();
+    assert_eq!(run.describe_change(&event.change), "signed as QA lead by Dana: \"Approved for production\"");
+    let probe = Change::ProbeResult {
+        item: "a".into(),
+        index: 0,
+        state: crate::model::ProbeState::Pass,
+        summary: "status (200) == 200".into(),
+        result_sha256: String::new(),
+        ran_by: "Rita Release".into(),
+    };
+    assert_eq!(run.describe_change(&probe), "item `a`: probe pass (run by Rita Release): status (200) == 200");
+}

@@ -191,7 +191,7 @@ impl Run {
                     Some(value) => drop(fields.insert(field.clone(), value.clone())),
                     None => drop(fields.remove(field)),
                 },
-                Change::ProbeResult { item, index, state, summary, result_sha256 } => {
+                Change::ProbeResult { item, index, state, summary, result_sha256, .. } => {
                     let recorded = self.probe_results.get(*index);
                     // Files written before results carried their hash are checked by summary.
                     let same =

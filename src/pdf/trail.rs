@@ -31,7 +31,7 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
         if n % PROGRESS_EVERY == 0 {
             progress(n as f32 / total as f32);
         }
-        let mut change = vec![Paragraph::plain(event.change.to_string(), CELL)];
+        let mut change = vec![Paragraph::plain(run.describe_change(&event.change), CELL)];
         if let Some(text) = event.change.item().and_then(|id| items.get(id)) {
             let mut spans = vec![Span::new("item: ", CELL_MUTED)];
             spans.extend(super::inline::markdown_spans(text, CELL_MUTED));

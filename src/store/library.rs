@@ -33,6 +33,42 @@ pub struct Entry {
     pub modified: Option<SystemTime>,
     /// Why the file could not be read, when it could not; such entries are still listed.
     pub error: Option<String>,
+    /// For a run: where it stands.
+    pub status: Option<RunStatus>,
+}
+
+/// Where a run stands, for the library's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStatus {
+    pub go: bool,
+    pub blockers: usize,
+    pub is_final: bool,
+    /// The newest event: when, and by whom.
+    pub last_change: Option<(crate::model::Timestamp, String)>,
+}
+
+impl RunStatus {
+    fn of(run: &Run) -> RunStatus {
+        let verdict = run.verdict();
+        RunStatus {
+            go: verdict.is_go(),
+            blockers: verdict.blockers.len(),
+            is_final: run.is_final(),
+            last_change: run.events.last().map(|event| (event.at, event.actor.clone())),
+        }
+    }
+
+    /// "NO-GO (3) · final · changed 2026-12-02 18:33 by Rita Release".
+    pub fn line(&self) -> String {
+        let mut parts = vec![if self.go { "GO".to_string() } else { format!("NO-GO ({})", self.blockers) }];
+        if self.is_final {
+            parts.push("final".into());
+        }
+        if let Some((at, by)) = &self.last_change {
+            parts.push(format!("changed {} by {by}", at.as_datetime().format("%Y-%m-%d %H:%M UTC")));
+        }
+        parts.join(" · ")
+    }
 }
 
 /// The file name a new run gets: its checklist and the time it started,
@@ -118,6 +154,7 @@ impl Library {
                     detail: String::new(),
                     modified: None,
                     error: parsed.err().map(|err| err.to_string()),
+                    status: None,
                 }
             })
             .collect();
@@ -148,7 +185,7 @@ fn file_entry(path: &Path) -> Option<Entry> {
         return None;
     };
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let mut entry = Entry { source: EntrySource::File(path.into()), kind, title: name, detail: String::new(), modified, error: None };
+    let mut entry = Entry { source: EntrySource::File(path.into()), kind, title: name, detail: String::new(), modified, error: None, status: None };
     let text = match super::read_text(path, "a checklist document") {
         Ok(text) => text,
         Err(err) => {
@@ -172,6 +209,7 @@ fn file_entry(path: &Path) -> Option<Entry> {
                     .filter_map(|field| run.fields.get(&field.id).map(|value| value.to_string()))
                     .collect::<Vec<_>>()
                     .join(" · ");
+                entry.status = Some(RunStatus::of(&run));
             }
             Err(err) => entry.error = Some(err.to_string()),
         },
@@ -189,6 +227,22 @@ mod tests {
             let template = Library::bundled_template(name).unwrap().unwrap();
             assert!(!template.title.is_empty(), "{name}");
         }
+    }
+
+    #[test]
+    fn a_run_is_listed_with_its_release_verdict_and_last_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::at(dir.path().into());
+        library.ensure_dirs().unwrap();
+        let at = crate::model::Timestamp::parse("2026-12-02T18:33:00Z").unwrap();
+        let values = std::collections::BTreeMap::from([("release".to_string(), crate::model::FieldValue::Text("2.4.0".into()))]);
+        let mut run = Run::start(crate::model::test_template(), "r".into(), "Riley", at, values).unwrap();
+        run.set_state("a", crate::model::ItemState::Done, "Rita Release", at.plus_minutes(5)).unwrap();
+        super::super::save_run(&library.runs_dir().join("r.run.ron"), &run).unwrap();
+        let entry = library.list().into_iter().find(|e| e.kind == DocumentKind::Run).unwrap();
+        assert_eq!((entry.title.as_str(), entry.detail.as_str()), ("T", "2.4.0"));
+        let status = entry.status.unwrap();
+        assert_eq!(status.line(), "NO-GO (1) · changed 2026-12-02 18:38 UTC by Rita Release");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Te
 pub use atomic::{MAX_PDF_BYTES, read_pdf, write_atomic};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
-pub use library::{BUNDLED, Entry, EntrySource, Library, run_file_name};
+pub use library::{BUNDLED, Entry, EntrySource, Library, RunStatus, run_file_name};
 
 pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";
 pub const RUN_EXTENSION: &str = ".run.ron";

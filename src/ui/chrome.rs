@@ -8,6 +8,17 @@ use super::prefs::ThemeChoice;
 use super::toasts::ToastKind;
 
 impl App {
+    /// A recent file as a person knows it: the library's title for it, with the run's release
+    /// and environment, or else its file name; the path is in the tooltip.
+    fn recent_title(&self, path: &std::path::Path) -> String {
+        let entry = self.entries.iter().find(|e| matches!(&e.source, crate::store::EntrySource::File(p) if p == path));
+        match entry {
+            Some(entry) if entry.error.is_none() && !entry.detail.is_empty() => format!("{} · {}", entry.title, entry.detail),
+            Some(entry) if entry.error.is_none() => entry.title.clone(),
+            _ => path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned()),
+        }
+    }
+
     pub(super) fn menu_bar_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
@@ -20,7 +31,8 @@ impl App {
                     ui.add_enabled_ui(!recent.is_empty(), |ui| {
                         ui.menu_button("Open recent", |ui| {
                             for path in recent {
-                                if ui.button(path.display().to_string()).clicked() {
+                                let button = ui.button(self.recent_title(&path)).on_hover_text(path.display().to_string());
+                                if button.clicked() {
                                     self.commands.push(Command::Library(LibraryCommand::OpenPath(path)));
                                 }
                             }

@@ -72,7 +72,21 @@ impl App {
         if !entry.detail.is_empty() {
             text = format!("{text} · {}", entry.detail);
         }
-        let response = ui.add(egui::Button::selectable(false, text).truncate());
+        let response = match &entry.status {
+            // A run is known by its release: that comes first, then its checklist and where it
+            // stands (verdict, final or not, the last change), each on a line of its own.
+            Some(status) => {
+                let headline = if entry.detail.is_empty() { entry.title.clone() } else { entry.detail.clone() };
+                let response = ui.add(egui::Button::selectable(false, headline).truncate());
+                let color = if status.go { super::style::go_color(true, ui.visuals().dark_mode) } else { ui.visuals().weak_text_color() };
+                ui.indent(("run status", index), |ui| {
+                    ui.add(egui::Label::new(RichText::new(&entry.title).small()).truncate());
+                    ui.add(egui::Label::new(RichText::new(status.line()).small().color(color)).truncate());
+                });
+                response
+            }
+            None => ui.add(egui::Button::selectable(false, text).truncate()),
+        };
         let mut hover = match &entry.source {
             EntrySource::Bundled(name) => format!("Bundled: {name}"),
             EntrySource::File(path) => path.display().to_string(),

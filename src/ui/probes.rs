@@ -214,9 +214,10 @@ impl App {
             }
             Destination::Gone { run_id: None } => {}
             Destination::Record => {
+                let actor = self.actor();
                 let View::Run(doc) = &mut self.view else { return };
                 let item = result.item.clone();
-                match doc.record_probe(result, Self::now()) {
+                match doc.record_probe(result, &actor, Self::now()) {
                     Ok(()) => self.autosave.save(doc.path().to_path_buf(), doc.run()),
                     Err(err) => self.toasts.error(format!("{item}: {err}")),
                 }

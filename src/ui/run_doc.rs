@@ -237,8 +237,8 @@ impl RunDoc {
         Ok(changed)
     }
 
-    pub fn record_probe(&mut self, result: crate::model::ProbeResult, at: Timestamp) -> Result<(), ModelError> {
-        let recorded = self.run.record_probe(result, at);
+    pub fn record_probe(&mut self, result: crate::model::ProbeResult, ran_by: &str, at: Timestamp) -> Result<(), ModelError> {
+        let recorded = self.run.record_probe_by(result, ran_by, at);
         self.invalidate();
         recorded
     }
@@ -279,6 +279,9 @@ impl RunDoc {
                     let line = match &event.change {
                         Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
                         Change::ItemNote { item: id, .. } if id == item => "note edited".to_string(),
+                        Change::ProbeResult { item: id, state, summary, ran_by, .. } if id == item && !ran_by.is_empty() => {
+                            format!("probe result: {} — {summary} (run by {ran_by})", state.label())
+                        }
                         Change::ProbeResult { item: id, state, summary, .. } if id == item => format!("probe result: {} — {summary}", state.label()),
                         Change::ProbeOverride { item: id, probe, new, reason } if id == item => {
                             format!("probe {} overridden → {new}: {reason}", probe.label())
