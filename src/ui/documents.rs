@@ -1,5 +1,6 @@
 //! Applying library commands: opening and importing documents, starting runs, closing.
 
+use super::file_chooser::FileRequest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -65,20 +66,15 @@ impl App {
                 });
             }
             LibraryCommand::PickFileToOpen => {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Open a checklist, run, Markdown file or audit record to sign")
-                    .add_filter("Preflight documents, Markdown and audit records", &["ron", "md", "markdown", "pdf"])
-                    .set_directory(self.library.root())
-                    .pick_file();
-                if let Some(path) = picked {
-                    self.commands.push(Command::Library(LibraryCommand::OpenPath(path)));
-                }
+                let request = FileRequest::open("Open a checklist, run, Markdown file or audit record to sign", |path| {
+                    Command::Library(LibraryCommand::OpenPath(path))
+                });
+                let filter = ("Preflight documents, Markdown and audit records", &["ron", "md", "markdown", "pdf"][..]);
+                self.choose_file(request.filter(filter.0, filter.1).in_folder(self.library.root()));
             }
             LibraryCommand::PickMarkdownToImport => {
-                let picked = rfd::FileDialog::new().set_title("Import a Markdown checklist").add_filter("Markdown", &["md", "markdown"]).pick_file();
-                if let Some(path) = picked {
-                    self.commands.push(Command::Library(LibraryCommand::ImportMarkdown(path)));
-                }
+                let request = FileRequest::open("Import a Markdown checklist", |path| Command::Library(LibraryCommand::ImportMarkdown(path)));
+                self.choose_file(request.filter("Markdown", &["md", "markdown"]));
             }
             LibraryCommand::ImportMarkdown(source) => {
                 let library = self.library.clone();
@@ -100,6 +96,7 @@ impl App {
                 }
             }
             LibraryCommand::StartRun { values, save_as } => self.start_run(values, save_as),
+            LibraryCommand::OpenNewRun { run, path } => self.open_new_run(*run, path),
             LibraryCommand::EditTemplate => {
                 if let View::Template(doc) = &self.view {
                     let path = match &doc.source {
@@ -132,15 +129,19 @@ impl App {
                 return;
             }
         };
-        let path = if save_as {
-            let dialog = rfd::FileDialog::new().set_title("Save the run as").set_directory(self.library.runs_dir());
-            match dialog.set_file_name(store::run_file_name(&run)).save_file() {
-                Some(path) => path,
-                None => return,
-            }
+        if save_as {
+            let request = FileRequest::save("Save the run as", store::run_file_name(&run), move |path| {
+                Command::Library(LibraryCommand::OpenNewRun { run: Box::new(run), path })
+            });
+            self.choose_file(request.in_folder(self.library.runs_dir()));
         } else {
-            self.library.run_path(&run)
-        };
+            let path = self.library.run_path(&run);
+            self.open_new_run(run, path);
+        }
+    }
+
+    /// Saves a run just started and shows it.
+    fn open_new_run(&mut self, run: Run, path: std::path::PathBuf) {
         self.autosave.save(path.clone(), &run);
         self.prefs.remember(path.clone());
         self.toasts.notice(format!("Started a run of {}", run.template.title));

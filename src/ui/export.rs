@@ -1,6 +1,7 @@
 //! Exporting the open run as a PDF audit record: a save dialog, rendering on a worker with
 //! progress in the status bar, one export at a time, and an offer to open the result.
 
+use super::file_chooser::FileRequest;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -38,15 +39,10 @@ impl App {
                 let stamp = chrono::Utc::now().format("%Y%m%d-%H%M");
                 let name = format!("{}-{stamp}.pdf", doc.run().template.id);
                 let folder = doc.path().parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
-                let picked = rfd::FileDialog::new()
-                    .set_title("Export the audit record as PDF")
-                    .set_directory(folder)
-                    .set_file_name(&name)
-                    .add_filter("PDF", &["pdf"])
-                    .save_file();
-                if let Some(path) = picked {
-                    self.commands.push(Command::Export(ExportCommand::PdfTo { path, paper: self.prefs.paper }));
-                }
+                let paper = self.prefs.paper;
+                let request =
+                    FileRequest::save("Export the audit record as PDF", name, move |path| Command::Export(ExportCommand::PdfTo { path, paper }));
+                self.choose_file(request.in_folder(folder).filter("PDF", &["pdf"]));
             }
             ExportCommand::PdfTo { path, paper } => self.start_export(ctx, path, paper),
             ExportCommand::SetPaper(paper) => self.prefs.paper = paper,

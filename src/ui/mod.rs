@@ -14,6 +14,7 @@ mod dialogs;
 mod documents;
 mod editor;
 mod export;
+mod file_chooser;
 mod fonts;
 mod inline;
 mod jobs;

@@ -3,6 +3,7 @@
 //! verify` does, unlocks the key and appends the signature. The first PDF signature certifies
 //! the record; later ones are approvals in the box of the role the key signed in the run.
 
+use super::file_chooser::FileRequest;
 use std::path::PathBuf;
 
 use super::app::App;
@@ -16,11 +17,8 @@ const JOB: &str = "PDF signing";
 
 impl App {
     pub(super) fn pick_pdf_to_sign(&mut self) {
-        let picked =
-            rfd::FileDialog::new().set_title("Sign an audit record").set_directory(self.library.runs_dir()).add_filter("PDF", &["pdf"]).pick_file();
-        if let Some(path) = picked {
-            self.commands.push(Command::Export(ExportCommand::BeginSignPdf(path)));
-        }
+        let request = FileRequest::open("Sign an audit record", |path| Command::Export(ExportCommand::BeginSignPdf(path)));
+        self.choose_file(request.in_folder(self.library.runs_dir()).filter("PDF", &["pdf"]));
     }
 
     pub(super) fn begin_sign_pdf(&mut self, path: PathBuf) {

@@ -104,3 +104,22 @@ fn undo_and_redo_both_work_in_a_run_and_the_trail_keeps_every_step() {
     harness.run();
     assert!(harness.query_by_label("Nothing to redo.").is_some());
 }
+
+#[test]
+fn without_a_system_file_dialog_the_apps_own_chooser_opens_says_why_and_picks_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let run = super::signoff::settled_run(home.path());
+    std::fs::copy(&run, home.path().join("handed-over.run.ron")).unwrap();
+    let why = "there is no D-Bus session for the desktop portal, and zenity is not installed";
+    let mut harness = harness_with(home.path(), None, preflight::store::NativeChooser::Missing { why: why.into() });
+    harness.query_all_by_label("Open…").next().unwrap().click();
+    harness.run();
+    assert!(harness.state().file_chooser_open(), "Open… opened the app's own chooser");
+    assert!(harness.query_by_label_contains(why).is_some(), "the notice says why");
+    click(&mut harness, "🗋 handed-over.run.ron");
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    settle(&mut harness);
+    assert!(!harness.state().file_chooser_open());
+    let View::Run(doc) = harness.state().view() else { panic!("the picked run is open: {:?}", harness.state().errors()) };
+    assert_eq!(doc.path(), home.path().join("handed-over.run.ron"));
+}

@@ -14,10 +14,10 @@ const SMALLEST: egui::Vec2 = egui::vec2(1024.0, 700.0);
 fn small_harness(home: &Path, open: std::path::PathBuf) -> Harness<'static, App> {
     let library = Library::at(home.to_path_buf());
     let keys_dir = Some(home.join("keys"));
-    let mut harness = Harness::builder()
-        .with_size(SMALLEST)
-        .with_max_steps(64)
-        .build_eframe(move |cc| App::new(cc, AppConfig { library: Some(library), open: Some(open), user_name: Some("Test User".into()), keys_dir }));
+    let mut harness = Harness::builder().with_size(SMALLEST).with_max_steps(64).build_eframe(move |cc| {
+        let native_chooser = Some(preflight::store::NativeChooser::Available);
+        App::new(cc, AppConfig { library: Some(library), open: Some(open), user_name: Some("Test User".into()), keys_dir, native_chooser })
+    });
     settle(&mut harness);
     harness
 }
