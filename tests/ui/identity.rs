@@ -2,10 +2,7 @@
 //! explicit choice that is recorded and shown; a role kept apart from another (segregation of
 //! duties) and a role that needs a key refuse in the dialog.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-use preflight::model::{FieldValue, Run, Timestamp};
 
 use super::signoff::{acknowledge_no_go, draw_stroke, press_sign};
 use super::*;
@@ -21,19 +18,7 @@ fn run_with_rules(home: &Path) -> PathBuf {
             _ => {}
         }
     }
-    let values = BTreeMap::from([
-        ("release-version".to_string(), FieldValue::Text("3.1.0".into())),
-        ("environment".to_string(), FieldValue::Text("production".into())),
-    ]);
-    let at = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
-    let mut run = Run::start(template, "rules".into(), "Riley", at, values).unwrap();
-    for item in run.items.keys().cloned().collect::<Vec<_>>() {
-        run.set_state(&item, ItemState::Done, "Riley", at).unwrap();
-    }
-    let path = home.join("runs/rules.run.ron");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    store::save_run(&path, &run).unwrap();
-    path
+    super::signoff::settled_run_of(home, "rules", template)
 }
 
 /// Opens the signing dialog of the role whose "Sign…" button is the `nth` shown.

@@ -12,16 +12,21 @@ use super::*;
 /// A persona run with every item done, as if the release manager had worked through it.
 pub(super) fn settled_run(home: &Path) -> PathBuf {
     let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+    settled_run_of(home, "settled", template)
+}
+
+/// A run of `template` with every item done, saved as `runs/ID.run.ron`.
+pub(super) fn settled_run_of(home: &Path, id: &str, template: preflight::model::Template) -> PathBuf {
     let values = BTreeMap::from([
         ("release-version".to_string(), FieldValue::Text("3.1.0".into())),
         ("environment".to_string(), FieldValue::Text("production".into())),
     ]);
     let at = Timestamp::parse("2026-11-23T09:00:00Z").unwrap();
-    let mut run = Run::start(template, "settled".into(), "Riley", at, values).unwrap();
+    let mut run = Run::start(template, id.into(), "Riley", at, values).unwrap();
     for item in run.items.keys().cloned().collect::<Vec<_>>() {
         run.set_state(&item, ItemState::Done, "Riley", at).unwrap();
     }
-    let path = home.join("runs/settled.run.ron");
+    let path = home.join(format!("runs/{id}.run.ron"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     store::save_run(&path, &run).unwrap();
     path
