@@ -23,7 +23,8 @@ pub struct AppConfig {
     pub user_name: Option<String>,
     /// Where signer keys live; by default `keys` in the user's config folder.
     pub keys_dir: Option<PathBuf>,
-    /// Whether the system's file dialog can open; read from the desktop when not given.
+    /// Whether the system's file dialog can open (`ui::run` reads it from the desktop before the
+    /// window opens); the system's is assumed when not given.
     pub native_chooser: Option<crate::store::NativeChooser>,
 }
 
@@ -122,7 +123,7 @@ impl App {
             closing: false,
             deferred: Vec::new(),
             signed_change_allowed: None,
-            native_chooser: native_chooser.unwrap_or_else(|| crate::store::DesktopFacts::detect().native_chooser()),
+            native_chooser: native_chooser.unwrap_or(crate::store::NativeChooser::Available),
             file_chooser: None,
             chooser_explained: false,
         };

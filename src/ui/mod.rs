@@ -52,7 +52,9 @@ pub fn run(open: Option<PathBuf>) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    let config = AppConfig { open, ..AppConfig::default() };
+    // Read once, before the window opens: what the desktop offers file dialogs.
+    let native_chooser = Some(crate::store::DesktopFacts::detect().native_chooser());
+    let config = AppConfig { open, native_chooser, ..AppConfig::default() };
     eframe::run_native("Preflight", options, Box::new(|cc| Ok(Box::new(App::new(cc, config)))))
         .map_err(|err| anyhow::anyhow!("cannot open the window: {err}"))
 }
