@@ -478,6 +478,51 @@ mod probes {
     }
 
     #[test]
+    fn a_probe_result_older_than_the_limit_blocks_go_until_it_runs_again() {
+        let home = tempfile::tempdir().unwrap();
+        let port = server();
+        let path = probed_run(home.path(), port);
+        let mut run = store::load_run(&path).unwrap();
+        let item = "all-unit-tests-passing";
+        let two_hours_ago = Timestamp::from_datetime(chrono::Utc::now() - chrono::Duration::minutes(125));
+        let result = preflight::model::ProbeResult {
+            item: item.into(),
+            kind: ProbeKind::Http,
+            target: format!("http://127.0.0.1:{port}/ok"),
+            state: preflight::model::ProbeState::Pass,
+            started_at: two_hours_ago,
+            duration_ms: 3,
+            attempts: 1,
+            conditions: vec![preflight::model::ConditionResult {
+                condition: "status == 200".into(),
+                seen: "200".into(),
+                passed: true,
+                warning_only: false,
+            }],
+            measured: BTreeMap::new(),
+            details: BTreeMap::new(),
+            certificates: Vec::new(),
+            error: None,
+        };
+        run.record_probe(result, two_hours_ago).unwrap();
+        store::save_run(&path, &run).unwrap();
+
+        let mut harness = harness(home.path(), Some(path));
+        assert_eq!(state_of(&harness, item), ItemState::Done);
+        let blocker = "probe result 125 min old, over the 60-minute limit: All unit tests passing";
+        assert!(harness.query_by_label(blocker).is_some(), "the banner names the stale evidence");
+        click(&mut harness, blocker);
+        assert_eq!(harness.state().run_doc().unwrap().selected(), Some(item), "the blocker reveals its item");
+        assert!(
+            harness.query_by_label("⚠ This result is 125 min old; the checklist accepts results up to 60 min old. Run the probe again.").is_some()
+        );
+        click(&mut harness, "Run probe");
+        settle(&mut harness);
+        assert!(harness.query_by_label(blocker).is_none(), "a fresh result clears it");
+        assert!(harness.query_by_label_contains("This result is").is_none());
+    }
+
+    #[test]
     fn running_a_probe_updates_the_badge_and_the_panel() {
         let home = tempfile::tempdir().unwrap();
         let port = server();

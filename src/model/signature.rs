@@ -242,10 +242,11 @@ impl Run {
         Ok(())
     }
 
-    /// The verdict as it would be with a valid signature for `role`: what a signer signs over.
-    pub fn verdict_when_signed(&self, role: &str) -> super::Verdict {
-        let mut verdict = self.verdict();
-        verdict.blockers.retain(|blocker| !blocker.cleared_by_signing(role));
+    /// The verdict as it would be with a valid signature for `role` made at `at`, waiving the
+    /// probe evidence of the items in `waived`: what a signer signs over.
+    pub fn verdict_when_signed(&self, role: &str, at: super::Timestamp, waived: &[&str]) -> super::Verdict {
+        let mut verdict = self.verdict_at(at);
+        verdict.blockers.retain(|blocker| !blocker.cleared_by_signing(role) && !waived.iter().any(|item| blocker.cleared_by_waiver(item)));
         verdict
     }
 

@@ -34,7 +34,7 @@ fn settled_run() -> Run {
 
 /// A signature over the run's current content, as `signoff::sign` makes it.
 fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
-    let verdict: Verdict = run.verdict_when_signed(role);
+    let verdict: Verdict = run.verdict_when_signed(role, at(minute), &[]);
     Signature {
         role: role.into(),
         role_title: role.to_uppercase(),

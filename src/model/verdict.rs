@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::{Change, DutyBreach, ItemKind, ItemState, ProbeState, Run};
+use super::{Change, DutyBreach, ItemKind, ItemState, ProbeState, Run, Timestamp};
 
 /// One reason a run is not GO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,14 @@ pub enum Blocker {
         item: String,
         text: String,
         error: String,
+    },
+    /// An item marked done whose latest probe result is older than the template's maximum
+    /// probe age: the evidence no longer says how the system is now.
+    ProbeStale {
+        item: String,
+        text: String,
+        age_minutes: i64,
+        limit_minutes: u32,
     },
     FieldMissing {
         field: String,
@@ -61,6 +69,11 @@ impl Blocker {
             _ => false,
         }
     }
+
+    /// Whether a signer's waiver of `item`'s probe evidence clears this blocker.
+    pub fn cleared_by_waiver(&self, item: &str) -> bool {
+        matches!(self, Self::ProbeCouldNotRun { item: id, .. } | Self::ProbeStale { item: id, .. } if id == item)
+    }
 }
 
 impl fmt::Display for Blocker {
@@ -70,6 +83,9 @@ impl fmt::Display for Blocker {
             Self::ItemPending { text, .. } => write!(f, "not done: {text}"),
             Self::ItemSkipped { text, .. } => write!(f, "required but skipped: {text}"),
             Self::ProbeCouldNotRun { text, error, .. } => write!(f, "probe could not run ({error}): {text}"),
+            Self::ProbeStale { text, age_minutes, limit_minutes, .. } => {
+                write!(f, "probe result {age_minutes} min old, over the {limit_minutes}-minute limit: {text}")
+            }
             Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
             Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
             Self::SignatureInvalidated { title, reason, .. } => write!(f, "signature of {title} {reason}; sign again"),
@@ -91,11 +107,38 @@ impl Verdict {
 }
 
 impl Run {
-    /// GO means: every required item is Done or N/A with a reason, nothing has failed, every
-    /// required field is filled and every required role has signed. Blockers come in that order,
-    /// failures first because they need attention first.
+    /// The verdict of record: GO / NO-GO at the moment the run was decided (see
+    /// [`Run::decided_at`]). The PDF, the Markdown export and every signature carry this one, so
+    /// a record reads the same months later.
     pub fn verdict(&self) -> Verdict {
-        self.verdict_against(&self.signed_content_sha256())
+        self.verdict_at(self.decided_at())
+    }
+
+    /// The moment a run's verdict of record is taken: its latest signature, or its latest event
+    /// when nobody has signed.
+    pub fn decided_at(&self) -> Timestamp {
+        let signed = self.signatures.iter().map(|signature| signature.at).max();
+        signed.or_else(|| self.events.last().map(|event| event.at)).unwrap_or(self.created_at)
+    }
+
+    /// The moment a person looking at the run at `now` judges it by: a finalised run keeps its
+    /// verdict of record; a run still open is judged by the clock, so evidence that has grown
+    /// old blocks GO until the probe runs again.
+    pub fn judged_at(&self, now: Timestamp) -> Timestamp {
+        if self.is_final() { self.decided_at() } else { now }
+    }
+
+    /// [`Run::verdict_at`] at [`Run::judged_at`]: what the app and the library show.
+    pub fn live_verdict(&self, now: Timestamp) -> Verdict {
+        self.verdict_at(self.judged_at(now))
+    }
+
+    /// GO means: every required item is Done or N/A with a reason, nothing has failed, every
+    /// probe behind a done item ran and is no older than the template's maximum probe age at
+    /// `now`, every required field is filled and every required role has signed. Blockers come
+    /// in that order, failures first because they need attention first.
+    pub fn verdict_at(&self, now: Timestamp) -> Verdict {
+        self.verdict_against_at(&self.signed_content_sha256(), now)
     }
 
     /// Hashing the run is the costly part of checking signatures: the hash callers compare
@@ -104,19 +147,25 @@ impl Run {
         if self.signatures.is_empty() { String::new() } else { self.content_sha256() }
     }
 
-    /// [`Run::verdict`] with [`Run::signed_content_sha256`] already computed.
-    pub fn verdict_against(&self, current: &str) -> Verdict {
+    /// [`Run::verdict_at`] with [`Run::signed_content_sha256`] already computed.
+    pub fn verdict_against_at(&self, current: &str, now: Timestamp) -> Verdict {
         let mut failed = Vec::new();
         let mut open = Vec::new();
-        let overridden = self.errors_overridden();
+        let accepted = self.evidence_accepted();
+        let limit_minutes = self.template.max_probe_age_minutes;
         for (_, item) in self.template.all_items() {
             let Some(record) = self.items.get(&item.id) else { continue };
             let blocker = |make: fn(String, String) -> Blocker| make(item.id.clone(), item.text.clone());
             match &record.state {
-                ItemState::Done if item.probe.is_some() && !overridden.contains(item.id.as_str()) => {
-                    if let Some(result) = self.latest_probe(&item.id).filter(|result| result.state == ProbeState::Error) {
+                ItemState::Done if item.probe.is_some() && !accepted.contains(item.id.as_str()) => {
+                    let Some(result) = self.latest_probe(&item.id) else { continue };
+                    let (item, text) = (item.id.clone(), item.text.clone());
+                    if result.state == ProbeState::Error {
                         let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
-                        failed.push(Blocker::ProbeCouldNotRun { item: item.id.clone(), text: item.text.clone(), error });
+                        failed.push(Blocker::ProbeCouldNotRun { item, text, error });
+                    } else if now > fresh_until(result.started_at, limit_minutes) {
+                        let age_minutes = now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_minutes();
+                        failed.push(Blocker::ProbeStale { item, text, age_minutes, limit_minutes });
                     }
                 }
                 ItemState::Failed => failed.push(blocker(|item, text| Blocker::ItemFailed { item, text })),
@@ -148,22 +197,49 @@ impl Run {
         Verdict { blockers }
     }
 
-    /// Items whose latest probe result was overridden by a person, with a reason, after it came.
-    fn errors_overridden(&self) -> BTreeSet<&str> {
-        let mut overridden = BTreeSet::new();
+    /// Until when the verdict at `now` holds by the clock alone: the moment the oldest probe
+    /// result behind a done item that is fresh at `now` reaches the maximum probe age; after it,
+    /// that result is stale. None when no fresh result can go stale. The app redraws then.
+    pub fn evidence_fresh_until(&self, now: Timestamp) -> Option<Timestamp> {
+        let accepted = self.evidence_accepted();
+        let limit = self.template.max_probe_age_minutes;
+        self.template
+            .all_items()
+            .into_iter()
+            .filter(|(_, item)| item.probe.is_some() && !accepted.contains(item.id.as_str()))
+            .filter(|(_, item)| matches!(self.items.get(&item.id).map(|record| &record.state), Some(ItemState::Done)))
+            .filter_map(|(_, item)| self.latest_probe(&item.id).filter(|result| result.state != ProbeState::Error))
+            .map(|result| fresh_until(result.started_at, limit))
+            .filter(|until| now <= *until)
+            .min()
+    }
+
+    /// Items whose latest probe result a person accepted after it came: overridden with a
+    /// reason, or waived with a reason by a signer.
+    fn evidence_accepted(&self) -> BTreeSet<&str> {
+        let mut accepted = BTreeSet::new();
         for event in &self.events {
             match &event.change {
                 Change::ProbeResult { item, .. } => {
-                    overridden.remove(item.as_str());
+                    accepted.remove(item.as_str());
                 }
                 Change::ProbeOverride { item, .. } => {
-                    overridden.insert(item.as_str());
+                    accepted.insert(item.as_str());
+                }
+                Change::Signed { index, .. } => {
+                    let waivers = self.signatures.get(*index).map(|signature| signature.waivers.as_slice()).unwrap_or_default();
+                    accepted.extend(waivers.iter().map(|waiver| waiver.item.as_str()));
                 }
                 _ => {}
             }
         }
-        overridden
+        accepted
     }
+}
+
+/// The last moment a result taken at `started_at` is fresh: exactly `limit_minutes` old.
+fn fresh_until(started_at: Timestamp, limit_minutes: u32) -> Timestamp {
+    started_at.plus_minutes(limit_minutes)
 }
 
 #[cfg(test)]

@@ -153,5 +153,5 @@ fn a_breach_that_reached_the_file_blocks_go_and_fails_verification() {
         ]
     );
     // Signing the approver again, by another person, clears the breach.
-    assert!(!run.verdict_when_signed("approver").blockers.iter().any(|b| matches!(b, Blocker::DutiesNotSeparated(_))));
+    assert!(!run.verdict_when_signed("approver", run.decided_at(), &[]).blockers.iter().any(|b| matches!(b, Blocker::DutiesNotSeparated(_))));
 }

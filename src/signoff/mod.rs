@@ -111,7 +111,7 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         return Err(SignError::StaleProbes(unwaived));
     }
     // Waivers are kept only for what was stale, with the problem as the signer saw it.
-    let waivers = stale
+    let waivers: Vec<Waiver> = stale
         .iter()
         .filter_map(|s| {
             let waiver = request.waivers.iter().find(|w| w.item == s.item)?;
@@ -123,7 +123,8 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         return Err(SignError::KeyRequired(role.title));
     }
     let role_title = role.title;
-    let verdict = run.verdict_when_signed(&request.role);
+    let waived: Vec<&str> = waivers.iter().map(|waiver| waiver.item.as_str()).collect();
+    let verdict = run.verdict_when_signed(&request.role, request.at, &waived);
     let blockers: Vec<String> = verdict.blockers.iter().map(ToString::to_string).collect();
     let acknowledgement = request.acknowledgement.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(String::from);
     if !verdict.is_go() && acknowledgement.is_none() {

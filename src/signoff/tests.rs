@@ -209,3 +209,60 @@ fn a_probe_that_could_not_run_blocks_go_until_it_passes_or_is_overridden() {
     run.record_probe(result("a", at(7)), at(7)).unwrap();
     assert!(!run.verdict().blockers.iter().any(|b| matches!(b, crate::model::Blocker::ProbeCouldNotRun { .. })));
 }
+
+fn stale_blockers(verdict: &crate::model::Verdict) -> Vec<String> {
+    verdict.blockers.iter().filter(|b| matches!(b, crate::model::Blocker::ProbeStale { .. })).map(ToString::to_string).collect()
+}
+
+#[test]
+fn evidence_older_than_the_maximum_age_blocks_go_until_rerun_overridden_or_waived() {
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    assert_eq!(run.items["a"].state, ItemState::Done);
+    // The limit is 30 minutes: fresh up to and including minute 32, stale after.
+    assert_eq!(stale_blockers(&run.verdict_at(at(32))), Vec::<String>::new());
+    assert_eq!(run.evidence_fresh_until(at(10)), Some(at(32)));
+    assert_eq!(stale_blockers(&run.verdict_at(at(93))), ["probe result 91 min old, over the 30-minute limit: A"]);
+    assert_eq!(run.evidence_fresh_until(at(93)), None, "nothing fresh is left to go stale");
+
+    // Running the probe again is fresh evidence.
+    run.record_probe(result("a", at(95)), at(95)).unwrap();
+    assert_eq!(stale_blockers(&run.verdict_at(at(100))), Vec::<String>::new());
+    assert_eq!(run.evidence_fresh_until(at(100)), Some(at(125)));
+
+    // A person's override with a reason accepts the result for good; a newer result does not
+    // inherit it.
+    run.override_probe("a", ItemState::Done, "Checked by hand from the bastion", "alice", at(130)).unwrap();
+    assert_eq!(stale_blockers(&run.verdict_at(at(200))), Vec::<String>::new());
+    assert_eq!(run.evidence_fresh_until(at(200)), None);
+    run.record_probe(result("a", at(201)), at(201)).unwrap();
+    assert_eq!(stale_blockers(&run.verdict_at(at(240))).len(), 1);
+
+    // A signer who waives the stale result (signing refuses otherwise) clears it, and the
+    // signature records GO-ness as of the moment it was made.
+    let refused = sign(&mut run, request("release-approver", "Dana", 240), None).unwrap_err();
+    assert!(matches!(refused, SignError::StaleProbes(_)), "{refused}");
+    let mut waived = request("release-approver", "Dana", 240);
+    waived.waivers = vec![Waiver { item: "a".into(), problem: String::new(), reason: "Unchanged since; the deploy is frozen".into() }];
+    waived.acknowledgement = None;
+    sign(&mut run, waived, None).unwrap();
+    assert!(run.signatures[0].go, "{:?}", run.signatures[0].blockers);
+    assert_eq!(run.signatures[0].waivers[0].problem, "result 39 min old");
+    assert!(run.verdict_at(at(500)).is_go(), "{:?}", run.verdict_at(at(500)).blockers);
+}
+
+#[test]
+fn the_verdict_of_record_is_taken_when_the_run_was_decided() {
+    let mut run = run();
+    run.record_probe(result("a", at(2)), at(2)).unwrap();
+    sign(&mut run, request("release-approver", "Dana", 10), None).unwrap();
+    assert_eq!(run.decided_at(), at(10));
+    // Months later the record still says GO; an open run judged now does not.
+    let later = at(60 * 24 * 90);
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+    assert_eq!(stale_blockers(&run.live_verdict(later)).len(), 1);
+    // Once final, the app shows the verdict of record.
+    run.finalise("alice", at(20)).unwrap();
+    assert_eq!(run.judged_at(later), at(10));
+    assert!(run.live_verdict(later).is_go());
+}

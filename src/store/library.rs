@@ -48,8 +48,9 @@ pub struct RunStatus {
 }
 
 impl RunStatus {
+    /// The run as the app would show it now: an open run's probe evidence ages with the clock.
     fn of(run: &Run) -> RunStatus {
-        let verdict = run.verdict();
+        let verdict = run.live_verdict(crate::model::Timestamp::from_datetime(chrono::Utc::now()));
         RunStatus {
             go: verdict.is_go(),
             blockers: verdict.blockers.len(),

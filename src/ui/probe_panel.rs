@@ -112,6 +112,14 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     if let Some(error) = &latest.error {
         ui.colored_label(probe_color(ProbeState::Error, dark), error);
     }
+    let limit = doc.run().template.max_probe_age_minutes;
+    let age = super::app::App::now().as_datetime().signed_duration_since(latest.started_at.as_datetime());
+    if latest.state != ProbeState::Error && age.num_milliseconds() > i64::from(limit) * 60_000 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("⚠ This result is {} min old; the checklist accepts results up to {limit} min old. Run the probe again.", age.num_minutes()),
+        );
+    }
     for condition in &latest.conditions {
         let mark = if condition.passed {
             "✔"

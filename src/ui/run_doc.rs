@@ -42,6 +42,14 @@ struct UndoEntry {
     previous: ItemState,
 }
 
+/// The cached GO / NO-GO of the open run.
+struct Summary {
+    verdict: Verdict,
+    counts: StateCounts,
+    /// The verdict holds until then; after it a probe result is stale and it is computed again.
+    fresh_until: Option<Timestamp>,
+}
+
 /// The open run and its view state. The fields are private: every change to the run goes
 /// through a method here, which clears the caches the change makes stale.
 pub struct RunDoc {
@@ -57,7 +65,8 @@ pub struct RunDoc {
     visible_rows: std::ops::Range<usize>,
     /// What is being typed into each field, by field id, until it is committed.
     field_drafts: HashMap<String, String>,
-    summary: Option<(Verdict, StateCounts)>,
+    /// The verdict and counts, and until when the verdict holds by the clock.
+    summary: Option<Summary>,
     rows: Vec<Row>,
     rows_stale: bool,
     undo: Vec<UndoEntry>,
@@ -320,13 +329,25 @@ impl RunDoc {
         self.latest_probe.get(item).and_then(|&at| self.run.probe_results.get(at))
     }
 
-    /// GO / NO-GO and the state counts, computed once per change rather than every frame.
-    pub fn summary(&mut self) -> &(Verdict, StateCounts) {
+    /// GO / NO-GO at `now` and the state counts, computed once per change, or when a probe
+    /// result grows older than the template allows, rather than every frame.
+    pub fn summary(&mut self, now: Timestamp) -> (&Verdict, &StateCounts) {
         let Self { run, summary, content_sha256, .. } = self;
-        summary.get_or_insert_with(|| {
+        if summary.as_ref().is_some_and(|cached| cached.fresh_until.is_some_and(|until| now > until)) {
+            *summary = None;
+        }
+        let cached = summary.get_or_insert_with(|| {
             let current = content_sha256.get_or_insert_with(|| run.signed_content_sha256());
-            (run.verdict_against(current), run.counts())
-        })
+            let fresh_until = if run.is_final() { None } else { run.evidence_fresh_until(now) };
+            Summary { verdict: run.verdict_against_at(current, run.judged_at(now)), counts: run.counts(), fresh_until }
+        });
+        (&cached.verdict, &cached.counts)
+    }
+
+    /// When the verdict next changes by the clock alone (a probe result going stale), if the
+    /// run is open and its verdict has been computed.
+    pub fn verdict_changes_at(&self) -> Option<Timestamp> {
+        self.summary.as_ref().and_then(|cached| cached.fresh_until)
     }
 
     /// The roles and their signatures; one content hash for all of them, once per change.

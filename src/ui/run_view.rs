@@ -52,12 +52,18 @@ fn header_ui(ui: &mut egui::Ui, doc: &RunDoc) {
 
 fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
     let dark = ui.visuals().dark_mode;
-    let (verdict, counts) = doc.summary();
+    let now = App::now();
+    let (verdict, counts) = doc.summary(now);
     let counts = *counts;
     let go = verdict.is_go();
     let blocker_count = verdict.blockers.len();
     // Only the blockers shown are copied out of the cached verdict, not all of them.
     let shown: Vec<Blocker> = verdict.blockers.iter().take(BLOCKERS_SHOWN).cloned().collect();
+    // A probe result growing too old changes the verdict with no input: wake up then.
+    if let Some(at) = doc.verdict_changes_at() {
+        let wait = at.as_datetime().signed_duration_since(now.as_datetime()).to_std().unwrap_or_default();
+        ui.ctx().request_repaint_after(wait + std::time::Duration::from_millis(500));
+    }
     egui::Frame::new().fill(go_color(go, dark)).corner_radius(6.0).inner_margin(8.0).show(ui, |ui| {
         ui.set_width(ui.available_width());
         // The counts sit right of the verdict, or below it when the window is too narrow for both.
@@ -86,7 +92,8 @@ fn banner_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec<Command>) {
                             Blocker::ItemFailed { item, .. }
                             | Blocker::ItemPending { item, .. }
                             | Blocker::ItemSkipped { item, .. }
-                            | Blocker::ProbeCouldNotRun { item, .. } => {
+                            | Blocker::ProbeCouldNotRun { item, .. }
+                            | Blocker::ProbeStale { item, .. } => {
                                 commands.push(Command::Run(RunCommand::Reveal(item.clone())));
                             }
                             // Fields sit just below; roles are signed in the sign-off panel.

@@ -16,7 +16,7 @@ impl App {
                     self.toasts.error(err.to_string());
                     return;
                 }
-                let blockers = doc.summary().0.blockers.clone();
+                let blockers = doc.summary(Self::now()).0.blockers.clone();
                 let stale = signoff::stale_probes(doc.run(), Self::now());
                 let seen = (doc.run().id.clone(), doc.run().content_sha256());
                 let mut dialog = SignDialog::new(&doc.run().template.title, doc.run().roles(), &role, &self.prefs.user_name, stale, seen);
@@ -108,7 +108,7 @@ impl App {
             Ok(()) => {
                 self.autosave.save(doc.path().to_path_buf(), doc.run());
                 let title = doc.run().roles().into_iter().find(|r| r.id == role).map(|r| r.title).unwrap_or(role);
-                let verdict = if doc.summary().0.is_go() { " The run is GO." } else { "" };
+                let verdict = if doc.summary(Self::now()).0.is_go() { " The run is GO." } else { "" };
                 self.toasts.notice(format!("Signed as {title}.{verdict}"));
                 self.dialog = None;
             }

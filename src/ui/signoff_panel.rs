@@ -39,7 +39,8 @@ pub(super) fn signoff_ui(ui: &mut egui::Ui, doc: &mut RunDoc, commands: &mut Vec
         None => format!("Sign-off ({signed} of {required} required signed)"),
     };
     // Open once there is something to sign: everything settled, or someone has signed.
-    let open = doc.summary().1.pending == 0 || !doc.run().signatures.is_empty() || doc.verification().is_some_and(|r| !r.is_valid());
+    let open =
+        doc.summary(super::app::App::now()).1.pending == 0 || !doc.run().signatures.is_empty() || doc.verification().is_some_and(|r| !r.is_valid());
     egui::CollapsingHeader::new(title).id_salt("sign-off").default_open(open).show(ui, |ui| {
         verification_ui(ui, doc, palette.error);
         egui::ScrollArea::vertical().id_salt("roles scroll").max_height(240.0).show(ui, |ui| {

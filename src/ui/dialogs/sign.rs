@@ -124,9 +124,11 @@ impl SignDialog {
         self.blockers = blockers;
     }
 
-    /// The blockers the signature will carry: all but the chosen role's own missing signature.
+    /// The blockers the signature will carry: all but the chosen role's own missing signature
+    /// and the probe evidence the signer must waive to sign at all.
     fn blockers_for_role(&self) -> Vec<&Blocker> {
-        self.blockers.iter().filter(|blocker| !blocker.cleared_by_signing(&self.role)).collect()
+        let waived = |blocker: &Blocker| self.stale.iter().any(|stale| blocker.cleared_by_waiver(&stale.item));
+        self.blockers.iter().filter(|blocker| !blocker.cleared_by_signing(&self.role) && !waived(blocker)).collect()
     }
 
     /// Signing was refused because of probe evidence; show the list again.
