@@ -509,17 +509,17 @@ mod probes {
 
         let mut harness = harness(home.path(), Some(path));
         assert_eq!(state_of(&harness, item), ItemState::Done);
-        let blocker = "probe result 125 min old, over the 60-minute limit: All unit tests passing";
+        let taken = two_hours_ago.as_datetime().format("%Y-%m-%d %H:%M UTC");
+        let blocker = format!("probe result older than the 60-minute limit (taken {taken}): All unit tests passing");
+        let blocker = blocker.as_str();
         assert!(harness.query_by_label(blocker).is_some(), "the banner names the stale evidence");
         click(&mut harness, blocker);
         assert_eq!(harness.state().run_doc().unwrap().selected(), Some(item), "the blocker reveals its item");
-        assert!(
-            harness.query_by_label("⚠ This result is 125 min old; the checklist accepts results up to 60 min old. Run the probe again.").is_some()
-        );
+        assert!(harness.query_by_label("⚠ This result is older than the checklist's 60-minute limit. Run the probe again.").is_some());
         click(&mut harness, "Run probe");
         settle(&mut harness);
         assert!(harness.query_by_label(blocker).is_none(), "a fresh result clears it");
-        assert!(harness.query_by_label_contains("This result is").is_none());
+        assert!(harness.query_by_label_contains("This result is older").is_none());
     }
 
     #[test]

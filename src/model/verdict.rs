@@ -33,7 +33,7 @@ pub enum Blocker {
     ProbeStale {
         item: String,
         text: String,
-        age_minutes: i64,
+        taken_at: Timestamp,
         limit_minutes: u32,
     },
     FieldMissing {
@@ -83,8 +83,9 @@ impl fmt::Display for Blocker {
             Self::ItemPending { text, .. } => write!(f, "not done: {text}"),
             Self::ItemSkipped { text, .. } => write!(f, "required but skipped: {text}"),
             Self::ProbeCouldNotRun { text, error, .. } => write!(f, "probe could not run ({error}): {text}"),
-            Self::ProbeStale { text, age_minutes, limit_minutes, .. } => {
-                write!(f, "probe result {age_minutes} min old, over the {limit_minutes}-minute limit: {text}")
+            Self::ProbeStale { text, taken_at, limit_minutes, .. } => {
+                let taken = taken_at.as_datetime().format("%Y-%m-%d %H:%M UTC");
+                write!(f, "probe result older than the {limit_minutes}-minute limit (taken {taken}): {text}")
             }
             Self::FieldMissing { label, .. } => write!(f, "field not filled: {label}"),
             Self::RoleUnsigned { title, .. } => write!(f, "not signed: {title}"),
@@ -164,8 +165,7 @@ impl Run {
                         let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
                         failed.push(Blocker::ProbeCouldNotRun { item, text, error });
                     } else if now > fresh_until(result.started_at, limit_minutes) {
-                        let age_minutes = now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_minutes();
-                        failed.push(Blocker::ProbeStale { item, text, age_minutes, limit_minutes });
+                        failed.push(Blocker::ProbeStale { item, text, taken_at: result.started_at, limit_minutes });
                     }
                 }
                 ItemState::Failed => failed.push(blocker(|item, text| Blocker::ItemFailed { item, text })),

@@ -222,7 +222,7 @@ fn evidence_older_than_the_maximum_age_blocks_go_until_rerun_overridden_or_waive
     // The limit is 30 minutes: fresh up to and including minute 32, stale after.
     assert_eq!(stale_blockers(&run.verdict_at(at(32))), Vec::<String>::new());
     assert_eq!(run.evidence_fresh_until(at(10)), Some(at(32)));
-    assert_eq!(stale_blockers(&run.verdict_at(at(93))), ["probe result 91 min old, over the 30-minute limit: A"]);
+    assert_eq!(stale_blockers(&run.verdict_at(at(93))), ["probe result older than the 30-minute limit (taken 2026-11-23 10:02 UTC): A"]);
     assert_eq!(run.evidence_fresh_until(at(93)), None, "nothing fresh is left to go stale");
 
     // Running the probe again is fresh evidence.

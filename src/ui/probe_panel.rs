@@ -117,7 +117,7 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     if latest.state != ProbeState::Error && age.num_milliseconds() > i64::from(limit) * 60_000 {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!("⚠ This result is {} min old; the checklist accepts results up to {limit} min old. Run the probe again.", age.num_minutes()),
+            format!("⚠ This result is older than the checklist's {limit}-minute limit. Run the probe again."),
         );
     }
     for condition in &latest.conditions {

@@ -256,7 +256,7 @@ fn stale_probes_refuse_signing_until_re_run_or_waived() {
     harness.query_all_by_label("Sign…").next().unwrap().click();
     settle(&mut harness);
     assert_eq!(harness.query_all_by_label_contains("— result ").count(), 2, "old results are listed with their age");
-    assert!(harness.query_by_label_contains("over the 60-minute limit").is_some(), "the banner behind the dialog counts old evidence too");
+    assert!(harness.query_by_label_contains("older than the 60-minute limit").is_some(), "the banner behind the dialog counts old evidence too");
     draw_stroke(&mut harness, &[(0.2, 0.5), (0.8, 0.5)]);
     type_into(
         &mut harness,
