@@ -251,4 +251,22 @@ mod tests {
         assert!(check("body !contains 2xx").passed);
         assert!(check("header(strict-transport-security) contains includeSubDomains").passed);
     }
+
+    #[test]
+    fn hostile_lists_are_refused_at_their_column_and_long_ones_parse() {
+        let many = format!("status in [{}]", vec!["200"; parse::MAX_LIST_ITEMS].join(", "));
+        let Some(Literal::List(items)) = parse(&many).unwrap().literal else { panic!("not a list") };
+        assert_eq!(items.len(), parse::MAX_LIST_ITEMS);
+
+        let too_many = format!("status in [{}]", vec!["200"; parse::MAX_LIST_ITEMS + 1].join(", "));
+        let err = parse(&too_many).unwrap_err();
+        assert_eq!(err.column, "status in [".len() + 5 * parse::MAX_LIST_ITEMS + 1, "{err}");
+        assert!(err.message.contains("more than 10000 values"), "{err}");
+
+        // Nested 100,000 deep: an error, not a stack overflow.
+        let deep = format!("status in {}200{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse(&deep).unwrap_err();
+        assert_eq!(err.column, "status in ".len() + parse::MAX_LIST_DEPTH + 1, "{err}");
+        assert!(err.message.contains("nest more than 4 deep"), "{err}");
+    }
 }

@@ -25,15 +25,25 @@ impl Cursor<'_> {
         self.chars[self.at.min(self.chars.len())..].iter().collect()
     }
 
+    /// Moves past `word` when the text continues with it; compares in place, so that parsing
+    /// stays linear in the length of the condition.
     fn eat(&mut self, word: &str) -> bool {
-        if self.rest().starts_with(word) {
-            self.at += word.chars().count();
+        let rest = self.chars.get(self.at..).unwrap_or_default();
+        let len = word.chars().count();
+        if rest.len() >= len && rest.iter().zip(word.chars()).all(|(a, b)| *a == b) {
+            self.at += len;
             true
         } else {
             false
         }
     }
 }
+
+/// Lists nest at most this deep (`[[1, 2], [3]]` is two): no condition needs more, and a
+/// bound keeps a hostile one from exhausting the stack.
+pub const MAX_LIST_DEPTH: usize = 4;
+/// A list holds at most this many values.
+pub const MAX_LIST_ITEMS: usize = 10_000;
 
 /// Parses one condition.
 pub fn parse(text: &str) -> Result<Condition, ConditionError> {
@@ -54,7 +64,7 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
             _ => None,
         };
         let at = cursor.at;
-        let literal = parse_literal(&mut cursor, op, duration)?;
+        let literal = parse_literal(&mut cursor, op, duration, 0)?;
         check_literal_fits(op, &literal).map_err(|message| ConditionError { column: at + 1, message })?;
         Some(literal)
     };
@@ -163,7 +173,7 @@ fn check_literal_fits(op: Op, literal: &Literal) -> Result<(), String> {
 
 /// Parses the value after the operator. `duration` names the subject when it is measured as a
 /// duration, so that a bare number, whose unit would be a guess, is refused.
-fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>) -> Result<Literal, ConditionError> {
+fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usize) -> Result<Literal, ConditionError> {
     let start = cursor.at;
     match cursor.chars.get(cursor.at) {
         Some('"') => {
@@ -197,6 +207,9 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>) -> Result<
             Ok(Literal::Text(text))
         }
         Some('[') => {
+            if depth == MAX_LIST_DEPTH {
+                return Err(cursor.error(format!("lists nest more than {MAX_LIST_DEPTH} deep here")));
+            }
             cursor.at += 1;
             let mut items = Vec::new();
             loop {
@@ -208,7 +221,10 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>) -> Result<
                     cursor.at = start;
                     return Err(cursor.error("the list is not closed with `]`"));
                 }
-                items.push(parse_literal(cursor, Op::Eq, duration)?);
+                if items.len() == MAX_LIST_ITEMS {
+                    return Err(cursor.error(format!("the list holds more than {MAX_LIST_ITEMS} values")));
+                }
+                items.push(parse_literal(cursor, Op::Eq, duration, depth + 1)?);
                 cursor.skip_spaces();
                 if !cursor.eat(",") && cursor.chars.get(cursor.at) != Some(&']') {
                     return Err(cursor.error("expected `,` or `]` in the list"));
