@@ -61,7 +61,7 @@ fn bench_run_documents(c: &mut Criterion) {
     group.sample_size(20).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("serialize", |b| b.iter(|| store::to_ron(black_box(&run))));
+    group.bench_function("serialize", |b| b.iter(|| store::run_ron(std::path::Path::new("bench.run.ron"), black_box(&run))));
     group.bench_function("save", |b| b.iter(|| store::save_run(&path, black_box(&run)).unwrap()));
     group.bench_function("parse", |b| b.iter(|| store::parse_run(&path, black_box(&text)).unwrap()));
     let parsed = store::parse_run(&path, &text).unwrap();

@@ -251,7 +251,7 @@ fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bo
         println!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    write_output(&output, &store::to_ron(template), force)?;
+    write_output(&output, &store::template_ron(&output, template)?, force)?;
     println!("wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -117,7 +117,11 @@ fn check_record(name: &str, run: &Run, rendered: &Rendered, paper: Paper) {
     // The attached run is the run, it verifies, and its hash is the printed one.
     let embedded = pdf::extract(&rendered.bytes).unwrap();
     assert_eq!(embedded.file_name, pdf::attachment_name(run));
-    assert_eq!(embedded.run_file, preflight::store::to_ron(run).into_bytes(), "{name}: the attachment is the run file");
+    assert_eq!(
+        embedded.run_file,
+        preflight::store::run_ron(std::path::Path::new("test.run.ron"), run).unwrap().into_bytes(),
+        "{name}: the attachment is the run file"
+    );
     let reread = preflight::store::parse_run(Path::new(&embedded.file_name), std::str::from_utf8(&embedded.run_file).unwrap()).unwrap();
     assert!(signoff::verify(&reread).is_valid(), "{name}: {:?}", signoff::verify(&reread));
     assert_eq!(embedded.printed_content_sha256.as_deref(), Some(reread.content_sha256().as_str()));
@@ -513,7 +517,7 @@ fn a_secret_a_probe_used_never_reaches_the_pdf() {
     assert!(head.to_ascii_lowercase().contains(&format!("authorization: bearer {}", SECRET.to_ascii_lowercase())), "nor in its header: {head}");
     assert_eq!(result.state, ProbeState::Pass, "{result:?}");
     run.record_probe(result, at(5)).unwrap();
-    let run_file = preflight::store::to_ron(&run);
+    let run_file = preflight::store::run_ron(std::path::Path::new("test.run.ron"), &run).unwrap();
     assert!(!run_file.contains(SECRET) && run_file.contains(MASK), "the run file itself must hold the secret masked");
 
     let rendered = render(&run, Paper::A4);
@@ -557,11 +561,11 @@ fn an_altered_embedded_run_fails_verification() {
     assert!(verifies(&bytes));
 
     // Someone edits the attached run: an item that was N/A now reads as done.
-    let original = preflight::store::to_ron(&run);
+    let original = preflight::store::run_ron(std::path::Path::new("test.run.ron"), &run).unwrap();
     let (id, _) = run.items.iter().find(|(_, r)| matches!(r.state, ItemState::NotApplicable { .. })).unwrap();
     let mut edited = run.clone();
     edited.items.get_mut(id).unwrap().state = ItemState::Done;
-    let edited_file = preflight::store::to_ron(&edited);
+    let edited_file = preflight::store::run_ron(std::path::Path::new("test.run.ron"), &edited).unwrap();
     assert_ne!(original, edited_file);
     assert!(!verifies(&replace_attachment(&bytes, edited_file.as_bytes())), "an edited record item must fail");
 
@@ -571,7 +575,10 @@ fn an_altered_embedded_run_fails_verification() {
     reworked.finalised = None;
     let na = reworked.items.iter().find(|(_, r)| matches!(r.state, ItemState::NotApplicable { .. })).map(|(id, _)| id.clone()).unwrap();
     reworked.set_state(&na, ItemState::Done, "mallory", at(120)).unwrap();
-    assert!(!verifies(&replace_attachment(&bytes, preflight::store::to_ron(&reworked).as_bytes())), "a re-chained edit must fail");
+    assert!(
+        !verifies(&replace_attachment(&bytes, preflight::store::run_ron(std::path::Path::new("test.run.ron"), &reworked).unwrap().as_bytes())),
+        "a re-chained edit must fail"
+    );
 
     // The untouched attachment, written back the same way, still verifies.
     assert!(verifies(&replace_attachment(&bytes, original.as_bytes())));
@@ -583,7 +590,11 @@ fn a_paperclip_that_opens_another_run_is_refused() {
     let bytes = runs::render(&run, &options(Paper::A4)).bytes;
     let mut other = run.clone();
     other.created_by = "mallory".into();
-    let altered = repoint_paperclip(&bytes, &pdf::attachment_name(&run), preflight::store::to_ron(&other).as_bytes());
+    let altered = repoint_paperclip(
+        &bytes,
+        &pdf::attachment_name(&run),
+        preflight::store::run_ron(std::path::Path::new("test.run.ron"), &other).unwrap().as_bytes(),
+    );
 
     let err = pdf::extract(&altered).unwrap_err();
     let pages = Document::load_mem(&bytes).unwrap().get_pages().len();

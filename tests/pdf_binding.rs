@@ -266,7 +266,7 @@ fn a_record_drawn_partly_from_a_system_font_is_checked_without_that_font() {
     let embedded =
         preflight::store::parse_run(Path::new("x.run.ron"), std::str::from_utf8(&pdf::extract(&rendered.bytes).unwrap().run_file).unwrap()).unwrap();
     let report = signoff::verify(&embedded);
-    let run_file = preflight::store::to_ron(&embedded).into_bytes();
+    let run_file = preflight::store::run_ron(std::path::Path::new("test.run.ron"), &embedded).unwrap().into_bytes();
     let check = pdf::check_pages(&rendered.bytes, &Record { run: &embedded, report: &report, run_file: &run_file }).unwrap();
     assert!(check.holds(), "{:?}", check.problems);
     assert!(check.limits.iter().any(|limit| limit.contains("system fonts embedded in the record")), "{:?}", check.limits);

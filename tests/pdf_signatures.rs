@@ -111,7 +111,7 @@ fn setup() -> Setup {
         signoff::sign(&mut run, request, key).unwrap();
     }
     let run_path = home.path().join("release.run.ron");
-    std::fs::write(&run_path, store::to_ron(&run)).unwrap();
+    std::fs::write(&run_path, store::run_ron(std::path::Path::new("test.run.ron"), &run).unwrap()).unwrap();
     Setup { home, run_path }
 }
 

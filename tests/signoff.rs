@@ -310,7 +310,11 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     let mut edited = run.clone();
     edited.signatures[0].name = "Someone Else".into();
     let tampered = dir.path().join("tampered.pdf");
-    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&edited).as_bytes())).unwrap();
+    std::fs::write(
+        &tampered,
+        replace_attachment(&std::fs::read(&pdf).unwrap(), store::run_ron(std::path::Path::new("test.run.ron"), &edited).unwrap().as_bytes()),
+    )
+    .unwrap();
     let output = verify(&tampered);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
@@ -321,7 +325,11 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     other.finalised = None;
     let item = other.items.keys().next().unwrap().clone();
     other.set_note(&item, "edited after export", "Mallory", at(40)).unwrap();
-    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&other).as_bytes())).unwrap();
+    std::fs::write(
+        &tampered,
+        replace_attachment(&std::fs::read(&pdf).unwrap(), store::run_ron(std::path::Path::new("test.run.ron"), &other).unwrap().as_bytes()),
+    )
+    .unwrap();
     let stdout = String::from_utf8_lossy(&verify(&tampered).stdout).into_owned();
     assert!(stdout.contains("PRINTED HASHES  the printed run content SHA-256") && stdout.trim_end().ends_with("INVALID"), "{stdout}");
 
@@ -332,7 +340,11 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
     fewer.signatures.pop();
     fewer.events.pop();
     assert!(signoff::verify(&fewer).is_valid() && fewer.content_sha256() == run.content_sha256());
-    std::fs::write(&tampered, replace_attachment(&std::fs::read(&pdf).unwrap(), store::to_ron(&fewer).as_bytes())).unwrap();
+    std::fs::write(
+        &tampered,
+        replace_attachment(&std::fs::read(&pdf).unwrap(), store::run_ron(std::path::Path::new("test.run.ron"), &fewer).unwrap().as_bytes()),
+    )
+    .unwrap();
     let output = verify(&tampered);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
@@ -341,7 +353,15 @@ fn export_writes_a_pdf_that_verify_checks_against_its_attached_run() {
 
     // The paperclip on the integrity page re-pointed at another run, the attachment kept.
     let genuine = std::fs::read(&pdf).unwrap();
-    std::fs::write(&tampered, repoint_paperclip(&genuine, &preflight::pdf::attachment_name(&run), store::to_ron(&other).as_bytes())).unwrap();
+    std::fs::write(
+        &tampered,
+        repoint_paperclip(
+            &genuine,
+            &preflight::pdf::attachment_name(&run),
+            store::run_ron(std::path::Path::new("test.run.ron"), &other).unwrap().as_bytes(),
+        ),
+    )
+    .unwrap();
     let output = verify(&tampered);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&output.stderr));

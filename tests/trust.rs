@@ -72,7 +72,7 @@ fn world() -> World {
 
 fn save(world: &World, name: &str, run: &Run) -> PathBuf {
     let path = world.repo.join("runs").join(name);
-    std::fs::write(&path, store::to_ron(run)).unwrap();
+    std::fs::write(&path, store::run_ron(std::path::Path::new("test.run.ron"), run).unwrap()).unwrap();
     path
 }
 

@@ -166,7 +166,7 @@ pub(super) fn export(
     let key = key.map(|name| super::pdf_sign::unlock(name, passphrase_stdin)).transpose()?;
     let options = crate::pdf::PdfOptions::new(paper, Timestamp::from_datetime(chrono::Utc::now()));
     let report = signoff::verify(&run);
-    let run_file = store::to_ron(&run).into_bytes();
+    let run_file = store::run_ron(path, &run)?.into_bytes();
     let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
     let rendered =
         crate::pdf::render(&record, &store::SystemFonts, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;

@@ -53,18 +53,24 @@ pub(crate) struct ListItem {
     pub blocks: Vec<Block>,
 }
 
-pub(crate) fn parse(source: &str) -> Vec<Block> {
+/// Lists nest at most this deep in a template: far beyond any real checklist, and shallow
+/// enough that a template and a run of it stay within what the RON reader accepts.
+pub(crate) const MAX_LIST_DEPTH: usize = crate::model::MAX_ITEM_DEPTH;
+
+/// The blocks of `source`, and the lines where lists nested deeper than [`MAX_LIST_DEPTH`]
+/// were flattened into the deepest level.
+pub(crate) fn parse(source: &str) -> (Vec<Block>, Vec<usize>) {
     let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(source, options).into_offset_iter().collect();
     let line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(at, _)| at + 1)).collect();
-    let mut reader = Reader { source, events, pos: 0, line_starts };
+    let mut reader = Reader { source, events, pos: 0, line_starts, depth: 0, flattened: Vec::new() };
     let mut blocks = Vec::new();
     while reader.pos < reader.events.len() {
         if let Some(block) = reader.block() {
             blocks.push(block);
         }
     }
-    blocks
+    (blocks, reader.flattened)
 }
 
 struct Reader<'s> {
@@ -72,6 +78,10 @@ struct Reader<'s> {
     events: Vec<(Event<'s>, Range<usize>)>,
     pos: usize,
     line_starts: Vec<usize>,
+    /// Lists open around `pos`.
+    depth: usize,
+    /// Lines where a list nested deeper than the limit begins.
+    flattened: Vec<usize>,
 }
 
 /// Trims each line and joins them with `separator`: list items and headings become one line,
@@ -155,6 +165,7 @@ impl<'s> Reader<'s> {
                 let (text, line) = self.inline_text(" ");
                 Some(Block::Heading { level: level as u8, text, line })
             }
+            Event::Start(Tag::List(first)) if self.depth + 1 >= MAX_LIST_DEPTH => Some(self.flattened_list(first.is_some())),
             Event::Start(Tag::List(first)) => Some(self.list(first.is_some())),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
@@ -196,6 +207,7 @@ impl<'s> Reader<'s> {
 
     fn list(&mut self, ordered: bool) -> Block {
         self.pos += 1;
+        self.depth += 1;
         let mut items = Vec::new();
         while let Some((event, range)) = self.events.get(self.pos).cloned() {
             match event {
@@ -206,6 +218,73 @@ impl<'s> Reader<'s> {
                 }
                 _ => self.pos += 1,
             }
+        }
+        self.depth -= 1;
+        Block::List { ordered, items }
+    }
+
+    /// A list at the deepest level allowed: every item in it, however deeply nested, becomes
+    /// one of its items, in source order, without recursion. An item's text is its own inline
+    /// content, parts before and after a nested list joined by a space.
+    fn flattened_list(&mut self, ordered: bool) -> Block {
+        let mut items: Vec<ListItem> = Vec::new();
+        // Per item: the source spans of its text; open items, innermost last.
+        let mut spans: Vec<Vec<Range<usize>>> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        let mut lists = 0usize;
+        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+            match event {
+                Event::Start(Tag::List(_)) => {
+                    lists += 1;
+                    if lists == 2 {
+                        let line = self.line_of(range.start);
+                        self.flattened.push(line);
+                    }
+                    self.pos += 1;
+                }
+                Event::End(TagEnd::List(_)) => {
+                    self.pos += 1;
+                    lists -= 1;
+                    if lists == 0 {
+                        break;
+                    }
+                }
+                Event::Start(Tag::Item) => {
+                    open.push(items.len());
+                    items.push(ListItem { task: None, text: String::new(), line: self.line_of(range.start), blocks: Vec::new() });
+                    spans.push(Vec::new());
+                    self.pos += 1;
+                }
+                Event::End(TagEnd::Item) => {
+                    open.pop();
+                    self.pos += 1;
+                }
+                Event::TaskListMarker(ticked) => {
+                    if let Some(&at) = open.last() {
+                        items[at].task = Some(ticked);
+                    }
+                    self.pos += 1;
+                }
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => self.pos += 1,
+                other => {
+                    let range = if matches!(other, Event::Start(_)) {
+                        self.skip_element()
+                    } else {
+                        self.pos += 1;
+                        range
+                    };
+                    if let Some(&at) = open.last() {
+                        match spans[at].last_mut() {
+                            // Parts of one run of text: merge unless a nested item came between.
+                            Some(last) if items.len() == at + 1 => *last = last.start.min(range.start)..last.end.max(range.end),
+                            _ => spans[at].push(range),
+                        }
+                    }
+                }
+            }
+        }
+        for (item, spans) in items.iter_mut().zip(spans) {
+            item.text = spans.iter().map(|span| tidy(&self.source[span.clone()], " ")).collect::<Vec<_>>().join(" ");
         }
         Block::List { ordered, items }
     }
@@ -298,7 +377,7 @@ mod tests {
 
     #[test]
     fn reads_headings_tasks_and_nesting() {
-        let blocks = parse("# Title\n\nSection\n-------\n\n- [ ] one\n  continued\n  - [x] nested\n1. step\n");
+        let (blocks, _) = parse("# Title\n\nSection\n-------\n\n- [ ] one\n  continued\n  - [x] nested\n1. step\n");
         assert_eq!(blocks[0], Block::Heading { level: 1, text: "Title".into(), line: 1 });
         assert_eq!(blocks[1], Block::Heading { level: 2, text: "Section".into(), line: 3 });
         let Block::List { ordered: false, items } = &blocks[2] else { panic!("{:?}", blocks[2]) };
@@ -312,7 +391,7 @@ mod tests {
 
     #[test]
     fn loose_task_lists_keep_their_boxes() {
-        let blocks = parse("- [ ] one\n\n- [x] two\n\n  more\n");
+        let (blocks, _) = parse("- [ ] one\n\n- [x] two\n\n  more\n");
         let Block::List { items, .. } = &blocks[0] else { panic!() };
         assert_eq!((items[0].task, items[0].text.as_str()), (Some(false), "one"));
         assert_eq!((items[1].task, items[1].text.as_str()), (Some(true), "two"));
@@ -321,7 +400,7 @@ mod tests {
 
     #[test]
     fn keeps_inline_source_and_reads_tables_and_code() {
-        let blocks = parse("- [ ] **Bold** `code` [link](http://x)\n\n| A | B |\n|---|---|\n| 1 |   |\n\n```bash\nls\n```\n");
+        let (blocks, _) = parse("- [ ] **Bold** `code` [link](http://x)\n\n| A | B |\n|---|---|\n| 1 |   |\n\n```bash\nls\n```\n");
         let Block::List { items, .. } = &blocks[0] else { panic!() };
         assert_eq!(items[0].text, "**Bold** `code` [link](http://x)");
         let Block::Table { header, rows, .. } = &blocks[1] else { panic!("{:?}", blocks[1]) };

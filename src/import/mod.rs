@@ -61,10 +61,14 @@ pub fn id_from_file_name(path: &std::path::Path) -> String {
 pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
     let normalised = source.replace("\r\n", "\n").replace('\r', "\n");
     let repair = mojibake::repair(&normalised);
-    let blocks = blocks::parse(&repair.text);
+    let (blocks, flattened) = blocks::parse(&repair.text);
     let mut builder = build::Builder::default();
     builder.read(&blocks);
     let mut imported = builder.finish(options.id.clone(), options.title.clone());
+    for line in flattened {
+        let message = format!("lists nest more than {} levels deep here; the deeper items are kept at level {0}", blocks::MAX_LIST_DEPTH);
+        imported.warnings.push(Warning { line, message });
+    }
     imported.mojibake_repaired = repair.repaired;
     imported.mojibake_dropped = repair.dropped;
     add_run_identity_fields(&mut imported);

@@ -93,6 +93,8 @@ pub enum EditError {
     UnknownRole(String),
     #[error("the text may not be empty")]
     EmptyText,
+    #[error("sections nest at most {0} levels deep")]
+    TooDeep(usize),
 }
 
 fn section_mut<'a>(sections: &'a mut [Section], id: &str) -> Option<&'a mut Section> {
@@ -185,6 +187,11 @@ impl Template {
                 let mut ids = Self::allocator(self.all_sections().iter().map(|(_, s)| s.id.clone()));
                 let section = Section { id: ids.allocate(&title, "section"), title, items: vec![], sections: vec![] };
                 let id = section.id.clone();
+                let parent_depth =
+                    parent.as_deref().and_then(|parent| self.all_sections().into_iter().find(|(_, s)| s.id == parent).map(|(depth, _)| depth));
+                if parent_depth.is_some_and(|depth| depth + 1 >= crate::model::MAX_SECTION_DEPTH) {
+                    return Err(EditError::TooDeep(crate::model::MAX_SECTION_DEPTH));
+                }
                 match parent {
                     Some(parent) => section_mut(&mut self.sections, &parent).ok_or(EditError::UnknownSection(parent))?.sections.push(section),
                     None => self.sections.push(section),

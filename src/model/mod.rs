@@ -24,8 +24,8 @@ pub use probe::{CertificateInfo, ConditionResult, IpVersion, Observed, ProbeKind
 pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, PROBE_ACTOR, RUN_FORMAT_VERSION, Run, StateCounts};
 pub use signature::{ChangeRef, Finalisation, KeyAlgorithm, KeySignature, Signature, SignatureStatus, Stroke, Waiver};
 pub use template::{
-    DEFAULT_MAX_PROBE_AGE_MINUTES, Field, FieldKind, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template,
-    TemplateCounts,
+    DEFAULT_MAX_PROBE_AGE_MINUTES, Field, FieldKind, InfoStyle, Item, ItemKind, MAX_ITEM_DEPTH, MAX_SECTION_DEPTH, Placement, Role, Section,
+    TEMPLATE_FORMAT_VERSION, Template, TemplateCounts,
 };
 pub use time::Timestamp;
 pub use validate::Problem;

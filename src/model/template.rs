@@ -36,6 +36,13 @@ pub struct Template {
 /// The maximum probe age a template gets unless it says otherwise.
 pub const DEFAULT_MAX_PROBE_AGE_MINUTES: u32 = 60;
 
+/// Items nest at most this deep (an item under an item under … counts each level). No real
+/// checklist comes near it; the bound keeps a template and a run of it within what the RON
+/// reader accepts, and every walk over the tree shallow.
+pub const MAX_ITEM_DEPTH: usize = 16;
+/// Sections nest at most this deep (Markdown headings give at most six levels).
+pub const MAX_SECTION_DEPTH: usize = 8;
+
 fn default_max_probe_age() -> u32 {
     DEFAULT_MAX_PROBE_AGE_MINUTES
 }
@@ -231,6 +238,15 @@ impl Template {
             push_section(&mut out, section);
         }
         out
+    }
+
+    /// The first item nested deeper than [`MAX_ITEM_DEPTH`], if any.
+    pub fn too_deep_item(&self) -> Option<&Item> {
+        fn walk(items: &[Item], depth: usize) -> Option<&Item> {
+            items.iter().find_map(|item| if depth > MAX_ITEM_DEPTH { Some(item) } else { walk(&item.children, depth + 1) })
+        }
+        let sections = self.all_sections();
+        walk(&self.items, 1).or_else(|| sections.iter().find_map(|(_, section)| walk(&section.items, 1)))
     }
 
     /// Every section, depth first, with its depth (0 for top-level sections).

@@ -55,6 +55,14 @@ impl Template {
         duplicate_ids("section", sections.iter().map(|(_, s)| s.id.as_str()), &mut problems);
         duplicate_ids("field", self.fields.iter().map(|f| f.id.as_str()), &mut problems);
         duplicate_ids("role", self.roles.iter().map(|r| r.id.as_str()), &mut problems);
+        if let Some(item) = self.too_deep_item() {
+            let message = format!("item `{}` is nested more than {} levels deep", item.id, super::MAX_ITEM_DEPTH);
+            problems.push(Problem::at(message, format!("\"{}\"", item.id), 0));
+        }
+        if let Some((_, section)) = sections.iter().find(|(depth, _)| *depth >= super::MAX_SECTION_DEPTH) {
+            let message = format!("section `{}` is nested more than {} levels deep", section.id, super::MAX_SECTION_DEPTH);
+            problems.push(Problem::at(message, format!("\"{}\"", section.id), 0));
+        }
         for (_, item) in &items {
             if item.text.trim().is_empty() {
                 problems.push(Problem::at(format!("item `{}` has no text", item.id), format!("\"{}\"", item.id), 0));

@@ -209,7 +209,7 @@ pub fn attachment_name(run: &Run) -> String {
 pub struct Record<'a> {
     pub run: &'a Run,
     pub report: &'a Report,
-    /// The run file as `store::to_ron` writes it.
+    /// The run file as `store::run_ron` writes it.
     pub run_file: &'a [u8],
 }
 

@@ -37,6 +37,10 @@ pub enum StoreError {
     NewerFormat { path: PathBuf, line: usize, col: usize, found: u32, supported: u32 },
     #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]
     Invalid { path: PathBuf, problems: Vec<Located> },
+    /// The document could not be turned into a file that reads back as itself; nothing was
+    /// written and any old file is unchanged.
+    #[error("{}: cannot write it: {reason}; the file was not changed", path.display())]
+    Unwritable { path: PathBuf, reason: String },
     #[error("{}: refusing to overwrite an existing file; choose another name or remove it first", path.display())]
     Exists { path: PathBuf },
 }

@@ -194,7 +194,14 @@ fn check_format_version(path: &Path, text: &str, kind: DocumentKind) -> Result<(
 fn parse<T: DeserializeOwned>(path: &Path, text: &str, kind: DocumentKind) -> Result<T, StoreError> {
     check_format_version(path, text, kind)?;
     ron::from_str(text).map_err(|err| {
-        let message = format!("{}; expected {}", err.code, kind.expected());
+        let message = match err.code {
+            ron::Error::ExceededRecursionLimit => format!(
+                "nested too deeply; items nest at most {} levels and sections {}",
+                crate::model::MAX_ITEM_DEPTH,
+                crate::model::MAX_SECTION_DEPTH
+            ),
+            code => format!("{code}; expected {}", kind.expected()),
+        };
         let (line, col) = skip_blanks(text, err.span.start.line.max(1), err.span.start.col.max(1));
         StoreError::Parse { path: path.into(), located: Located { line, col, message } }
     })
@@ -262,32 +269,71 @@ pub fn load(path: &Path) -> Result<Document, StoreError> {
 }
 
 /// Pretty RON with struct names, one field a line: stable and easy to review in a diff.
-pub fn to_ron<T: Serialize>(value: &T) -> String {
+fn to_ron<T: Serialize>(value: &T) -> Result<String, ron::Error> {
     let config = ron::ser::PrettyConfig::new().struct_names(true).indentor("  ".to_string()).escape_strings(false);
-    // Model values always serialise (string keys, no custom serialisers that fail).
-    let mut text = ron::ser::to_string_pretty(value, config).unwrap_or_default();
+    let mut text = ron::ser::to_string_pretty(value, config)?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
-fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
-    write_atomic(path, to_ron(value).as_bytes()).map_err(|err| StoreError::io(path, "write it", err))
+/// The text a document is saved as, checked before anything is written: it must read back as
+/// exactly `value`. `path` names the file in the error.
+fn checked_ron<T: Stored>(path: &Path, value: &T) -> Result<String, StoreError> {
+    let unwritable = |reason: String| StoreError::Unwritable { path: path.into(), reason };
+    let text = to_ron(value).map_err(|err| unwritable(format!("it cannot be written as RON ({err})")))?;
+    let back: T = T::parse(path, &text).map_err(|err| unwritable(format!("what would be written does not load back ({err})")))?;
+    if back != *value {
+        return Err(unwritable("what would be written reads back differently".into()));
+    }
+    Ok(text)
+}
+
+/// A template's file text, checked to read back equal.
+pub fn template_ron(path: &Path, template: &Template) -> Result<String, StoreError> {
+    checked_ron(path, template)
+}
+
+/// A run's file text, checked to read back equal.
+pub fn run_ron(path: &Path, run: &Run) -> Result<String, StoreError> {
+    checked_ron(path, run)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), StoreError> {
+    write_atomic(path, text.as_bytes()).map_err(|err| StoreError::io(path, "write it", err))
 }
 
 pub fn save_template(path: &Path, template: &Template) -> Result<(), StoreError> {
-    save(path, template)
+    write(path, &template_ron(path, template)?)
 }
 
 pub fn save_run(path: &Path, run: &Run) -> Result<(), StoreError> {
-    save(path, run)
+    write(path, &run_ron(path, run)?)
 }
 
 /// Like [`save_template`] or [`save_run`], but refuses to replace an existing file.
-pub fn save_new<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+pub fn save_new<T: Stored>(path: &Path, value: &T) -> Result<(), StoreError> {
     if path.exists() {
         return Err(StoreError::Exists { path: path.into() });
     }
-    save(path, value)
+    write(path, &checked_ron(path, value)?)
+}
+
+/// A document the store writes: a template or a run.
+pub trait Stored: Serialize + PartialEq + Sized {
+    /// Reads the document back as loading it does, structural checks included.
+    fn parse(path: &Path, text: &str) -> Result<Self, StoreError>;
+}
+
+impl Stored for Template {
+    fn parse(path: &Path, text: &str) -> Result<Self, StoreError> {
+        parse_template(path, text)
+    }
+}
+
+impl Stored for Run {
+    fn parse(path: &Path, text: &str) -> Result<Self, StoreError> {
+        parse_run(path, text)
+    }
 }
 
 #[cfg(test)]

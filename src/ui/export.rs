@@ -70,10 +70,10 @@ impl App {
         let target = path.clone();
         let started = self.jobs.spawn(JOB, move || {
             let report = crate::signoff::verify(&run);
-            let run_file = crate::store::to_ron(&run).into_bytes();
-            let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
-            let rendered = crate::pdf::render(&record, &crate::store::SystemFonts, &options);
-            let result = rendered.map_err(|e| e.to_string()).and_then(|rendered| {
+            let result = crate::store::run_ron(&target, &run).map_err(|e| e.to_string()).and_then(|text| {
+                let run_file = text.into_bytes();
+                let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
+                let rendered = crate::pdf::render(&record, &crate::store::SystemFonts, &options).map_err(|e| e.to_string())?;
                 crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
                 Ok((rendered.pages, rendered.warnings))
             });

@@ -20,7 +20,7 @@ use preflight::signoff::{self, DEFAULT_ATTESTATION, SignRequest};
 /// first, then rendered with the system's fonts as fallback.
 pub fn render(run: &Run, options: &PdfOptions) -> Rendered {
     let report = signoff::verify(run);
-    let run_file = preflight::store::to_ron(run).into_bytes();
+    let run_file = preflight::store::run_ron(std::path::Path::new("test.run.ron"), run).unwrap().into_bytes();
     preflight::pdf::render(&Record { run, report: &report, run_file: &run_file }, &preflight::store::SystemFonts, options).unwrap()
 }
 
