@@ -133,3 +133,45 @@ fn a_file_nested_past_the_reader_limit_is_a_located_error() {
     assert!(err.contains("nested too deeply; items nest at most 16 levels"), "{err}");
     assert!(Path::new(&path).exists());
 }
+
+/// A run file of three tasks, as saved.
+fn saved_run(dir: &Path) -> (std::path::PathBuf, String) {
+    let run = run_of(import(&nested_tasks(1)).template);
+    let path = dir.join("ambiguous.run.ron");
+    store::save_run(&path, &run).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    (path, text)
+}
+
+#[test]
+fn a_key_written_twice_is_an_error_at_its_second_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, text) = saved_run(dir.path());
+    // A reader sees the item pending (the entry they look at); serde alone would keep the last.
+    let entry = "  items: {\n    \"level-0\": ItemRecord(";
+    let at = text.find(entry).expect("the items map");
+    let doubled = format!(
+        "{}  items: {{\n    \"level-0\": ItemRecord(state: Done, by: Some(\"Mallory\"), at: None, note: \"\"),\n    \"level-0\": ItemRecord({}",
+        &text[..at],
+        &text[at + entry.len()..]
+    );
+    std::fs::write(&path, &doubled).unwrap();
+    let err = store::load_run(&path).unwrap_err().to_string();
+    let second = doubled.find("\"level-0\": ItemRecord(state: Done").unwrap() + 1;
+    let second = second + doubled[second..].find("\"level-0\"").unwrap();
+    let line = doubled[..second].matches('\n').count() + 1;
+    assert!(err.starts_with(&format!("{}:{line}:", path.display())), "{err}");
+    assert!(err.contains("the key \"level-0\" appears twice; keep one"), "{err}");
+}
+
+#[test]
+fn an_unknown_field_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, text) = saved_run(dir.path());
+    let edited = text.replacen("  created_by:", "  approved_by: \"Mallory\",\n  created_by:", 1);
+    std::fs::write(&path, &edited).unwrap();
+    let err = store::load_run(&path).unwrap_err().to_string();
+    let line = edited[..edited.find("approved_by").unwrap()].matches('\n').count() + 1;
+    assert!(err.starts_with(&format!("{}:{line}:", path.display())), "{err}");
+    assert!(err.contains("approved_by"), "{err}");
+}

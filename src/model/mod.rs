@@ -13,6 +13,7 @@ mod run;
 mod signature;
 mod template;
 mod time;
+mod unique_keys;
 mod validate;
 mod verdict;
 

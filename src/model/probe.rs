@@ -89,6 +89,7 @@ fn default_samples() -> u32 {
 /// A probe as the template author wrote it. Conditions stay as text (`status == 200`) so that
 /// the file reads like the checklist and a syntax error can point at its column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProbeSpec {
     pub kind: ProbeKind,
     /// URL, `host:port` or name, depending on the kind; may hold `${env:NAME}`.
@@ -96,7 +97,7 @@ pub struct ProbeSpec {
     #[serde(default = "default_method", skip_serializing_if = "is_get")]
     pub method: String,
     /// Request headers; values may hold `${env:NAME}` and are never written out resolved.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::unique_keys::map")]
     pub headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub body: String,
@@ -225,6 +226,7 @@ impl ProbeState {
 
 /// One condition with the value the probe saw: `status (503) == 200`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConditionResult {
     /// The condition as written.
     pub condition: String,
@@ -238,6 +240,7 @@ pub struct ConditionResult {
 
 /// A certificate as the TLS probe saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CertificateInfo {
     pub subject: String,
     pub issuer: String,
@@ -247,6 +250,7 @@ pub struct CertificateInfo {
 
 /// Everything a probe run produced: recorded in the run as evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProbeResult {
     pub item: String,
     pub kind: ProbeKind,
@@ -260,10 +264,10 @@ pub struct ProbeResult {
     pub attempts: u32,
     pub conditions: Vec<ConditionResult>,
     /// Measured values by subject name (`status`, `response_time`, `p95`), formatted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique_keys::map")]
     pub measured: BTreeMap<String, String>,
     /// Selected response headers, resolved addresses, a capped reply snippet.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique_keys::map")]
     pub details: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<CertificateInfo>,

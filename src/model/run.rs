@@ -89,6 +89,7 @@ impl fmt::Display for ItemState {
 
 /// What the run knows about one actionable item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ItemRecord {
     pub state: ItemState,
     /// Who last changed the state, and when.
@@ -214,6 +215,7 @@ impl fmt::Display for Change {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Event {
     pub seq: u64,
     pub at: Timestamp,
@@ -294,6 +296,7 @@ impl StateCounts {
 
 /// One execution of a template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Run {
     pub format_version: u32,
     pub id: String,
@@ -303,10 +306,10 @@ pub struct Run {
     pub template_sha256: String,
     /// A full copy of the template as it was when the run started.
     pub template: Template,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique_keys::map")]
     pub fields: BTreeMap<String, FieldValue>,
     /// One record per actionable item, keyed by item id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique_keys::map")]
     pub items: BTreeMap<String, ItemRecord>,
     #[serde(default)]
     pub events: Vec<Event>,

@@ -15,12 +15,14 @@ use super::run::{Change, Event, ModelError, Run};
 /// One pen stroke of a drawn signature: points in 0–1 coordinates of the signature pad, x to
 /// the right and y downwards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Stroke {
     pub points: Vec<[f32; 2]>,
 }
 
 /// A probe the signer knowingly signed over although its result was stale or missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Waiver {
     pub item: String,
     /// What was wrong, as shown to the signer: "never run" or "result 75 min old".
@@ -56,6 +58,7 @@ impl KeyAlgorithm {
 /// Fields added after the first release are left out when they hold their default, so that
 /// signatures made before them serialise, and hash, exactly as they did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeySignature {
     #[serde(default, skip_serializing_if = "KeyAlgorithm::is_ed25519")]
     pub algorithm: KeyAlgorithm,
@@ -71,6 +74,7 @@ pub struct KeySignature {
 
 /// A sign-off by one person in one role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Signature {
     /// The role's id in the template.
     pub role: String,
@@ -189,6 +193,7 @@ impl std::fmt::Display for SignatureStatus {
 
 /// Who finalised a run, and when; a final run refuses further changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Finalisation {
     pub at: Timestamp,
     pub by: String,

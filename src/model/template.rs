@@ -9,6 +9,7 @@ pub const TEMPLATE_FORMAT_VERSION: u32 = 1;
 
 /// A reusable checklist, as a template author wrote it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Template {
     pub format_version: u32,
     pub id: String,
@@ -53,6 +54,7 @@ fn is_default_max_probe_age(minutes: &u32) -> bool {
 
 /// A titled group of items; sections nest to any depth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Section {
     pub id: String,
     pub title: String,
@@ -92,6 +94,7 @@ impl InfoStyle {
 
 /// One line of a checklist. Its `id` is stable: it stays when the text is edited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: String,
     /// Markdown inline text (emphasis, code and links kept as written).
@@ -158,6 +161,7 @@ pub enum FieldKind {
 
 /// A value to fill in when starting or working through a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Field {
     pub id: String,
     pub label: String,
@@ -174,6 +178,7 @@ pub struct Field {
 
 /// Someone who must (or may) sign the run off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Role {
     pub id: String,
     pub title: String,

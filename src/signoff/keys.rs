@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::cert::{self, CertificateInfo, Identity};
 use super::cms::{self, CmsError};
 use crate::model::{KeyAlgorithm, KeySignature, Timestamp, slug, to_hex};
-use crate::store::write_atomic;
+use crate::store::write_atomic_private;
 
 /// The shortest passphrase a new key accepts.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -408,7 +408,7 @@ fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
 /// Writes atomically; the temporary file is created owner-only, so the key is never readable
 /// by others, not even for a moment.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
-    write_atomic(path, bytes).map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot write", cause })?;
+    write_atomic_private(path, bytes).map_err(|cause| KeyError::Io { path: path.to_path_buf(), action: "cannot write", cause })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -12,7 +12,7 @@ fn at(minute: u32) -> Timestamp {
 
 fn probed_template() -> Template {
     let mut template = crate::model::test_template();
-    let probe: ProbeSpec = ron::from_str(r#"(kind: Http, target: "http://127.0.0.1:9/health", conditions: ["status == 200"])"#).unwrap();
+    let probe: ProbeSpec = ron::from_str(r#"(kind: Http, target: "http://127.0.0.1:9/health", expect: ["status == 200"])"#).unwrap();
     template.sections[0].items[0].probe = Some(probe.clone());
     let mut optional = Item::new("ports", "Ports open", ItemKind::Check);
     optional.required = false;

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::model::{Problem, RUN_FORMAT_VERSION, Run, TEMPLATE_FORMAT_VERSION, Template};
 
-pub use atomic::{MAX_PDF_BYTES, read_pdf, write_atomic};
+pub use atomic::{MAX_PDF_BYTES, read_pdf, write_atomic, write_atomic_private};
 pub use desktop::{DesktopFacts, NativeChooser};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
