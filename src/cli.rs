@@ -430,7 +430,7 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
         .all_items()
         .into_iter()
         .filter(|(_, item)| only.is_none_or(|id| item.id == id))
-        .filter_map(|(_, item)| item.probe.clone().map(|spec| ProbeJob { item: item.id.clone(), spec }))
+        .filter_map(|(_, item)| item.probe.as_deref().map(|spec| ProbeJob { item: item.id.clone(), spec: spec.clone() }))
         .collect();
     if let Some(id) = only {
         match run.template.find_item(id) {

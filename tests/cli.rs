@@ -460,10 +460,10 @@ fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
     let mut template = store::load_template(&checklist("persona-chat-service")).unwrap();
     let items = &mut template.sections[0].sections[0].items;
     // Port 9 on loopback: nothing is sent, because nothing runs.
-    items[0].probe = Some(ProbeSpec { expect: vec!["status = 200".into()], ..ProbeSpec::new(ProbeKind::Http, "http://127.0.0.1:9/") });
+    items[0].probe = Some(ProbeSpec { expect: vec!["status = 200".into()], ..ProbeSpec::new(ProbeKind::Http, "http://127.0.0.1:9/") }.into());
     let mut secret = ProbeSpec::new(ProbeKind::Http, "http://127.0.0.1:9/");
     secret.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_TEST_UNSET_TOKEN}".into());
-    items[1].probe = Some(secret);
+    items[1].probe = Some(secret.into());
     let (first, second) = (items[0].id.clone(), items[1].id.clone());
     let template_path = sandbox.path("probed.checklist.ron");
     store::save_template(&template_path, &template).unwrap();

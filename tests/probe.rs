@@ -461,11 +461,11 @@ mod cli {
         let mut template =
             store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")).unwrap();
         let items = &mut template.sections[0].sections[0].items;
-        items[0].probe = Some(probe(ProbeKind::Http, server.url("/health"), &["status == 200", "response_time < 1s"]));
+        items[0].probe = Some(probe(ProbeKind::Http, server.url("/health"), &["status == 200", "response_time < 1s"]).into());
         let mut secret = probe(ProbeKind::Http, server.url("/echo-auth"), &["body contains Bearer"]);
         secret.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_CLI_SECRET}".into());
-        items[1].probe = Some(secret);
-        items[2].probe = Some(probe(ProbeKind::Http, server.url("/fail"), &["status == 200"]));
+        items[1].probe = Some(secret.into());
+        items[2].probe = Some(probe(ProbeKind::Http, server.url("/fail"), &["status == 200"]).into());
         template
     }
 
@@ -530,7 +530,7 @@ fn lint_reports_a_bad_probe_condition_with_its_position() {
     let mut template =
         preflight::store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/persona-chat-service.checklist.ron"))
             .unwrap();
-    template.sections[0].sections[0].items[0].probe = Some(probe(ProbeKind::Http, "http://localhost/".into(), &["status = 200"]));
+    template.sections[0].sections[0].items[0].probe = Some(probe(ProbeKind::Http, "http://localhost/".into(), &["status = 200"]).into());
     let path = dir.path().join("bad.checklist.ron");
     preflight::store::save_template(&path, &template).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();

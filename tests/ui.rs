@@ -463,9 +463,10 @@ mod probes {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let items = &mut template.sections[0].sections[0].items;
         items[0].probe =
-            Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) });
-        items[1].probe =
-            Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) });
+            Some(ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/ok")) }.into());
+        items[1].probe = Some(
+            ProbeSpec { expect: vec!["status == 200".into()], ..ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{port}/down")) }.into(),
+        );
         let values = BTreeMap::from([
             ("release-version".to_string(), FieldValue::Text(release.into())),
             ("environment".to_string(), FieldValue::Text("prod".into())),
@@ -619,7 +620,7 @@ mod probes {
         let item = &mut template.sections[0].sections[0].items[0];
         let text = item.text.clone();
         // Never sent: the test cancels at the question. 192.0.2.0/24 is TEST-NET-1.
-        item.probe = Some(ProbeSpec::new(ProbeKind::Load, "http://192.0.2.10/"));
+        item.probe = Some(ProbeSpec::new(ProbeKind::Load, "http://192.0.2.10/").into());
         let path = home.path().join("templates/load.checklist.ron");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         store::save_template(&path, &template).unwrap();
@@ -667,7 +668,7 @@ mod probes {
         let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
         let item = &mut template.sections[0].sections[0].items[0];
         let (id, text) = (item.id.clone(), item.text.clone());
-        item.probe = Some(probe);
+        item.probe = Some(probe.into());
         let path = home.join("templates/probed.checklist.ron");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         store::save_template(&path, &template).unwrap();
@@ -680,7 +681,7 @@ mod probes {
     }
 
     pub(super) fn edited_probe(harness: &Harness<'static, App>, id: &str) -> ProbeSpec {
-        harness.state().editor().unwrap().template.find_item(id).unwrap().probe.clone().unwrap()
+        harness.state().editor().unwrap().template.find_item(id).unwrap().probe.as_deref().cloned().unwrap()
     }
 
     /// Replaces the text of a multiline field and leaves it, which commits the edit.

@@ -4,9 +4,10 @@
 //! paragraphs, lists, code, tables and the rest, with line numbers for warnings. Keeping the
 //! source text (not the rendered text) means emphasis, links and escapes survive unchanged.
 
+use std::iter::Peekable;
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, OffsetIter, Options, Parser, Tag, TagEnd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Block {
@@ -61,11 +62,13 @@ pub(crate) const MAX_LIST_DEPTH: usize = crate::model::MAX_ITEM_DEPTH;
 /// were flattened into the deepest level.
 pub(crate) fn parse(source: &str) -> (Vec<Block>, Vec<usize>) {
     let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(source, options).into_offset_iter().collect();
+    // Events are read as the parser makes them, never all held at once: a 10 MB checklist
+    // makes a million of them.
+    let events = Parser::new_ext(source, options).into_offset_iter().peekable();
     let line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(at, _)| at + 1)).collect();
-    let mut reader = Reader { source, events, pos: 0, line_starts, depth: 0, flattened: Vec::new() };
+    let mut reader = Reader { source, events, line_starts, depth: 0, flattened: Vec::new() };
     let mut blocks = Vec::new();
-    while reader.pos < reader.events.len() {
+    while reader.peek().is_some() {
         if let Some(block) = reader.block() {
             blocks.push(block);
         }
@@ -75,8 +78,7 @@ pub(crate) fn parse(source: &str) -> (Vec<Block>, Vec<usize>) {
 
 struct Reader<'s> {
     source: &'s str,
-    events: Vec<(Event<'s>, Range<usize>)>,
-    pos: usize,
+    events: Peekable<OffsetIter<'s, pulldown_cmark::DefaultBrokenLinkCallback>>,
     line_starts: Vec<usize>,
     /// Lists open around `pos`.
     depth: usize,
@@ -91,21 +93,36 @@ fn tidy(text: &str, separator: &str) -> String {
 }
 
 impl<'s> Reader<'s> {
+    /// The next event, without moving past it.
+    fn peek(&mut self) -> Option<&(Event<'s>, Range<usize>)> {
+        self.events.peek()
+    }
+
+    /// Moves past the next event, returning it.
+    fn bump(&mut self) -> Option<(Event<'s>, Range<usize>)> {
+        self.events.next()
+    }
+
+    /// Where the next event starts in the source (its end when there is none).
+    fn next_range(&mut self) -> Range<usize> {
+        let end = self.source.len();
+        self.peek().map_or(end..end, |(_, range)| range.clone())
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.line_starts.partition_point(|&start| start <= offset)
     }
 
-    /// Moves past the element whose `Start` is at `pos`, returning the range it covers.
+    /// Moves past the element whose `Start` is next, returning the range it covers.
     fn skip_element(&mut self) -> Range<usize> {
-        let range = self.events[self.pos].1.clone();
+        let range = self.next_range();
         let mut depth = 0usize;
-        while self.pos < self.events.len() {
-            match self.events[self.pos].0 {
+        while let Some((event, _)) = self.bump() {
+            match event {
                 Event::Start(_) => depth += 1,
                 Event::End(_) => depth = depth.saturating_sub(1),
                 _ => {}
             }
-            self.pos += 1;
             if depth == 0 {
                 break;
             }
@@ -123,24 +140,25 @@ impl<'s> Reader<'s> {
     /// the `[ ]` belongs to the item's first paragraph).
     fn inline_text_and_task(&mut self, separator: &str) -> (String, usize, Option<bool>) {
         let mut task = None;
-        let start = self.events[self.pos].1.start;
-        self.pos += 1;
+        let start = self.next_range().start;
+        self.bump();
         let mut span: Option<Range<usize>> = None;
-        while self.pos < self.events.len() {
-            let range = match &self.events[self.pos].0 {
+        while let Some((event, range)) = self.peek() {
+            let range = match event {
                 Event::End(_) => {
-                    self.pos += 1;
+                    self.bump();
                     break;
                 }
                 Event::Start(_) => self.skip_element(),
                 Event::TaskListMarker(ticked) => {
                     task = Some(*ticked);
-                    self.pos += 1;
+                    self.bump();
                     continue;
                 }
                 _ => {
-                    self.pos += 1;
-                    self.events[self.pos - 1].1.clone()
+                    let range = range.clone();
+                    self.bump();
+                    range
                 }
             };
             span = Some(match span {
@@ -154,7 +172,7 @@ impl<'s> Reader<'s> {
 
     /// Reads one block at `pos`; returns None for events that make no block (stray ends).
     fn block(&mut self) -> Option<Block> {
-        let (event, range) = self.events[self.pos].clone();
+        let (event, range) = self.peek()?.clone();
         let line = self.line_of(range.start);
         match event {
             Event::Start(Tag::Paragraph) => {
@@ -172,12 +190,11 @@ impl<'s> Reader<'s> {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or_default().to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                self.pos += 1;
+                self.bump();
                 let mut code = String::new();
-                while let Some((event, _)) = self.events.get(self.pos) {
-                    self.pos += 1;
+                while let Some((event, _)) = self.bump() {
                     match event {
-                        Event::Text(text) => code.push_str(text),
+                        Event::Text(text) => code.push_str(&text),
                         Event::End(_) => break,
                         _ => {}
                     }
@@ -191,32 +208,34 @@ impl<'s> Reader<'s> {
                 Some(Block::Verbatim { source: self.source[range].trim_end().to_string(), line })
             }
             Event::Rule => {
-                self.pos += 1;
+                self.bump();
                 Some(Block::Rule)
             }
             Event::Html(_) | Event::Text(_) | Event::InlineHtml(_) => {
-                self.pos += 1;
+                self.bump();
                 Some(Block::Verbatim { source: self.source[range].trim().to_string(), line })
             }
             _ => {
-                self.pos += 1;
+                self.bump();
                 None
             }
         }
     }
 
     fn list(&mut self, ordered: bool) -> Block {
-        self.pos += 1;
+        self.bump();
         self.depth += 1;
         let mut items = Vec::new();
-        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+        while let Some((event, range)) = self.peek().cloned() {
             match event {
                 Event::Start(Tag::Item) => items.push(self.item(range)),
                 Event::End(TagEnd::List(_)) => {
-                    self.pos += 1;
+                    self.bump();
                     break;
                 }
-                _ => self.pos += 1,
+                _ => {
+                    self.bump();
+                }
             }
         }
         self.depth -= 1;
@@ -232,7 +251,7 @@ impl<'s> Reader<'s> {
         let mut spans: Vec<Vec<Range<usize>>> = Vec::new();
         let mut open: Vec<usize> = Vec::new();
         let mut lists = 0usize;
-        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+        while let Some((event, range)) = self.peek().cloned() {
             match event {
                 Event::Start(Tag::List(_)) => {
                     lists += 1;
@@ -240,10 +259,10 @@ impl<'s> Reader<'s> {
                         let line = self.line_of(range.start);
                         self.flattened.push(line);
                     }
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::End(TagEnd::List(_)) => {
-                    self.pos += 1;
+                    self.bump();
                     lists -= 1;
                     if lists == 0 {
                         break;
@@ -253,24 +272,26 @@ impl<'s> Reader<'s> {
                     open.push(items.len());
                     items.push(ListItem { task: None, text: String::new(), line: self.line_of(range.start), blocks: Vec::new() });
                     spans.push(Vec::new());
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::End(TagEnd::Item) => {
                     open.pop();
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::TaskListMarker(ticked) => {
                     if let Some(&at) = open.last() {
                         items[at].task = Some(ticked);
                     }
-                    self.pos += 1;
+                    self.bump();
                 }
-                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => self.pos += 1,
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {
+                    self.bump();
+                }
                 other => {
                     let range = if matches!(other, Event::Start(_)) {
                         self.skip_element()
                     } else {
-                        self.pos += 1;
+                        self.bump();
                         range
                     };
                     if let Some(&at) = open.last() {
@@ -290,18 +311,18 @@ impl<'s> Reader<'s> {
     }
 
     fn item(&mut self, range: Range<usize>) -> ListItem {
-        self.pos += 1;
+        self.bump();
         let mut item = ListItem { task: None, text: String::new(), line: self.line_of(range.start), blocks: Vec::new() };
         let mut span: Option<Range<usize>> = None;
-        while let Some((event, range)) = self.events.get(self.pos).cloned() {
+        while let Some((event, range)) = self.peek().cloned() {
             match event {
                 Event::End(TagEnd::Item) => {
-                    self.pos += 1;
+                    self.bump();
                     break;
                 }
                 Event::TaskListMarker(ticked) => {
                     item.task = Some(ticked);
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::Start(Tag::Paragraph) if span.is_none() && item.text.is_empty() && item.blocks.is_empty() => {
                     // A loose list item: its first paragraph is its text.
@@ -322,7 +343,7 @@ impl<'s> Reader<'s> {
                     span = Some(span.map_or(range.clone(), |s| s.start.min(range.start)..s.end.max(range.end)));
                 }
                 _ => {
-                    self.pos += 1;
+                    self.bump();
                     span = Some(span.map_or(range.clone(), |s| s.start.min(range.start)..s.end.max(range.end)));
                 }
             }
@@ -334,24 +355,24 @@ impl<'s> Reader<'s> {
     }
 
     fn table(&mut self, line: usize) -> Block {
-        let range = self.events[self.pos].1.clone();
-        self.pos += 1;
+        let range = self.next_range();
+        self.bump();
         let mut header = Vec::new();
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut in_head = false;
-        while let Some((event, _)) = self.events.get(self.pos).cloned() {
+        while let Some((event, _)) = self.peek().cloned() {
             match event {
                 Event::Start(Tag::TableHead) => {
                     in_head = true;
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::End(TagEnd::TableHead) => {
                     in_head = false;
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::Start(Tag::TableRow) => {
                     rows.push(Vec::new());
-                    self.pos += 1;
+                    self.bump();
                 }
                 Event::Start(Tag::TableCell) => {
                     let (text, _) = self.inline_text(" ");
@@ -361,10 +382,12 @@ impl<'s> Reader<'s> {
                     }
                 }
                 Event::End(TagEnd::Table) => {
-                    self.pos += 1;
+                    self.bump();
                     break;
                 }
-                _ => self.pos += 1,
+                _ => {
+                    self.bump();
+                }
             }
         }
         Block::Table { header, rows, source: self.source[range].trim_end().to_string(), line }

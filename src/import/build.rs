@@ -342,7 +342,7 @@ impl Builder {
             item.required = required;
         }
         item.children = children;
-        item.probe = probe;
+        item.probe = probe.map(Box::new);
         vec![item]
     }
 

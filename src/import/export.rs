@@ -279,7 +279,7 @@ impl Writer<'_> {
         if self.run.is_some() {
             return String::new();
         }
-        let probe = item.probe.as_ref().map(super::lines::probe_comment).unwrap_or_default();
+        let probe = item.probe.as_deref().map(super::lines::probe_comment).unwrap_or_default();
         let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
         if self.ids.items.contains(&item.id) {
             notes.push(("id", Some(&item.id)));

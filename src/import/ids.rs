@@ -9,7 +9,7 @@ use crate::model::{IdAllocator, Item, ItemKind, Section, Template};
 
 /// Derives an id for each entry without one, in order, after reserving the explicit ones.
 pub(super) fn derive(entries: &[(&str, Option<&str>)], fallback: &str) -> Vec<String> {
-    let mut ids = IdAllocator::new();
+    let mut ids = IdAllocator::with_capacity(entries.len());
     for (_, explicit) in entries {
         if let Some(id) = explicit {
             ids.reserve(id);

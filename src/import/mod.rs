@@ -59,7 +59,11 @@ pub fn id_from_file_name(path: &std::path::Path) -> String {
 
 /// Imports Markdown text. Line endings may be LF or CRLF; mojibake is repaired first.
 pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
-    let normalised = source.replace("\r\n", "\n").replace('\r', "\n");
+    let normalised = if source.contains('\r') {
+        std::borrow::Cow::Owned(source.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(source)
+    };
     let repair = mojibake::repair(&normalised);
     let (blocks, flattened) = blocks::parse(&repair.text);
     let mut builder = build::Builder::default();

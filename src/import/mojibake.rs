@@ -103,6 +103,11 @@ fn piece_at(chars: &[char], at: usize) -> Piece {
 
 /// Repairs mojibake in `text`; see the module documentation.
 pub fn repair(text: &str) -> Repair {
+    // Most text has no character that could start a garbled sequence: no need to look closer.
+    let may_start = |ch: char| cp1252_byte(ch).and_then(continuation_count).is_some();
+    if text.is_ascii() || !text.chars().any(may_start) {
+        return Repair { text: text.to_string(), repaired: 0, dropped: 0 };
+    }
     let chars: Vec<char> = text.chars().collect();
     let has_repairable = (0..chars.len()).any(|at| matches!(piece_at(&chars, at), Piece::Repaired(..)));
     if !has_repairable {

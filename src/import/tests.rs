@@ -234,7 +234,7 @@ fn probes_survive_export_and_reimport() {
     spec.expect = vec!["status == 200".into(), "response_time < 100ms".into(), r#"body matches "\"ok\"\s*-->""#.into()];
     spec.headers.insert("Authorization".into(), "Bearer ${env:HEALTH_TOKEN}".into());
     let item = template.sections[0].sections.iter_mut().find(|s| s.id == "health-checks-monitoring").unwrap();
-    item.items[1].probe = Some(spec);
+    item.items[1].probe = Some(spec.into());
     let markdown = template_to_markdown(&template);
     assert!(markdown.contains("- [ ] Health check returns status in <100ms <!-- probe: (kind:Http,"), "{markdown}");
     let again = import("x", &markdown);

@@ -229,7 +229,7 @@ impl Template {
                 item.required = kind == ItemKind::Check;
             }
             Edit::SetItemRequired { id, required } => self.item_mut(&id)?.required = required,
-            Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe,
+            Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe.map(Box::new),
             Edit::DeleteItem { id } => {
                 let list = item_lists(self, &id).ok_or_else(|| EditError::UnknownItem(id.clone()))?;
                 list.retain(|i| i.id != id);

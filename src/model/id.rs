@@ -8,10 +8,17 @@ const MAX_SLUG_CHARS: usize = 60;
 /// Turns Markdown text into a lowercase, hyphenated id: `**Health check** (port 3001)` →
 /// `health-check-port-3001`. Link targets, emoji and punctuation are left out.
 pub fn slug(text: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(MAX_SLUG_CHARS * 2));
     let mut pending_hyphen = false;
-    for ch in strip_link_targets(text).chars() {
-        if ch.is_alphanumeric() {
+    let visible = if text.contains("](") { std::borrow::Cow::Owned(strip_link_targets(text)) } else { std::borrow::Cow::Borrowed(text) };
+    for ch in visible.chars() {
+        if ch.is_ascii_alphanumeric() {
+            if pending_hyphen && !out.is_empty() {
+                out.push('-');
+            }
+            pending_hyphen = false;
+            out.push(ch.to_ascii_lowercase());
+        } else if ch.is_alphanumeric() {
             if pending_hyphen && !out.is_empty() {
                 out.push('-');
             }
@@ -21,7 +28,7 @@ pub fn slug(text: &str) -> String {
             pending_hyphen = true;
         }
     }
-    if out.chars().count() > MAX_SLUG_CHARS {
+    if out.len() > MAX_SLUG_CHARS && out.chars().count() > MAX_SLUG_CHARS {
         let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
         out = match cut.rfind('-') {
             Some(at) if at > MAX_SLUG_CHARS / 2 => cut[..at].to_string(),
@@ -61,6 +68,11 @@ pub struct IdAllocator {
 impl IdAllocator {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An allocator with room for `ids` ids, for handing out many at once.
+    pub fn with_capacity(ids: usize) -> Self {
+        Self { used: HashSet::with_capacity(ids), next_suffix: HashMap::new() }
     }
 
     /// Marks an id as taken, for ids that were given explicitly.

@@ -110,7 +110,7 @@ pub struct Item {
     pub children: Vec<Item>,
     /// An automated check of this item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probe: Option<crate::model::ProbeSpec>,
+    pub probe: Option<Box<crate::model::ProbeSpec>>,
 }
 
 impl Item {

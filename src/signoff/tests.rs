@@ -13,10 +13,10 @@ fn at(minute: u32) -> Timestamp {
 fn probed_template() -> Template {
     let mut template = crate::model::test_template();
     let probe: ProbeSpec = ron::from_str(r#"(kind: Http, target: "http://127.0.0.1:9/health", expect: ["status == 200"])"#).unwrap();
-    template.sections[0].items[0].probe = Some(probe.clone());
+    template.sections[0].items[0].probe = Some(probe.clone().into());
     let mut optional = Item::new("ports", "Ports open", ItemKind::Check);
     optional.required = false;
-    optional.probe = Some(probe);
+    optional.probe = Some(probe.into());
     template.sections[0].items.push(optional);
     template.max_probe_age_minutes = 30;
     template

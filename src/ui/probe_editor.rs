@@ -24,7 +24,7 @@ fn set(item: &Item, spec: ProbeSpec) -> Command {
 pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, commands: &mut Vec<Command>) {
     ui.separator();
     ui.label(RichText::new("Probe").strong());
-    let Some(spec) = item.probe.clone() else {
+    let Some(spec) = item.probe.as_deref().cloned() else {
         ui.label(RichText::new("No automated check on this item.").weak());
         if let Some(suggestion) = crate::probe::suggest::suggest(&item.text) {
             ui.label(

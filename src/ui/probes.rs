@@ -233,7 +233,7 @@ impl App {
             doc.test_result = None;
             // The probe as it is now: the edit committed from a box that had the keyboard
             // when "Test now" was clicked came after the click.
-            if !confirmed && let Some(current) = doc.template.find_item(&item).and_then(|i| i.probe.clone()) {
+            if !confirmed && let Some(current) = doc.template.find_item(&item).and_then(|i| i.probe.as_deref().cloned()) {
                 spec = current;
             }
         }

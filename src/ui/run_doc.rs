@@ -108,7 +108,7 @@ impl RunDoc {
     pub fn new(run: Run, path: PathBuf) -> RunDoc {
         let texts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), i.text.clone())).collect();
         let facts = run.template.all_items().into_iter().map(|(_, i)| (i.id.clone(), (i.kind, i.required))).collect();
-        let probes = run.template.all_items().into_iter().filter_map(|(_, i)| i.probe.clone().map(|p| (i.id.clone(), p))).collect();
+        let probes = run.template.all_items().into_iter().filter_map(|(_, i)| i.probe.as_deref().map(|p| (i.id.clone(), p.clone()))).collect();
         let mut doc = RunDoc {
             run,
             path,

@@ -75,7 +75,7 @@ pub fn put_probe(template: &mut Template, id: &str, spec: &ProbeSpec) {
     fn set(items: &mut [preflight::model::Item], id: &str, spec: &ProbeSpec) -> bool {
         for item in items {
             if item.id == id {
-                item.probe = Some(spec.clone());
+                item.probe = Some(spec.clone().into());
                 return true;
             }
             if set(&mut item.children, id, spec) {
