@@ -4,7 +4,9 @@
 //! `cargo run --release --example import_scale -- MODE MB` with MODE `parse` (pulldown-cmark
 //! only) or `import` (the whole import), on a generated checklist of about MB megabytes: sections
 //! of twenty tasks, some nested, with inline code and emphasis. Prints the input size and the
-//! time; run it under `/usr/bin/time -v` for the peak memory. docs/BENCHMARKS.md has the figures.
+//! time; run it under `/usr/bin/time -v` for the peak memory. With MODE `condition` and a count
+//! N instead of MB, it times parsing `status in [200, 200, …]` with N values, to show the
+//! condition parser is linear. docs/BENCHMARKS.md has the figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
 use std::fmt::Write;
@@ -45,7 +47,14 @@ fn main() {
             let imported = import_markdown(&text, &ImportOptions { id: "big".into(), title: None });
             format!("{} checks", imported.template.counts().checks)
         }
-        other => panic!("unknown mode `{other}`: use parse or import"),
+        "condition" => {
+            let condition = format!("status in [{}]", vec!["200"; megabytes].join(", "));
+            let started = Instant::now();
+            let outcome = preflight::probe::condition::parse(&condition).map_or_else(|err| err.to_string(), |_| "parsed".to_string());
+            println!("condition: {} values, {} bytes, {outcome}, {:.4} s", megabytes, condition.len(), started.elapsed().as_secs_f64());
+            return;
+        }
+        other => panic!("unknown mode `{other}`: use parse, import or condition"),
     };
     println!("{mode}: {} bytes, {summary}, {:.3} s", text.len(), started.elapsed().as_secs_f64());
 }
