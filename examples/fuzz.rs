@@ -269,7 +269,8 @@ fn fuzz(target: &str, seconds: u64, seed: u64) -> bool {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: fuzz TARGET SECONDS [SEED] | fuzz TARGET --replay SEED NUMBER (TARGET: all, import, template, run, condition, roundtrip, verify)";
+    let usage =
+        "usage: fuzz TARGET SECONDS [SEED] | fuzz TARGET --replay SEED NUMBER (TARGET: all, import, template, run, condition, roundtrip, verify)";
     let Some(target) = args.first() else {
         eprintln!("{usage}");
         return ExitCode::from(2);

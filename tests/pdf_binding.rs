@@ -277,3 +277,30 @@ fn a_record_drawn_partly_from_a_system_font_is_checked_without_that_font() {
     draw_over(&mut altered, page, "q 1 1 1 rg 40 300 515 40 re f Q");
     assert_caught("white box on a CJK page", &save(&mut altered), Some(page), "draws something Preflight does not");
 }
+
+/// Every page's content replaced by one shared stream of `ops` repeated `times` times,
+/// compressed: a small file that decodes to a lot of drawing on every page.
+fn shared_content_bomb(times: usize) -> Vec<u8> {
+    let (bytes, _) = record();
+    let mut document = Document::load_mem(&bytes).unwrap();
+    let ops = "0 0 m 595 842 l S BT /F1 9 Tf 72 720 Td (x) Tj ET\n".repeat(times);
+    let mut stream = Stream::new(Dictionary::new(), ops.into_bytes());
+    stream.compress().unwrap();
+    let shared = document.add_object(stream);
+    for page in page_ids(&document) {
+        document.get_object_mut(page).unwrap().as_dict_mut().unwrap().set("Contents", Object::Reference(shared));
+    }
+    save(&mut document)
+}
+
+#[test]
+fn pages_sharing_one_huge_content_stream_cost_work_bounded_by_the_file_size() {
+    let bytes = shared_content_bomb(200_000);
+    let started = std::time::Instant::now();
+    let all = problems(&bytes).join("\n");
+    println!("shared content: {} bytes checked in {:?}", bytes.len(), started.elapsed());
+    assert!(all.contains("page 1"), "{all}");
+    let (code, output) = verify_cli("shared content", &bytes);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.trim_end().ends_with("INVALID"), "{output}");
+}

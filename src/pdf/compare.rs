@@ -12,7 +12,8 @@
 //! [`PageCheck::limits`]: the glyph shapes of such a system font, and everything about the
 //! drawing when the record was made by another Preflight version.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
@@ -23,6 +24,12 @@ use crate::store::FontFile;
 
 /// A bound on what a single stream may inflate to, against decompression bombs.
 const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
+/// What checking the pages may decode in all: this many bytes per byte of the file, and at
+/// least [`DECODE_FLOOR`]. Preflight's records inflate a few times over; a file that decodes
+/// to far more is refused before the work grows with it. Each stream counts once, however many
+/// pages share it.
+const DECODE_PER_FILE_BYTE: usize = 64;
+const DECODE_FLOOR: usize = 64 * 1024 * 1024;
 
 /// The settings a record says it was generated with.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +91,14 @@ pub(crate) fn check_pages_after(pdf: &[u8], record: &Record<'_>, revisions: &sup
         ));
         return Ok(check);
     }
+    let budget = (pdf.len().saturating_mul(DECODE_PER_FILE_BYTE)).max(DECODE_FLOOR);
+    let mut walk = match Walk::decoding(&document, pdf.len(), budget) {
+        Ok(walk) => walk,
+        Err(problem) => {
+            check.problems.push(problem);
+            return Ok(check);
+        }
+    };
     let embedded = EmbeddedFonts::of(&document);
     if !embedded.faces.is_empty() {
         check.limits.push(format!(
@@ -98,7 +113,7 @@ pub(crate) fn check_pages_after(pdf: &[u8], record: &Record<'_>, revisions: &sup
         return Ok(check);
     }
     let expected = Document::load_mem(&fresh.bytes).map_err(|err| PdfError::Write(err.to_string()))?;
-    check.problems.extend(compare_documents(&document, &expected));
+    check.problems.extend(compare_documents(&document, &expected, &mut walk));
     if check.problems.is_empty() && embedded.faces.is_empty() {
         // Equal objects in other bytes: an unreferenced object, other object numbers, other
         // compression. Nothing a reader sees differs, but the file is not the one Preflight wrote.
@@ -225,34 +240,91 @@ impl FontFallback for EmbeddedFonts {
 
 /// Every difference a reader would see between the record and Preflight's rendering, page by
 /// page, then in the document as a whole.
-fn compare_documents(actual: &Document, expected: &Document) -> Vec<String> {
+/// The state of one comparison: the pairs of objects already compared, and every stream of the
+/// checked file decoded once.
+struct Walk {
+    seen: HashSet<(ObjectId, ObjectId)>,
+    decoded: HashMap<ObjectId, Rc<Vec<u8>>>,
+}
+
+impl Walk {
+    /// Decodes every stream of `document` once, refusing a file of `file_len` bytes whose
+    /// streams decode to more than `budget` bytes in all. A stream that cannot be decoded is
+    /// left for the comparison to name.
+    fn decoding(document: &Document, file_len: usize, budget: usize) -> Result<Walk, String> {
+        let too_much = |bytes: usize| {
+            format!(
+                "the file's streams decode to more than {} MB, far more than a record of {} KB holds; its pages were not compared",
+                bytes >> 20,
+                file_len.div_ceil(1024)
+            )
+        };
+        let mut decoded = HashMap::new();
+        let mut total = 0usize;
+        for (&id, object) in &document.objects {
+            let Object::Stream(stream) = object else { continue };
+            let left = budget.saturating_sub(total);
+            let bytes = if stream.dict.has(b"Filter") {
+                match stream.decompressed_content_with_limit(left.min(MAX_STREAM_BYTES)) {
+                    Ok(bytes) => bytes,
+                    Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                        return Err(too_much(total + left.min(MAX_STREAM_BYTES)));
+                    }
+                    Err(_) => continue,
+                }
+            } else {
+                stream.content.clone()
+            };
+            total += bytes.len();
+            if total > budget {
+                return Err(too_much(budget));
+            }
+            decoded.insert(id, Rc::new(bytes));
+        }
+        Ok(Walk { seen: HashSet::new(), decoded })
+    }
+}
+
+/// The text of each page as a reader extracts it; pages that share their content are read once.
+fn page_texts(document: &Document, pages: &[ObjectId]) -> Vec<String> {
+    let mut by_content: HashMap<Vec<ObjectId>, String> = HashMap::new();
+    pages
+        .iter()
+        .enumerate()
+        .map(|(index, &page)| {
+            let key = document.get_page_contents(page);
+            by_content.entry(key).or_insert_with(|| page_text(document, index as u32 + 1)).clone()
+        })
+        .collect()
+}
+
+fn compare_documents(actual: &Document, expected: &Document, walk: &mut Walk) -> Vec<String> {
     let mut problems = Vec::new();
     let actual_pages: Vec<ObjectId> = actual.get_pages().into_values().collect();
     let expected_pages: Vec<ObjectId> = expected.get_pages().into_values().collect();
-    let texts = |document: &Document, count: usize| -> Vec<String> { (1..=count as u32).map(|page| page_text(document, page)).collect() };
-    let actual_texts = texts(actual, actual_pages.len());
-    let expected_texts = texts(expected, expected_pages.len());
+    let actual_texts = page_texts(actual, &actual_pages);
+    let expected_texts = page_texts(expected, &expected_pages);
     if actual_pages.len() != expected_pages.len() {
         problems.push(page_count_problem(&actual_texts, &expected_texts));
     }
     for (index, (&a, &e)) in actual_pages.iter().zip(&expected_pages).enumerate() {
         let number = index + 1;
-        let mut seen = HashSet::new();
-        let Err(difference) = same_object(actual, &Object::Reference(a), expected, &Object::Reference(e), &mut seen, "page") else { continue };
+        walk.seen.clear();
+        let Err(difference) = same_object(actual, &Object::Reference(a), expected, &Object::Reference(e), walk, "page") else { continue };
         problems.push(page_problem(number, &actual_texts, &expected_texts, &difference));
     }
     // The page tree was compared page by page above.
-    let mut seen = HashSet::new();
+    walk.seen.clear();
     let catalog = |document: &Document| {
         let mut catalog = document.catalog().cloned().unwrap_or_default();
         catalog.remove(b"Pages");
         Object::Dictionary(catalog)
     };
-    if let Err(difference) = same_object(actual, &catalog(actual), expected, &catalog(expected), &mut seen, "catalog") {
+    if let Err(difference) = same_object(actual, &catalog(actual), expected, &catalog(expected), walk, "catalog") {
         problems.push(format!("the document catalog is not Preflight's: {difference}"));
     }
     let info = |document: &Document| document.trailer.get(b"Info").cloned().unwrap_or(Object::Null);
-    if let Err(difference) = same_object(actual, &info(actual), expected, &info(expected), &mut seen, "document information") {
+    if let Err(difference) = same_object(actual, &info(actual), expected, &info(expected), walk, "document information") {
         problems.push(format!("the document information (title, subject, settings) disagrees with the run: {difference}"));
     }
     problems
@@ -260,7 +332,7 @@ fn compare_documents(actual: &Document, expected: &Document) -> Vec<String> {
 
 /// A page's text as a reader extracts it, through the fonts' ToUnicode maps.
 fn page_text(document: &Document, page: u32) -> String {
-    document.extract_text_with_limit(&[page], MAX_STREAM_BYTES).unwrap_or_default()
+    document.extract_text_with_limit(&[page], super::extract::MAX_PAGE_CONTENT_BYTES).unwrap_or_default()
 }
 
 fn page_count_problem(actual: &[String], expected: &[String]) -> String {
@@ -312,17 +384,11 @@ fn page_problem(number: usize, actual: &[String], expected: &[String], differenc
 /// differ. Keys that only say how a stream is stored (`Length`, `Filter`, `DecodeParms`) are
 /// left out: the decoded bytes are compared instead. A page's `Parent` and an annotation's `P`
 /// point back up the tree and are not followed.
-fn same_object(
-    a_doc: &Document,
-    a: &Object,
-    e_doc: &Document,
-    e: &Object,
-    seen: &mut HashSet<(ObjectId, ObjectId)>,
-    path: &str,
-) -> Result<(), String> {
+fn same_object(a_doc: &Document, a: &Object, e_doc: &Document, e: &Object, walk: &mut Walk, path: &str) -> Result<(), String> {
+    let a_id = if let Object::Reference(id) = a { Some(*id) } else { None };
     let (a, e) = match (a, e) {
         (Object::Reference(a_id), Object::Reference(e_id)) => {
-            if !seen.insert((*a_id, *e_id)) {
+            if !walk.seen.insert((*a_id, *e_id)) {
                 return Ok(());
             }
             let a = a_doc.get_object(*a_id).map_err(|_| format!("{path} points to a missing object"))?;
@@ -334,18 +400,21 @@ fn same_object(
         pair => pair,
     };
     match (a, e) {
-        (Object::Dictionary(a), Object::Dictionary(e)) => same_dictionary(a_doc, a, e_doc, e, seen, path, false),
+        (Object::Dictionary(a), Object::Dictionary(e)) => same_dictionary(a_doc, a, e_doc, e, walk, path, false),
         (Object::Stream(a), Object::Stream(e)) => {
             let font_program = is_system_font_program(path);
-            same_dictionary(a_doc, &a.dict, e_doc, &e.dict, seen, path, true)?;
+            same_dictionary(a_doc, &a.dict, e_doc, &e.dict, walk, path, true)?;
             if font_program {
                 return Ok(());
             }
             let decode = |stream: &lopdf::Stream| {
                 if stream.dict.has(b"Filter") { stream.decompressed_content_with_limit(MAX_STREAM_BYTES).ok() } else { Some(stream.content.clone()) }
             };
-            match (decode(a), decode(e)) {
-                (Some(a), Some(e)) if a == e => Ok(()),
+            // The checked file's streams were decoded once, up front; Preflight's own rendering
+            // is bounded by the run.
+            let actual = a_id.and_then(|id| walk.decoded.get(&id).cloned()).or_else(|| decode(a).map(Rc::new));
+            match (actual, decode(e)) {
+                (Some(a), Some(e)) if *a == e => Ok(()),
                 (Some(a), Some(e)) => Err(stream_difference(path, &a, &e)),
                 _ => Err(format!("{path}: a stream that cannot be decoded")),
             }
@@ -355,7 +424,7 @@ fn same_object(
                 return Err(array_difference(a_doc, path, a, e));
             }
             for (index, (a, e)) in a.iter().zip(e).enumerate() {
-                same_object(a_doc, a, e_doc, e, seen, &format!("{path}[{index}]"))?;
+                same_object(a_doc, a, e_doc, e, walk, &format!("{path}[{index}]"))?;
             }
             Ok(())
         }
@@ -371,7 +440,7 @@ fn same_dictionary(
     a: &Dictionary,
     e_doc: &Document,
     e: &Dictionary,
-    seen: &mut HashSet<(ObjectId, ObjectId)>,
+    walk: &mut Walk,
     path: &str,
     stream: bool,
 ) -> Result<(), String> {
@@ -411,7 +480,7 @@ fn same_dictionary(
         }
         let name = String::from_utf8_lossy(key);
         let a_value = a.get(key).map_err(|_| format!("{path} lacks /{name}, which Preflight writes"))?;
-        same_object(a_doc, a_value, e_doc, e_value, seen, &format!("{path}/{name}"))?;
+        same_object(a_doc, a_value, e_doc, e_value, walk, &format!("{path}/{name}"))?;
     }
     Ok(())
 }

@@ -7,6 +7,10 @@ use super::embed::{INFO_CONTENT_HASH, decode_text_string};
 use super::{CHAIN_LABEL, Embedded, FILE_LABEL, HASH_LABEL, PdfError};
 /// A bound on what a single stream may inflate to, against decompression bombs.
 const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
+/// The most drawing one page's text is read from. A page of Preflight's record draws tens of
+/// kilobytes (a long drawn signature a few hundred); reading text parses every operator into
+/// memory, about a hundred times the content's size, so a hostile page is cut off here.
+pub(crate) const MAX_PAGE_CONTENT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Extracts the run file attached to an audit record, and the hashes printed in it.
 ///
@@ -103,10 +107,16 @@ fn collect_names<'a>(document: &'a Document, node: &'a Dictionary, out: &mut Vec
 }
 
 /// The text of the integrity page: the last page that carries the content hash label.
+/// Pages that share their content are read once: a hostile file can point every page at one
+/// huge stream.
 fn integrity_text(document: &Document) -> Option<String> {
-    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
-    pages.into_iter().rev().find_map(|page| {
-        let text = document.extract_text_with_limit(&[page], MAX_STREAM_BYTES).ok()?;
+    let pages: Vec<(u32, lopdf::ObjectId)> = document.get_pages().into_iter().collect();
+    let mut tried = std::collections::HashSet::new();
+    pages.into_iter().rev().find_map(|(page, id)| {
+        if !tried.insert(document.get_page_contents(id)) {
+            return None;
+        }
+        let text = document.extract_text_with_limit(&[page], MAX_PAGE_CONTENT_BYTES).ok()?;
         text.contains(HASH_LABEL).then_some(text)
     })
 }
