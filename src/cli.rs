@@ -19,8 +19,12 @@ use crate::store::{self, Document, Library, StoreError};
 mod pdf_sign;
 mod signoff;
 
+/// What `preflight --version` prints after the name: the version and the commit it was built
+/// from (`build.rs`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PREFLIGHT_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
-#[command(name = "preflight", version, about = "Production go-live checklists: run them, probe them, sign them off.")]
+#[command(name = "preflight", version = VERSION, about = "Production go-live checklists: run them, probe them, sign them off.")]
 pub struct Cli {
     /// Without a subcommand, the app window opens.
     #[command(subcommand)]
@@ -29,8 +33,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the app on a template, a run or a Markdown checklist.
-    Open { file: PathBuf },
+    /// Open the app on a template, a run or a Markdown checklist (on the library without one,
+    /// as the desktop entry's `preflight open %f` does when started from the menu).
+    Open { file: Option<PathBuf> },
     /// Turn a Markdown checklist into a template and print what was found.
     Import {
         /// The Markdown file.
@@ -176,10 +181,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let Some(command) = cli.command else { return Ok(Outcome::OpenWindow(None)) };
     let code = match command {
         Command::Open { file } => {
-            if !file.exists() {
+            if let Some(file) = file.as_ref().filter(|file| !file.exists()) {
                 bail!("{}: no such file", file.display());
             }
-            return Ok(Outcome::OpenWindow(Some(file)));
+            return Ok(Outcome::OpenWindow(file));
         }
         Command::Import { file, output, title, force, dry_run } => import(&file, output, title, force, dry_run),
         Command::Lint { files } => Ok(lint(&files)),

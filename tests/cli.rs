@@ -488,3 +488,27 @@ fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
     assert!(error.contains(&format!("item `{second}`: header Authorization:")) && error.contains("PREFLIGHT_TEST_UNSET_TOKEN"), "{error}");
     assert_eq!(std::fs::read(&run_path).unwrap(), before, "nothing is recorded");
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(&["--version"]);
+    assert!(output.status.success());
+    let version = stdout(&output);
+    let expected = Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).current_dir(env!("CARGO_MANIFEST_DIR")).output();
+    match expected.ok().filter(|o| o.status.success()) {
+        Some(git) => {
+            let commit = String::from_utf8_lossy(&git.stdout).trim().to_string();
+            assert_eq!(version.trim(), format!("preflight {} ({commit})", env!("CARGO_PKG_VERSION")));
+        }
+        None => {
+            println!("skipped the commit comparison: this is not a git checkout or git is missing");
+            assert_eq!(version.trim(), format!("preflight {} (unknown commit)", env!("CARGO_PKG_VERSION")));
+        }
+    }
+    // `preflight open` without a file opens the library (the desktop entry's `open %f` from
+    // the menu); with one that does not exist it says so before any window.
+    let missing = sandbox.run(&["open", "no-such.run.ron"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no-such.run.ron: no such file"), "{}", stderr(&missing));
+}

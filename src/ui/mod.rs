@@ -42,6 +42,12 @@ pub use prefs::{Prefs, ThemeChoice};
 pub use run_doc::{Filter, Row, RunDoc};
 
 /// Opens the window, optionally on a file, and returns when it is closed.
+/// The app's icon (`assets/icon/`), for the title bar and the task bar.
+fn window_icon() -> egui::IconData {
+    // The PNG is part of the source and decodes; an empty icon is the platform's default.
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon/preflight-256.png")).unwrap_or_default()
+}
+
 pub fn run(open: Option<PathBuf>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -49,7 +55,8 @@ pub fn run(open: Option<PathBuf>) -> anyhow::Result<()> {
             .with_app_id("preflight")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([1024.0, 700.0])
-            .with_drag_and_drop(true),
+            .with_drag_and_drop(true)
+            .with_icon(window_icon()),
         ..Default::default()
     };
     // Read once, before the window opens: what the desktop offers file dialogs.
