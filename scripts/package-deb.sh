@@ -15,14 +15,16 @@ profile=release
 if [ "${1:-}" = "--dev" ]; then
   profile=dev
 fi
-deb=$(cargo deb --locked --profile "$profile" | tail -1)
+# Built here, then packaged: cargo-deb does not rebuild a dev binary by itself.
+cargo build --locked --profile "$profile" --bin preflight
+deb=$(cargo deb --locked --profile "$profile" --no-build | tail -1)
 [ -f "$deb" ] || { echo "cargo deb made no package" >&2; exit 1; }
 echo "built $deb ($(du -h "$deb" | cut -f1))"
 
 # apt resolves the package's dependencies (libgl1, libxkbcommon0, fontconfig).
 case "$deb" in /*) ;; *) deb="./$deb" ;; esac
-apt-get install -y -qq --no-install-recommends "$deb" >/dev/null \
-  || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$deb" >/dev/null; }
+apt-get install -y -qq --reinstall --no-install-recommends "$deb" >/dev/null \
+  || { apt-get update -qq && apt-get install -y -qq --reinstall --no-install-recommends "$deb" >/dev/null; }
 installed=$(command -v preflight)
 [ "$installed" = /usr/bin/preflight ] || { echo "preflight is at $installed, not /usr/bin/preflight" >&2; exit 1; }
 version=$(/usr/bin/preflight --version)
