@@ -545,3 +545,168 @@ fn lint_reports_a_bad_probe_condition_with_its_position() {
         "{stderr}"
     );
 }
+
+/// Servers that misbehave on purpose: each probe must end within its timeout (plus a margin
+/// for the runtime and a loaded machine), hold bounded memory, never pass on what it could not
+/// read, and record no secret.
+mod hostile {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    use super::*;
+
+    /// A server on 127.0.0.1 that answers every connection with `answer` on its own thread.
+    fn serve(answer: impl Fn(TcpStream, String) + Send + Sync + 'static) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let answer = answer.clone();
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buffer) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    answer(stream, String::from_utf8_lossy(&request).into_owned());
+                });
+            }
+        });
+        port
+    }
+
+    fn timed(port: u16, path: &str, timeout_ms: u64) -> (ProbeResult, Duration) {
+        let mut spec = probe(ProbeKind::Http, format!("http://127.0.0.1:{port}{path}"), &["status == 200"]);
+        spec.timeout_ms = timeout_ms;
+        let started = Instant::now();
+        let result = run(spec);
+        (result, started.elapsed())
+    }
+
+    /// The probe's timeout plus 10 %, and 400 ms for the runtime on a busy 2-core machine.
+    fn bound(timeout_ms: u64) -> Duration {
+        Duration::from_millis(timeout_ms + timeout_ms / 10 + 400)
+    }
+
+    #[test]
+    fn a_body_that_stalls_or_trickles_is_an_error_within_the_timeout() {
+        let stalls = serve(|mut stream, _| {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc");
+            std::thread::sleep(Duration::from_secs(30));
+        });
+        let trickles = serve(|mut stream, _| {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n");
+            while stream.write_all(b"x").is_ok() {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+        let silent = serve(|_stream, _| std::thread::sleep(Duration::from_secs(30)));
+        for (name, port) in [("stalled body", stalls), ("trickled body", trickles), ("no answer", silent)] {
+            let (result, took) = timed(port, "/", 1_000);
+            assert_eq!(result.state, ProbeState::Error, "{name}: {result:?}");
+            assert!(took < bound(1_000), "{name}: took {took:?}");
+            println!("{name}: {} in {took:?}", result.error.as_deref().unwrap_or_default());
+        }
+    }
+
+    /// The process's peak resident memory so far, from /proc (Linux).
+    fn peak_kib() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        status.lines().find_map(|line| line.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+    }
+
+    #[test]
+    fn a_two_gigabyte_body_is_read_up_to_the_limit_and_marked_truncated() {
+        let port = serve(|mut stream, _| {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2147483648\r\n\r\n");
+            let chunk = vec![b'z'; 64 * 1024];
+            for _ in 0..(2u64 << 30) / chunk.len() as u64 {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        });
+        let before = peak_kib();
+        let (result, took) = timed(port, "/", 10_000);
+        assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+        assert_eq!(result.details.get("body").map(String::as_str), Some("longer than 1024 KiB; conditions saw the first 1024 KiB"));
+        assert!(took < Duration::from_secs(5), "reading stopped at the limit: {took:?}");
+        match (before, peak_kib()) {
+            (Some(before), Some(after)) => {
+                let grew = after.saturating_sub(before);
+                println!("2 GB body: {took:?}, peak memory grew by {grew} KiB");
+                assert!(grew < 256 * 1024, "the body was not read whole: the peak grew by {grew} KiB");
+            }
+            _ => println!("skipped the memory check: /proc/self/status is not readable here"),
+        }
+    }
+
+    #[test]
+    fn a_redirect_loop_and_ten_thousand_headers_end_with_an_error() {
+        let loops = serve(|mut stream, _| {
+            let _ = stream.write_all(b"HTTP/1.1 302 Found\r\nlocation: /loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        });
+        let mut spec = probe(ProbeKind::Http, format!("http://127.0.0.1:{loops}/loop"), &["status == 200"]);
+        spec.timeout_ms = 2_000;
+        let result = run(spec);
+        assert_eq!(result.state, ProbeState::Error, "{result:?}");
+        assert!(result.error.as_deref().unwrap_or_default().contains("more than 10 redirects"), "{result:?}");
+
+        let headers = serve(|mut stream, _| {
+            let mut answer = String::from("HTTP/1.1 200 OK\r\n");
+            for n in 0..10_000 {
+                answer.push_str(&format!("x-header-{n}: {n}\r\n"));
+            }
+            answer.push_str("content-length: 2\r\n\r\nok");
+            let _ = stream.write_all(answer.as_bytes());
+        });
+        let (result, took) = timed(headers, "/", 2_000);
+        assert_eq!(result.state, ProbeState::Error, "{result:?}");
+        assert!(took < bound(2_000), "{took:?}");
+        println!("10,000 headers: {}", result.error.as_deref().unwrap_or_default());
+    }
+
+    #[test]
+    fn a_secret_the_server_echoes_back_is_recorded_nowhere() {
+        let secret = "tok/en+=&x y";
+        // SAFETY: only this test reads or writes this variable.
+        #[allow(unsafe_code, reason = "setting an environment variable is unsafe in Rust 2024; see the SAFETY note")]
+        unsafe {
+            std::env::set_var("PREFLIGHT_HOSTILE_ECHO_TOKEN", secret)
+        };
+        // Echoes the request's Authorization header in a header and the body, and redirects
+        // once to a URL carrying the request's query.
+        let port = serve(|mut stream, request| {
+            let first = request.lines().next().unwrap_or_default().to_string();
+            let auth =
+                request.lines().find_map(|l| l.strip_prefix("authorization: ").or_else(|| l.strip_prefix("Authorization: "))).unwrap_or_default();
+            if first.starts_with("GET /start") {
+                let query = first.split_whitespace().nth(1).unwrap_or_default().split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+                let _ = stream
+                    .write_all(format!("HTTP/1.1 302 Found\r\nlocation: /next?{query}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes());
+            } else {
+                let body = format!("{{\"you sent\": \"{auth}\", \"request\": \"{first}\"}}");
+                let _ = stream.write_all(format!("HTTP/1.1 200 OK\r\nx-echo: {auth}\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes());
+            }
+        });
+        let mut spec = probe(
+            ProbeKind::Http,
+            format!("http://127.0.0.1:{port}/start?token=${{env:PREFLIGHT_HOSTILE_ECHO_TOKEN}}"),
+            &["status == 200", "header(x-echo) exists", "body contains sent", "final_url contains next"],
+        );
+        spec.headers.insert("Authorization".into(), "Bearer ${env:PREFLIGHT_HOSTILE_ECHO_TOKEN}".into());
+        let result = run(spec);
+        assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+        let recorded = format!("{}\n{}", ron::to_string(&result).unwrap(), serde_json::to_string(&result).unwrap_or_default());
+        let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string();
+        for (form, text) in [("raw", secret.to_string()), ("percent-encoded", encoded), ("the part before the slash", "tok/en".into())] {
+            assert!(!recorded.contains(&text), "the secret ({form}) is in the result: {recorded}");
+        }
+        assert!(recorded.contains(preflight::probe::secrets::MASK), "{recorded}");
+    }
+}

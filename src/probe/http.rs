@@ -92,6 +92,23 @@ pub fn describe(err: &reqwest::Error) -> String {
     if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }
 }
 
+/// Reads a response body as it arrives, keeping at most `limit` bytes: past the limit the
+/// connection is dropped and the body is marked truncated, so a huge or endless body costs
+/// bounded memory. A body that stops arriving is an error, never an empty pass: the client's
+/// timeout covers the whole exchange.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<(Vec<u8>, bool), String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|err| format!("the response body could not be read to its end: {}", describe(&err)))? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
 /// Runs an HTTP probe against an already resolved URL and headers.
 pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
@@ -165,8 +182,10 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         }
         observed.headers.entry(name).and_modify(|v| v.push_str(&format!(", {value}"))).or_insert(value);
     }
-    let mut body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-    body.truncate(MAX_BODY_BYTES);
+    let (body, truncated) = read_body(response, MAX_BODY_BYTES).await?;
+    if truncated {
+        details.insert("body".into(), format!("longer than {} KiB; conditions saw the first {0} KiB", MAX_BODY_BYTES >> 10));
+    }
     observed.body = Some(String::from_utf8_lossy(&body).into_owned());
     if samples > 1 {
         latencies.observe(&mut observed, errors, samples.into(), started.elapsed());

@@ -159,6 +159,8 @@ fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
         secrets.extend(resolved.secrets);
         headers.push((name.clone(), resolved.text));
     }
+    // Masked in every form a server or a URL can give them back in.
+    let secrets = secrets::forms(&secrets, &target, &headers);
     Ok((target, headers, secrets))
 }
 
@@ -247,9 +249,19 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         () = cancelled => Err("cancelled".to_string()),
     };
     result.duration_ms = clock.elapsed().as_millis() as u64;
-    match outcome.map(|m| {
-        let judged = judge(&conditions, &m.observed, m.retried);
-        (m, judged)
+    // Secrets are masked in what the probe saw before anything is cut or formatted, so a secret
+    // the server echoes back never reaches a condition's `seen`, the run file or the PDF, not
+    // even in part. The verdict is judged on what the server really sent; what each condition
+    // saw is shown from the masked copy.
+    match outcome.map(|mut m| {
+        let (state, verdicts) = judge(&conditions, &m.observed, m.retried);
+        mask_observed(&mut m.observed, &secrets);
+        m.details.values_mut().for_each(|text| *text = secrets::mask(text, &secrets));
+        let (_, mut shown) = judge(&conditions, &m.observed, m.retried);
+        for (shown, verdict) in shown.iter_mut().zip(&verdicts) {
+            shown.passed = verdict.passed;
+        }
+        (m, (state, shown))
     }) {
         Ok((measured, (state, conditions))) => {
             result.state = state;
@@ -269,6 +281,22 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
     }
     mask_result(&mut result, &secrets);
     result
+}
+
+fn mask_observed(observed: &mut Observed, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    let mask = |text: &mut String| *text = secrets::mask(text, secrets);
+    for value in observed.values.values_mut() {
+        match value {
+            Value::Text(text) => mask(text),
+            Value::List(items) => items.iter_mut().for_each(mask),
+            _ => {}
+        }
+    }
+    observed.headers.values_mut().for_each(mask);
+    observed.body.iter_mut().for_each(mask);
 }
 
 fn mask_result(result: &mut ProbeResult, secrets: &[String]) {
