@@ -1,5 +1,6 @@
 //! `${env:NAME}` in targets and headers: resolved from the environment when a probe runs, and
-//! masked in everything a probe records, prints or logs.
+//! masked in everything a probe records, prints or logs, in every form the value can take on
+//! the way back: as written, percent-encoded in a URL, and inside `Authorization: Basic`.
 
 /// What masked secrets look like.
 pub const MASK: &str = "••••••";
@@ -32,18 +33,230 @@ pub fn resolve(text: &str) -> Result<Resolved, String> {
     Ok(Resolved { text: out, secrets })
 }
 
-/// Replaces every secret value in `text` with [`MASK`].
-pub fn mask(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), MASK);
+/// The secrets of one probe, in every form a server can send them back in.
+///
+/// Each form matches as written or percent-encoded, byte by byte in any mix (`%2F` or `%2f` for
+/// `/`, `+` for a space, and escapes escaped again: `%252F`), which covers a URL's path, query
+/// and userinfo whatever a server or the URL parser chose to encode. Beyond the values themselves, the forms are their base64 and,
+/// for Basic authentication, the base64 of `user:password` that a URL's userinfo turns into, and
+/// the `user:password` inside a Basic header's base64 value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// Longest first, so that a form containing another is masked whole.
+    forms: Vec<String>,
+}
+
+impl Secrets {
+    /// The forms of `values`, the secrets resolved into `target` and `headers` (already
+    /// resolved). Nothing is derived when no secret went in.
+    pub fn new(values: &[String], target: &str, headers: &[(String, String)]) -> Secrets {
+        let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+        if values.is_empty() {
+            return Secrets::default();
+        }
+        let holds_secret = |text: &str| values.iter().any(|v| text.contains(v.as_str()));
+        let mut forms: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        for value in &values {
+            forms.extend(base64_forms(value.as_bytes()));
+        }
+        // reqwest sends a URL's userinfo as `Authorization: Basic base64(user:password)`, each
+        // part percent-decoded.
+        if let Ok(url) = reqwest::Url::parse(target)
+            && (holds_secret(&percent_decoded(url.username())) || url.password().is_some_and(|p| holds_secret(&percent_decoded(p))))
+        {
+            let credentials = format!("{}:{}", percent_decoded(url.username()), percent_decoded(url.password().unwrap_or_default()));
+            forms.extend(base64_forms(credentials.as_bytes()));
+        }
+        // A Basic header given as a secret: the server may echo what it decodes to.
+        for (_, value) in headers.iter().filter(|(name, value)| name.eq_ignore_ascii_case("authorization") && holds_secret(value)) {
+            let Some(token) = value.trim().strip_prefix("Basic ").or_else(|| value.trim().strip_prefix("basic ")) else { continue };
+            let Some(decoded) = base64_decoded(token.trim()).and_then(|bytes| String::from_utf8(bytes).ok()) else { continue };
+            if let Some((_, password)) = decoded.split_once(':')
+                && !password.is_empty()
+            {
+                forms.push(password.to_string());
+            }
+            forms.push(decoded);
+        }
+        forms.retain(|form| !form.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Secrets { forms }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// Replaces every form of every secret in `text` with [`MASK`]. Mask before cutting a text
+    /// short: a secret cut in two is no longer recognised.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for form in &self.forms {
+            out = mask_form(&out, form.as_bytes());
+        }
+        out
+    }
+}
+
+/// `text` with every match of `form` (see [`Secrets`]) replaced by [`MASK`].
+fn mask_form(text: &str, form: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut scratch = (Vec::new(), Vec::new());
+    let (mut copied, mut at) = (0, 0);
+    // Only these bytes can start a match.
+    let starts = |b: &u8| *b == form[0] || *b == b'%' || *b == b'+';
+    while let Some(skipped) = bytes[at..].iter().position(starts) {
+        at += skipped;
+        match match_at(bytes, at, form, &mut scratch) {
+            Some(end) => {
+                out.push_str(&text[copied..at]);
+                out.push_str(MASK);
+                (copied, at) = (end, end);
+            }
+            None => at += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
     out
+}
+
+/// Where the longest match of `form` starting at `start` ends. A match starts at a character
+/// boundary (the form's first byte, or `%` or `+`, which are ASCII) and ends after a whole
+/// character or escape, so slicing `text` there is safe. `scratch` holds the positions still
+/// possible, reused from call to call.
+fn match_at(text: &[u8], start: usize, form: &[u8], scratch: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
+    let first = *text.get(start)?;
+    let could_start = match first {
+        _ if first == form[0] => true,
+        b'+' => form[0] == b' ',
+        b'%' => text.get(start + 1..start + 3).and_then(hex_byte).is_some_and(|b| b == form[0] || b == b'%' || (b == b'+' && form[0] == b' ')),
+        _ => false,
+    };
+    if !could_start {
+        return None;
+    }
+    // Most matches are the form as written; without a `%` or `+` where it stops matching as
+    // written, nothing else can match either.
+    let same = text[start..].iter().zip(form).take_while(|(a, b)| a == b).count();
+    if same == form.len() {
+        return Some(start + form.len());
+    }
+    if !text[start..text.len().min(start + same + 1)].iter().any(|b| matches!(b, b'%' | b'+')) {
+        return None;
+    }
+    // Each byte of the form may appear as itself or escaped, so a match can end at several
+    // places; the positions still possible are few.
+    let (positions, next) = scratch;
+    positions.clear();
+    positions.push(start);
+    for &want in form {
+        next.clear();
+        for &at in positions.iter() {
+            if text.get(at) == Some(&want) || (want == b' ' && text.get(at) == Some(&b'+')) {
+                next.push(at + 1);
+            }
+            if text.get(at) == Some(&b'%') {
+                escapes_of(text, at + 1, want, next);
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return None;
+        }
+        std::mem::swap(positions, next);
+    }
+    positions.last().copied()
+}
+
+/// Where an escape of `want` that starts with a `%` before `digits_at` ends: `%2F`, and the
+/// same escaped again and again (`%252F`, `%25252F`), as a server writes a URL it received into
+/// the query of another; `%2B` stands for a space as `+` does.
+fn escapes_of(text: &[u8], mut digits_at: usize, want: u8, ends: &mut Vec<usize>) {
+    while let Some(byte) = text.get(digits_at..digits_at + 2).and_then(hex_byte) {
+        if byte == want || (want == b' ' && byte == b'+') {
+            ends.push(digits_at + 2);
+        }
+        if byte != b'%' {
+            return;
+        }
+        digits_at += 2;
+    }
+}
+
+fn hex_byte(digits: &[u8]) -> Option<u8> {
+    let nibble = |digit: u8| char::from(digit).to_digit(16);
+    match digits {
+        [high, low] => Some((nibble(*high)? << 4 | nibble(*low)?) as u8),
+        _ => None,
+    }
+}
+
+/// `%XX` escapes decoded; text that does not decode to UTF-8 is kept as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match (bytes[at], bytes.get(at + 1..at + 3).and_then(hex_byte)) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                at += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 without padding, and its URL-safe spelling when that differs. Without the
+/// padding, the form also matches a padded copy (the `=` left over reveals nothing).
+fn base64_forms(bytes: &[u8]) -> Vec<String> {
+    let mut standard = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=group.len() {
+            standard.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    let url_safe = standard.replace('+', "-").replace('/', "_");
+    if url_safe == standard { vec![standard] } else { vec![standard, url_safe] }
+}
+
+/// Standard or URL-safe base64, padded or not; `None` for anything else.
+fn base64_decoded(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut bits, mut held) = (0u32, 0);
+    for byte in text.trim_end_matches('=').bytes() {
+        let value = match byte {
+            b'-' => 62,
+            b'_' => 63,
+            _ => BASE64.iter().position(|b| *b == byte)? as u32,
+        };
+        bits = bits << 6 | value;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held & 0xff) as u8);
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secrets(values: &[&str]) -> Secrets {
+        Secrets::new(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>(), "", &[])
+    }
 
     #[test]
     fn resolves_and_masks() {
@@ -54,9 +267,45 @@ mod tests {
         };
         let resolved = resolve("Bearer ${env:PREFLIGHT_TEST_TOKEN_A}").unwrap();
         assert_eq!(resolved.text, "Bearer s3cr3t-value");
-        assert_eq!(mask("sent Bearer s3cr3t-value", &resolved.secrets), format!("sent Bearer {MASK}"));
+        let secrets = Secrets::new(&resolved.secrets, "", &[]);
+        assert_eq!(secrets.mask("sent Bearer s3cr3t-value"), format!("sent Bearer {MASK}"));
         let err = resolve("${env:PREFLIGHT_TEST_NOT_SET_ANYWHERE}").unwrap_err();
         assert!(err.contains("PREFLIGHT_TEST_NOT_SET_ANYWHERE is not set"), "{err}");
         assert_eq!(resolve("no secrets").unwrap().secrets, Vec::<String>::new());
+    }
+
+    #[test]
+    fn masks_a_secret_percent_encoded_in_any_mix() {
+        let secrets = secrets(&["a b/c%d"]);
+        for text in ["a b/c%d", "a%20b%2Fc%25d", "a+b%2fc%25d", "a%20b/c%d", "%61%20%62/c%25%64", "a%2520b%252Fc%2525d", "a%252Bb%25252Fc%d"] {
+            assert_eq!(secrets.mask(&format!("x={text}&y")), format!("x={MASK}&y"), "{text}");
+        }
+        // A `%` of the secret read raw, or as the start of an escape, whichever matches.
+        assert_eq!(secrets.mask("a b/c%25d a b/c%d"), format!("{MASK} {MASK}"));
+        assert_eq!(secrets.mask("a b/c"), "a b/c", "a part of a secret is not the secret");
+        assert_eq!(Secrets::default().mask("a b/c%d"), "a b/c%d");
+    }
+
+    #[test]
+    fn masks_the_base64_forms_of_basic_authentication() {
+        // base64("probe:Wb6+Tn1/Qe8") = cHJvYmU6V2I2K1RuMS9RZTg=
+        let from_url = Secrets::new(&["Wb6+Tn1/Qe8".into()], "http://probe:Wb6%2BTn1%2FQe8@host/", &[]);
+        assert_eq!(from_url.mask("Basic cHJvYmU6V2I2K1RuMS9RZTg="), format!("Basic {MASK}="));
+        assert_eq!(from_url.mask("auth=Basic%20cHJvYmU6V2I2K1RuMS9RZTg%3D"), format!("auth=Basic%20{MASK}%3D"));
+        // A Basic header given as a secret: what it decodes to is masked too.
+        let header = vec![("Authorization".to_string(), "Basic cHJvYmU6V2I2K1RuMS9RZTg=".to_string())];
+        let from_header = Secrets::new(&["cHJvYmU6V2I2K1RuMS9RZTg=".into()], "http://host/", &header);
+        assert_eq!(from_header.mask("you are probe:Wb6+Tn1/Qe8"), format!("you are {MASK}"));
+        assert_eq!(from_header.mask("password Wb6+Tn1/Qe8"), format!("password {MASK}"));
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for text in ["", "a", "ab", "abc", "probe:Wb6+Tn1/Qe8", "ünïcode"] {
+            let encoded = &base64_forms(text.as_bytes())[0];
+            assert_eq!(base64_decoded(encoded).as_deref(), Some(text.as_bytes()), "{text}");
+        }
+        assert_eq!(base64_forms(b"probe:Wb6+Tn1/Qe8")[0], "cHJvYmU6V2I2K1RuMS9RZTg");
+        assert_eq!(base64_decoded("not base64!"), None);
     }
 }
