@@ -1,8 +1,11 @@
 //! HTTP probes: one request (or `samples` of them), with redirects followed or not, retries on
-//! transport errors and 5xx, and every header and the body kept for conditions.
+//! transport errors and 5xx, and every header and the body kept for conditions. Whatever the
+//! server does, a probe stays bounded: the body is streamed and kept up to [`MAX_BODY_BYTES`],
+//! a body not read to its end (or to the limit) within the timeout is an error, and a response
+//! head with more than [`MAX_RESPONSE_HEADERS`] headers is refused.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -10,10 +13,17 @@ use std::time::{Duration, Instant};
 use super::stats::Latencies;
 use crate::model::{IpVersion, Observed, ProbeSpec, Value};
 
-/// The longest body kept for conditions; longer bodies are cut.
-const MAX_BODY_BYTES: usize = 1 << 20;
+/// The longest body kept for conditions (1 MiB). Reading stops there and the connection is
+/// dropped; the result says the body was truncated.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The most headers a response may have (hyper's default, named so that the limit is ours).
+/// hyper also caps the whole response head at about 400 KiB; past either, the request fails.
+pub const MAX_RESPONSE_HEADERS: usize = 100;
+/// hyper's error for a response head past either limit above.
+const HEAD_TOO_LARGE: &str = "message head is too large";
 /// Response headers copied into the recorded details.
-const DETAIL_HEADERS: &[&str] = &["content-type", "server", "location", "strict-transport-security", "cache-control", "content-length"];
+const DETAIL_HEADERS: &[&str] =
+    &["content-type", "content-encoding", "server", "location", "strict-transport-security", "cache-control", "content-length"];
 
 /// What an HTTP probe found, beyond the observed values.
 pub struct HttpOutcome {
@@ -22,6 +32,8 @@ pub struct HttpOutcome {
     pub attempts: u32,
     /// Passed only after a retry: the result is at best a warning.
     pub retried: bool,
+    /// The body was longer than [`MAX_BODY_BYTES`]; `observed.body` holds its start.
+    pub body_truncated: bool,
 }
 
 /// TLS settings for HTTPS: the system roots plus the spec's extra CA file. The common case, no
@@ -62,6 +74,7 @@ pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>) -> Result<reqwest::Cl
         .connect_timeout(Duration::from_millis(spec.connect_timeout_ms))
         .timeout(Duration::from_millis(spec.timeout_ms))
         .redirect(policy)
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
         .tls_backend_preconfigured(tls_config(&spec.ca_file)?);
     builder = match spec.ip_version {
@@ -83,30 +96,96 @@ pub fn describe(err: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
+    let cause = cause_of(err);
+    if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }
+}
+
+/// The innermost cause of a failed request, in plain words; empty when there is none.
+fn cause_of(err: &reqwest::Error) -> String {
     let mut cause = String::new();
     let mut source = std::error::Error::source(err);
     while let Some(inner) = source {
         cause = super::tls::plain_tls_words(&inner.to_string());
         source = inner.source();
     }
-    if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }
+    if cause == HEAD_TOO_LARGE {
+        cause = format!("the response headers are too large: more than {MAX_RESPONSE_HEADERS} headers or about 400 KiB of them");
+    }
+    cause
 }
 
-/// Reads a response body as it arrives, keeping at most `limit` bytes: past the limit the
-/// connection is dropped and the body is marked truncated, so a huge or endless body costs
-/// bounded memory. A body that stops arriving is an error, never an empty pass: the client's
-/// timeout covers the whole exchange.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<(Vec<u8>, bool), String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|err| format!("the response body could not be read to its end: {}", describe(&err)))? {
-        let room = limit - body.len();
+/// A body as far as it was read: all of it, or its first [`MAX_BODY_BYTES`].
+struct Body {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+/// Reads a body in chunks up to [`MAX_BODY_BYTES`], by `deadline`. A body the server does not
+/// finish in time, or breaks off, is an error: conditions judged on part of it could pass on
+/// what was never seen. Past the limit reading stops; dropping the response then drops the
+/// connection, so the rest is never received.
+async fn read_body(response: &mut reqwest::Response, deadline: tokio::time::Instant, timeout_ms: u64) -> Result<Body, String> {
+    let mut bytes = Vec::new();
+    let timed_out = |received: usize| format!("timed out after {timeout_ms} ms reading the body ({received} bytes received)");
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => chunk,
+            Ok(Ok(None)) => return Ok(Body { bytes, truncated: false }),
+            // reqwest's own total timeout ends at the same moment; either may come first.
+            Err(_) => return Err(timed_out(bytes.len())),
+            Ok(Err(err)) if err.is_timeout() => return Err(timed_out(bytes.len())),
+            Ok(Err(err)) => return Err(format!("the body broke off after {} bytes: {}", bytes.len(), cause_of(&err))),
+        };
+        let room = MAX_BODY_BYTES - bytes.len();
         if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, true));
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Body { bytes, truncated: true });
         }
-        body.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk);
     }
-    Ok((body, false))
+}
+
+/// One answer, read: the response's status, URL, address and headers, the time to its headers,
+/// and its body.
+struct Reply {
+    status: reqwest::StatusCode,
+    final_url: String,
+    address: Option<SocketAddr>,
+    headers: reqwest::header::HeaderMap,
+    elapsed: Duration,
+    body: Body,
+}
+
+/// The request of one attempt, as the spec and resolved headers describe it.
+struct Request<'a> {
+    client: &'a reqwest::Client,
+    method: reqwest::Method,
+    url: &'a str,
+    headers: &'a [(String, String)],
+}
+
+/// Sends one request and reads its answer, headers and body, within the spec's timeout.
+async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, String> {
+    let mut builder = request.client.request(request.method.clone(), request.url);
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
+    }
+    if !spec.body.is_empty() {
+        builder = builder.body(spec.body.clone());
+    }
+    let begun = Instant::now();
+    let deadline = tokio::time::Instant::from_std(begun) + Duration::from_millis(spec.timeout_ms);
+    let mut response = builder.send().await.map_err(|err| describe(&err))?;
+    let elapsed = begun.elapsed();
+    let body = read_body(&mut response, deadline, spec.timeout_ms).await?;
+    Ok(Reply {
+        status: response.status(),
+        final_url: response.url().to_string(),
+        address: response.remote_addr(),
+        headers: std::mem::take(response.headers_mut()),
+        elapsed,
+        body,
+    })
 }
 
 /// Runs an HTTP probe against an already resolved URL and headers.
@@ -115,6 +194,7 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let client = client(spec, redirects.clone())?;
     let method =
         reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
+    let request = Request { client: &client, method, url, headers };
     let samples = spec.samples.max(1);
     let mut latencies = Latencies::new();
     let mut errors = 0u64;
@@ -123,58 +203,61 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let mut last = None;
     let started = Instant::now();
     for _ in 0..samples {
-        redirects.store(0, Ordering::Relaxed);
         let mut tries = 0;
-        let response = loop {
+        let outcome = loop {
             tries += 1;
-            let mut request = client.request(method.clone(), url);
-            for (name, value) in headers {
-                request = request.header(name, value);
-            }
-            if !spec.body.is_empty() {
-                request = request.body(spec.body.clone());
-            }
-            let begun = Instant::now();
-            let outcome = request.send().await;
-            let elapsed = begun.elapsed();
+            redirects.store(0, Ordering::Relaxed);
+            let outcome = attempt(&request, spec).await;
             let retry = match &outcome {
                 Err(_) => true,
-                Ok(response) => response.status().is_server_error(),
+                Ok(reply) => reply.status.is_server_error(),
             };
             if retry && tries <= spec.retries {
                 tokio::time::sleep(Duration::from_millis(spec.retry_delay_ms)).await;
                 continue;
             }
-            break outcome.map(|r| (r, elapsed));
+            break outcome;
         };
         attempts = attempts.max(tries);
-        match response {
-            Ok((response, elapsed)) => {
-                retried |= tries > 1 && !response.status().is_server_error();
-                if response.status().is_server_error() {
+        match outcome {
+            Ok(reply) => {
+                retried |= tries > 1 && !reply.status.is_server_error();
+                if reply.status.is_server_error() {
                     errors += 1;
                 }
-                latencies.record(elapsed);
-                last = Some((response, elapsed));
+                latencies.record(reply.elapsed);
+                last = Some((reply, redirects.load(Ordering::Relaxed)));
             }
             Err(err) => {
                 errors += 1;
                 if samples == 1 {
-                    return Err(describe(&err));
+                    return Err(err);
                 }
             }
         }
     }
-    let Some((response, elapsed)) = last else { return Err(format!("all {samples} requests failed")) };
+    let Some((reply, redirected)) = last else { return Err(format!("all {samples} requests failed")) };
+    let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
+    let (mut observed, details) = observe(reply, redirected);
+    if samples > 1 {
+        latencies.observe(&mut observed, errors, samples.into(), started.elapsed());
+    } else {
+        observed.values.insert("response_time".into(), Value::Duration(elapsed.as_secs_f64() * 1000.0));
+    }
+    Ok(HttpOutcome { observed, details, attempts, retried, body_truncated })
+}
+
+/// What conditions see of an answer, and the details recorded with it.
+fn observe(reply: Reply, redirects: u32) -> (Observed, BTreeMap<String, String>) {
     let mut observed = Observed::default();
     let mut details = BTreeMap::new();
-    observed.values.insert("status".into(), Value::Number(f64::from(response.status().as_u16())));
-    observed.values.insert("final_url".into(), Value::Text(response.url().to_string()));
-    observed.values.insert("redirects".into(), Value::Number(f64::from(redirects.load(Ordering::Relaxed))));
-    if let Some(address) = response.remote_addr() {
+    observed.values.insert("status".into(), Value::Number(f64::from(reply.status.as_u16())));
+    observed.values.insert("final_url".into(), Value::Text(reply.final_url));
+    observed.values.insert("redirects".into(), Value::Number(f64::from(redirects)));
+    if let Some(address) = reply.address {
         details.insert("address".into(), address.to_string());
     }
-    for (name, value) in response.headers() {
+    for (name, value) in &reply.headers {
         let name = name.as_str().to_ascii_lowercase();
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if DETAIL_HEADERS.contains(&name.as_str()) {
@@ -182,15 +265,10 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         }
         observed.headers.entry(name).and_modify(|v| v.push_str(&format!(", {value}"))).or_insert(value);
     }
-    let (body, truncated) = read_body(response, MAX_BODY_BYTES).await?;
-    if truncated {
-        details.insert("body".into(), format!("longer than {} KiB; conditions saw the first {0} KiB", MAX_BODY_BYTES >> 10));
+    details.insert("body.bytes".into(), reply.body.bytes.len().to_string());
+    if reply.body.truncated {
+        details.insert("body.truncated".into(), format!("yes: only the first 1 MiB ({MAX_BODY_BYTES} bytes) was read; the rest was not"));
     }
-    observed.body = Some(String::from_utf8_lossy(&body).into_owned());
-    if samples > 1 {
-        latencies.observe(&mut observed, errors, samples.into(), started.elapsed());
-    } else {
-        observed.values.insert("response_time".into(), Value::Duration(elapsed.as_secs_f64() * 1000.0));
-    }
-    Ok(HttpOutcome { observed, details, attempts, retried })
+    observed.body = Some(String::from_utf8_lossy(&reply.body.bytes).into_owned());
+    (observed, details)
 }

@@ -12,13 +12,17 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AttemptError;
-use super::condition;
-use super::secrets::{self, Resolved};
+use super::condition::{self, Op, Subject};
+use super::secrets::{self, Resolved, Secrets};
 use crate::model::Timestamp;
 use crate::model::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
 
 /// How much longer than its own timeout a probe may take before the runner stops it.
 const GRACE: Duration = Duration::from_millis(250);
+
+/// The most characters of a measured text value or a detail that a result records; longer
+/// ones are cut, after their secrets are masked.
+const MAX_RECORDED_CHARS: usize = 200;
 
 /// How many light probes (HTTP, TLS, TCP, DNS) the app and the command line run at once. A light
 /// probe spends its time waiting on the network and holds little: one connection (a few while
@@ -84,10 +88,13 @@ struct Measured {
     certificates: Vec<crate::model::CertificateInfo>,
     attempts: u32,
     retried: bool,
+    /// An HTTP body longer than the limit: `observed.body` holds only its start.
+    body_truncated: bool,
 }
 
 async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -> Result<Measured, String> {
-    let plain = |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false };
+    let plain =
+        |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false, body_truncated: false };
     match spec.kind {
         // HTTP retries inside each sample, on a 5xx as well as a transport error.
         ProbeKind::Http => {
@@ -98,6 +105,7 @@ async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -
                 certificates: Vec::new(),
                 attempts: outcome.attempts,
                 retried: outcome.retried,
+                body_truncated: outcome.body_truncated,
             })
         }
         ProbeKind::Tls => {
@@ -147,8 +155,8 @@ async fn with_retries<F: Future<Output = Result<Measured, AttemptError>>>(spec: 
     }
 }
 
-/// A probe's target and headers with `${env:NAME}` resolved, and the secret values used.
-type ResolvedInput = (String, Vec<(String, String)>, Vec<String>);
+/// A probe's target and headers with `${env:NAME}` resolved, and every form of the secrets used.
+type ResolvedInput = (String, Vec<(String, String)>, Secrets);
 
 /// Resolves the target and headers' `${env:NAME}` references, collecting the secrets.
 fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
@@ -159,8 +167,7 @@ fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
         secrets.extend(resolved.secrets);
         headers.push((name.clone(), resolved.text));
     }
-    // Masked in every form a server or a URL can give them back in.
-    let secrets = secrets::forms(&secrets, &target, &headers);
+    let secrets = Secrets::new(&secrets, &target, &headers);
     Ok((target, headers, secrets))
 }
 
@@ -196,10 +203,40 @@ pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
     parse_conditions(spec).map(|_| ())
 }
 
+/// Whether a condition that holds on the first part of a body holds on the whole: text found is
+/// found, but "not found", equality, a pattern or a JSON value may change with what was not read.
+fn settled_by_part(condition: &condition::Condition) -> bool {
+    match (&condition.subject, condition.op) {
+        (Subject::Body, Op::Contains | Op::Exists | Op::NotExists) => true,
+        (Subject::Body | Subject::Json(_), _) => false,
+        (Subject::Named(_) | Subject::Header(_), _) => true,
+    }
+}
+
 /// Judges what was measured: any failed `expect` fails; a failed `warn` or a pass that needed a
-/// retry warns.
-fn judge(conditions: &Conditions, observed: &Observed, retried: bool) -> (ProbeState, Vec<ConditionResult>) {
-    let results: Vec<ConditionResult> = conditions.0.iter().map(|(condition, warning_only)| condition.evaluate(observed, *warning_only)).collect();
+/// retry warns. Conditions are judged on what the probe saw; the values they show come from
+/// `shown`, the same observation with its secrets masked (when there are any), since a value
+/// shown is cut short and a secret cut in two could no longer be masked. On a truncated body, a
+/// condition that part of a body cannot settle fails.
+fn judge(
+    conditions: &Conditions,
+    observed: &Observed,
+    shown: Option<&Observed>,
+    body_truncated: bool,
+    retried: bool,
+) -> (ProbeState, Vec<ConditionResult>) {
+    let judge_one = |(condition, warning_only): &(condition::Condition, bool)| {
+        let mut result = condition.evaluate(observed, *warning_only);
+        if let Some(shown) = shown {
+            result.seen = condition.evaluate(shown, *warning_only).seen;
+        }
+        if body_truncated && result.passed && !settled_by_part(condition) {
+            result.passed = false;
+            result.seen = format!("missing: only the first 1 MiB of the body was read ({} bytes)", super::http::MAX_BODY_BYTES);
+        }
+        result
+    };
+    let results: Vec<ConditionResult> = conditions.0.iter().map(judge_one).collect();
     let state = if results.iter().any(|r| !r.passed && !r.warning_only) {
         ProbeState::Fail
     } else if retried || results.iter().any(|r| !r.passed) {
@@ -249,61 +286,58 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         () = cancelled => Err("cancelled".to_string()),
     };
     result.duration_ms = clock.elapsed().as_millis() as u64;
-    // Secrets are masked in what the probe saw before anything is cut or formatted, so a secret
-    // the server echoes back never reaches a condition's `seen`, the run file or the PDF, not
-    // even in part. The verdict is judged on what the server really sent; what each condition
-    // saw is shown from the masked copy.
-    match outcome.map(|mut m| {
-        let (state, verdicts) = judge(&conditions, &m.observed, m.retried);
-        mask_observed(&mut m.observed, &secrets);
-        m.details.values_mut().for_each(|text| *text = secrets::mask(text, &secrets));
-        let (_, mut shown) = judge(&conditions, &m.observed, m.retried);
-        for (shown, verdict) in shown.iter_mut().zip(&verdicts) {
-            shown.passed = verdict.passed;
-        }
-        (m, (state, shown))
-    }) {
-        Ok((measured, (state, conditions))) => {
-            result.state = state;
-            result.conditions = conditions;
-            result.attempts = measured.attempts;
-            result.certificates = measured.certificates;
-            result.details = measured.details;
-            for (name, value) in &measured.observed.values {
-                let shown = match value {
-                    Value::Text(text) => text.chars().take(200).collect(),
-                    other => other.to_string(),
-                };
-                result.measured.insert(name.clone(), shown);
-            }
-        }
+    match outcome {
+        Ok(measured) => record_measured(&mut result, measured, &conditions, &secrets),
         Err(err) => result.error = Some(err),
     }
     mask_result(&mut result, &secrets);
     result
 }
 
-fn mask_observed(observed: &mut Observed, secrets: &[String]) {
-    if secrets.is_empty() {
-        return;
+/// Judges a measurement and records it: secrets masked first, then long values cut.
+fn record_measured(result: &mut ProbeResult, measured: Measured, conditions: &Conditions, secrets: &Secrets) {
+    let masked = (!secrets.is_empty()).then(|| masked_observed(&measured.observed, secrets));
+    let (state, judged) = judge(conditions, &measured.observed, masked.as_ref(), measured.body_truncated, measured.retried);
+    result.state = state;
+    result.conditions = judged;
+    result.attempts = measured.attempts;
+    result.certificates = measured.certificates;
+    let cut = |text: &str| secrets.mask(text).chars().take(MAX_RECORDED_CHARS).collect::<String>();
+    result.details = measured.details.iter().map(|(name, value)| (name.clone(), cut(value))).collect();
+    for (name, value) in &masked.as_ref().unwrap_or(&measured.observed).values {
+        let shown = match value {
+            Value::Text(text) => cut(text),
+            other => other.to_string(),
+        };
+        result.measured.insert(name.clone(), shown);
     }
-    let mask = |text: &mut String| *text = secrets::mask(text, secrets);
-    for value in observed.values.values_mut() {
-        match value {
-            Value::Text(text) => mask(text),
-            Value::List(items) => items.iter_mut().for_each(mask),
-            _ => {}
-        }
-    }
-    observed.headers.values_mut().for_each(mask);
-    observed.body.iter_mut().for_each(mask);
 }
 
-fn mask_result(result: &mut ProbeResult, secrets: &[String]) {
+/// What a probe saw with every form of its secrets masked: what its result shows.
+fn masked_observed(observed: &Observed, secrets: &Secrets) -> Observed {
+    let values = observed
+        .values
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Value::Text(text) => Value::Text(secrets.mask(text)),
+                Value::List(items) => Value::List(items.iter().map(|item| secrets.mask(item)).collect()),
+                other => other.clone(),
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    let headers = observed.headers.iter().map(|(name, value)| (name.clone(), secrets.mask(value))).collect();
+    Observed { values, headers, body: observed.body.as_deref().map(|body| secrets.mask(body)) }
+}
+
+/// Masks every secret left in a result: in an error, and (again, which changes nothing) in what
+/// `record_measured` already masked.
+fn mask_result(result: &mut ProbeResult, secrets: &Secrets) {
     if secrets.is_empty() {
         return;
     }
-    let mask = |text: &mut String| *text = secrets::mask(text, secrets);
+    let mask = |text: &mut String| *text = secrets.mask(text);
     result.error.iter_mut().for_each(mask);
     result.details.values_mut().for_each(mask);
     result.measured.values_mut().for_each(mask);

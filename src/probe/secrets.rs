@@ -1,5 +1,6 @@
 //! `${env:NAME}` in targets and headers: resolved from the environment when a probe runs, and
-//! masked in everything a probe records, prints or logs.
+//! masked in everything a probe records, prints or logs, in every form the value can take on
+//! the way back: as written, percent-encoded in a URL, and inside `Authorization: Basic`.
 
 /// What masked secrets look like.
 pub const MASK: &str = "••••••";
@@ -32,79 +33,198 @@ pub fn resolve(text: &str) -> Result<Resolved, String> {
     Ok(Resolved { text: out, secrets })
 }
 
-/// Replaces every secret value in `text` with [`MASK`].
-pub fn mask(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), MASK);
+/// The secrets of one probe, in every form a server can send them back in.
+///
+/// Each form matches as written or percent-encoded, byte by byte in any mix (`%2F` or `%2f` for
+/// `/`, `+` for a space, and escapes escaped again: `%252F`), which covers a URL's path, query
+/// and userinfo whatever a server or the URL parser chose to encode. Beyond the values themselves, the forms are their base64 and,
+/// for Basic authentication, the base64 of `user:password` that a URL's userinfo turns into, and
+/// the `user:password` inside a Basic header's base64 value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// Longest first, so that a form containing another is masked whole.
+    forms: Vec<String>,
+}
+
+impl Secrets {
+    /// The forms of `values`, the secrets resolved into `target` and `headers` (already
+    /// resolved). Nothing is derived when no secret went in.
+    pub fn new(values: &[String], target: &str, headers: &[(String, String)]) -> Secrets {
+        let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+        if values.is_empty() {
+            return Secrets::default();
+        }
+        let holds_secret = |text: &str| values.iter().any(|v| text.contains(v.as_str()));
+        let mut forms: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        for value in &values {
+            forms.extend(base64_forms(value.as_bytes()));
+        }
+        // reqwest sends a URL's userinfo as `Authorization: Basic base64(user:password)`, each
+        // part percent-decoded.
+        if let Ok(url) = reqwest::Url::parse(target)
+            && (holds_secret(&percent_decoded(url.username())) || url.password().is_some_and(|p| holds_secret(&percent_decoded(p))))
+        {
+            let credentials = format!("{}:{}", percent_decoded(url.username()), percent_decoded(url.password().unwrap_or_default()));
+            forms.extend(base64_forms(credentials.as_bytes()));
+        }
+        // A Basic header given as a secret: the server may echo what it decodes to.
+        for (_, value) in headers.iter().filter(|(name, value)| name.eq_ignore_ascii_case("authorization") && holds_secret(value)) {
+            let Some(token) = value.trim().strip_prefix("Basic ").or_else(|| value.trim().strip_prefix("basic ")) else { continue };
+            let Some(decoded) = base64_decoded(token.trim()).and_then(|bytes| String::from_utf8(bytes).ok()) else { continue };
+            if let Some((_, password)) = decoded.split_once(':')
+                && !password.is_empty()
+            {
+                forms.push(password.to_string());
+            }
+            forms.push(decoded);
+        }
+        forms.retain(|form| !form.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Secrets { forms }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// Replaces every form of every secret in `text` with [`MASK`]. Mask before cutting a text
+    /// short: a secret cut in two is no longer recognised.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for form in &self.forms {
+            out = mask_form(&out, form.as_bytes());
+        }
+        out
+    }
+}
+
+/// `text` with every match of `form` (see [`Secrets`]) replaced by [`MASK`].
+fn mask_form(text: &str, form: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut scratch = (Vec::new(), Vec::new());
+    let (mut copied, mut at) = (0, 0);
+    // Only these bytes can start a match.
+    let starts = |b: &u8| *b == form[0] || *b == b'%' || *b == b'+';
+    while let Some(skipped) = bytes[at..].iter().position(starts) {
+        at += skipped;
+        match match_at(bytes, at, form, &mut scratch) {
+            Some(end) => {
+                out.push_str(&text[copied..at]);
+                out.push_str(MASK);
+                (copied, at) = (end, end);
+            }
+            None => at += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
-/// Everything to mask for `secrets` used in a probe of `target` with `headers` (both
-/// resolved): each secret as it is, percent-encoded as a URL or a form would carry it, and in
-/// base64; and the Basic credentials (`user:password` in base64) of an `Authorization: Basic`
-/// header or of the target URL's user info that hold a secret. Longest first, so that a longer
-/// form is masked before a shorter one inside it.
-pub fn forms(secrets: &[String], target: &str, headers: &[(String, String)]) -> Vec<String> {
+/// Where the longest match of `form` starting at `start` ends. A match starts at a character
+/// boundary (the form's first byte, or `%` or `+`, which are ASCII) and ends after a whole
+/// character or escape, so slicing `text` there is safe. `scratch` holds the positions still
+/// possible, reused from call to call.
+fn match_at(text: &[u8], start: usize, form: &[u8], scratch: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
+    let first = *text.get(start)?;
+    let could_start = match first {
+        _ if first == form[0] => true,
+        b'+' => form[0] == b' ',
+        b'%' => text.get(start + 1..start + 3).and_then(hex_byte).is_some_and(|b| b == form[0] || b == b'%' || (b == b'+' && form[0] == b' ')),
+        _ => false,
+    };
+    if !could_start {
+        return None;
+    }
+    // Most matches are the form as written; without a `%` or `+` where it stops matching as
+    // written, nothing else can match either.
+    let same = text[start..].iter().zip(form).take_while(|(a, b)| a == b).count();
+    if same == form.len() {
+        return Some(start + form.len());
+    }
+    if !text[start..text.len().min(start + same + 1)].iter().any(|b| matches!(b, b'%' | b'+')) {
+        return None;
+    }
+    // Each byte of the form may appear as itself or escaped, so a match can end at several
+    // places; the positions still possible are few.
+    let (positions, next) = scratch;
+    positions.clear();
+    positions.push(start);
+    for &want in form {
+        next.clear();
+        for &at in positions.iter() {
+            if text.get(at) == Some(&want) || (want == b' ' && text.get(at) == Some(&b'+')) {
+                next.push(at + 1);
+            }
+            if text.get(at) == Some(&b'%') {
+                escapes_of(text, at + 1, want, next);
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return None;
+        }
+        std::mem::swap(positions, next);
+    }
+    positions.last().copied()
+}
+
+/// Where an escape of `want` that starts with a `%` before `digits_at` ends: `%2F`, and the
+/// same escaped again and again (`%252F`, `%25252F`), as a server writes a URL it received into
+/// the query of another; `%2B` stands for a space as `+` does.
+fn escapes_of(text: &[u8], mut digits_at: usize, want: u8, ends: &mut Vec<usize>) {
+    while let Some(byte) = text.get(digits_at..digits_at + 2).and_then(hex_byte) {
+        if byte == want || (want == b' ' && byte == b'+') {
+            ends.push(digits_at + 2);
+        }
+        if byte != b'%' {
+            return;
+        }
+        digits_at += 2;
+    }
+}
+
+fn hex_byte(digits: &[u8]) -> Option<u8> {
+    let nibble = |digit: u8| char::from(digit).to_digit(16);
+    match digits {
+        [high, low] => Some((nibble(*high)? << 4 | nibble(*low)?) as u8),
+        _ => None,
+    }
+}
+
+/// `%XX` escapes decoded; text that does not decode to UTF-8 is kept as it is.
+fn percent_decoded(text: &str) -> String {
+    percent_encoding::percent_decode_str(text).decode_utf8().map_or_else(|_| text.to_string(), |decoded| decoded.into_owned())
+}
+
+/// Standard base64 without padding, and its URL-safe spelling when that differs. Without the
+/// padding, the form also matches a padded copy (the `=` left over reveals nothing).
+fn base64_forms(bytes: &[u8]) -> Vec<String> {
     use base64::Engine;
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    // What a URL leaves as it is: letters, digits and `-._~` (RFC 3986's unreserved set).
-    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-    // What a URL parser escapes in a query and in a path (the WHATWG URL standard's sets), which
-    // is what `final_url` and errors naming a URL show.
-    const QUERY: &AsciiSet = &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\'');
-    const PATH: &AsciiSet = &QUERY.add(b'?').add(b'`').add(b'{').add(b'}');
-    let engines = [base64::engine::general_purpose::STANDARD, base64::engine::general_purpose::URL_SAFE];
-    let mut forms: Vec<String> = Vec::new();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        forms.push(secret.clone());
-        for set in [NON_ALPHANUMERIC, COMPONENT, QUERY, PATH] {
-            let encoded = utf8_percent_encode(secret, set).to_string();
-            forms.push(lower_hex_escapes(&encoded));
-            forms.push(encoded.replace("%20", "+"));
-            forms.push(encoded);
-        }
-        forms.extend(engines.iter().map(|engine| engine.encode(secret)));
-    }
-    let holds_secret = |text: &str| secrets.iter().any(|secret| !secret.is_empty() && text.contains(secret.as_str()));
-    for (name, value) in headers {
-        let Some(credentials) = value.trim().strip_prefix("Basic ").filter(|_| name.eq_ignore_ascii_case("authorization")) else { continue };
-        let decoded = base64::engine::general_purpose::STANDARD.decode(credentials.trim()).ok().map(|d| String::from_utf8_lossy(&d).into_owned());
-        if decoded.as_deref().is_some_and(holds_secret) || holds_secret(credentials) {
-            forms.push(credentials.trim().to_string());
-        }
-    }
-    if let Ok(url) = reqwest::Url::parse(target)
-        && let Some(password) = url.password()
-    {
-        let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
-        let credentials = format!("{}:{}", decode(url.username()), decode(password));
-        if holds_secret(&credentials) {
-            forms.extend(engines.iter().map(|engine| engine.encode(&credentials)));
-        }
-    }
-    forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
-    forms.dedup();
-    forms
+    let standard = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
+    let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    if url_safe == standard { vec![standard] } else { vec![standard, url_safe] }
 }
 
-/// `%2F` as `%2f`: some servers and clients write escapes in lower case.
-fn lower_hex_escapes(encoded: &str) -> String {
-    let mut out = String::with_capacity(encoded.len());
-    let mut chars = encoded.chars();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '%' {
-            out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
-        }
-    }
-    out
+/// Standard or URL-safe base64, padded or not; `None` for anything else.
+fn base64_decoded(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent);
+    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, lenient);
+    let url_safe = GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient);
+    standard.decode(text).or_else(|_| url_safe.decode(text)).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secrets(values: &[&str]) -> Secrets {
+        Secrets::new(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>(), "", &[])
+    }
 
     #[test]
     fn resolves_and_masks() {
@@ -115,30 +235,45 @@ mod tests {
         };
         let resolved = resolve("Bearer ${env:PREFLIGHT_TEST_TOKEN_A}").unwrap();
         assert_eq!(resolved.text, "Bearer s3cr3t-value");
-        assert_eq!(mask("sent Bearer s3cr3t-value", &resolved.secrets), format!("sent Bearer {MASK}"));
+        let secrets = Secrets::new(&resolved.secrets, "", &[]);
+        assert_eq!(secrets.mask("sent Bearer s3cr3t-value"), format!("sent Bearer {MASK}"));
         let err = resolve("${env:PREFLIGHT_TEST_NOT_SET_ANYWHERE}").unwrap_err();
         assert!(err.contains("PREFLIGHT_TEST_NOT_SET_ANYWHERE is not set"), "{err}");
         assert_eq!(resolve("no secrets").unwrap().secrets, Vec::<String>::new());
     }
 
     #[test]
-    fn every_form_of_a_secret_is_masked() {
-        use base64::Engine;
-        let secret = "p@ss word/äö=1".to_string();
-        let user_pass = base64::engine::general_purpose::STANDARD.encode("ops:p@ss word/äö=1");
-        let headers = vec![("Authorization".to_string(), format!("Basic {user_pass}"))];
-        let forms = forms(std::slice::from_ref(&secret), "https://ops:p%40ss%20word%2F%C3%A4%C3%B6%3D1@127.0.0.1/", &headers);
-        let seen = [
-            "p@ss word/äö=1".to_string(),
-            "p%40ss%20word%2F%C3%A4%C3%B6%3D1".to_string(),
-            "p%40ss%20word%2f%c3%a4%c3%b6%3d1".to_string(),
-            "p%40ss+word%2F%C3%A4%C3%B6%3D1".to_string(),
-            base64::engine::general_purpose::STANDARD.encode(&secret),
-            user_pass.clone(),
-        ];
-        for text in seen {
-            let masked = mask(&format!("echo: {text} end"), &forms);
-            assert_eq!(masked, format!("echo: {MASK} end"), "{text}");
+    fn masks_a_secret_percent_encoded_in_any_mix() {
+        let secrets = secrets(&["a b/c%d"]);
+        for text in ["a b/c%d", "a%20b%2Fc%25d", "a+b%2fc%25d", "a%20b/c%d", "%61%20%62/c%25%64", "a%2520b%252Fc%2525d", "a%252Bb%25252Fc%d"] {
+            assert_eq!(secrets.mask(&format!("x={text}&y")), format!("x={MASK}&y"), "{text}");
         }
+        // A `%` of the secret read raw, or as the start of an escape, whichever matches.
+        assert_eq!(secrets.mask("a b/c%25d a b/c%d"), format!("{MASK} {MASK}"));
+        assert_eq!(secrets.mask("a b/c"), "a b/c", "a part of a secret is not the secret");
+        assert_eq!(Secrets::default().mask("a b/c%d"), "a b/c%d");
+    }
+
+    #[test]
+    fn masks_the_base64_forms_of_basic_authentication() {
+        // base64("probe:Wb6+Tn1/Qe8") = cHJvYmU6V2I2K1RuMS9RZTg=
+        let from_url = Secrets::new(&["Wb6+Tn1/Qe8".into()], "http://probe:Wb6%2BTn1%2FQe8@host/", &[]);
+        assert_eq!(from_url.mask("Basic cHJvYmU6V2I2K1RuMS9RZTg="), format!("Basic {MASK}="));
+        assert_eq!(from_url.mask("auth=Basic%20cHJvYmU6V2I2K1RuMS9RZTg%3D"), format!("auth=Basic%20{MASK}%3D"));
+        // A Basic header given as a secret: what it decodes to is masked too.
+        let header = vec![("Authorization".to_string(), "Basic cHJvYmU6V2I2K1RuMS9RZTg=".to_string())];
+        let from_header = Secrets::new(&["cHJvYmU6V2I2K1RuMS9RZTg=".into()], "http://host/", &header);
+        assert_eq!(from_header.mask("you are probe:Wb6+Tn1/Qe8"), format!("you are {MASK}"));
+        assert_eq!(from_header.mask("password Wb6+Tn1/Qe8"), format!("password {MASK}"));
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for text in ["", "a", "ab", "abc", "probe:Wb6+Tn1/Qe8", "ünïcode"] {
+            let encoded = &base64_forms(text.as_bytes())[0];
+            assert_eq!(base64_decoded(encoded).as_deref(), Some(text.as_bytes()), "{text}");
+        }
+        assert_eq!(base64_forms(b"probe:Wb6+Tn1/Qe8")[0], "cHJvYmU6V2I2K1RuMS9RZTg");
+        assert_eq!(base64_decoded("not base64!"), None);
     }
 }
