@@ -12,18 +12,16 @@ pub fn slug(text: &str) -> String {
     let mut pending_hyphen = false;
     let visible = if text.contains("](") { std::borrow::Cow::Owned(strip_link_targets(text)) } else { std::borrow::Cow::Borrowed(text) };
     for ch in visible.chars() {
-        if ch.is_ascii_alphanumeric() {
+        if ch.is_alphanumeric() {
             if pending_hyphen && !out.is_empty() {
                 out.push('-');
             }
             pending_hyphen = false;
-            out.push(ch.to_ascii_lowercase());
-        } else if ch.is_alphanumeric() {
-            if pending_hyphen && !out.is_empty() {
-                out.push('-');
+            if ch.is_ascii() {
+                out.push(ch.to_ascii_lowercase());
+            } else {
+                out.extend(ch.to_lowercase());
             }
-            pending_hyphen = false;
-            out.extend(ch.to_lowercase());
         } else {
             pending_hyphen = true;
         }

@@ -1,9 +1,9 @@
 //! GO / NO-GO: a run is GO only when nothing blocks it, and the blockers say exactly why.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-use super::{Change, DutyBreach, ItemKind, ItemState, ProbeState, Run, Timestamp};
+use super::{Change, DutyBreach, ItemKind, ItemState, ProbeResult, ProbeState, Run, Timestamp};
 
 /// One reason a run is not GO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,19 +152,19 @@ impl Run {
     pub fn verdict_against_at(&self, current: &str, now: Timestamp) -> Verdict {
         let mut failed = Vec::new();
         let mut open = Vec::new();
-        let accepted = self.evidence_accepted();
+        let evidence = self.evidence_to_judge();
         let limit_minutes = self.template.max_probe_age_minutes;
         for (_, item) in self.template.all_items() {
             let Some(record) = self.items.get(&item.id) else { continue };
             let blocker = |make: fn(String, String) -> Blocker| make(item.id.clone(), item.text.clone());
             match &record.state {
-                ItemState::Done if item.probe.is_some() && !accepted.contains(item.id.as_str()) => {
-                    let Some(result) = self.latest_probe(&item.id) else { continue };
+                ItemState::Done if evidence.contains_key(item.id.as_str()) => {
+                    let result = evidence[item.id.as_str()];
                     let (item, text) = (item.id.clone(), item.text.clone());
                     if result.state == ProbeState::Error {
                         let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
                         failed.push(Blocker::ProbeCouldNotRun { item, text, error });
-                    } else if now > fresh_until(result.started_at, limit_minutes) {
+                    } else if self.is_stale(result, now) {
                         failed.push(Blocker::ProbeStale { item, text, taken_at: result.started_at, limit_minutes });
                     }
                 }
@@ -201,17 +201,35 @@ impl Run {
     /// result behind a done item that is fresh at `now` reaches the maximum probe age; after it,
     /// that result is stale. None when no fresh result can go stale. The app redraws then.
     pub fn evidence_fresh_until(&self, now: Timestamp) -> Option<Timestamp> {
+        self.evidence_to_judge()
+            .into_values()
+            .filter(|result| result.state != ProbeState::Error)
+            .map(|result| self.fresh_until(result))
+            .filter(|until| now <= *until)
+            .min()
+    }
+
+    /// Whether `result` is older at `now` than the template's maximum probe age.
+    pub fn is_stale(&self, result: &ProbeResult, now: Timestamp) -> bool {
+        now > self.fresh_until(result)
+    }
+
+    /// The last moment `result` is fresh: exactly the maximum probe age old.
+    fn fresh_until(&self, result: &ProbeResult) -> Timestamp {
+        result.started_at.plus_minutes(self.template.max_probe_age_minutes)
+    }
+
+    /// The latest probe result of each item marked done that has a probe, unless a person
+    /// accepted that result: the evidence GO depends on, by item id.
+    fn evidence_to_judge(&self) -> HashMap<&str, &ProbeResult> {
         let accepted = self.evidence_accepted();
-        let limit = self.template.max_probe_age_minutes;
         self.template
             .all_items()
             .into_iter()
             .filter(|(_, item)| item.probe.is_some() && !accepted.contains(item.id.as_str()))
             .filter(|(_, item)| matches!(self.items.get(&item.id).map(|record| &record.state), Some(ItemState::Done)))
-            .filter_map(|(_, item)| self.latest_probe(&item.id).filter(|result| result.state != ProbeState::Error))
-            .map(|result| fresh_until(result.started_at, limit))
-            .filter(|until| now <= *until)
-            .min()
+            .filter_map(|(_, item)| self.latest_probe(&item.id).map(|result| (item.id.as_str(), result)))
+            .collect()
     }
 
     /// Items whose latest probe result a person accepted after it came: overridden with a
@@ -235,11 +253,6 @@ impl Run {
         }
         accepted
     }
-}
-
-/// The last moment a result taken at `started_at` is fresh: exactly `limit_minutes` old.
-fn fresh_until(started_at: Timestamp, limit_minutes: u32) -> Timestamp {
-    started_at.plus_minutes(limit_minutes)
 }
 
 #[cfg(test)]

@@ -73,7 +73,6 @@ fn describe(stale: &[StaleProbe]) -> String {
 /// a required item's probe never run or whose latest run ended in an error, or any probe whose
 /// latest result is too old. Items marked N/A need no evidence.
 pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
-    let max_age_ms = i64::from(run.template.max_probe_age_minutes) * 60_000;
     let mut stale = Vec::new();
     for (_, item) in run.template.all_items() {
         if item.probe.is_none() || matches!(run.items.get(&item.id).map(|r| &r.state), Some(ItemState::NotApplicable { .. })) {
@@ -87,13 +86,10 @@ pub fn stale_probes(run: &Run, now: Timestamp) -> Vec<StaleProbe> {
                 let error: String = result.error.as_deref().unwrap_or("no result").chars().take(120).collect();
                 format!("could not run: {error}")
             }
-            Some(result) => {
-                let age = now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_milliseconds();
-                if age <= max_age_ms {
-                    continue;
-                }
-                format!("result {} min old", age / 60_000)
+            Some(result) if run.is_stale(result, now) => {
+                format!("result {} min old", now.as_datetime().signed_duration_since(result.started_at.as_datetime()).num_minutes())
             }
+            Some(_) => continue,
         };
         stale.push(StaleProbe { item: item.id.clone(), text: item.text.clone(), problem });
     }

@@ -113,8 +113,7 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
         ui.colored_label(probe_color(ProbeState::Error, dark), error);
     }
     let limit = doc.run().template.max_probe_age_minutes;
-    let age = super::app::App::now().as_datetime().signed_duration_since(latest.started_at.as_datetime());
-    if latest.state != ProbeState::Error && age.num_milliseconds() > i64::from(limit) * 60_000 {
+    if latest.state != ProbeState::Error && doc.run().is_stale(latest, super::app::App::now()) {
         ui.colored_label(
             ui.visuals().warn_fg_color,
             format!("⚠ This result is older than the checklist's {limit}-minute limit. Run the probe again."),
