@@ -70,5 +70,27 @@ fn bench_run_documents(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_import, bench_run_documents);
+/// What signatures cost a run: the file's size and `preflight verify RUN` (load, then check the
+/// log, every signature and the blockers each current signer saw) with 2, 20 and 200 NO-GO
+/// signatures on the 5,000-item run.
+fn bench_signed_runs(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("signed-5000");
+    group.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group.sampling_mode(SamplingMode::Flat);
+    for signatures in [2, 20, 200] {
+        let run = common::signed_run(SECTIONS, ITEMS_PER_SECTION, signatures);
+        let path = dir.path().join(format!("signed-{signatures}.run.ron"));
+        store::save_run(&path, &run).unwrap();
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        assert!(preflight::signoff::verify(&run).is_valid(), "the generated run verifies");
+        eprintln!("signed run: {signatures} signatures, {bytes} bytes on disk");
+        group.bench_function(format!("verify-signatures-{signatures}"), |b| {
+            b.iter(|| preflight::signoff::verify(&store::load_run(black_box(&path)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_import, bench_run_documents, bench_signed_runs);
 criterion_main!(benches);

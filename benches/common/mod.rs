@@ -94,3 +94,27 @@ pub fn big_run(sections: usize, per_section: usize) -> Run {
     }
     run
 }
+
+/// [`big_run`] signed `signatures` times, the two roles taking turns, each signer knowingly
+/// signing it NO-GO (its pending and failed items block GO), a minute apart.
+#[allow(dead_code, reason = "not every benchmark that includes this module signs")]
+pub fn signed_run(sections: usize, per_section: usize, signatures: usize) -> Run {
+    let mut run = big_run(sections, per_section);
+    let start = run.events.last().map_or(run.created_at, |event| event.at);
+    for n in 0..signatures {
+        let (role, name) = if n % 2 == 0 { ("release-manager", "Rita Release") } else { ("qa-lead", "Quinn Assure") };
+        let request = preflight::signoff::SignRequest {
+            role: role.to_string(),
+            name: name.to_string(),
+            meaning: "Approved for production".to_string(),
+            attestation: "I have reviewed this run.".to_string(),
+            strokes: vec![preflight::model::Stroke { points: vec![[0.1, 0.5], [0.3, 0.2], [0.6, 0.7], [0.9, 0.4]] }],
+            waivers: Vec::new(),
+            acknowledgement: Some("The open items are tracked in OPS-1234.".to_string()),
+            entered_by: None,
+            at: start.plus_minutes(n as u32 + 1),
+        };
+        preflight::signoff::sign(&mut run, request, None).unwrap();
+    }
+    run
+}

@@ -166,6 +166,7 @@ mod tests {
             content_sha256: String::new(),
             go: false,
             blockers: vec![],
+            blockers_seen: None,
             waivers: vec![],
             acknowledgement: None,
             key: key.map(|public_key| KeySignature {

@@ -9,6 +9,7 @@ mod hash;
 mod id;
 mod probe;
 mod probe_evidence;
+mod replay;
 mod run;
 mod signature;
 mod template;
@@ -22,8 +23,9 @@ pub use edit::{Direction, Edit, EditError};
 pub use hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 pub use id::{IdAllocator, slug};
 pub use probe::{CertificateInfo, ConditionResult, IpVersion, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value, format_duration};
+pub use replay::SeenBlockers;
 pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, PROBE_ACTOR, RUN_FORMAT_VERSION, Run, StateCounts};
-pub use signature::{ChangeRef, Finalisation, KeyAlgorithm, KeySignature, Signature, SignatureStatus, Stroke, Waiver};
+pub use signature::{BlockersSeen, ChangeRef, Finalisation, KeyAlgorithm, KeySignature, Signature, SignatureStatus, Stroke, Waiver};
 pub use template::{
     DEFAULT_MAX_PROBE_AGE_MINUTES, Field, FieldKind, InfoStyle, Item, ItemKind, MAX_ITEM_DEPTH, MAX_SECTION_DEPTH, Placement, Role, Section,
     TEMPLATE_FORMAT_VERSION, Template, TemplateCounts,

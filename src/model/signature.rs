@@ -30,6 +30,22 @@ pub struct Waiver {
     pub reason: String,
 }
 
+/// The blockers a signer saw, as a count and the SHA-256 of their canonical list, so that a
+/// signature stays the same size however large the run. The canonical list is the blockers'
+/// printed lines, in verdict order, as [`canonical_bytes`] writes a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockersSeen {
+    pub count: usize,
+    pub sha256: String,
+}
+
+impl BlockersSeen {
+    pub fn of(lines: &[String]) -> Self {
+        Self { count: lines.len(), sha256: sha256_hex(&canonical_bytes(&lines)) }
+    }
+}
+
 /// The kind of key a signer holds. Keys made before PDF signatures were Ed25519; new keys are
 /// ECDSA P-256, which PDF readers (Acrobat, poppler/NSS, pyHanko) validate too.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,10 +111,17 @@ pub struct Signature {
     pub strokes: Vec<Stroke>,
     /// SHA-256 of the run's content (`Run::content_sha256`) when it was signed.
     pub content_sha256: String,
-    /// Whether the run was GO at that moment, counting this signature, and what blocked it.
+    /// Whether the run was GO at that moment, counting this signature.
     pub go: bool,
+    /// What blocked it, line by line: kept by signatures made before [`BlockersSeen`], which
+    /// replaced it (always written, even empty, so that those signatures hash as they did).
     #[serde(default)]
     pub blockers: Vec<String>,
+    /// What blocked it, compactly: how many blockers and the hash of their list. The list itself
+    /// follows from the log up to the signature ([`Run::blockers_seen`]). Left out by signatures
+    /// made before it, which keep the list in `blockers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blockers_seen: Option<BlockersSeen>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
     /// Why the signer signed a run that was NO-GO, in their words: "I sign knowing it is NO-GO
@@ -111,6 +134,19 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// How many blockers the signer saw.
+    pub fn blocker_count(&self) -> usize {
+        self.blockers_seen.as_ref().map_or(self.blockers.len(), |seen| seen.count)
+    }
+
+    /// Whether `lines` are the blockers this signature recorded: its list, or its count and hash.
+    pub fn recorded_blockers(&self, lines: &[String]) -> bool {
+        match &self.blockers_seen {
+            Some(seen) => *seen == BlockersSeen::of(lines),
+            None => self.blockers == lines,
+        }
+    }
+
     /// SHA-256 of the whole record; the `Signed` event carries it.
     pub fn sha256(&self) -> String {
         sha256_hex(&canonical_bytes(self))
@@ -250,7 +286,13 @@ impl Run {
     /// The verdict as it would be with a valid signature for `role` made at `at`, waiving the
     /// probe evidence of the items in `waived`: what a signer signs over.
     pub fn verdict_when_signed(&self, role: &str, at: super::Timestamp, waived: &[&str]) -> super::Verdict {
-        let mut verdict = self.verdict_at(at);
+        self.verdict_when_signed_against(&self.signed_content_sha256(), role, at, waived)
+    }
+
+    /// [`Run::verdict_when_signed`] with the run's content hash (or, replaying, the hash the
+    /// signature recorded) already known.
+    pub(crate) fn verdict_when_signed_against(&self, current: &str, role: &str, at: super::Timestamp, waived: &[&str]) -> super::Verdict {
+        let mut verdict = self.verdict_against_at(current, at);
         verdict.blockers.retain(|blocker| !blocker.cleared_by_signing(role) && !waived.iter().any(|item| blocker.cleared_by_waiver(item)));
         verdict
     }

@@ -47,6 +47,7 @@ fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
         content_sha256: run.content_sha256(),
         go: verdict.is_go(),
         blockers: verdict.blockers.iter().map(ToString::to_string).collect(),
+        blockers_seen: None,
         waivers: vec![],
         acknowledgement: None,
         key: None,
@@ -179,4 +180,73 @@ fn the_trail_names_a_signed_role_by_its_title_and_a_probe_by_who_ran_it() {
         ran_by: "Rita Release".into(),
     };
     assert_eq!(run.describe_change(&probe), "item `a`: probe pass (run by Rita Release): status (200) == 200");
+}
+
+/// A signature as `signoff::sign` now makes it: the blockers' count and hash, not their list.
+fn lean(mut signature: Signature) -> Signature {
+    signature.blockers_seen = Some(BlockersSeen::of(&signature.blockers));
+    signature.blockers.clear();
+    signature
+}
+
+#[test]
+fn the_blockers_a_signer_saw_follow_from_the_log_for_lean_and_older_signatures() {
+    let mut run = settled_run();
+    // An older signature with its list, then lean ones around changes, one of them on a run
+    // with a failed item: each list is worked out from the run as it was at that moment.
+    run.add_signature(signature(&run, "qa", "Dana", 3)).unwrap();
+    run.set_state("a", ItemState::Failed, "bob", at(4)).unwrap();
+    run.add_signature(lean(signature(&run, "obs", "Kim", 5))).unwrap();
+    run.set_state("a", ItemState::Done, "bob", at(6)).unwrap();
+    run.add_signature(lean(signature(&run, "qa", "Dana", 7))).unwrap();
+    run.add_signature(lean(signature(&run, "rm", "Sam", 8))).unwrap();
+    assert!(run.verdict().is_go(), "{:?}", run.verdict().blockers);
+    let seen = run.blockers_seen(&[0, 1, 2, 3]);
+    assert_eq!(seen[&0].lines, ["not signed: Release manager"]);
+    assert_eq!(
+        seen[&1].lines,
+        ["failed: A", "signature of QA lead invalidated by event #5 by bob: item `a`: done → failed; sign again", "not signed: Release manager"]
+    );
+    assert_eq!(seen[&2].lines, ["not signed: Release manager"]);
+    assert_eq!(seen[&3].lines, Vec::<String>::new());
+    assert!(seen.values().all(|s| s.recorded), "{seen:?}");
+    assert_eq!(run.signatures[1].blocker_count(), 3);
+    assert_eq!(run.blockers_seen(&[2]).keys().collect::<Vec<_>>(), [&2], "only the signatures asked for");
+    assert_eq!(run.integrity_problems(), []);
+}
+
+#[test]
+fn a_signature_whose_recorded_blockers_disagree_with_the_log_is_not_recorded() {
+    let mut run = settled_run();
+    run.set_state("a", ItemState::Failed, "bob", at(3)).unwrap();
+    // A signature that claims GO, and one that hides a blocker, on a NO-GO run.
+    let mut claims_go = lean(signature(&run, "qa", "Dana", 4));
+    claims_go.go = true;
+    claims_go.blockers_seen = Some(BlockersSeen::of(&[]));
+    run.add_signature(claims_go).unwrap();
+    let mut hides = lean(signature(&run, "rm", "Sam", 5));
+    let mut shown = run.verdict_when_signed("rm", at(5), &[]).blockers.iter().map(ToString::to_string).collect::<Vec<_>>();
+    shown.remove(0);
+    hides.blockers_seen = Some(BlockersSeen::of(&shown));
+    run.add_signature(hides).unwrap();
+    let seen = run.blockers_seen(&[0, 1]);
+    assert!(!seen[&0].recorded && !seen[&1].recorded, "{seen:?}");
+    assert_eq!(seen[&0].lines[0], "failed: A");
+}
+
+#[test]
+fn a_signature_stays_the_same_size_however_many_blockers_the_run_has() {
+    let size = |items: usize| {
+        let mut template = template();
+        for n in 0..items {
+            template.sections[0].items.push(crate::model::Item::new(format!("extra-{n}"), format!("Extra step {n}"), crate::model::ItemKind::Check));
+        }
+        let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.2.3".into()))]);
+        let run = Run::start(template, "run-1".into(), "alice", at(0), values).unwrap();
+        let signature = lean(signature(&run, "qa", "Dana", 3));
+        assert!(signature.blocker_count() > items, "every extra step is pending: {}", signature.blocker_count());
+        canonical_bytes(&signature).len()
+    };
+    let (small, large) = (size(10), size(2_000));
+    assert!(large <= small + 2, "only the count's digits grow: {small} bytes with 10 items, {large} with 2,000");
 }

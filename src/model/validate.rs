@@ -1,10 +1,10 @@
 //! Structural checks of templates and runs, beyond what the file format itself enforces.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::Item;
 
-use super::{Change, FieldValue, Finalisation, ItemRecord, ItemState, Placement, Run, SignatureStatus, Template};
+use super::{Change, ItemState, Placement, Run, SignatureStatus, Template};
 
 /// One thing wrong with a document. `anchor` is text to find in the file (with which
 /// occurrence, counting from 0) so that the store can report a line and column.
@@ -156,9 +156,6 @@ impl Run {
     /// file.
     fn replay_problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut items: BTreeMap<&str, ItemRecord> = self.items.keys().map(|id| (id.as_str(), ItemRecord::pending())).collect();
-        let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
-        let (mut probes, mut signatures, mut finalised) = (0usize, 0usize, None);
         let mut mismatch = |message: String, needle: String| problems.push(Problem::at(message, needle, 0));
         match self.events.first() {
             Some(first) if matches!(first.change, Change::RunStarted { .. }) => {
@@ -168,37 +165,21 @@ impl Run {
             }
             _ => mismatch("the event log does not begin with the run's start".into(), "events".into()),
         }
-        for (index, event) in self.events.iter().enumerate() {
+        let (mut probes, mut signatures) = (0usize, 0usize);
+        let replayed = self.replay(|state, event| {
             // Nothing may follow the seal, and a run starts once.
-            if finalised.is_some() {
+            if state.finalised.is_some() {
                 mismatch(format!("event #{} comes after the run was finalised", event.seq), format!("seq: {}", event.seq));
             }
             match &event.change {
-                Change::RunStarted { .. } if index > 0 => {
+                Change::RunStarted { .. } if !state.events.is_empty() => {
                     mismatch(format!("event #{} starts the run again", event.seq), format!("seq: {}", event.seq));
                 }
-                Change::RunStarted { template_sha256, fields: started, .. } => {
+                Change::RunStarted { template_sha256, .. } => {
                     if *template_sha256 != self.template_sha256 {
                         mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
                     }
-                    fields = started.clone();
                 }
-                Change::ItemState { item, new, .. } => {
-                    if let Some(record) = items.get_mut(item.as_str()) {
-                        record.state = new.clone();
-                        record.by = Some(event.actor.clone());
-                        record.at = Some(event.at);
-                    }
-                }
-                Change::ItemNote { item, new, .. } => {
-                    if let Some(record) = items.get_mut(item.as_str()) {
-                        record.note = new.clone();
-                    }
-                }
-                Change::Field { field, new, .. } => match new {
-                    Some(value) => drop(fields.insert(field.clone(), value.clone())),
-                    None => drop(fields.remove(field)),
-                },
                 Change::ProbeResult { item, index, state, summary, result_sha256, .. } => {
                     let recorded = self.probe_results.get(*index);
                     // Files written before results carried their hash are checked by summary.
@@ -211,17 +192,16 @@ impl Run {
                     }
                     probes += 1;
                 }
-                Change::ProbeOverride { .. } => {}
                 Change::Signed { .. } => signatures += 1,
-                Change::Finalised => finalised = Some(Finalisation { at: event.at, by: event.actor.clone() }),
+                _ => {}
             }
-        }
+        });
         for (id, record) in &self.items {
-            if items.get(id.as_str()) != Some(record) {
+            if replayed.items.get(id) != Some(record) {
                 mismatch(format!("the record of item `{id}` differs from what the event log recorded"), format!("\"{id}\""));
             }
         }
-        if fields != self.fields {
+        if replayed.fields != self.fields {
             mismatch("the field values differ from what the event log recorded".into(), "fields".into());
         }
         if probes != self.probe_results.len() {
@@ -230,7 +210,7 @@ impl Run {
         if signatures != self.signatures.len() {
             mismatch(format!("{} signatures, but the event log records {signatures}", self.signatures.len()), "signatures".into());
         }
-        if finalised != self.finalised {
+        if replayed.finalised != self.finalised {
             mismatch("the finalisation differs from what the event log recorded".into(), "finalised".into());
         }
         problems

@@ -199,6 +199,36 @@ fn draw_strokes(writer: &mut Writer, signature: &Signature, box_left: f32, box_t
     writer.end_marked();
 }
 
+/// How many of the blockers a signer saw the page lists before "and N more".
+const SEEN_BLOCKERS_LISTED: usize = 10;
+
+/// The verdict a signature recorded. A role's current signature lists the blockers its signer
+/// saw, worked out from the log, and so does an older signature that kept its list; an earlier
+/// signature, replaced since, gives their number, as do blockers the log does not give back as
+/// recorded (`verify` warns of those).
+fn at_signing(signature: &Signature, check: &SignatureCheck) -> Vec<Span> {
+    if signature.go {
+        return vec![Span::new("GO", CELL_BOLD.with_colour(GOOD))];
+    }
+    let count = signature.blocker_count();
+    let lines = match &check.seen {
+        Some(seen) if seen.recorded => Some(&seen.lines),
+        None if !signature.blockers.is_empty() => Some(&signature.blockers),
+        _ => None,
+    };
+    let detail = match lines {
+        Some(lines) => {
+            let mut listed = lines.iter().take(SEEN_BLOCKERS_LISTED).cloned().collect::<Vec<_>>().join("; ");
+            if count > SEEN_BLOCKERS_LISTED {
+                listed.push_str(&format!("; and {} more", count - SEEN_BLOCKERS_LISTED));
+            }
+            format!(": {listed}")
+        }
+        None => format!(", {count} blocker(s)"),
+    };
+    vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN)), Span::new(detail, CELL)]
+}
+
 fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Paragraph> {
     let field = |label: &str, value: Vec<Span>| {
         let mut spans = vec![Span::new(label, CELL_BOLD)];
@@ -230,12 +260,7 @@ fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Pa
         SignatureStatus::Broken { reason } => vec![Span::new(format!("BROKEN: {reason}"), CELL_BOLD.with_colour(BAD))],
     };
     paragraphs.push(field("Status: ", status));
-    let at_signing = if signature.go {
-        vec![Span::new("GO", CELL_BOLD.with_colour(GOOD))]
-    } else {
-        vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN)), Span::new(format!(": {}", signature.blockers.join("; ")), CELL)]
-    };
-    paragraphs.push(field("When signed, the run was: ", at_signing));
+    paragraphs.push(field("When signed, the run was: ", at_signing(signature, check)));
     if let Some(acknowledgement) = &signature.acknowledgement {
         paragraphs.push(field("Signed knowing it was NO-GO because: ", vec![Span::new(format!("\"{acknowledgement}\""), CELL)]));
     }

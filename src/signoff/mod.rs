@@ -17,8 +17,12 @@ pub use keys::{
 };
 pub use trust::{Trust, TrustStore};
 
+use std::collections::HashMap;
+
 use crate::model::ProbeState;
-use crate::model::{DutyBreach, ItemState, ModelError, Run, Signature, SignatureStatus, Stroke, Timestamp, Waiver, same_name};
+use crate::model::{
+    BlockersSeen, DutyBreach, ItemState, ModelError, Run, SeenBlockers, Signature, SignatureStatus, Stroke, Timestamp, Waiver, same_name,
+};
 
 /// The attestation shown when signing unless the signer's organisation words it otherwise.
 pub const DEFAULT_ATTESTATION: &str = "I have reviewed this run as shown, and my signature applies to its content at this moment: \
@@ -139,7 +143,9 @@ pub fn sign(run: &mut Run, request: SignRequest, key: Option<&UnlockedKey>) -> R
         strokes: request.strokes,
         content_sha256: run.content_sha256(),
         go: verdict.is_go(),
-        blockers,
+        // The list follows from the log; the signature keeps its count and hash.
+        blockers: Vec::new(),
+        blockers_seen: Some(BlockersSeen::of(&blockers)),
         waivers,
         acknowledgement: if verdict.is_go() { None } else { acknowledgement },
         key: None,
@@ -182,6 +188,8 @@ pub struct SignatureCheck {
     pub key: KeyCheck,
     /// A later signature of the same role replaces this one.
     pub superseded: bool,
+    /// For the role's current signature, the blockers its signer saw, worked out from the log.
+    pub seen: Option<SeenBlockers>,
 }
 
 impl SignatureCheck {
@@ -235,7 +243,15 @@ impl Report {
 pub fn verify(run: &Run) -> Report {
     let problems = run.integrity_problems().into_iter().map(|p| p.message).collect();
     let content_sha256 = run.content_sha256();
-    let signatures = run
+    // A role's current signature is its last; only those are judged again from the log, so
+    // verifying costs one verdict per role, however often roles signed again.
+    let mut last_of_role: HashMap<&str, usize> = HashMap::new();
+    for (index, signature) in run.signatures.iter().enumerate() {
+        last_of_role.insert(&signature.role, index);
+    }
+    let current: Vec<usize> = last_of_role.values().copied().collect();
+    let mut seen = run.blockers_seen(&current);
+    let signatures: Vec<SignatureCheck> = run
         .signatures
         .iter()
         .enumerate()
@@ -247,11 +263,13 @@ pub fn verify(run: &Run) -> Report {
             at: signature.at,
             status: run.signature_status_against(index, &content_sha256),
             key: check_key(run, index, signature),
-            superseded: run.signatures[index + 1..].iter().any(|later| later.role == signature.role),
+            superseded: last_of_role.get(signature.role.as_str()) != Some(&index),
+            seen: seen.remove(&index),
         })
         .collect();
     let notes = signer_notes(run);
     let mut warnings = key_downgrades(run);
+    warnings.extend(signatures.iter().filter_map(|check| unrecorded_blockers(&run.signatures[check.index], check)));
     warnings.extend(note_lines(notes.iter().filter(|n| !n.breach)));
     Report {
         breaches: note_lines(notes.iter().filter(|n| n.breach)),
@@ -334,6 +352,20 @@ fn note_lines<'a>(notes: impl Iterator<Item = &'a SignerNote>) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A signature whose verdict, worked out again from the log, is not the one it recorded: its
+/// record was changed before it was sealed, or a Preflight version with other rules signed it.
+fn unrecorded_blockers(signature: &Signature, check: &SignatureCheck) -> Option<String> {
+    let seen = check.seen.as_ref().filter(|seen| !seen.recorded)?;
+    let verdict = |go: bool, count: usize| if go { "GO".to_string() } else { format!("NO-GO with {count} blocker(s)") };
+    Some(format!(
+        "{}: {} recorded the run as {}, but the event log up to the signature gives {}; the record was made by another version of Preflight, or altered before it was signed",
+        check.role_title,
+        check.name,
+        verdict(signature.go, signature.blocker_count()),
+        verdict(seen.lines.is_empty(), seen.lines.len()),
+    ))
 }
 
 /// Roles whose current signature has no key although an earlier one had: someone without the

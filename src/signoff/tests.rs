@@ -110,7 +110,12 @@ fn a_waiver_with_a_reason_lets_the_signer_sign_and_is_recorded() {
         [Waiver { item: "a".into(), problem: "never run".into(), reason: "Health endpoint checked by hand in the console".into() }]
     );
     assert!(!signature.go, "item a is still pending");
-    assert_eq!(signature.blockers, ["not done: A"]);
+    assert!(signature.blockers.is_empty(), "the list follows from the log; the signature keeps its count and hash");
+    assert_eq!(signature.blocker_count(), 1);
+    // Replaying the log gives the list back, with the waiver applied as the signer saw it.
+    let seen = run.blockers_seen(&[0]);
+    assert_eq!(seen[&0].lines, ["not done: A"]);
+    assert!(seen[&0].recorded, "the list derived again has the count and hash the signature recorded");
 }
 
 #[test]
