@@ -90,7 +90,7 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
         }
     });
     let dark = ui.visuals().dark_mode;
-    let results: Vec<&ProbeResult> = doc.run().probe_results.iter().filter(|r| r.item == item).collect();
+    let results: Vec<&ProbeResult> = doc.probe_results(item).collect();
     let Some(latest) = results.last() else {
         ui.label(RichText::new("Not run yet. Conditions:").weak());
         for condition in &spec.expect {

@@ -68,6 +68,9 @@ pub struct RunDoc {
     /// The verdict and counts, and until when the verdict holds by the clock.
     summary: Option<Summary>,
     rows: Vec<Row>,
+    /// The row of each item shown, built with the rows, so that finding the selection's row
+    /// does not walk them.
+    row_of_item: HashMap<String, usize>,
     rows_stale: bool,
     undo: Vec<UndoEntry>,
     /// State changes taken back by undo, newest last; a new change clears them.
@@ -77,8 +80,11 @@ pub struct RunDoc {
     /// Kind, required flag and probe by item id, for the same reason.
     facts: HashMap<String, (ItemKind, bool)>,
     probes: HashMap<String, crate::model::ProbeSpec>,
-    /// The index in `run.probe_results` of each item's newest result.
-    latest_probe: HashMap<String, usize>,
+    /// The indices in `run.probe_results` of each item's results, oldest first.
+    item_results: HashMap<String, Vec<usize>>,
+    /// The indices in `run.events` of the events about each item, and the event count they
+    /// were made for: moving the selection then costs the item's own history, not the log's.
+    item_events: (usize, HashMap<String, Vec<usize>>),
     /// The selected item's history lines, and the item and event count they were made for.
     history: Option<(String, usize, Vec<String>)>,
     /// Each role and its current signature, computed once per change.
@@ -121,13 +127,15 @@ impl RunDoc {
             field_drafts: HashMap::new(),
             summary: None,
             rows: Vec::new(),
+            row_of_item: HashMap::new(),
             rows_stale: true,
             undo: Vec::new(),
             redo: Vec::new(),
             texts,
             facts,
             probes,
-            latest_probe: HashMap::new(),
+            item_results: HashMap::new(),
+            item_events: (0, HashMap::new()),
             history: None,
             role_lines: None,
             content_sha256: None,
@@ -277,13 +285,23 @@ impl RunDoc {
     /// The changes to one item, newest first, as lines for the detail panel; rebuilt only when
     /// the item or the event log changes.
     pub fn history(&mut self, item: &str) -> &[String] {
-        let stale = self.history.as_ref().is_none_or(|(id, count, _)| id != item || *count != self.run.events.len());
+        let events = self.run.events.len();
+        let stale = self.history.as_ref().is_none_or(|(id, count, _)| id != item || *count != events);
         if stale {
-            let lines = self
-                .run
-                .events
+            if self.item_events.0 != events {
+                let mut by_item: HashMap<String, Vec<usize>> = HashMap::new();
+                for (at, event) in self.run.events.iter().enumerate() {
+                    if let Some(id) = event.change.item() {
+                        by_item.entry(id.to_string()).or_default().push(at);
+                    }
+                }
+                self.item_events = (events, by_item);
+            }
+            let indices = self.item_events.1.get(item).map_or(&[][..], Vec::as_slice);
+            let lines = indices
                 .iter()
                 .rev()
+                .filter_map(|&at| self.run.events.get(at))
                 .filter_map(|event| {
                     let line = match &event.change {
                         Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
@@ -311,7 +329,10 @@ impl RunDoc {
         self.summary = None;
         self.role_lines = None;
         self.content_sha256 = None;
-        self.latest_probe = self.run.probe_results.iter().enumerate().map(|(at, r)| (r.item.clone(), at)).collect();
+        self.item_results.clear();
+        for (at, result) in self.run.probe_results.iter().enumerate() {
+            self.item_results.entry(result.item.clone()).or_default().push(at);
+        }
     }
 
     /// The item's probe, if it has one.
@@ -326,7 +347,12 @@ impl RunDoc {
 
     /// The item's newest probe result.
     pub fn latest_probe(&self, item: &str) -> Option<&crate::model::ProbeResult> {
-        self.latest_probe.get(item).and_then(|&at| self.run.probe_results.get(at))
+        self.item_results.get(item).and_then(|results| results.last()).and_then(|&at| self.run.probe_results.get(at))
+    }
+
+    /// The item's probe results, oldest first.
+    pub fn probe_results(&self, item: &str) -> impl DoubleEndedIterator<Item = &crate::model::ProbeResult> {
+        self.item_results.get(item).into_iter().flatten().filter_map(|&at| self.run.probe_results.get(at))
     }
 
     /// GO / NO-GO at `now` and the state counts, computed once per change, or when a probe
@@ -370,6 +396,15 @@ impl RunDoc {
     pub fn rows(&mut self) -> &[Row] {
         if self.rows_stale {
             self.rows = self.build_rows();
+            self.row_of_item = self
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(at, row)| match row {
+                    Row::Item { id, .. } => Some((id.clone(), at)),
+                    Row::Section { .. } => None,
+                })
+                .collect();
             self.rows_stale = false;
         }
         &self.rows
@@ -451,25 +486,20 @@ impl RunDoc {
     }
 
     /// Moves the selection to the next (or previous) actionable item shown.
+    /// Walks the rows from the selection's, so a move costs the rows it passes, not all of them.
     pub fn move_selection(&mut self, forward: bool) {
-        let actionable: Vec<String> = self
-            .rows()
-            .iter()
-            .filter_map(|row| match row {
-                Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
-                _ => None,
-            })
-            .collect();
-        if actionable.is_empty() {
-            return;
-        }
-        let at = self.selected.as_ref().and_then(|s| actionable.iter().position(|id| id == s));
-        let next = match (at, forward) {
-            (None, _) => 0,
-            (Some(at), true) => (at + 1).min(actionable.len() - 1),
-            (Some(at), false) => at.saturating_sub(1),
+        let from = self.selected.clone().and_then(|selected| self.row_of(&selected));
+        let rows = self.rows();
+        let actionable = |at: &usize| matches!(&rows[*at], Row::Item { kind, .. } if *kind != ItemKind::Info);
+        let next = match (from, forward) {
+            // Nothing selected, or the selection is not shown: the first actionable item.
+            (None, _) => (0..rows.len()).find(actionable),
+            (Some(at), true) => (at + 1..rows.len()).find(actionable),
+            (Some(at), false) => (0..at).rev().find(actionable),
         };
-        self.select(&actionable[next]);
+        let Some(Row::Item { id, .. }) = next.map(|at| &rows[at]) else { return };
+        let id = id.clone();
+        self.select(&id);
     }
 
     /// Selects an item and scrolls to it, opening its sections and clearing a filter that hides it.
@@ -507,7 +537,8 @@ impl RunDoc {
     }
 
     pub fn row_of(&mut self, item: &str) -> Option<usize> {
-        self.rows().iter().position(|row| matches!(row, Row::Item { id, .. } if id == item))
+        self.rows();
+        self.row_of_item.get(item).copied()
     }
 
     /// Changes an item's state and remembers the previous one for undo.

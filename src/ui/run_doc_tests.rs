@@ -65,6 +65,52 @@ fn selection_moves_over_actionable_items_and_reveal_clears_a_hiding_filter() {
 }
 
 #[test]
+fn moving_the_selection_crosses_sections_and_stops_at_the_ends() {
+    let mut doc = doc();
+    let actionable: Vec<String> = doc
+        .rows()
+        .iter()
+        .filter_map(|row| match row {
+            Row::Item { id, kind, .. } if *kind != ItemKind::Info => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    for expected in &actionable[1..] {
+        doc.move_selection(true);
+        assert_eq!(doc.selected.as_ref(), Some(expected), "down over every actionable item, section headers skipped");
+    }
+    doc.move_selection(true);
+    assert_eq!(doc.selected.as_ref(), actionable.last(), "the last item stays selected");
+    for expected in actionable[..actionable.len() - 1].iter().rev() {
+        doc.move_selection(false);
+        assert_eq!(doc.selected.as_ref(), Some(expected));
+    }
+    doc.move_selection(false);
+    assert_eq!(doc.selected.as_ref(), actionable.first());
+    // A selection the rows no longer show (a filter hides it) moves to the first item shown.
+    doc.set_state(&actionable[5], ItemState::Failed, "bob", at()).unwrap();
+    doc.filter = Filter::Failed;
+    doc.invalidate();
+    doc.move_selection(true);
+    assert_eq!(doc.selected.as_ref(), Some(&actionable[5]));
+}
+
+#[test]
+fn an_items_history_lists_only_its_events_newest_first_and_follows_new_ones() {
+    let mut doc = doc();
+    doc.set_state("all-unit-tests-passing", ItemState::Done, "bob", at()).unwrap();
+    doc.set_state("integration-tests-passing", ItemState::Failed, "bob", at()).unwrap();
+    doc.set_note("all-unit-tests-passing", "ran twice", "bob", at()).unwrap();
+    let history = doc.history("all-unit-tests-passing").to_vec();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].starts_with("#4 ") && history[0].ends_with("note edited"), "{history:?}");
+    assert!(history[1].starts_with("#2 ") && history[1].ends_with("pending → done"), "{history:?}");
+    assert_eq!(doc.history("integration-tests-passing").len(), 1);
+    doc.set_state("all-unit-tests-passing", ItemState::Pending, "bob", at()).unwrap();
+    assert_eq!(doc.history("all-unit-tests-passing").len(), 3, "a new event shows without reselecting");
+}
+
+#[test]
 fn undo_records_a_new_change_and_keeps_both() {
     let mut doc = doc();
     doc.set_state("all-unit-tests-passing", ItemState::Done, "bob", at()).unwrap();
