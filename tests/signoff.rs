@@ -435,3 +435,119 @@ fn a_breach_of_the_sign_off_rules_fails_verify_and_is_printed_in_the_pdf() {
         Err(_) => println!("SKIPPED: pdftotext (poppler-utils) is not installed, so the printed breach was not read back"),
     }
 }
+
+/// pdftotext's text of a PDF with its whitespace folded, or None (said) when poppler is absent.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    match Command::new("pdftotext").arg(pdf).arg("-").output() {
+        Ok(text) => Some(String::from_utf8_lossy(&text.stdout).split_whitespace().collect::<Vec<_>>().join(" ")),
+        Err(_) => {
+            println!("SKIPPED: pdftotext (poppler-utils) is not installed, so the printed blockers were not read back");
+            None
+        }
+    }
+}
+
+fn export(run: &Path, pdf: &Path) {
+    let export = Command::new(env!("CARGO_BIN_EXE_preflight")).arg("export").arg(run).arg("-o").arg(pdf).output().unwrap();
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let checked = verify(pdf);
+    assert!(checked.status.success(), "the record verifies: {}", String::from_utf8_lossy(&checked.stdout));
+}
+
+#[test]
+fn a_run_signed_before_signatures_went_lean_still_verifies_and_prints_what_its_signers_saw() {
+    // Written by Preflight at 5134575, when each signature kept its whole blocker list: three
+    // NO-GO signatures, two made with a key, around a change that invalidated the first.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/signed-before-lean-signatures.run.ron");
+    let run = store::load_run(&file).unwrap();
+    assert!(run.signatures.iter().all(|s| s.blockers_seen.is_none() && !s.blockers.is_empty()), "the file is of the older kind");
+    let out = verify(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.trim_end().ends_with("VALID") && !stdout.contains("warning"), "{stdout}");
+    // What the log gives back for each role's current signature is the list it kept.
+    let seen = run.blockers_seen(&[1, 2]);
+    assert_eq!(seen[&1].lines, run.signatures[1].blockers);
+    assert_eq!(seen[&2].lines, run.signatures[2].blockers);
+
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("older.pdf");
+    export(&file, &pdf);
+    if let Some(text) = pdf_text(&pdf) {
+        // Each role's current signature is printed with the list it kept.
+        for index in [1, 2] {
+            let listed = format!("When signed, the run was: NO-GO: {}", run.signatures[index].blockers.join("; "));
+            assert!(text.contains(&listed), "signature {index}'s own list is printed: {listed}");
+        }
+    }
+}
+
+#[test]
+fn a_lean_signature_keeps_a_count_and_hash_and_the_record_prints_the_blockers_from_the_log() {
+    let template = store::load_template(&checklist()).unwrap();
+    let values = BTreeMap::from([
+        ("version".to_string(), FieldValue::Text("2.4.0".into())),
+        ("environment".to_string(), FieldValue::Text("production".into())),
+    ]);
+    let mut run = Run::start(template, "run-lean".into(), "Riley", at(0), values).unwrap();
+    let items: Vec<String> = run.items.keys().cloned().collect();
+    for item in &items[2..] {
+        run.set_state(item, ItemState::Done, "Riley", at(1)).unwrap();
+    }
+    let role = run.roles()[0].clone();
+    let request = SignRequest {
+        role: role.id.clone(),
+        name: "Dana Whitfield".into(),
+        meaning: role.meaning.clone(),
+        attestation: signoff::DEFAULT_ATTESTATION.into(),
+        strokes: vec![Stroke { points: vec![[0.1, 0.6], [0.3, 0.2], [0.5, 0.7]] }],
+        waivers: vec![],
+        acknowledgement: Some("The two open items are done by hand after the release".into()),
+        entered_by: None,
+        at: at(2),
+    };
+    let expected: Vec<String> = run.verdict_when_signed(&role.id, at(2), &[]).blockers.iter().map(ToString::to_string).collect();
+    assert!(expected.len() >= 2, "{expected:?}");
+    signoff::sign(&mut run, request, None).unwrap();
+    let signature = &run.signatures[0];
+    assert!(signature.blockers.is_empty());
+    assert_eq!(signature.blocker_count(), expected.len());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lean.run.ron");
+    store::save_run(&file, &run).unwrap();
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains("blockers_seen: Some(BlockersSeen(") && saved.contains(&format!("count: {},", expected.len())), "{saved}");
+    assert!(!saved.contains(&format!("\"{}\"", expected[0])), "no blocker line is stored");
+
+    let out = verify(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+    let pdf = dir.path().join("lean.pdf");
+    export(&file, &pdf);
+    if let Some(text) = pdf_text(&pdf) {
+        let listed = format!("When signed, the run was: NO-GO: {}", expected.join("; "));
+        assert!(text.contains(&listed), "the blockers worked out from the log are printed: {listed}");
+    }
+
+    // A signature whose recorded count disagrees with the log: sealed as if signed that way
+    // (the record and its event agree), verify warns and the PDF gives the count only.
+    let mut forged = run.clone();
+    forged.signatures.clear();
+    forged.events.pop();
+    let mut claim = run.signatures[0].clone();
+    claim.blockers_seen = Some(preflight::model::BlockersSeen::of(&expected[1..]));
+    forged.add_signature(claim).unwrap();
+    let forged_file = dir.path().join("forged.run.ron");
+    store::save_run(&forged_file, &forged).unwrap();
+    let out = verify(&forged_file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "recorded the run as NO-GO with {} blocker(s), but the event log up to the signature gives NO-GO with {} blocker(s)",
+            expected.len() - 1,
+            expected.len()
+        )),
+        "{stdout}"
+    );
+}
