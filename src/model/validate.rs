@@ -175,10 +175,8 @@ impl Run {
                 Change::RunStarted { .. } if !state.events.is_empty() => {
                     mismatch(format!("event #{} starts the run again", event.seq), format!("seq: {}", event.seq));
                 }
-                Change::RunStarted { template_sha256, .. } => {
-                    if *template_sha256 != self.template_sha256 {
-                        mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
-                    }
+                Change::RunStarted { template_sha256, .. } if *template_sha256 != self.template_sha256 => {
+                    mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
                 }
                 Change::ProbeResult { item, index, state, summary, result_sha256, .. } => {
                     let recorded = self.probe_results.get(*index);
