@@ -16,6 +16,7 @@ use crate::import::{ImportOptions, import_markdown, run_to_markdown, template_to
 use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp};
 use crate::store::{self, Document, Library, StoreError};
 
+mod ci_report;
 mod pdf_sign;
 mod signoff;
 
@@ -77,9 +78,13 @@ pub enum Command {
         /// Only this item's probe.
         #[arg(long)]
         item: Option<String>,
-        /// Print the results as JSON instead of a table.
+        /// Print the results as JSON instead of a table (the schema is in docs/CLI.md).
         #[arg(long)]
         json: bool,
+        /// Also write a JUnit XML report here, one test case per probe, for CI test reporters.
+        /// With GITHUB_ACTIONS=true, failures are printed as workflow annotations too.
+        #[arg(long, value_name = "FILE.xml")]
+        junit: Option<PathBuf>,
     },
     /// Check a run file (or an audit PDF): its event chain, every signature and whose keys made
     /// them. Exit 0 when all hold, 1 when anything is invalid, 2 when the file cannot be read.
@@ -190,7 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lint { files } => Ok(lint(&files)),
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
-        Command::Probe { run, item, json } => probe(&run, item.as_deref(), json),
+        Command::Probe { run, item, json, junit } => probe(&run, item.as_deref(), json, junit.as_deref()),
         Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
         Command::Export { run, output, paper, force, key, passphrase_stdin } => {
             signoff::export(&run, &output, paper, force, key.as_deref(), passphrase_stdin)
@@ -423,7 +428,7 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+fn probe(path: &Path, only: Option<&str>, json: bool, junit: Option<&Path>) -> anyhow::Result<ExitCode> {
     use crate::model::ProbeState;
     use crate::probe::runner::{ProbeJob, run_blocking};
 
@@ -463,6 +468,16 @@ fn probe(path: &Path, only: Option<&str>, json: bool) -> anyhow::Result<ExitCode
             .with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
     }
     store::save_run(path, &run)?;
+    if let Some(report) = junit {
+        store::write_atomic(report, ci_report::junit(&run, path, &results).as_bytes()).with_context(|| {
+            format!("{}: the results are recorded in {}, but the JUnit report cannot be written", report.display(), path.display())
+        })?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+        // On standard error, which the runner reads for workflow commands as it reads standard
+        // output, so that `--json` output stays parseable.
+        eprint!("{}", ci_report::github_annotations(&run, path, &results));
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&results).context("cannot write the results as JSON")?);
     } else {
