@@ -207,9 +207,8 @@ pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
 /// found, but "not found", equality, a pattern or a JSON value may change with what was not read.
 fn settled_by_part(condition: &condition::Condition) -> bool {
     match (&condition.subject, condition.op) {
-        (Subject::Body, Op::Contains | Op::Exists | Op::NotExists) => true,
-        (Subject::Body | Subject::Json(_), _) => false,
-        (Subject::Named(_) | Subject::Header(_), _) => true,
+        (Subject::Body, Op::Contains | Op::Exists | Op::NotExists) => condition.quantifier.is_none(),
+        (subject, _) => !subject.reads_body(),
     }
 }
 

@@ -3,31 +3,62 @@
 
 use crate::model::{ConditionResult, Observed, Value};
 
-use super::{Condition, Literal, Op, Subject};
+use super::{Condition, Literal, Op, Quantifier, Subject};
 
-/// Follows a dotted path with `[n]` indices through a JSON value.
-fn json_at(root: &serde_json::Value, path: &str) -> Option<Value> {
-    let mut node = root;
+/// Follows a dotted path with `[n]` indices through a JSON value; `[*]` takes every element of
+/// an array. The nodes found, and whether a wildcard made a list of them.
+fn json_nodes<'a>(root: &'a serde_json::Value, path: &str) -> Option<(Vec<&'a serde_json::Value>, bool)> {
+    let (mut nodes, mut wildcard) = (vec![root], false);
     for part in path.trim_start_matches('$').trim_start_matches('.').split('.').filter(|p| !p.is_empty()) {
         let (name, indices) = match part.find('[') {
             Some(at) => (&part[..at], &part[at..]),
             None => (part, ""),
         };
         if !name.is_empty() {
-            node = node.get(name)?;
+            nodes = nodes.into_iter().filter_map(|node| node.get(name)).collect();
         }
-        for index in indices.split('[').filter(|s| !s.is_empty()) {
-            node = node.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        for index in indices.split('[').filter(|s| !s.is_empty()).map(|s| s.trim_end_matches(']').trim()) {
+            if index == "*" {
+                wildcard = true;
+                nodes = nodes.into_iter().flat_map(|node| node.as_array().into_iter().flatten()).collect();
+            } else {
+                let index = index.parse::<usize>().ok()?;
+                nodes = nodes.into_iter().filter_map(|node| node.get(index)).collect();
+            }
         }
     }
-    Some(match node {
+    Some((nodes, wildcard))
+}
+
+/// A JSON node as one value of a list: a string as it is, anything else as JSON.
+fn node_text(node: &serde_json::Value) -> String {
+    match node {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The value at a JSON path: one value, or with a `[*]` the list of every value found (nulls
+/// left out).
+fn json_at(root: &serde_json::Value, path: &str) -> Option<Value> {
+    let (nodes, wildcard) = json_nodes(root, path)?;
+    if wildcard {
+        return Some(Value::List(nodes.into_iter().filter(|node| !node.is_null()).map(node_text).collect()));
+    }
+    Some(match nodes.first()? {
         serde_json::Value::Null => return None,
         serde_json::Value::Bool(b) => Value::Bool(*b),
         serde_json::Value::Number(n) => Value::Number(n.as_f64()?),
         serde_json::Value::String(s) => Value::Text(s.clone()),
-        serde_json::Value::Array(items) => Value::List(items.iter().map(|i| i.to_string().trim_matches('"').to_string()).collect()),
+        serde_json::Value::Array(items) => Value::List(items.iter().map(node_text).collect()),
         other @ serde_json::Value::Object(_) => Value::Text(other.to_string()),
     })
+}
+
+/// The body parsed as JSON, or why it cannot be.
+fn json_body(observed: &Observed) -> Result<serde_json::Value, String> {
+    let Some(body) = observed.body.as_ref() else { return Err(String::new()) };
+    serde_json::from_str(body).map_err(|_| "the body is not JSON".to_string())
 }
 
 /// The value of `subject`, or why there is none: `Err("")` when it was simply not observed,
@@ -37,13 +68,41 @@ fn lookup(subject: &Subject, observed: &Observed) -> Result<Value, String> {
         Subject::Named(name) => observed.values.get(name).cloned(),
         Subject::Header(name) => observed.headers.get(name).map(|v| Value::Text(v.clone())),
         Subject::Body => observed.body.as_ref().map(|b| Value::Text(b.clone())),
-        Subject::Json(path) => {
-            let Some(body) = observed.body.as_ref() else { return Err(String::new()) };
-            let root: serde_json::Value = serde_json::from_str(body).map_err(|_| "the body is not JSON".to_string())?;
-            json_at(&root, path)
+        Subject::Json(path) => json_at(&json_body(observed)?, path),
+        Subject::Len(inner) => return length(inner, observed).map(|n| Value::Number(n as f64)),
+        Subject::Sha256(inner) => {
+            let text = match lookup(inner, observed)? {
+                Value::Text(text) => text,
+                other => as_text(&other),
+            };
+            Some(Value::Text(crate::model::sha256_hex(text.as_bytes())))
         }
     };
     found.ok_or_else(String::new)
+}
+
+/// How long a subject is; a JSON path is measured on the JSON itself, so that an object counts
+/// its keys and an array its elements.
+fn length(subject: &Subject, observed: &Observed) -> Result<usize, String> {
+    if let Subject::Json(path) = subject {
+        let root = json_body(observed)?;
+        let (nodes, wildcard) = json_nodes(&root, path).ok_or_else(String::new)?;
+        if wildcard {
+            return Ok(nodes.iter().filter(|node| !node.is_null()).count());
+        }
+        return match nodes.first() {
+            None | Some(serde_json::Value::Null) => Err(String::new()),
+            Some(serde_json::Value::Array(items)) => Ok(items.len()),
+            Some(serde_json::Value::Object(keys)) => Ok(keys.len()),
+            Some(serde_json::Value::String(text)) => Ok(text.chars().count()),
+            Some(other) => Err(format!("{other} has no length")),
+        };
+    }
+    match lookup(subject, observed)? {
+        Value::Text(text) => Ok(text.chars().count()),
+        Value::List(items) => Ok(items.len()),
+        other => Err(format!("{other} has no length")),
+    }
 }
 
 fn as_number(value: &Value) -> Option<f64> {
@@ -107,6 +166,10 @@ impl Condition {
     /// `missing` with the reason: `json(a.b) (missing: "abc" is not a number) < 5`.
     pub fn evaluate(&self, observed: &Observed, warning_only: bool) -> ConditionResult {
         let value = lookup(&self.subject, observed);
+        if let Some(quantifier) = self.quantifier {
+            let (passed, seen) = quantified(quantifier, &value, self.op, self.literal.as_ref());
+            return ConditionResult { condition: self.source.clone(), seen, passed, warning_only };
+        }
         let (passed, seen) = match (&value, self.op, &self.literal) {
             (value, Op::Exists, _) => (value.is_ok(), shown(value)),
             (value, Op::NotExists, _) => (value.is_err(), shown(value)),
@@ -118,6 +181,37 @@ impl Condition {
         };
         ConditionResult { condition: self.source.clone(), seen, passed, warning_only }
     }
+}
+
+/// `any(…)` / `all(…)`: the comparison made of each value of a list (a single value is a list
+/// of one). `all` of no values fails: a wildcard that found nothing proves nothing.
+fn quantified(quantifier: Quantifier, value: &Result<Value, String>, op: Op, literal: Option<&Literal>) -> (bool, String) {
+    let (Ok(found), Some(literal)) = (value, literal) else { return (false, shown(value)) };
+    let values: Vec<Value> = match found {
+        Value::List(items) => items.iter().map(|item| Value::Text(item.clone())).collect(),
+        other => vec![other.clone()],
+    };
+    if values.is_empty() {
+        return (false, "missing: no values".to_string());
+    }
+    let outcomes: Vec<Result<bool, String>> = values.iter().map(|value| compare(value, op, literal)).collect();
+    let passed = match quantifier {
+        Quantifier::Any => outcomes.contains(&Ok(true)),
+        Quantifier::All => outcomes.iter().all(|outcome| *outcome == Ok(true)),
+    };
+    // The values, and for `all` the first that failed, so the reader sees which one.
+    let mut seen = found.to_string();
+    if !passed
+        && quantifier == Quantifier::All
+        && let Some((value, outcome)) = values.iter().zip(&outcomes).find(|(_, outcome)| **outcome != Ok(true))
+    {
+        let why = match outcome {
+            Err(reason) => format!("{value}: {reason}"),
+            _ => format!("{value} does not"),
+        };
+        seen = format!("{seen}; {why}");
+    }
+    (passed, seen)
 }
 
 /// A value as a resolved condition shows it: the value, `missing`, or `missing: why`.

@@ -1,7 +1,9 @@
 //! The condition language: `subject op literal`, such as `status == 200`,
 //! `response_time < 100ms`, `header(strict-transport-security) matches "max-age=\d+"`,
-//! `cert.expires_in > 30d`, `error_rate < 1%`. A missing value fails its condition and says so;
-//! it is never read as zero. A syntax error names its column.
+//! `cert.expires_in > 30d`, `error_rate < 1%`, `len(json(items)) >= 3`,
+//! `sha256(body) == "…"`, and over every value a wildcard finds,
+//! `any(json(items[*].status) == "up")` or `all(json(nodes[*].ready) == true)`. A missing value
+//! fails its condition and says so; it is never read as zero. A syntax error names its column.
 //!
 //! `parse` turns text into a [`Condition`]; `eval` judges one against what a probe observed.
 
@@ -21,9 +23,34 @@ pub enum Subject {
     Named(String),
     /// A response header, by case-insensitive name.
     Header(String),
-    /// A value in a JSON body, by a dotted path with `[n]` indices: `data.items[0].id`.
+    /// A value in a JSON body, by a dotted path with `[n]` indices: `data.items[0].id`; a `[*]`
+    /// takes every element of an array, and the subject is the list of what it finds.
     Json(String),
     Body,
+    /// How long a subject is: a text's characters, a list's values (what a `[*]` found), a JSON
+    /// array's elements or a JSON object's keys.
+    Len(Box<Subject>),
+    /// The SHA-256, in lowercase hex, of a subject's text (the body as UTF-8).
+    Sha256(Box<Subject>),
+}
+
+impl Subject {
+    /// Whether the subject reads the body, which a probe may have read only in part.
+    pub fn reads_body(&self) -> bool {
+        match self {
+            Subject::Body | Subject::Json(_) => true,
+            Subject::Named(_) | Subject::Header(_) => false,
+            Subject::Len(inner) | Subject::Sha256(inner) => inner.reads_body(),
+        }
+    }
+}
+
+/// How a condition over a list of values (what a `[*]` found) holds: for at least one, or for
+/// every one of them (and there must be at least one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantifier {
+    Any,
+    All,
 }
 
 /// Subjects a probe can measure, without an argument.
@@ -102,6 +129,8 @@ impl PartialEq for Literal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     pub source: String,
+    /// `any(…)` or `all(…)` around the condition, if given.
+    pub quantifier: Option<Quantifier>,
     pub subject: Subject,
     pub op: Op,
     /// None for `exists` and `!exists`.
@@ -268,5 +297,87 @@ mod tests {
         let err = parse(&deep).unwrap_err();
         assert_eq!(err.column, "status in ".len() + parse::MAX_LIST_DEPTH + 1, "{err}");
         assert!(err.message.contains("nest more than 4 deep"), "{err}");
+    }
+
+    /// A status page's answer: services with states, nodes with readiness, a version.
+    fn status_page() -> Observed {
+        let mut observed = Observed::default();
+        observed.headers.insert("x-version".into(), "4.2.0".into());
+        observed.body = Some(
+            r#"{"version":"4.2.0","services":[{"name":"api","status":"up","latency":12},{"name":"db","status":"down","latency":40},{"name":"cache","status":"up"}],"nodes":[{"ready":true},{"ready":true}],"meta":{"a":1,"b":2},"none":[]}"#
+                .into(),
+        );
+        observed
+    }
+
+    fn check_on(observed: &Observed, text: &str) -> ConditionResult {
+        parse(text).unwrap_or_else(|e| panic!("{text}: {e}")).evaluate(observed, false)
+    }
+
+    #[test]
+    fn len_counts_arrays_keys_text_and_what_a_wildcard_found() {
+        let page = status_page();
+        assert_eq!(check_on(&page, "len(json(services)) == 3").resolved(), "len(json(services)) (3) == 3");
+        assert!(check_on(&page, "len(json(meta)) == 2").passed, "an object counts its keys");
+        assert!(check_on(&page, "len(json(version)) == 5").passed, "a string counts its characters");
+        assert!(check_on(&page, "len(json(services[*].latency)) == 2").passed, "a wildcard counts what it found");
+        assert!(check_on(&page, "len(json(none)) == 0").passed);
+        assert!(check_on(&page, "len(header(x-version)) == 5").passed);
+        assert!(check_on(&page, &format!("len(body) == {}", page.body.as_ref().unwrap().chars().count())).passed);
+        let missing = check_on(&page, "len(json(nope)) > 0");
+        assert_eq!((missing.passed, missing.seen.as_str()), (false, "missing"), "a length of nothing is never 0");
+        assert_eq!(check_on(&page, "len(json(meta.a)) > 0").seen, "missing: 1 has no length");
+    }
+
+    #[test]
+    fn sha256_of_the_body_is_its_hex_digest() {
+        let page = status_page();
+        let digest = crate::model::sha256_hex(page.body.as_ref().unwrap().as_bytes());
+        assert!(check_on(&page, &format!("sha256(body) == \"{digest}\"")).passed);
+        let other = check_on(&page, "sha256(body) == \"00\"");
+        assert_eq!(other.resolved(), format!("sha256(body) (\"{}\") == \"00\"", &digest[..]));
+    }
+
+    #[test]
+    fn a_wildcard_takes_every_element_and_any_or_all_judges_each() {
+        let page = status_page();
+        assert_eq!(check_on(&page, r#"json(services[*].status) contains "down""#).seen, "[up, down, up]");
+        assert!(check_on(&page, r#"any(json(services[*].status) == "down")"#).passed);
+        let all = check_on(&page, r#"all(json(services[*].status) == "up")"#);
+        assert!(!all.passed);
+        assert_eq!(all.resolved(), r#"all(json(services[*].status) ([up, down, up]; "down" does not) == "up")"#);
+        assert!(check_on(&page, "all(json(nodes[*].ready) == true)").passed);
+        assert!(check_on(&page, "all(json(services[*].latency) < 50)").passed, "numbers compare as numbers");
+        assert!(!check_on(&page, "any(json(services[*].latency) > 100)").passed);
+        let empty = check_on(&page, "all(json(none[*].status) == up)");
+        assert_eq!((empty.passed, empty.seen.as_str()), (false, "missing: no values"), "all of nothing proves nothing");
+        assert!(!check_on(&page, "any(json(none[*]) == up)").passed);
+        // A single value is a list of one; a missing one fails as always.
+        assert!(check_on(&page, "all(json(version) == 4.2.0)").passed);
+        assert_eq!(check_on(&page, "any(json(nope[*].x) == 1)").seen, "missing: no values");
+        assert_eq!(check_on(&Observed::default(), "any(json(a[*]) == 1)").seen, "missing");
+    }
+
+    #[test]
+    fn new_subjects_and_quantifiers_refuse_bad_syntax_at_its_column() {
+        let cases = [
+            ("any(status == 200", 1, "`any(` is not closed"),
+            ("all(json(a[*]) == 1) extra", 22, "unexpected `extra`"),
+            ("any(header(x) exists)", 15, "`exists` is not a comparison"),
+            ("len(json(a) == 1", 4, "`(` is not closed"),
+            ("len(json(a) x) == 1", 13, "expected `)` after the subject of `len(…)`"),
+            ("len(nope) == 1", 5, "unknown subject `nope`"),
+            ("len(len(len(len(body)))) == 1", 13, "subjects nest more than 3 deep"),
+        ];
+        for (text, column, message) in cases {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.column, column, "{text}: {err}");
+            assert!(err.message.contains(message), "{text}: {err}");
+        }
+        assert!(parse("len(len(len(body))) == 1").is_ok(), "three deep is allowed");
+        assert_eq!(parse("any( json(a[*].b) in [1, 2] )").unwrap().quantifier, Some(Quantifier::Any));
+        // Hostile nesting is an error, not a stack overflow.
+        let deep = format!("{}body{} == 1", "len(".repeat(50_000), ")".repeat(50_000));
+        assert!(parse(&deep).unwrap_err().message.contains("nest more than 3 deep"));
     }
 }

@@ -2,12 +2,14 @@
 
 use regex::Regex;
 
-use super::{Condition, ConditionError, DURATION_SUBJECTS, Literal, NAMED_SUBJECTS, Op, Subject};
+use super::{Condition, ConditionError, DURATION_SUBJECTS, Literal, NAMED_SUBJECTS, Op, Quantifier, Subject};
 
 struct Cursor<'a> {
     chars: Vec<char>,
     at: usize,
     _source: &'a str,
+    /// Inside `any(…)` or `all(…)`: a bare word ends at `)`.
+    in_quantifier: bool,
 }
 
 impl Cursor<'_> {
@@ -44,14 +46,31 @@ impl Cursor<'_> {
 pub const MAX_LIST_DEPTH: usize = 4;
 /// A list holds at most this many values.
 pub const MAX_LIST_ITEMS: usize = 10_000;
+/// Subjects nest at most this deep (`len(json(a))` is two).
+pub const MAX_SUBJECT_DEPTH: usize = 3;
 
 /// Parses one condition.
 pub fn parse(text: &str) -> Result<Condition, ConditionError> {
-    let mut cursor = Cursor { chars: text.chars().collect(), at: 0, _source: text };
+    let mut cursor = Cursor { chars: text.chars().collect(), at: 0, _source: text, in_quantifier: false };
     cursor.skip_spaces();
-    let subject = parse_subject(&mut cursor)?;
+    let quantifier_at = cursor.at;
+    let quantifier = if cursor.eat("any(") {
+        Some(Quantifier::Any)
+    } else if cursor.eat("all(") {
+        Some(Quantifier::All)
+    } else {
+        None
+    };
+    cursor.in_quantifier = quantifier.is_some();
     cursor.skip_spaces();
+    let subject = parse_subject(&mut cursor, 0)?;
+    cursor.skip_spaces();
+    let op_at = cursor.at;
     let op = parse_op(&mut cursor)?;
+    if quantifier.is_some() && matches!(op, Op::Exists | Op::NotExists) {
+        cursor.at = op_at;
+        return Err(cursor.error(format!("`{op}` is not a comparison `any(…)` or `all(…)` can make of each value")));
+    }
     cursor.skip_spaces();
     let literal = if matches!(op, Op::Exists | Op::NotExists) {
         None
@@ -69,13 +88,24 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
         Some(literal)
     };
     cursor.skip_spaces();
+    if quantifier.is_some() && !cursor.eat(")") {
+        let open = cursor.at;
+        cursor.at = quantifier_at;
+        let close = if open >= cursor.chars.len() {
+            "is not closed".to_string()
+        } else {
+            format!("is not closed before `{}`", cursor.chars[open..].iter().collect::<String>().trim())
+        };
+        return Err(cursor.error(format!("`{}(` {close}", if quantifier == Some(Quantifier::Any) { "any" } else { "all" })));
+    }
+    cursor.skip_spaces();
     if cursor.at < cursor.chars.len() {
         return Err(cursor.error(format!("unexpected `{}` after the condition", cursor.rest().trim())));
     }
-    Ok(Condition { source: text.trim().to_string(), subject, op, literal })
+    Ok(Condition { source: text.trim().to_string(), quantifier, subject, op, literal })
 }
 
-fn parse_subject(cursor: &mut Cursor) -> Result<Subject, ConditionError> {
+fn parse_subject(cursor: &mut Cursor, nesting: usize) -> Result<Subject, ConditionError> {
     let start = cursor.at;
     while cursor.chars.get(cursor.at).is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '.') {
         cursor.at += 1;
@@ -114,9 +144,24 @@ fn parse_subject(cursor: &mut Cursor) -> Result<Subject, ConditionError> {
         return match name.as_str() {
             "header" => Ok(Subject::Header(argument.to_lowercase())),
             "json" => Ok(Subject::Json(argument)),
+            "len" | "sha256" => {
+                if nesting == MAX_SUBJECT_DEPTH {
+                    cursor.at = start;
+                    return Err(cursor.error(format!("subjects nest more than {MAX_SUBJECT_DEPTH} deep here")));
+                }
+                cursor.at = open + 1;
+                cursor.skip_spaces();
+                let inner = parse_subject(cursor, nesting + 1)?;
+                cursor.skip_spaces();
+                if cursor.at != end {
+                    return Err(cursor.error(format!("expected `)` after the subject of `{name}(…)`")));
+                }
+                cursor.at = end + 1;
+                Ok(if name == "len" { Subject::Len(Box::new(inner)) } else { Subject::Sha256(Box::new(inner)) })
+            }
             _ => {
                 cursor.at = start;
-                Err(cursor.error(format!("unknown subject `{name}(…)`; use header(NAME) or json(PATH)")))
+                Err(cursor.error(format!("unknown subject `{name}(…)`; use header(NAME), json(PATH), len(SUBJECT) or sha256(SUBJECT)")))
             }
         };
     }
@@ -233,7 +278,8 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usi
             Ok(Literal::List(items))
         }
         Some(_) => {
-            while cursor.chars.get(cursor.at).is_some_and(|c| !c.is_whitespace() && *c != ',' && *c != ']') {
+            let in_quantifier = cursor.in_quantifier;
+            while cursor.chars.get(cursor.at).is_some_and(|c| !c.is_whitespace() && *c != ',' && *c != ']' && !(in_quantifier && *c == ')')) {
                 cursor.at += 1;
             }
             let word: String = cursor.chars[start..cursor.at].iter().collect();
