@@ -256,6 +256,7 @@ fn observe(reply: Reply, redirects: u32) -> (Observed, BTreeMap<String, String>)
     observed.values.insert("redirects".into(), Value::Number(f64::from(redirects)));
     if let Some(address) = reply.address {
         details.insert("address".into(), address.to_string());
+        observed.values.insert("ip".into(), Value::Text(address.ip().to_string()));
     }
     for (name, value) in &reply.headers {
         let name = name.as_str().to_ascii_lowercase();

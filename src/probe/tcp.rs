@@ -74,6 +74,7 @@ pub async fn run_tcp(spec: &ProbeSpec, target: &str) -> Result<Observed, Attempt
     observed.values.insert("connected".into(), Value::Bool(true));
     if let Ok(address) = stream.peer_addr() {
         observed.values.insert("address".into(), Value::Text(address.to_string()));
+        observed.values.insert("ip".into(), Value::Text(address.ip().to_string()));
     }
     if !spec.send.is_empty() {
         stream.write_all(&unescape(&spec.send)).await.map_err(|e| AttemptError::Transport(format!("{target}: cannot send: {e}")))?;

@@ -112,6 +112,7 @@ fn observe(
     let mut observed = Observed::default();
     let values = &mut observed.values;
     values.insert("address".into(), Value::Text(address.to_string()));
+    values.insert("ip".into(), Value::Text(address.ip().to_string()));
     values.insert("tls.verified".into(), Value::Bool(error.is_none()));
     if let Some(error) = error {
         values.insert("tls.error".into(), Value::Text(error));

@@ -126,6 +126,18 @@ fn as_text(value: &Value) -> String {
     }
 }
 
+/// Whether `address` is an IP address inside the network `cidr` (`10.0.0.0/8`, `fd00::/8`):
+/// `ip in ["10.0.0.0/8"]` and `ip == 192.168.1.0/24` match by network.
+fn in_network(address: &str, cidr: &str) -> bool {
+    if !cidr.contains('/') {
+        return false;
+    }
+    match (cidr.trim().parse::<ipnet::IpNet>(), address.trim().parse::<std::net::IpAddr>()) {
+        (Ok(network), Ok(address)) => network.contains(&address),
+        _ => false,
+    }
+}
+
 /// Whether `value` equals `literal`, or why the value cannot be read as the literal's kind.
 fn equals(value: &Value, literal: &Literal) -> Result<bool, String> {
     match literal {
@@ -137,8 +149,11 @@ fn equals(value: &Value, literal: &Literal) -> Result<bool, String> {
             other => Err(format!("{other} is not true or false")),
         },
         Literal::Text(t) => Ok(match value {
-            Value::List(items) => items.iter().any(|i| i == t),
-            other => as_text(other) == *t,
+            Value::List(items) => items.iter().any(|i| i == t || in_network(i, t)),
+            other => {
+                let text = as_text(other);
+                text == *t || in_network(&text, t)
+            }
         }),
         Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
         // Unreadable only when no item could read it: `"abc"` is not in [200, 301] either way,

@@ -59,6 +59,7 @@ pub const NAMED_SUBJECTS: &[&str] = &[
     "response_time",
     "final_url",
     "redirects",
+    "ip",
     "tls.verified",
     "tls.error",
     "cert.expires_in",
@@ -379,5 +380,19 @@ mod tests {
         // Hostile nesting is an error, not a stack overflow.
         let deep = format!("{}body{} == 1", "len(".repeat(50_000), ")".repeat(50_000));
         assert!(parse(&deep).unwrap_err().message.contains("nest more than 3 deep"));
+    }
+
+    #[test]
+    fn an_address_matches_a_network_by_cidr() {
+        let mut observed = Observed::default();
+        observed.values.insert("ip".into(), Value::Text("10.20.30.40".into()));
+        assert!(check_on(&observed, r#"ip in ["192.168.0.0/16", "10.0.0.0/8"]"#).passed);
+        assert_eq!(check_on(&observed, "ip in [127.0.0.0/8]").resolved(), r#"ip ("10.20.30.40") in [127.0.0.0/8]"#);
+        assert!(check_on(&observed, "ip == 10.20.30.40").passed);
+        assert!(!check_on(&observed, "ip != 10.20.0.0/16").passed, "inside the network");
+        observed.values.insert("ip".into(), Value::Text("fd00::1".into()));
+        assert!(check_on(&observed, "ip in [fd00::/8]").passed);
+        assert!(!check_on(&observed, "ip in [10.0.0.0/8]").passed, "an IPv6 address is in no IPv4 network");
+        assert!(!check_on(&observed, "ip == not-a-network/8").passed);
     }
 }
