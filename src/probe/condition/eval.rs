@@ -156,6 +156,8 @@ fn equals(value: &Value, literal: &Literal) -> Result<bool, String> {
             }
         }),
         Literal::Regex(re) => Ok(re.is_match(&as_text(value))),
+        // `Condition::evaluate` replaces another subject with its value before comparing.
+        Literal::Subject(_) => Err("another subject is compared by its value".into()),
         // Unreadable only when no item could read it: `"abc"` is not in [200, 301] either way,
         // but it is not a number, which is what went wrong.
         Literal::List(items) => {
@@ -181,11 +183,31 @@ impl Condition {
     /// `missing` with the reason: `json(a.b) (missing: "abc" is not a number) < 5`.
     pub fn evaluate(&self, observed: &Observed, warning_only: bool) -> ConditionResult {
         let value = lookup(&self.subject, observed);
-        if let Some(quantifier) = self.quantifier {
-            let (passed, seen) = quantified(quantifier, &value, self.op, self.literal.as_ref());
-            return ConditionResult { condition: self.source.clone(), seen, passed, warning_only };
-        }
-        let (passed, seen) = match (&value, self.op, &self.literal) {
+        // Another subject on the right is compared by its value, which the result shows too.
+        let (literal, right) = match &self.literal {
+            Some(Literal::Subject(other)) => match lookup(other, observed) {
+                Ok(found) => (Some(value_literal(&found)), Some(found.to_string())),
+                Err(reason) => {
+                    let seen = format!("{}, but the value to compare with is {}", shown(&value), shown(&Err(reason)));
+                    return ConditionResult { condition: self.source.clone(), seen, passed: false, warning_only };
+                }
+            },
+            other => (other.clone(), None),
+        };
+        let (passed, seen) = match self.quantifier {
+            Some(quantifier) => quantified(quantifier, &value, self.op, literal.as_ref()),
+            None => self.compared(&value, literal.as_ref()),
+        };
+        let seen = match right {
+            Some(right) if value.is_ok() => format!("{seen} vs {right}"),
+            _ => seen,
+        };
+        ConditionResult { condition: self.source.clone(), seen, passed, warning_only }
+    }
+
+    /// One value against the literal: whether it passes, and the value as shown.
+    fn compared(&self, value: &Result<Value, String>, literal: Option<&Literal>) -> (bool, String) {
+        match (value, self.op, literal) {
             (value, Op::Exists, _) => (value.is_ok(), shown(value)),
             (value, Op::NotExists, _) => (value.is_err(), shown(value)),
             (Err(_), _, _) | (Ok(_), _, None) => (false, shown(&value)),
@@ -193,8 +215,23 @@ impl Condition {
                 Ok(passed) => (passed, found.to_string()),
                 Err(reason) => (false, shown(&Err(reason))),
             },
-        };
-        ConditionResult { condition: self.source.clone(), seen, passed, warning_only }
+        }
+    }
+}
+
+/// A value seen, as the literal to compare another subject with; text that reads as a number
+/// is a number, so that `header(x-count) == json(count)` compares 7 with 7.
+fn value_literal(value: &Value) -> Literal {
+    match value {
+        Value::Number(n) => Literal::Number(*n),
+        Value::Duration(ms) => Literal::Duration(*ms),
+        Value::Percent(p) => Literal::Percent(*p),
+        Value::Bool(b) => Literal::Bool(*b),
+        Value::Text(text) => match text.trim().parse::<f64>() {
+            Ok(number) if number.is_finite() => Literal::Number(number),
+            _ => Literal::Text(text.clone()),
+        },
+        Value::List(items) => Literal::List(items.iter().map(|item| Literal::Text(item.clone())).collect()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The condition language: `subject op literal`, such as `status == 200`,
 //! `response_time < 100ms`, `header(strict-transport-security) matches "max-age=\d+"`,
 //! `cert.expires_in > 30d`, `error_rate < 1%`, `len(json(items)) >= 3`,
-//! `sha256(body) == "…"`, and over every value a wildcard finds,
+//! `sha256(body) == "…"`, `header(x-version) == json(version)`, and over every value a wildcard finds,
 //! `any(json(items[*].status) == "up")` or `all(json(nodes[*].ready) == true)`. A missing value
 //! fails its condition and says so; it is never read as zero. A syntax error names its column.
 //!
@@ -108,6 +108,8 @@ pub enum Literal {
     Bool(bool),
     Regex(Regex),
     List(Vec<Literal>),
+    /// Another subject, compared by its value: `header(x-version) == json(version)`.
+    Subject(Box<Subject>),
 }
 
 impl PartialEq for Literal {
@@ -121,6 +123,7 @@ impl PartialEq for Literal {
             (Literal::Text(a), Literal::Text(b)) => a == b,
             (Literal::Bool(a), Literal::Bool(b)) => a == b,
             (Literal::List(a), Literal::List(b)) => a == b,
+            (Literal::Subject(a), Literal::Subject(b)) => a == b,
             _ => false,
         }
     }
@@ -394,5 +397,22 @@ mod tests {
         assert!(check_on(&observed, "ip in [fd00::/8]").passed);
         assert!(!check_on(&observed, "ip in [10.0.0.0/8]").passed, "an IPv6 address is in no IPv4 network");
         assert!(!check_on(&observed, "ip == not-a-network/8").passed);
+    }
+
+    #[test]
+    fn two_subjects_compare_by_their_values_and_both_are_shown() {
+        let page = status_page();
+        let same = check_on(&page, "header(x-version) == json(version)");
+        assert!(same.passed);
+        assert_eq!(same.resolved(), r#"header(x-version) ("4.2.0" vs "4.2.0") == json(version)"#);
+        assert!(check_on(&page, "json(services[0].latency) < json(services[1].latency)").passed, "numbers order as numbers");
+        assert!(!check_on(&page, "json(services[1].latency) <= json(services[0].latency)").passed);
+        assert!(check_on(&page, "len(json(nodes)) == len(json(meta))").passed);
+        let missing = check_on(&page, "header(x-version) == json(nope)");
+        assert_eq!((missing.passed, missing.seen.as_str()), (false, r#""4.2.0", but the value to compare with is missing"#));
+        assert!(!check_on(&page, "header(x-nope) != json(version)").passed, "a missing left side fails too");
+        let err = parse("status matches json(a)").unwrap_err();
+        assert_eq!(err.column, 16, "{err}");
+        assert_eq!(parse("status == json(a)").unwrap().literal, Some(Literal::Subject(Box::new(Subject::Json("a".into())))));
     }
 }

@@ -208,7 +208,7 @@ fn parse_op(cursor: &mut Cursor) -> Result<Op, ConditionError> {
 /// never pass and would only look like a failed check.
 fn check_literal_fits(op: Op, literal: &Literal) -> Result<(), String> {
     match (op, literal) {
-        (Op::Lt | Op::Le | Op::Gt | Op::Ge, Literal::Number(_) | Literal::Duration(_) | Literal::Percent(_)) => Ok(()),
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, Literal::Number(_) | Literal::Duration(_) | Literal::Percent(_) | Literal::Subject(_)) => Ok(()),
         (Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => Err(format!("`{op}` compares numbers: use a number, a duration (`100ms`) or a percentage (`1%`)")),
         (Op::In, Literal::List(_)) => Ok(()),
         (Op::In, _) => Err("`in` takes a list: in [200, 301]".into()),
@@ -277,6 +277,12 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usi
             }
             Ok(Literal::List(items))
         }
+        Some(_) if depth == 0 && starts_subject(cursor) => {
+            if matches!(op, Op::Matches | Op::In) {
+                return Err(cursor.error(format!("`{op}` cannot take another subject; compare it with ==, !=, <, <=, >, >= or contains")));
+            }
+            Ok(Literal::Subject(Box::new(parse_subject(cursor, 0)?)))
+        }
         Some(_) => {
             let in_quantifier = cursor.in_quantifier;
             while cursor.chars.get(cursor.at).is_some_and(|c| !c.is_whitespace() && *c != ',' && *c != ']' && !(in_quantifier && *c == ')')) {
@@ -295,6 +301,15 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usi
         }
         None => Err(cursor.error("expected a value")),
     }
+}
+
+/// Whether the text at the cursor is a subject in function form (`header(…)`, `json(…)`,
+/// `len(…)`, `sha256(…)`) rather than a bare word.
+fn starts_subject(cursor: &Cursor) -> bool {
+    ["header(", "json(", "len(", "sha256("].iter().any(|prefix| {
+        let rest = cursor.chars.get(cursor.at..).unwrap_or_default();
+        rest.len() >= prefix.len() && rest.iter().zip(prefix.chars()).all(|(a, b)| *a == b)
+    })
 }
 
 /// A bare word: a number with an optional unit, a status class, a boolean, or text.
