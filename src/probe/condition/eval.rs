@@ -210,7 +210,7 @@ impl Condition {
         match (value, self.op, literal) {
             (value, Op::Exists, _) => (value.is_ok(), shown(value)),
             (value, Op::NotExists, _) => (value.is_err(), shown(value)),
-            (Err(_), _, _) | (Ok(_), _, None) => (false, shown(&value)),
+            (Err(_), _, _) | (Ok(_), _, None) => (false, shown(value)),
             (Ok(found), op, Some(literal)) => match compare(found, op, literal) {
                 Ok(passed) => (passed, found.to_string()),
                 Err(reason) => (false, shown(&Err(reason))),
