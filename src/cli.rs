@@ -498,7 +498,14 @@ fn probe(path: &Path, only: Option<&str>, json: bool, junit: Option<&Path>) -> a
 fn probe_input_problem(spec: &crate::model::ProbeSpec) -> Option<String> {
     use crate::probe::{runner, secrets};
     let headers = spec.headers.iter().map(|(name, value)| secrets::resolve(value).err().map(|err| format!("header {name}: {err}")));
-    std::iter::once(runner::check_conditions(spec).err()).chain(std::iter::once(secrets::resolve(&spec.target).err())).chain(headers).flatten().next()
+    let conditions =
+        spec.expect.iter().chain(&spec.warn).map(|condition| secrets::resolve(condition).err().map(|err| format!("condition `{condition}`: {err}")));
+    std::iter::once(runner::check_conditions(spec).err())
+        .chain(std::iter::once(secrets::resolve(&spec.target).err()))
+        .chain(headers)
+        .chain(conditions)
+        .flatten()
+        .next()
 }
 
 /// A table of results: item, kind, state, time, and each condition resolved.

@@ -26,7 +26,14 @@ fn start_server() -> u16 {
             while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
                 line.clear();
             }
-            let (status, body) = if request.starts_with("GET /health ") { ("200 OK", "ok") } else { ("503 Service Unavailable", "down") };
+            let token = format!("{{\"token\":\"{SECRET}\"}}");
+            let (status, body) = if request.starts_with("GET /health ") {
+                ("200 OK", "ok")
+            } else if request.starts_with("GET /token ") {
+                ("200 OK", token.as_str())
+            } else {
+                ("503 Service Unavailable", "down")
+            };
             let mut stream = stream;
             let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
@@ -170,4 +177,38 @@ fn without_github_actions_no_annotation_is_printed_and_an_unwritable_report_is_a
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("the results are recorded in") && stderr.contains("the JUnit report cannot be written"), "{stderr}");
     assert_eq!(store::load_run(&run_path).unwrap().probe_results.len(), 6, "both probe runs were recorded");
+}
+
+#[test]
+fn a_secret_in_a_condition_is_compared_and_never_recorded() {
+    let port = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut template = template(port);
+    let items = &mut template.sections[0].sections[0].items;
+    items[0].probe = Some(probe(format!("http://127.0.0.1:{port}/token"), &[r#"json(token) == "${env:PREFLIGHT_CI_TOKEN}""#]).into());
+    items[1].probe = Some(probe(format!("http://127.0.0.1:{port}/token"), &["json(token) != ${env:PREFLIGHT_CI_TOKEN}"]).into());
+    items[2].probe = None;
+    let template_path = dir.path().join("secret.checklist.ron");
+    store::save_template(&template_path, &template).unwrap();
+    let run_path = dir.path().join("secret.run.ron");
+    let run = run_path.to_str().unwrap();
+    assert!(run_command(&["run", template_path.to_str().unwrap(), "-o", run, "--set", "version=1", "--set", "environment=prod"]).status.success());
+
+    let output = run_command(&["probe", run, "--json"]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "the second probe fails: {stderr}");
+    let results: Vec<preflight::model::ProbeResult> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(results[0].state, preflight::model::ProbeState::Pass, "{:?}", results[0]);
+    assert_eq!(results[0].conditions[0].condition, r#"json(token) == "${env:PREFLIGHT_CI_TOKEN}""#, "the condition as written");
+    assert_eq!(results[1].state, preflight::model::ProbeState::Fail);
+    let file = std::fs::read_to_string(&run_path).unwrap();
+    for text in [stdout.as_ref(), stderr.as_ref(), file.as_str()] {
+        assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    }
+    assert!(results[1].conditions[0].seen.contains("••••••"), "what was seen is masked: {:?}", results[1].conditions[0]);
+
+    // Unset, the probe is refused before anything runs, naming the variable.
+    let refused = Command::new(env!("CARGO_BIN_EXE_preflight")).args(["probe", run]).env_remove("PREFLIGHT_CI_TOKEN").output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("PREFLIGHT_CI_TOKEN"), "{}", String::from_utf8_lossy(&refused.stderr));
 }

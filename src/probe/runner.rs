@@ -155,10 +155,12 @@ async fn with_retries<F: Future<Output = Result<Measured, AttemptError>>>(spec: 
     }
 }
 
-/// A probe's target and headers with `${env:NAME}` resolved, and every form of the secrets used.
-type ResolvedInput = (String, Vec<(String, String)>, Secrets);
+/// A probe's target and headers with `${env:NAME}` resolved, its conditions parsed with theirs
+/// resolved, and every form of the secrets used.
+type ResolvedInput = (String, Vec<(String, String)>, Secrets, Conditions);
 
-/// Resolves the target and headers' `${env:NAME}` references, collecting the secrets.
+/// Resolves the `${env:NAME}` references of the target, the headers and the conditions,
+/// collecting the secrets.
 fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
     let Resolved { text: target, mut secrets } = secrets::resolve(&spec.target)?;
     let mut headers = Vec::new();
@@ -167,16 +169,20 @@ fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
         secrets.extend(resolved.secrets);
         headers.push((name.clone(), resolved.text));
     }
+    let (conditions, in_conditions) = parse_conditions(spec, true)?;
+    secrets.extend(in_conditions);
     let secrets = Secrets::new(&secrets, &target, &headers);
-    Ok((target, headers, secrets))
+    Ok((target, headers, secrets, conditions))
 }
 
 /// A probe's conditions, parsed once per run: each with whether it is a `warn` condition.
 /// Without `expect` conditions, the kind's defaults hold.
 struct Conditions(Vec<(condition::Condition, bool)>);
 
-/// Parses every condition; the first error names the condition and column.
-fn parse_conditions(spec: &ProbeSpec) -> Result<Conditions, String> {
+/// Parses every condition; the first error names the condition and column. With
+/// `resolve_secrets`, a `${env:NAME}` in a condition is replaced by its value (returned too, to
+/// be masked), while the condition keeps its text as written, so the value is never recorded.
+fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditions, Vec<String>), String> {
     let mut expect = match spec.kind {
         // With the certificate check waived, "it works" means a certificate that has not expired.
         ProbeKind::Tls if spec.expect.is_empty() && spec.accept_unverified => vec!["cert.expires_in > 0d".to_string()],
@@ -188,19 +194,29 @@ fn parse_conditions(spec: &ProbeSpec) -> Result<Conditions, String> {
     if spec.kind == ProbeKind::Tls && !spec.accept_unverified && !mentions_verified {
         expect.push(format!("{VERIFIED} == true"));
     }
-    let mut parsed = Vec::new();
+    let (mut parsed, mut secrets) = (Vec::new(), Vec::new());
     for (list, name, warning_only) in [(&expect, "expect", false), (&spec.warn, "warn", true)] {
         for (index, text) in list.iter().enumerate() {
-            let condition = condition::parse(text).map_err(|e| format!("{name} condition {} `{text}`: {e}", index + 1))?;
+            let which = format!("{name} condition {} `{text}`", index + 1);
+            // Errors are of the text as written, so that no error quotes a secret.
+            let mut condition = condition::parse(text).map_err(|e| format!("{which}: {e}"))?;
+            if resolve_secrets && text.contains("${env:") {
+                let resolved = secrets::resolve(text).map_err(|e| format!("{which}: {e}"))?;
+                let source = std::mem::take(&mut condition.source);
+                condition = condition::parse(&resolved.text)
+                    .map_err(|_| format!("{which}: the value of its ${{env:…}} does not fit there as written; quote it (\"${{env:NAME}}\")"))?;
+                condition.source = source;
+                secrets.extend(resolved.secrets);
+            }
             parsed.push((condition, warning_only));
         }
     }
-    Ok(Conditions(parsed))
+    Ok((Conditions(parsed), secrets))
 }
 
 /// Checks every condition's syntax; the first error names the condition and column.
 pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
-    parse_conditions(spec).map(|_| ())
+    parse_conditions(spec, false).map(|_| ())
 }
 
 /// Whether a condition that holds on the first part of a body holds on the whole: text found is
@@ -265,8 +281,7 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         certificates: Vec::new(),
         error: None,
     };
-    let resolved = resolve(&job.spec).and_then(|r| parse_conditions(&job.spec).map(|conditions| (r, conditions)));
-    let ((target, headers, secrets), conditions) = match resolved {
+    let (target, headers, secrets, conditions) = match resolve(&job.spec) {
         Ok(resolved) => resolved,
         Err(err) => {
             result.error = Some(err);
