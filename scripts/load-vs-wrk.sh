@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Compares preflight's load probe with wrk against the same loopback nginx serving a small static
-# file: requests per second and p95 latency, 100 connections for 10 s each, in alternating
-# rounds. Nothing leaves 127.0.0.1.
+# Compares preflight's load probe with wrk (and with oha, where it is installed) against the same
+# loopback nginx serving a small static file: requests per second, p95 latency and the client's
+# CPU time per request, 100 connections for 10 s each, in alternating rounds. Nothing leaves
+# 127.0.0.1.
 #
-# Usage: scripts/load-vs-wrk.sh [ROUNDS]        (3 rounds by default, about 20 s each)
+# Usage: scripts/load-vs-wrk.sh [ROUNDS]        (3 rounds by default, about 20 s each, 30 with oha)
 # Environment: PORT (a free one by default), CONNECTIONS (100), SECONDS_EACH (10),
-#              WRK_THREADS (2), NGINX_WORKERS (auto: one per CPU).
-# Needs wrk, nginx and python3: apt-get install -y wrk nginx-light
+#              WRK_THREADS (2), NGINX_WORKERS (auto: one per CPU), OHA (the oha binary:
+#              `oha` on PATH by default; OHA=none leaves it out), CARGO_TARGET_DIR,
+#              PREFLIGHT_BIN (a preflight binary to measure instead of building this tree's).
+# Needs wrk, nginx, python3 and GNU time: apt-get install -y wrk nginx-light time
+# oha is not a Debian package: `cargo install oha --locked` builds it from crates.io.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +24,16 @@ for tool in wrk nginx python3; do
   command -v "$tool" >/dev/null || { echo "load-vs-wrk: needs $tool (apt-get install -y wrk nginx-light)" >&2; exit 2; }
 done
 
-cargo build --release --bin preflight
-preflight=$PWD/target/release/preflight
+# PREFLIGHT_BIN measures another build (an older commit's, say) instead of this tree's.
+if [[ -n ${PREFLIGHT_BIN:-} ]]; then
+  preflight=$PREFLIGHT_BIN
+else
+  cargo build --release --bin preflight
+  preflight=${CARGO_TARGET_DIR:-$PWD/target}/release/preflight
+fi
+oha=${OHA:-$(command -v oha || true)}
+[[ $oha == none ]] && oha=
+[[ -n $oha ]] || echo "load-vs-wrk: oha not found (cargo install oha --locked); comparing with wrk only" >&2
 
 dir=$(mktemp -d)
 # nginx's workers may run as nobody: they must be able to read the served file.
@@ -139,6 +151,25 @@ print("wrk", sys.argv[2], v["requests"] / (v["duration_us"] / 1e6), v["p95_us"] 
 EOF
 }
 
+run_oha() {
+  [[ -n $oha ]] || return 0
+  echo "+ oha -c $connections -z ${seconds}s --no-tui --output-format json $url" >&2
+  timed "$dir/oha.$1.cpu" "$oha" -c "$connections" -z "${seconds}s" --no-tui --output-format json "$url" >"$dir/oha.$1.json"
+  python3 - "$dir/oha.$1.json" "$1" "$dir/oha.$1.cpu" >>"$dir/results" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ok = sum(int(n) for n in r["statusCodeDistribution"].values())
+failed = sum(int(n) for code, n in r["statusCodeDistribution"].items() if int(code) >= 400)
+# oha ends a timed run by dropping the requests under way ("aborted due to deadline"); they are
+# not counted, as wrk does not count its own.
+errors = failed + sum(int(n) for e, n in r["errorDistribution"].items() if "deadline" not in e)
+cpu = sum(map(float, open(sys.argv[3]).read().split()[-2:]))
+# Completed requests over the run, as wrk and preflight count them (oha's requestsPerSec
+# counts the aborted ones too).
+print("oha", sys.argv[2], ok / r["summary"]["total"], r["latencyPercentiles"]["p95"] * 1000, errors, ok, cpu)
+EOF
+}
+
 run_preflight() {
   local run="$dir/load.$1.run.ron"
   "$preflight" run "$dir/load.checklist.ron" -o "$run" >/dev/null
@@ -164,7 +195,7 @@ EOF
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$rounds"); do
   # Alternate the order so that neither tool always runs on a warmer server.
-  if (( round % 2 )); then run_wrk "$round"; run_preflight "$round"; else run_preflight "$round"; run_wrk "$round"; fi
+  if (( round % 2 )); then run_wrk "$round"; run_preflight "$round"; run_oha "$round"; else run_oha "$round"; run_preflight "$round"; run_wrk "$round"; fi
 done
 
 echo
@@ -173,20 +204,29 @@ echo "loopback nginx ($nginx_workers worker(s)) at $url, $connections connection
 python3 - "$dir/results" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-by = {"wrk": [], "preflight": []}
+order = ["wrk", "preflight", "oha"]
+by = {}
 print(f"{'round':>5}  {'tool':<9}  {'requests/s':>10}  {'p95 ms':>7}  {'errors':>6}  {'requests':>9}  {'client CPU s':>12}  {'CPU us/request':>14}")
-for tool, rnd, rps, p95, errors, count, cpu in sorted(rows, key=lambda r: (int(r[1]), r[0] != "wrk")):
-    by[tool].append((float(rps), float(p95)))
-    print(f"{rnd:>5}  {tool:<9}  {float(rps):>10.0f}  {float(p95):>7.2f}  {errors:>6}  {count:>9}  {float(cpu):>12.2f}  {float(cpu) * 1e6 / int(count):>14.1f}")
-med = {t: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for t, v in by.items()}
-(wrk_rps, wrk_p95), (pf_rps, pf_p95) = med["wrk"], med["preflight"]
+for tool, rnd, rps, p95, errors, count, cpu in sorted(rows, key=lambda r: (int(r[1]), order.index(r[0]))):
+    per_request = float(cpu) * 1e6 / int(count)
+    by.setdefault(tool, []).append((float(rps), float(p95), per_request))
+    print(f"{rnd:>5}  {tool:<9}  {float(rps):>10.0f}  {float(p95):>7.2f}  {errors:>6}  {count:>9}  {float(cpu):>12.2f}  {per_request:>14.1f}")
+tools = [t for t in order if t in by]
+med = {t: [statistics.median(x[i] for x in by[t]) for i in range(3)] for t in tools}
+print()
+print("median          " + "".join(f"{t:>11}" for t in tools))
+print("requests/s      " + "".join(f"{med[t][0]:>11.0f}" for t in tools))
+print("p95 ms          " + "".join(f"{med[t][1]:>11.2f}" for t in tools) + "   (preflight's JSON gives 2 decimals below 10 ms)")
+print("CPU us/request  " + "".join(f"{med[t][2]:>11.1f}" for t in tools))
+(wrk_rps, wrk_p95, wrk_cpu), (pf_rps, pf_p95, pf_cpu) = med["wrk"], med["preflight"]
 ratio = pf_rps / wrk_rps
 diff = (pf_p95 - wrk_p95) / wrk_p95 * 100
+cpu_ratio = pf_cpu / wrk_cpu
 print()
-print(f"median      {'wrk':>10}  {'preflight':>10}")
-print(f"requests/s  {wrk_rps:>10.0f}  {pf_rps:>10.0f}")
-print(f"p95 ms      {wrk_p95:>10.2f}  {pf_p95:>10.2f}   (preflight's JSON gives 2 decimals below 10 ms)")
-print()
-print(f"preflight/wrk requests/s: {ratio:.2f}  (target >= 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
+print(f"preflight/wrk requests/s: {ratio:.2f}  (target >= 1.0: {'met' if ratio >= 1.0 else 'MISSED'})")
 print(f"p95 difference: {diff:+.0f} %  (target within 10 %: {'met' if abs(diff) <= 10 else 'MISSED'})")
+print(f"preflight/wrk client CPU per request: {cpu_ratio:.2f}  (target <= 1.1: {'met' if cpu_ratio <= 1.1 else 'MISSED'})")
+if "oha" in med:
+    oha_rps, oha_p95, oha_cpu = med["oha"]
+    print(f"preflight/oha: requests/s {pf_rps / oha_rps:.2f}, p95 {(pf_p95 - oha_p95) / oha_p95 * 100:+.0f} %, CPU per request {pf_cpu / oha_cpu:.2f}")
 EOF

@@ -1,15 +1,18 @@
 //! Load probes: N real HTTP/1.1 connections, one per worker, for a duration or a request count.
-//! Each worker drives its own hyper connection (keep-alive, `TCP_NODELAY`), the way a load
-//! generator does, so the measurement is of the server and not of a general-purpose client.
+//! Each worker runs a minimal keep-alive HTTP/1.1 loop of its own, the way a load generator
+//! does, so the measurement is of the server and not of a general-purpose client: the request's
+//! bytes are built once and written with one call, and each answer is parsed in place with
+//! `httparse` (`Content-Length`, chunked or read to the close) without keeping the body.
 //! An error is a transport error or a status of 400 or more; latencies go into an HDR histogram.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::http::tls_config;
@@ -19,30 +22,22 @@ use crate::model::{Observed, ProbeSpec};
 /// How long a load probe runs when the spec gives neither a duration nor a request count.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// Room kept free in a connection's read buffer before each read: a small answer arrives in
+/// one read, as wrk reads it.
+const READ_CHUNK: usize = 16 * 1024;
 
-/// One worker's connection: the handle to send on, and the connection's driver, which the
-/// worker polls itself while a request is under way. Driving it in the worker's own task (rather
-/// than spawning it) saves two task wake-ups per request, which under load is queueing time that
-/// would otherwise count as latency; wrk likewise handles a connection in one callback chain.
-struct Connection {
-    sender: Sender,
-    driver: std::pin::Pin<Box<dyn std::future::Future<Output = hyper::Result<()>>>>,
-    /// The driver finished: the connection is closed and must not be polled again.
-    closed: bool,
-}
+/// Response headers parsed per answer; an answer with more is an error.
+const MAX_HEADERS: usize = 64;
 
-/// Where and how to connect, worked out once for all workers.
+/// Where and how to connect, and the request to send, worked out once for all workers.
 struct Target {
     host: String,
     port: u16,
-    /// The request path with its query.
-    path: String,
-    method: hyper::Method,
-    /// Sent with every request; cloning `Bytes` shares the buffer rather than copying it.
-    body: Bytes,
+    /// The whole request, head and body, as it goes on the wire.
+    request: Vec<u8>,
+    /// A `HEAD` request's answer has no body, whatever its headers say.
+    head_only: bool,
     tls: Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>,
-    headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
@@ -65,109 +60,379 @@ fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<T
     };
     let method =
         hyper::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
-    let mut parsed_headers = Vec::new();
+    // hyper's header types check names and values, so nothing the spec says can split the request.
+    let mut checked = Vec::new();
     for (name, value) in headers {
         let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
         let value = hyper::header::HeaderValue::from_str(value).map_err(|e| format!("header {name}: {e}"))?;
-        parsed_headers.push((name, value));
+        checked.push((name, value));
     }
+    // The authority as the URL gives it: its port unless that is the scheme's own, and an IPv6
+    // address in brackets.
+    let host_text = parsed.host_str().unwrap_or_default();
+    let authority = match parsed.port() {
+        Some(port) => format!("{host_text}:{port}"),
+        None => host_text.to_string(),
+    };
+    let request = request_bytes(&method, &path, &authority, &checked, spec.body.as_bytes());
     Ok(Target {
         host,
         port,
-        path,
-        method,
-        body: Bytes::from(spec.body.clone()),
+        request,
+        head_only: method == hyper::Method::HEAD,
         tls,
-        headers: parsed_headers,
         connect_timeout: Duration::from_millis(spec.connect_timeout_ms),
         request_timeout: Duration::from_millis(spec.timeout_ms),
     })
 }
 
-/// Opens one HTTP/1.1 connection.
-async fn connect(target: &Target) -> Result<Connection, String> {
-    let tcp = tokio::time::timeout(target.connect_timeout, TcpStream::connect((target.host.as_str(), target.port)))
-        .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    // Requests are small and each waits for its answer: send them at once.
-    let _ = tcp.set_nodelay(true);
-    match &target.tls {
-        None => {
-            let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.map_err(|e| e.to_string())?;
-            Ok(Connection { sender, driver: Box::pin(driver), closed: false })
+/// The request every worker sends: `Host` unless the spec gives one, the spec's headers, and a
+/// `Content-Length` for a body (or for a method that carries one, even empty).
+fn request_bytes(
+    method: &hyper::Method,
+    path: &str,
+    authority: &str,
+    headers: &[(hyper::header::HeaderName, hyper::header::HeaderValue)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut request = Vec::with_capacity(256 + body.len());
+    request.extend_from_slice(format!("{method} {path} HTTP/1.1\r\n").as_bytes());
+    if !headers.iter().any(|(name, _)| name == hyper::header::HOST) {
+        request.extend_from_slice(format!("host: {authority}\r\n").as_bytes());
+    }
+    for (name, value) in headers {
+        if name == hyper::header::CONTENT_LENGTH || name == hyper::header::TRANSFER_ENCODING {
+            continue;
         }
-        Some((connector, name)) => {
-            let stream = connector.connect(name.clone(), tcp).await.map_err(|e| e.to_string())?;
-            let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-            Ok(Connection { sender, driver: Box::pin(driver), closed: false })
+        request.extend_from_slice(name.as_str().as_bytes());
+        request.extend_from_slice(b": ");
+        request.extend_from_slice(value.as_bytes());
+        request.extend_from_slice(b"\r\n");
+    }
+    let carries_body = matches!(*method, hyper::Method::POST | hyper::Method::PUT | hyper::Method::PATCH);
+    if !body.is_empty() || carries_body {
+        request.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body);
+    request
+}
+
+/// A load connection's bytes: plain TCP, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
         }
     }
 }
 
-/// Waits until the connection can take a request. A connection the server closed after its
-/// last answer (`Connection: close`, an idle timeout) is replaced by a new one; that is how
-/// keep-alive ends, not an error. Only failing to connect is.
-async fn make_ready(target: &Target, connection: &mut Connection) -> Result<(), String> {
-    for _ in 0..3 {
-        if !connection.closed {
-            let Connection { sender, driver, closed } = &mut *connection;
-            let ready = tokio::select! {
-                biased;
-                ready = sender.ready() => ready.is_ok(),
-                _ = driver.as_mut() => {
-                    *closed = true;
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// How one exchange on a connection ended, short of a timeout.
+enum Exchange {
+    /// A whole answer: whether it was a success, and whether the connection stays open for the
+    /// next request.
+    Answered { ok: bool, keep_alive: bool },
+    /// The server closed the connection before the first byte of an answer: on a connection
+    /// that has answered before, the server ended an idle keep-alive just as the request went.
+    ClosedBeforeAnswer,
+}
+
+/// What the answer's head says about its body.
+enum Body {
+    Empty,
+    Length(u64),
+    Chunked,
+    /// No length: the body runs to the end of the connection.
+    ToClose,
+}
+
+/// One open HTTP/1.1 connection and the bytes read on it but not yet parsed (`buffer[start..]`).
+struct Connection {
+    stream: Stream,
+    buffer: Vec<u8>,
+    start: usize,
+    /// The connection has answered a request before.
+    reused: bool,
+}
+
+impl Connection {
+    fn unparsed(&self) -> &[u8] {
+        &self.buffer[self.start..]
+    }
+
+    fn consume(&mut self, count: usize) {
+        self.start += count;
+        if self.start == self.buffer.len() {
+            self.buffer.clear();
+            self.start = 0;
+        }
+    }
+
+    /// Reads more bytes; 0 means the server closed the connection.
+    async fn fill(&mut self) -> io::Result<usize> {
+        if self.buffer.capacity() - self.buffer.len() < READ_CHUNK / 4 {
+            // Move what is left to the front before growing, so a long answer reuses the buffer.
+            self.buffer.drain(..self.start);
+            self.start = 0;
+            self.buffer.reserve(READ_CHUNK);
+        }
+        self.stream.read_buf(&mut self.buffer).await
+    }
+
+    /// Reads more bytes; the server closing the connection here breaks the answer off.
+    async fn fill_more(&mut self) -> io::Result<()> {
+        match self.fill().await? {
+            0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in the middle of an answer")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends the request and reads the whole answer, keeping none of its body.
+    async fn exchange(&mut self, target: &Target) -> io::Result<Exchange> {
+        // A no-op flush for TCP; TLS may hold the last record until flushed.
+        let sent = async {
+            self.stream.write_all(&target.request).await?;
+            self.stream.flush().await
+        };
+        match sent.await {
+            Ok(()) => {}
+            Err(err) if closed_by_peer(&err) => return Ok(Exchange::ClosedBeforeAnswer),
+            Err(err) => return Err(err),
+        }
+        loop {
+            let (status, body, keep_alive) = match self.read_head(target.head_only).await? {
+                Some(head) => head,
+                None => return Ok(Exchange::ClosedBeforeAnswer),
+            };
+            // An interim answer (`100 Continue`) comes before the real one.
+            if (100..200).contains(&status) && status != 101 {
+                continue;
+            }
+            let whole = match body {
+                Body::Empty => true,
+                Body::Length(length) => {
+                    self.skip(length).await?;
+                    true
+                }
+                Body::Chunked => {
+                    self.skip_chunked().await?;
+                    true
+                }
+                Body::ToClose => {
+                    while self.fill().await? > 0 {
+                        self.buffer.clear();
+                        self.start = 0;
+                    }
                     false
                 }
             };
-            if ready {
+            self.reused = true;
+            return Ok(Exchange::Answered { ok: status < 400, keep_alive: keep_alive && whole && status != 101 });
+        }
+    }
+
+    /// Reads and consumes an answer's head: its status, its body's framing, and whether the
+    /// connection stays open. `None` when the connection closed before the first byte.
+    async fn read_head(&mut self, head_only: bool) -> io::Result<Option<(u16, Body, bool)>> {
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut response = httparse::Response::new(&mut headers);
+            let parsed = response.parse(self.unparsed()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            if let httparse::Status::Complete(length) = parsed {
+                let status = response.code.unwrap_or(0);
+                // HTTP/1.0 closes after each answer unless it says otherwise; 1.1 keeps it open.
+                let mut keep_alive = response.version == Some(1);
+                let (mut chunked, mut content_length) = (false, None);
+                for header in response.headers.iter() {
+                    if header.name.eq_ignore_ascii_case("connection") {
+                        keep_alive = !has_token(header.value, "close") && (keep_alive || has_token(header.value, "keep-alive"));
+                    } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+                        chunked = header.value.rsplit(|&b| b == b',').next().is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+                    } else if header.name.eq_ignore_ascii_case("content-length") {
+                        let length = std::str::from_utf8(header.value).ok().and_then(|v| v.trim().parse::<u64>().ok());
+                        content_length = Some(length.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a malformed content-length"))?);
+                    }
+                }
+                // Chunked framing wins over a length (RFC 9112, 6.3).
+                let body = if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
+                    Body::Empty
+                } else if chunked {
+                    Body::Chunked
+                } else if let Some(length) = content_length {
+                    Body::Length(length)
+                } else {
+                    Body::ToClose
+                };
+                self.consume(length);
+                return Ok(Some((status, body, keep_alive)));
+            }
+            let nothing_yet = self.unparsed().is_empty();
+            match self.fill().await {
+                Ok(0) if nothing_yet => return Ok(None),
+                Err(err) if nothing_yet && closed_by_peer(&err) => return Ok(None),
+                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in the middle of an answer's head")),
+                Ok(_) => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Reads past `count` bytes of body.
+    async fn skip(&mut self, mut count: u64) -> io::Result<()> {
+        loop {
+            let here = self.unparsed().len().min(usize::try_from(count).unwrap_or(usize::MAX));
+            self.consume(here);
+            count -= here as u64;
+            if count == 0 {
                 return Ok(());
             }
+            self.fill_more().await?;
         }
-        *connection = tokio::time::timeout(target.request_timeout, connect(target)).await.map_err(|_| "reconnect timed out".to_string())??;
     }
-    Err("the server keeps closing new connections".into())
-}
 
-/// One request on a ready connection, timed from sending to the end of the answer as wrk times
-/// it; true when the answer is a success.
-async fn request(target: &Target, connection: &mut Connection) -> Result<bool, String> {
-    let Connection { sender, driver, closed } = connection;
-    let mut builder =
-        hyper::Request::builder().method(target.method.clone()).uri(target.path.as_str()).header(hyper::header::HOST, target.host.as_str());
-    for (name, value) in &target.headers {
-        builder = builder.header(name, value);
-    }
-    let request = builder.body(Full::new(target.body.clone())).map_err(|e| e.to_string())?;
-    let exchange = async {
-        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-        let ok = response.status().as_u16() < 400;
-        // Reading the body to the end keeps the connection reusable; nothing of it is kept, so a
-        // huge body costs time (within the request timeout), not memory.
-        let mut body = response.into_body();
-        while let Some(frame) = body.frame().await {
-            frame.map_err(|e| e.to_string())?;
-        }
-        Ok(ok)
-    };
-    // The driver finishes when the connection closes. A server that answers and then closes
-    // (`Connection: close`) has handed the whole answer over by then, so the exchange still
-    // completes; after a broken connection it fails.
-    let driven = async {
-        tokio::pin!(exchange);
-        tokio::select! {
-            biased;
-            result = &mut exchange => result,
-            ended = driver.as_mut() => {
-                *closed = true;
-                match ended {
-                    Ok(()) => exchange.await,
-                    Err(err) => Err(err.to_string()),
+    /// Reads past a chunked body, its last chunk and its trailers.
+    async fn skip_chunked(&mut self) -> io::Result<()> {
+        loop {
+            match httparse::parse_chunk_size(self.unparsed()) {
+                Ok(httparse::Status::Complete((used, 0))) => {
+                    self.consume(used);
+                    return self.skip_trailers().await;
                 }
+                Ok(httparse::Status::Complete((used, size))) => {
+                    self.consume(used);
+                    // The chunk and the line end after it.
+                    self.skip(size.saturating_add(2)).await?;
+                }
+                Ok(httparse::Status::Partial) => self.fill_more().await?,
+                Err(_) => return Err(io::Error::new(io::ErrorKind::InvalidData, "a malformed chunk size")),
             }
         }
+    }
+
+    /// Reads past trailer lines up to the empty line that ends a chunked body.
+    async fn skip_trailers(&mut self) -> io::Result<()> {
+        loop {
+            match self.unparsed().windows(2).position(|pair| pair == b"\r\n") {
+                Some(0) => {
+                    self.consume(2);
+                    return Ok(());
+                }
+                Some(line) => self.consume(line + 2),
+                None => self.fill_more().await?,
+            }
+        }
+    }
+}
+
+/// Whether a header value lists `token` (`Connection: keep-alive, Upgrade`), in any case.
+fn has_token(value: &[u8], token: &str) -> bool {
+    value.split(|&b| b == b',').any(|part| part.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// An error that says the server had already closed the connection. Over TLS a close without
+/// `close_notify` reads as an unexpected end.
+fn closed_by_peer(err: &io::Error) -> bool {
+    matches!(err.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted | io::ErrorKind::UnexpectedEof)
+}
+
+/// Opens one HTTP/1.1 connection, TLS included, within the connect timeout.
+async fn connect(target: &Target) -> Result<Connection, String> {
+    let open = async {
+        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await.map_err(|e| e.to_string())?;
+        // Requests are small and each waits for its answer: send them at once.
+        let _ = tcp.set_nodelay(true);
+        let stream = match &target.tls {
+            None => Stream::Plain(tcp),
+            Some((connector, name)) => Stream::Tls(Box::new(connector.connect(name.clone(), tcp).await.map_err(|e| e.to_string())?)),
+        };
+        Ok(Connection { stream, buffer: Vec::with_capacity(READ_CHUNK), start: 0, reused: false })
     };
-    tokio::time::timeout(target.request_timeout, driven).await.map_err(|_| "request timed out".to_string())?
+    tokio::time::timeout(target.connect_timeout, open).await.map_err(|_| "connect timed out".to_string())?
+}
+
+/// One request, on the worker's connection or on a new one when the server closed the last
+/// (`Connection: close`, an idle keep-alive ending): that is how keep-alive ends, not an error.
+/// Returns whether the answer was a success, and when the request was sent, which is where wrk
+/// starts the clock; a request that could not even be sent is timed from when it was due.
+async fn attempt(target: &Target, slot: &mut Option<Connection>, timer: &mut Pin<Box<tokio::time::Sleep>>) -> (bool, Instant) {
+    for _ in 0..3 {
+        let connection = match slot {
+            Some(connection) => connection,
+            None => {
+                let due = Instant::now();
+                match connect(target).await {
+                    Ok(connection) => slot.insert(connection),
+                    Err(_) => return (false, due),
+                }
+            }
+        };
+        let begun = Instant::now();
+        match within(timer, begun + target.request_timeout, connection.exchange(target)).await {
+            Some(Ok(Exchange::Answered { ok, keep_alive })) => {
+                if !keep_alive {
+                    *slot = None;
+                }
+                return (ok, begun);
+            }
+            Some(Ok(Exchange::ClosedBeforeAnswer)) if connection.reused => *slot = None,
+            // A timeout, a broken answer or a new connection closed at once: whatever is left of
+            // the connection cannot be trusted with another request.
+            _ => {
+                *slot = None;
+                return (false, begun);
+            }
+        }
+    }
+    (false, Instant::now())
+}
+
+/// Runs `future` until `deadline`; `None` when the deadline came first. Each worker keeps one
+/// timer rather than arming a new one per request, which costs a timer-wheel insert and removal
+/// every time: the timer may still hold an earlier request's deadline, and when it fires early it
+/// is moved on to this one's.
+async fn within<F: std::future::Future>(timer: &mut Pin<Box<tokio::time::Sleep>>, deadline: Instant, future: F) -> Option<F::Output> {
+    tokio::pin!(future);
+    loop {
+        tokio::select! {
+            biased;
+            output = &mut future => return Some(output),
+            () = timer.as_mut() => {
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                timer.as_mut().reset(deadline.into());
+            }
+        }
+    }
 }
 
 /// What every event loop shares: when to stop, and how many requests have been issued.
@@ -177,11 +442,19 @@ struct Limits {
     budget: u64,
     issued: Arc<AtomicU64>,
     /// Set when the probe is cancelled, times out or fails: the loops stop sending load.
-    stop: Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Limits {
+    /// Takes one request from the budget. A timed probe has no budget to share, so its loops
+    /// do not contend on the counter.
+    fn take_one(&self) -> bool {
+        self.budget == u64::MAX || self.issued.fetch_add(1, Ordering::Relaxed) < self.budget
+    }
 }
 
 /// Sets the stop flag when the probe's future is dropped, finished or not.
-struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+struct StopOnDrop(Arc<AtomicBool>);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
@@ -196,10 +469,30 @@ fn event_loops() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
 }
 
+/// One worker: requests on its connection, one after another, until the limits say stop. Its
+/// latencies go into its event loop's histogram: one histogram for all of a loop's workers stays
+/// in the cache, where a hundred of them would not. The lock is only ever taken on the loop's own
+/// thread, so it never waits.
+async fn work(target: Arc<Target>, connection: Connection, started: Instant, limits: Limits, latencies: Arc<Mutex<Latencies>>) -> (u64, u64) {
+    let mut slot = Some(connection);
+    let mut timer = Box::pin(tokio::time::sleep(target.request_timeout));
+    let (mut errors, mut total) = (0u64, 0u64);
+    while !limits.stop.load(Ordering::Relaxed) && limits.take_one() {
+        let (ok, begun) = attempt(&target, &mut slot, &mut timer).await;
+        let now = Instant::now();
+        latencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner).record(now - begun);
+        total += 1;
+        errors += u64::from(!ok);
+        if now - started >= limits.duration {
+            break;
+        }
+    }
+    (errors, total)
+}
+
 /// Drives `connections` connections on the current (single-threaded) runtime until the
 /// deadline or the budget; returns latencies, errors and requests made.
 async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: Arc<tokio::sync::Barrier>) -> Result<(Latencies, u64, u64), String> {
-    let Limits { duration, budget, issued, stop } = limits;
     let mut opened = Vec::new();
     let mut failure = None;
     for _ in 0..connections {
@@ -215,42 +508,23 @@ async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: A
     // failed still arrives, so that the others are not left waiting.
     ready.wait().await;
     if let Some(failure) = failure {
-        stop.store(true, Ordering::Relaxed);
+        limits.stop.store(true, Ordering::Relaxed);
         return Err(failure);
     }
     let started = Instant::now();
+    let latencies = Arc::new(Mutex::new(Latencies::new()));
     let mut tasks = tokio::task::JoinSet::new();
-    for mut connection in opened {
-        let (issued, target, stop) = (issued.clone(), target.clone(), stop.clone());
-        tasks.spawn_local(async move {
-            let mut latencies = Latencies::new();
-            let (mut errors, mut total) = (0u64, 0u64);
-            while !stop.load(Ordering::Relaxed) && started.elapsed() < duration && issued.fetch_add(1, Ordering::Relaxed) < budget {
-                let waited = Instant::now();
-                // Timed from sending; a request that could not even be sent is an error, timed
-                // from when it was due.
-                let (ok, begun) = match make_ready(&target, &mut connection).await {
-                    Ok(()) => {
-                        let begun = Instant::now();
-                        (request(&target, &mut connection).await.unwrap_or(false), begun)
-                    }
-                    Err(_) => (false, waited),
-                };
-                latencies.record(begun.elapsed());
-                total += 1;
-                errors += u64::from(!ok);
-            }
-            (latencies, errors, total)
-        });
+    for connection in opened {
+        tasks.spawn(work(target.clone(), connection, started, limits.clone(), latencies.clone()));
     }
-    let mut latencies = Latencies::new();
     let (mut errors, mut total) = (0, 0);
     while let Some(done) = tasks.join_next().await {
-        let (worker, worker_errors, worker_total) = done.map_err(|e| format!("a load worker stopped: {e}"))?;
-        latencies.merge(&worker);
+        let (worker_errors, worker_total) = done.map_err(|e| format!("a load worker stopped: {e}"))?;
         errors += worker_errors;
         total += worker_total;
     }
+    // Every worker has ended: the histogram is whole.
+    let latencies = std::mem::take(&mut *latencies.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     Ok((latencies, errors, total))
 }
 
@@ -267,7 +541,7 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         DEFAULT_DURATION
     };
     let budget = if spec.requests > 0 { spec.requests } else { u64::MAX };
-    let limits = Limits { duration, budget, issued: Arc::new(AtomicU64::new(0)), stop: Arc::new(std::sync::atomic::AtomicBool::new(false)) };
+    let limits = Limits { duration, budget, issued: Arc::new(AtomicU64::new(0)), stop: Arc::new(AtomicBool::new(false)) };
     let _stop = StopOnDrop(limits.stop.clone());
     let loops = event_loops().min(connections);
     let ready = Arc::new(tokio::sync::Barrier::new(loops + 1));
@@ -280,10 +554,11 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         std::thread::Builder::new()
             .name(format!("load {index}"))
             .spawn(move || {
-                let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string()).and_then(|runtime| {
-                    let local = tokio::task::LocalSet::new();
-                    local.block_on(&runtime, drive(target, share, limits, ready))
-                });
+                let outcome = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|runtime| runtime.block_on(drive(target, share, limits, ready)));
                 let _ = done.send(outcome);
             })
             .map_err(|e| format!("cannot start a load thread: {e}"))?;
