@@ -236,6 +236,22 @@ fn sampled_http_reports_percentiles() {
 }
 
 #[test]
+fn any_percentile_and_the_mean_minimum_and_maximum_are_subjects() {
+    let server = TestServer::start();
+    let conditions = ["p(99.9) < 1s", "p(75) <= p(99.9)", "avg < 1s", "min <= median", "p(50) <= max", "max < 0ms"];
+    let mut spec = probe(ProbeKind::Http, server.url("/health"), &conditions);
+    spec.samples = 20;
+    let result = run(spec);
+    let lines = resolved(&result);
+    assert_eq!(result.state, ProbeState::Fail, "only the last fails: {lines:?}");
+    assert!(result.conditions[..5].iter().all(|c| c.passed), "{lines:?}");
+    assert!(lines[5].starts_with("max (") && lines[5].ends_with(") < 0ms"), "{lines:?}");
+    for name in ["p(99.9)", "p(75)", "avg", "min", "max", "median"] {
+        assert!(result.measured.contains_key(name), "{name} is recorded: {:?}", result.measured);
+    }
+}
+
+#[test]
 fn tcp_open_refused_and_send_expect() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();

@@ -240,7 +240,8 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
     let (mut observed, details) = observe(reply, redirected);
     if samples > 1 {
-        latencies.observe(&mut observed, errors, samples.into(), started.elapsed());
+        let wanted = super::condition::percentiles_in(spec.expect.iter().chain(&spec.warn));
+        latencies.observe(&mut observed, errors, samples.into(), started.elapsed(), &wanted);
     } else {
         observed.values.insert("response_time".into(), Value::Duration(elapsed.as_secs_f64() * 1000.0));
     }

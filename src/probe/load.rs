@@ -576,6 +576,7 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         total += worker_total;
     }
     let mut observed = Observed::default();
-    latencies.observe(&mut observed, errors, total, started.elapsed());
+    let wanted = super::condition::percentiles_in(spec.expect.iter().chain(&spec.warn));
+    latencies.observe(&mut observed, errors, total, started.elapsed(), &wanted);
     Ok(observed)
 }

@@ -71,6 +71,10 @@ pub const NAMED_SUBJECTS: &[&str] = &[
     "p50",
     "p95",
     "p99",
+    "avg",
+    "min",
+    "max",
+    "median",
     "error_rate",
     "rps",
     "count",
@@ -78,7 +82,40 @@ pub const NAMED_SUBJECTS: &[&str] = &[
 
 /// Subjects measured as durations: a number compared with one needs a unit (`30d`, `100ms`),
 /// since a bare `30` could mean 30 days as well as 30 milliseconds.
-pub const DURATION_SUBJECTS: &[&str] = &["response_time", "cert.expires_in", "p50", "p95", "p99"];
+/// Any percentile, `p(99.9)`, is one too.
+pub const DURATION_SUBJECTS: &[&str] = &["response_time", "cert.expires_in", "p50", "p95", "p99", "avg", "min", "max", "median"];
+
+/// Whether the named value is measured as a duration.
+pub fn is_duration(name: &str) -> bool {
+    DURATION_SUBJECTS.contains(&name) || name.starts_with("p(")
+}
+
+/// The name of the value that holds the `q`th percentile of latency: `p(99.9)`.
+pub fn percentile_name(q: f64) -> String {
+    format!("p({q})")
+}
+
+/// The percentiles (0–100) that `conditions` name with `p(…)`, for the probes that measure
+/// latencies to work out; a condition that does not parse names none.
+pub fn percentiles_in<'a>(conditions: impl IntoIterator<Item = &'a String>) -> Vec<f64> {
+    let mut wanted = Vec::new();
+    for text in conditions {
+        let Ok(condition) = parse(text) else { continue };
+        let mut subjects = vec![condition.subject];
+        if let Some(Literal::Subject(other)) = condition.literal {
+            subjects.push(*other);
+        }
+        for subject in subjects {
+            if let Subject::Named(name) = subject
+                && let Some(q) = name.strip_prefix("p(").and_then(|rest| rest.strip_suffix(')')).and_then(|q| q.parse::<f64>().ok())
+                && !wanted.contains(&q)
+            {
+                wanted.push(q);
+            }
+        }
+    }
+    wanted
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -414,5 +451,22 @@ mod tests {
         let err = parse("status matches json(a)").unwrap_err();
         assert_eq!(err.column, 16, "{err}");
         assert_eq!(parse("status == json(a)").unwrap().literal, Some(Literal::Subject(Box::new(Subject::Json("a".into())))));
+    }
+
+    #[test]
+    fn any_percentile_is_a_duration_subject_and_the_probes_are_told_which() {
+        assert_eq!(parse("p(99.9) < 100ms").unwrap().subject, Subject::Named("p(99.9)".into()));
+        assert_eq!(parse("p(99.90) < 100ms").unwrap().subject, Subject::Named("p(99.9)".into()), "one name however written");
+        assert!(parse("p(99.9) < 100").unwrap_err().message.contains("needs a unit"));
+        for bad in ["p(0) < 1s", "p(100.5) < 1s", "p(high) < 1s"] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.column, 3, "{bad}: {err}");
+            assert!(err.message.contains("a percentile above 0 and at most 100"), "{bad}: {err}");
+        }
+        let texts: Vec<String> = ["p(99.9) < 1s", "status == 200", "p(50) < p(99.99)", "p(99.9) > 0ms", "p(oops"].map(String::from).to_vec();
+        assert_eq!(percentiles_in(&texts), [99.9, 50.0, 99.99]);
+        let mut observed = Observed::default();
+        observed.values.insert("p(99.9)".into(), Value::Duration(250.0));
+        assert_eq!(check_on(&observed, "p(99.9) < 200ms").resolved(), "p(99.9) (250ms) < 200ms");
     }
 }

@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::{Condition, ConditionError, DURATION_SUBJECTS, Literal, NAMED_SUBJECTS, Op, Quantifier, Subject};
+use super::{Condition, ConditionError, Literal, NAMED_SUBJECTS, Op, Quantifier, Subject, is_duration, percentile_name};
 
 struct Cursor<'a> {
     chars: Vec<char>,
@@ -79,7 +79,7 @@ pub fn parse(text: &str) -> Result<Condition, ConditionError> {
             return Err(cursor.error("expected a value to compare with"));
         }
         let duration = match &subject {
-            Subject::Named(name) if DURATION_SUBJECTS.contains(&name.as_str()) => Some(name.as_str()),
+            Subject::Named(name) if is_duration(name) => Some(name.as_str()),
             _ => None,
         };
         let at = cursor.at;
@@ -144,6 +144,13 @@ fn parse_subject(cursor: &mut Cursor, nesting: usize) -> Result<Subject, Conditi
         return match name.as_str() {
             "header" => Ok(Subject::Header(argument.to_lowercase())),
             "json" => Ok(Subject::Json(argument)),
+            "p" => match argument.parse::<f64>() {
+                Ok(q) if q > 0.0 && q <= 100.0 => Ok(Subject::Named(percentile_name(q))),
+                _ => {
+                    cursor.at = open + 1;
+                    Err(cursor.error(format!("`p({argument})` needs a percentile above 0 and at most 100, such as p(99.9)")))
+                }
+            },
             "len" | "sha256" => {
                 if nesting == MAX_SUBJECT_DEPTH {
                     cursor.at = start;
@@ -289,6 +296,11 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usi
                 cursor.at += 1;
             }
             let word: String = cursor.chars[start..cursor.at].iter().collect();
+            // An ordering compares numbers, so a named value there is that value, never text:
+            // `min <= median`, `p95 < p99`.
+            if depth == 0 && matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge) && NAMED_SUBJECTS.contains(&word.as_str()) {
+                return Ok(Literal::Subject(Box::new(Subject::Named(word))));
+            }
             let literal = word_literal(&word, op).map_err(|message| ConditionError { column: start + 1, message })?;
             match (duration, &literal) {
                 // Zero is the same in every unit: `cert.expires_in > 0` means "not expired".
@@ -304,9 +316,9 @@ fn parse_literal(cursor: &mut Cursor, op: Op, duration: Option<&str>, depth: usi
 }
 
 /// Whether the text at the cursor is a subject in function form (`header(…)`, `json(…)`,
-/// `len(…)`, `sha256(…)`) rather than a bare word.
+/// `len(…)`, `sha256(…)`, `p(…)`) rather than a bare word.
 fn starts_subject(cursor: &Cursor) -> bool {
-    ["header(", "json(", "len(", "sha256("].iter().any(|prefix| {
+    ["header(", "json(", "len(", "sha256(", "p("].iter().any(|prefix| {
         let rest = cursor.chars.get(cursor.at..).unwrap_or_default();
         rest.len() >= prefix.len() && rest.iter().zip(prefix.chars()).all(|(a, b)| *a == b)
     })
