@@ -12,8 +12,12 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use preflight::model::{ProbeKind, ProbeSpec, ProbeState};
 use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, run_blocking};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+#[path = "../tests/support/http_request.rs"]
+mod http_request;
+use http_request::read_request;
 
 /// How long the server waits before it answers each request.
 const SERVER_DELAY: Duration = Duration::from_millis(50);
@@ -32,17 +36,7 @@ struct SlowServer {
 async fn handle(mut stream: TcpStream) {
     const REPLY: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok";
     let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        // The probes send GET without a body: the request ends with its head.
-        buffer.drain(..end + 4);
+    while read_request(&mut stream, &mut buffer).await.is_some() {
         tokio::time::sleep(SERVER_DELAY).await;
         if stream.write_all(REPLY).await.is_err() {
             return;

@@ -11,6 +11,10 @@ use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, ProbeRunner, run_blocki
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+#[path = "support/http_request.rs"]
+mod http_request;
+use http_request::read_request;
+
 /// A small HTTP/1.1 server with keep-alive, on its own runtime thread. Routes:
 /// `/health` 200 JSON with HSTS, `/fail` 503, `/slow` after 2 s, `/hang` never answers,
 /// `/redirect` 301 to https, `/flaky` 503 once then 200, `/tick` 200 after 100 ms,
@@ -27,28 +31,11 @@ fn response(status: &str, headers: &str, body: &str) -> String {
 
 async fn handle(mut stream: tokio::net::TcpStream, flaky: Arc<AtomicU32>) {
     let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buffer[..end]).to_string();
+    while let Some((head, body)) = read_request(&mut stream, &mut buffer).await {
         let header = |name: &str| {
             head.lines().find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
         };
-        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        while buffer.len() < end + 4 + length {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let body = String::from_utf8_lossy(&buffer[end + 4..end + 4 + length]).to_string();
-        buffer.drain(..end + 4 + length);
+        let body = String::from_utf8_lossy(&body).to_string();
         let method = head.split_whitespace().next().unwrap_or("").to_string();
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         let auth = header("authorization").unwrap_or_default();

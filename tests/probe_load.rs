@@ -9,8 +9,12 @@ use std::time::{Duration, Instant};
 
 use preflight::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 use preflight::probe::runner::{ProbeJob, run_blocking};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+#[path = "support/http_request.rs"]
+mod http_request;
+use http_request::read_request;
 
 /// What the server does with a request for `path` on a connection it has read `head` from:
 /// the bytes to answer with, and whether to close the connection after them.
@@ -52,17 +56,7 @@ fn answer(path: &str, head: &str, port: u16) -> Option<(Vec<u8>, bool)> {
 /// Serves one connection: reads each request head (the tests send no bodies) and answers it.
 async fn handle(mut stream: impl AsyncRead + AsyncWrite + Unpin, port: u16) {
     let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        let head = String::from_utf8_lossy(&buffer[..end + 4]).to_string();
-        buffer.drain(..end + 4);
+    while let Some((head, _)) = read_request(&mut stream, &mut buffer).await {
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
         let Some((reply, close)) = answer(&path, &head, port) else {
             tokio::time::sleep(Duration::from_secs(3600)).await;
