@@ -189,7 +189,7 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
 }
 
 /// Runs an HTTP probe against an already resolved URL and headers.
-pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<HttpOutcome, String> {
+pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
     let client = client(spec, redirects.clone())?;
     let method =
@@ -240,8 +240,7 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
     let (mut observed, details) = observe(reply, redirected);
     if samples > 1 {
-        let wanted = super::condition::percentiles_in(spec.expect.iter().chain(&spec.warn));
-        latencies.observe(&mut observed, errors, samples.into(), started.elapsed(), &wanted);
+        latencies.observe(&mut observed, errors, samples.into(), started.elapsed(), percentiles);
     } else {
         observed.values.insert("response_time".into(), Value::Duration(elapsed.as_secs_f64() * 1000.0));
     }

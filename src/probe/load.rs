@@ -530,7 +530,7 @@ async fn drive(target: Arc<Target>, connections: usize, limits: Limits, ready: A
 
 /// Runs a load probe against an already resolved URL: every request carries the spec's method,
 /// the resolved headers and the spec's body.
-pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<Observed, String> {
+pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<Observed, String> {
     let target = Arc::new(target(spec, url, headers)?);
     let connections = spec.connections.max(1) as usize;
     let duration = if spec.duration_ms > 0 {
@@ -576,7 +576,6 @@ pub async fn run_load(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
         total += worker_total;
     }
     let mut observed = Observed::default();
-    let wanted = super::condition::percentiles_in(spec.expect.iter().chain(&spec.warn));
-    latencies.observe(&mut observed, errors, total, started.elapsed(), &wanted);
+    latencies.observe(&mut observed, errors, total, started.elapsed(), percentiles);
     Ok(observed)
 }

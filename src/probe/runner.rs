@@ -92,13 +92,14 @@ struct Measured {
     body_truncated: bool,
 }
 
-async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -> Result<Measured, String> {
+/// Measures what `spec` asks; `percentiles` are those the conditions name with `p(…)`.
+async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<Measured, String> {
     let plain =
         |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false, body_truncated: false };
     match spec.kind {
         // HTTP retries inside each sample, on a 5xx as well as a transport error.
         ProbeKind::Http => {
-            let outcome = super::http::run_http(spec, target, headers).await?;
+            let outcome = super::http::run_http(spec, target, headers, percentiles).await?;
             Ok(Measured {
                 observed: outcome.observed,
                 details: outcome.details,
@@ -118,7 +119,7 @@ async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)]) -
         ProbeKind::Tcp => with_retries(spec, || async { super::tcp::run_tcp(spec, target).await.map(plain) }).await,
         ProbeKind::Dns => with_retries(spec, || async { super::dns::run_dns(target, spec).await.map(plain) }).await,
         // A load probe is never repeated: a second round would double the load asked for.
-        ProbeKind::Load => super::load::run_load(spec, target, headers).await.map(plain),
+        ProbeKind::Load => super::load::run_load(spec, target, headers, percentiles).await.map(plain),
     }
 }
 
@@ -288,7 +289,8 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
             return result;
         }
     };
-    let work = measure(&job.spec, &target, &headers);
+    let percentiles = condition::percentiles_in(conditions.0.iter().map(|(condition, _)| condition));
+    let work = measure(&job.spec, &target, &headers, &percentiles);
     let cancelled = async {
         while !cancel.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(25)).await;

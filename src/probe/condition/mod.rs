@@ -95,17 +95,16 @@ pub fn percentile_name(q: f64) -> String {
     format!("p({q})")
 }
 
-/// The percentiles (0–100) that `conditions` name with `p(…)`, for the probes that measure
-/// latencies to work out; a condition that does not parse names none.
-pub fn percentiles_in<'a>(conditions: impl IntoIterator<Item = &'a String>) -> Vec<f64> {
+/// The percentiles (0–100) that `conditions` name with `p(…)`, on either side, for the probes
+/// that measure latencies to work out.
+pub fn percentiles_in<'a>(conditions: impl IntoIterator<Item = &'a Condition>) -> Vec<f64> {
     let mut wanted = Vec::new();
-    for text in conditions {
-        let Ok(condition) = parse(text) else { continue };
-        let mut subjects = vec![condition.subject];
-        if let Some(Literal::Subject(other)) = condition.literal {
-            subjects.push(*other);
-        }
-        for subject in subjects {
+    for condition in conditions {
+        let right = match &condition.literal {
+            Some(Literal::Subject(other)) => Some(other.as_ref()),
+            _ => None,
+        };
+        for subject in std::iter::once(&condition.subject).chain(right) {
             if let Subject::Named(name) = subject
                 && let Some(q) = name.strip_prefix("p(").and_then(|rest| rest.strip_suffix(')')).and_then(|q| q.parse::<f64>().ok())
                 && !wanted.contains(&q)
@@ -463,8 +462,9 @@ mod tests {
             assert_eq!(err.column, 3, "{bad}: {err}");
             assert!(err.message.contains("a percentile above 0 and at most 100"), "{bad}: {err}");
         }
-        let texts: Vec<String> = ["p(99.9) < 1s", "status == 200", "p(50) < p(99.99)", "p(99.9) > 0ms", "p(oops"].map(String::from).to_vec();
-        assert_eq!(percentiles_in(&texts), [99.9, 50.0, 99.99]);
+        let conditions: Vec<Condition> =
+            ["p(99.9) < 1s", "status == 200", "p(50) < p(99.99)", "p(99.9) > 0ms", "p(oops"].iter().filter_map(|text| parse(text).ok()).collect();
+        assert_eq!(percentiles_in(&conditions), [99.9, 50.0, 99.99]);
         let mut observed = Observed::default();
         observed.values.insert("p(99.9)".into(), Value::Duration(250.0));
         assert_eq!(check_on(&observed, "p(99.9) < 200ms").resolved(), "p(99.9) (250ms) < 200ms");
