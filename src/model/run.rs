@@ -162,13 +162,22 @@ pub enum Change {
     },
     /// The run was finalised and takes no more changes.
     Finalised,
+    /// Copies of the run that went separate ways were merged: the log holds every event of each
+    /// line of work with its own hash, and this event follows the last event of each line (its
+    /// chain parent and `joined`, in hash order). Where both lines changed one thing, the change
+    /// later in the merged log holds, and `conflicts` lists what the other line had.
+    Merged {
+        joined: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        conflicts: Vec<super::Conflict>,
+    },
 }
 
 impl Change {
     /// Whether the change alters what `Run::content_sha256` covers, and so invalidates the
     /// signatures made before it.
     pub fn changes_content(&self) -> bool {
-        !matches!(self, Self::Signed { .. } | Self::Finalised | Self::ProbeOverride { .. } | Self::RunStarted { .. })
+        !matches!(self, Self::Signed { .. } | Self::Finalised | Self::ProbeOverride { .. } | Self::RunStarted { .. } | Self::Merged { .. })
     }
 
     /// The item the change is about, if any.
@@ -210,6 +219,17 @@ impl fmt::Display for Change {
             }
             Self::Signed { role, name, meaning, .. } => write!(f, "signed as `{role}` by {name}: \"{meaning}\""),
             Self::Finalised => f.write_str("run finalised"),
+            Self::Merged { joined, conflicts } => {
+                write!(f, "merged {} lines of work", joined.len() + 1)?;
+                match conflicts.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, "; 1 conflict: {one}"),
+                    many => {
+                        let lines: Vec<String> = many.iter().map(ToString::to_string).collect();
+                        write!(f, "; {} conflicts: {}", many.len(), lines.join("; "))
+                    }
+                }
+            }
         }
     }
 }
@@ -224,6 +244,11 @@ pub struct Event {
     /// SHA-256(previous event's hash ‖ canonical bytes of this event without its hash), in hex.
     /// The first event chains from 32 zero bytes.
     pub hash: String,
+    /// The hash of the event this one follows, when that is not the event just before it in the
+    /// log: in a merged log, the first event of one line of work after another line's events.
+    /// Not covered by the hash, which already chains from that event's hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// The part of an event its hash covers.
@@ -236,7 +261,7 @@ struct EventBody<'a> {
 }
 
 impl Event {
-    fn chain_hash(previous_hash: Option<&str>, seq: u64, at: &Timestamp, actor: &str, change: &Change) -> String {
+    pub(super) fn chain_hash(previous_hash: Option<&str>, seq: u64, at: &Timestamp, actor: &str, change: &Change) -> String {
         let mut hasher = Sha256::new();
         match previous_hash.and_then(from_hex) {
             Some(bytes) => hasher.update(&bytes),
@@ -467,22 +492,7 @@ impl Run {
         let seq = self.events.last().map_or(1, |last| last.seq + 1);
         let previous = self.events.last().map(|last| last.hash.as_str());
         let hash = Event::chain_hash(previous, seq, &at, actor, &change);
-        self.events.push(Event { seq, at, actor: actor.to_string(), change, hash });
-    }
-
-    /// Checks that every event's hash follows from the one before; returns the first broken
-    /// event's sequence number.
-    pub fn verify_chain(&self) -> Result<(), u64> {
-        let mut previous: Option<&str> = None;
-        for (index, event) in self.events.iter().enumerate() {
-            let expected_seq = index as u64 + 1;
-            let expected = Event::chain_hash(previous, event.seq, &event.at, &event.actor, &event.change);
-            if event.seq != expected_seq || event.hash != expected {
-                return Err(event.seq);
-            }
-            previous = Some(&event.hash);
-        }
-        Ok(())
+        self.events.push(Event { seq, at, actor: actor.to_string(), change, hash, parent: None });
     }
 
     /// SHA-256 of the run's canonical content: the frozen template, field values and item

@@ -134,7 +134,7 @@ fn content_hash_follows_content() {
     assert_ne!(before, run.content_sha256());
 }
 
-fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
+pub(crate) fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
     ProbeResult {
         item: item.into(),
         kind: crate::model::ProbeKind::Http,

@@ -299,9 +299,12 @@ impl Run {
 
     /// The hash of the event just before the one that recorded signature `index`: the log as the
     /// signer saw it. None when no event records it.
+    /// In a merged log it is the event the signing event follows, which need not be the one
+    /// just before it.
     pub fn event_before_signature(&self, index: usize) -> Option<&str> {
-        let at = self.events.iter().position(|event| matches!(&event.change, Change::Signed { index: i, .. } if *i == index))?;
-        Some(at.checked_sub(1).map_or("", |before| self.events[before].hash.as_str()))
+        let at = *self.signed_positions().get(index)?;
+        let previous = at.checked_sub(1).map(|before| &self.events[before]);
+        Some(self.events[at].chain_parent(previous).unwrap_or(""))
     }
 
     /// The status of the signature at `index`, from the run file alone.
@@ -315,10 +318,10 @@ impl Run {
         let Some(signature) = self.signatures.get(index) else {
             return SignatureStatus::Broken { reason: format!("no signature {index}") };
         };
-        let event = self.events.iter().find(|event| matches!(&event.change, Change::Signed { index: i, .. } if *i == index));
-        let Some(event) = event else {
+        let Some(&position) = self.signed_positions().get(index) else {
             return SignatureStatus::Broken { reason: "no event in the log records this signature".into() };
         };
+        let event = &self.events[position];
         // The event was found by matching `Change::Signed` just above.
         let Change::Signed { role, name, meaning, signature_sha256, .. } = &event.change else { unreachable!() };
         if *signature_sha256 != signature.sha256() || *role != signature.role || *name != signature.name || *meaning != signature.meaning {
@@ -330,12 +333,27 @@ impl Run {
         if signature.content_sha256 == current_sha256 {
             return SignatureStatus::Valid;
         }
-        match self.events.iter().find(|later| later.seq > event.seq && later.change.changes_content()) {
+        match self.first_change_unseen_by(position) {
             Some(change) => SignatureStatus::Invalidated { change: ChangeRef::of(self, change) },
             None => {
                 SignatureStatus::Broken { reason: "the run's content no longer matches what was signed, and no recorded change explains it".into() }
             }
         }
+    }
+
+    /// The first change to the content that the event at `position` did not follow: a later
+    /// change, or in a merged log one made on another line of work.
+    fn first_change_unseen_by(&self, position: usize) -> Option<&Event> {
+        let shape = self.log_shape().ok().filter(|shape| shape.first_branch.is_some());
+        let Some(shape) = shape else {
+            return self.events[position + 1..].iter().find(|later| later.change.changes_content());
+        };
+        let seen = shape.ancestors_and_self(position);
+        self.events
+            .iter()
+            .enumerate()
+            .find(|(at, event)| !seen.get(*at).copied().unwrap_or(false) && event.change.changes_content())
+            .map(|(_, event)| event)
     }
 
     /// The signature that counts for a role, the newest, with its index and status.
@@ -387,4 +405,4 @@ impl Run {
 
 #[cfg(test)]
 #[path = "signature_tests.rs"]
-mod tests;
+pub(crate) mod tests;

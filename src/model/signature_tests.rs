@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::model::{FieldValue, ItemState, Placement, Role, Template, Verdict};
 
-fn at(minute: u32) -> Timestamp {
+pub(crate) fn at(minute: u32) -> Timestamp {
     Timestamp::parse(&format!("2026-11-23T10:{minute:02}:00+00:00")).unwrap()
 }
 
-fn template() -> Template {
+pub(crate) fn template() -> Template {
     let mut template = crate::model::run::tests::template();
     let role = |id: &str, title: &str, required: bool| Role {
         id: id.into(),
@@ -24,7 +24,7 @@ fn template() -> Template {
     template
 }
 
-fn settled_run() -> Run {
+pub(crate) fn settled_run() -> Run {
     let values = BTreeMap::from([("release".to_string(), FieldValue::Text("1.2.3".into()))]);
     let mut run = Run::start(template(), "run-1".into(), "alice", at(0), values).unwrap();
     run.set_state("a", ItemState::Done, "alice", at(1)).unwrap();
@@ -33,7 +33,7 @@ fn settled_run() -> Run {
 }
 
 /// A signature over the run's current content, as `signoff::sign` makes it.
-fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
+pub(crate) fn signature(run: &Run, role: &str, name: &str, minute: u32) -> Signature {
     let verdict: Verdict = run.verdict_when_signed(role, at(minute), &[]);
     Signature {
         role: role.into(),

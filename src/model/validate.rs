@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::Item;
 
-use super::{Change, ItemState, Placement, Run, SignatureStatus, Template};
+use super::{Change, ItemState, LogBreak, Placement, Run, SignatureStatus, Template};
 
 /// One thing wrong with a document. `anchor` is text to find in the file (with which
 /// occurrence, counting from 0) so that the store can report a line and column.
@@ -133,12 +133,18 @@ impl Run {
                 0,
             ));
         }
-        if let Err(seq) = self.verify_chain() {
-            problems.push(Problem::at(
+        match self.log_shape() {
+            Ok(_) => {}
+            Err(LogBreak::Broken(seq)) => problems.push(Problem::at(
                 format!("the event log is broken at event {seq}: an event was changed, removed or inserted"),
                 format!("seq: {seq}"),
                 0,
-            ));
+            )),
+            Err(LogBreak::Unjoined(seq)) => problems.push(Problem::at(
+                format!("the event log forks at event {seq} into a line of work that no merge joins: events were inserted"),
+                format!("seq: {seq}"),
+                0,
+            )),
         }
         problems.extend(self.replay_problems());
         let current = if self.signatures.is_empty() { String::new() } else { self.content_sha256() };
@@ -166,7 +172,9 @@ impl Run {
             _ => mismatch("the event log does not begin with the run's start".into(), "events".into()),
         }
         let (mut probes, mut signatures) = (0usize, 0usize);
+        let first_branch = self.log_shape().ok().and_then(|shape| shape.first_branch).unwrap_or(usize::MAX);
         let replayed = self.replay(|state, event| {
+            let past_branch = state.events.len() >= first_branch;
             // Nothing may follow the seal, and a run starts once.
             if state.finalised.is_some() {
                 mismatch(format!("event #{} comes after the run was finalised", event.seq), format!("seq: {}", event.seq));
@@ -178,13 +186,15 @@ impl Run {
                 Change::RunStarted { template_sha256, .. } if *template_sha256 != self.template_sha256 => {
                     mismatch("the template hash differs from the one the run started with".into(), "template_sha256".into());
                 }
-                Change::ProbeResult { item, index, state, summary, result_sha256, .. } => {
-                    let recorded = self.probe_results.get(*index);
+                Change::ProbeResult { item, index, state: probe, summary, result_sha256, .. } => {
+                    let recorded = self.probe_results.get(probes);
                     // Files written before results carried their hash are checked by summary.
                     let same =
                         |r: &crate::model::ProbeResult| result_sha256.is_empty() || *result_sha256 == super::sha256_hex(&super::canonical_bytes(r));
-                    let matches =
-                        *index == probes && recorded.is_some_and(|r| r.item == *item && r.state == *state && r.summary() == *summary && same(r));
+                    // On a line of the log the index is the result's place. After a merge it is
+                    // the place the copy that ran the probe gave it, and the hash binds the result.
+                    let placed = *index == probes || (past_branch && !result_sha256.is_empty());
+                    let matches = placed && recorded.is_some_and(|r| r.item == *item && r.state == *probe && r.summary() == *summary && same(r));
                     if !matches {
                         mismatch(format!("probe result {index} for `{item}` differs from what event #{} recorded", event.seq), format!("\"{item}\""));
                     }

@@ -236,6 +236,7 @@ impl Run {
     /// reason, or waived with a reason by a signer.
     fn evidence_accepted(&self) -> BTreeSet<&str> {
         let mut accepted = BTreeSet::new();
+        let mut signed = 0usize;
         for event in &self.events {
             match &event.change {
                 Change::ProbeResult { item, .. } => {
@@ -244,8 +245,10 @@ impl Run {
                 Change::ProbeOverride { item, .. } => {
                     accepted.insert(item.as_str());
                 }
-                Change::Signed { index, .. } => {
-                    let waivers = self.signatures.get(*index).map(|signature| signature.waivers.as_slice()).unwrap_or_default();
+                Change::Signed { .. } => {
+                    // The k-th signing event records the k-th signature.
+                    let index = super::log::next(&mut signed);
+                    let waivers = self.signatures.get(index).map(|signature| signature.waivers.as_slice()).unwrap_or_default();
                     accepted.extend(waivers.iter().map(|waiver| waiver.item.as_str()));
                 }
                 _ => {}
