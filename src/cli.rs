@@ -1,5 +1,5 @@
-//! The headless subcommands: import, lint, run, probe, markdown, keygen, verify, export and
-//! countersign.
+//! The headless subcommands: import, lint, run, probe, markdown, merge, keygen, verify, export
+//! and countersign.
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
 //! there is one, the line and column.
@@ -17,6 +17,7 @@ use crate::model::{FieldKind, FieldValue, Run, Template, Timestamp};
 use crate::store::{self, Document, Library, StoreError};
 
 mod ci_report;
+mod merge;
 mod pdf_sign;
 mod signoff;
 
@@ -159,6 +160,18 @@ pub enum Command {
         #[arg(long)]
         passphrase_stdin: bool,
     },
+    /// Merge two copies of a run into one: every event of both is kept, and where both changed
+    /// one thing the later change holds (listed as a conflict). With BASE OURS THEIRS, as git
+    /// runs a merge driver, the merge is written into OURS. Exit 0 when merged, 1 when merged
+    /// with conflicts, 2 when the copies cannot be merged.
+    Merge {
+        /// A B, or BASE OURS THEIRS.
+        #[arg(required = true, num_args = 2..=3, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write the merge here instead of into the first copy (A).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Print a template or run as Markdown.
     Markdown {
         file: PathBuf,
@@ -195,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Lint { files } => Ok(lint(&files)),
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
+        Command::Merge { files, output } => merge::merge(&files, output.as_deref()),
         Command::Probe { run, item, json, junit } => probe(&run, item.as_deref(), json, junit.as_deref()),
         Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
         Command::Export { run, output, paper, force, key, passphrase_stdin } => {
@@ -432,7 +446,7 @@ fn probe(path: &Path, only: Option<&str>, json: bool, junit: Option<&Path>) -> a
     use crate::model::ProbeState;
     use crate::probe::runner::{ProbeJob, run_blocking};
 
-    let mut run = store::load_run(path)?;
+    let (mut run, stamp) = store::load_run_stamped(path)?;
     // A final run takes no new evidence: refuse before any probe reaches the network.
     run.refuse_if_final().map_err(|err| anyhow!("{}: {err}", path.display()))?;
     let jobs: Vec<ProbeJob> = run
@@ -467,7 +481,13 @@ fn probe(path: &Path, only: Option<&str>, json: bool, junit: Option<&Path>) -> a
         run.record_probe_by(result.clone(), &ran_by, now)
             .with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
     }
-    store::save_run(path, &run)?;
+    // Someone may have written the file while the probes ran (the app, another job): their
+    // events are merged in, never overwritten.
+    let saved = store::save_run_merging(path, &run, Some(&stamp))?;
+    if let Some(merged) = &saved.merged {
+        eprintln!("{} changed while the probes ran; merged in: {}", path.display(), crate::model::describe_incoming(&merged.incoming(&run)));
+        run = merged.run.clone();
+    }
     if let Some(report) = junit {
         store::write_atomic(report, ci_report::junit(&run, path, &results).as_bytes()).with_context(|| {
             format!("{}: the results are recorded in {}, but the JUnit report cannot be written", report.display(), path.display())

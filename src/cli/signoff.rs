@@ -196,6 +196,9 @@ pub(crate) fn describe(path: &Path, run: &Run, report: &signoff::Report, extra: 
     if report.problems.is_empty() {
         let head = report.chain_head.as_deref().unwrap_or("none");
         let _ = writeln!(out, "  event chain     ok: {} events, head {head}", report.events);
+        for fork in &report.forks {
+            let _ = writeln!(out, "  merged          {fork}");
+        }
     } else {
         for problem in &report.problems {
             let _ = writeln!(out, "  TAMPERED        {problem}");

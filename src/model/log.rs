@@ -140,11 +140,14 @@ impl Run {
             let lines: Vec<Vec<bool>> = shape.parents[index].iter().map(|&head| shape.ancestors_and_self(head)).collect();
             let common: Vec<bool> = (0..index).map(|at| lines.iter().all(|line| line.get(at).copied().unwrap_or(false))).collect();
             let after_seq = common.iter().rposition(|&shared| shared).map_or(0, |at| self.events[at].seq);
-            let lines = lines
+            let mut own_events: Vec<Vec<usize>> =
+                lines.iter().map(|line| line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| at).collect()).collect();
+            // The line that began first comes first.
+            own_events.sort_by_key(|own| own.first().copied());
+            let lines = own_events
                 .iter()
-                .map(|line| {
-                    let own: Vec<&Event> =
-                        line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| &self.events[at]).collect();
+                .map(|own| {
+                    let own: Vec<&Event> = own.iter().map(|&at| &self.events[at]).collect();
                     let mut actors: Vec<String> = Vec::new();
                     for event in &own {
                         if !actors.contains(&event.actor) {

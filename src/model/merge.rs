@@ -179,6 +179,55 @@ impl Run {
     }
 }
 
+/// What came in with a merge, in a line: "probe results for 12 items from ci; 1 note from
+/// alice; a signature by Sam".
+pub fn describe_incoming(events: &[&Event]) -> String {
+    // Per kind of change: how many, the items they touch, and who made them, in order met.
+    let mut kinds: Vec<(&'static str, usize, Vec<&str>, Vec<&str>)> = Vec::new();
+    for event in events {
+        let (kind, actor) = match &event.change {
+            Change::ProbeResult { ran_by, .. } if !ran_by.is_empty() => ("probe result", ran_by.as_str()),
+            Change::ProbeResult { .. } => ("probe result", event.actor.as_str()),
+            Change::ItemState { .. } => ("item state", event.actor.as_str()),
+            Change::ItemNote { .. } => ("note", event.actor.as_str()),
+            Change::Field { .. } => ("field value", event.actor.as_str()),
+            Change::ProbeOverride { .. } => ("probe override", event.actor.as_str()),
+            Change::Signed { name, .. } => ("signature", name.as_str()),
+            Change::Finalised => ("finalisation", event.actor.as_str()),
+            Change::RunStarted { .. } | Change::Merged { .. } => continue,
+        };
+        let entry = match kinds.iter_mut().position(|(k, ..)| *k == kind) {
+            Some(at) => &mut kinds[at],
+            None => {
+                kinds.push((kind, 0, Vec::new(), Vec::new()));
+                let last = kinds.len() - 1;
+                &mut kinds[last]
+            }
+        };
+        entry.1 += 1;
+        if let Some(item) = event.change.item().filter(|item| !entry.2.contains(item)) {
+            entry.2.push(item);
+        }
+        if !entry.3.contains(&actor) {
+            entry.3.push(actor);
+        }
+    }
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|(kind, count, items, actors)| {
+            let who = actors.join(", ");
+            match *kind {
+                "probe result" => format!("probe results for {} item{} from {who}", items.len(), if items.len() == 1 { "" } else { "s" }),
+                "signature" if *count == 1 => format!("a signature by {who}"),
+                "signature" => format!("{count} signatures by {who}"),
+                "finalisation" => format!("the finalisation by {who}"),
+                other => format!("{count} {other}{} from {who}", if *count == 1 { "" } else { "s" }),
+            }
+        })
+        .collect();
+    if parts.is_empty() { "nothing new".into() } else { parts.join("; ") }
+}
+
 /// Joins two copies that each hold events the other does not.
 fn joined(ours: &Run, theirs: &Run, ours_only: &[&Event], theirs_only: &[&Event]) -> (Run, Vec<Conflict>) {
     // Every event once, with the hashes of the events it follows (from the copy that has it).

@@ -43,7 +43,7 @@ fn two_lines_of_work_keep_every_event_with_its_own_hash() {
     assert_eq!(forks[0].lines.len(), 2);
     assert_eq!(
         forks[0].to_string(),
-        format!("forked after event #{}: 2 events by alice and 1 event by probe; joined by event #{}", forks[0].after_seq, forks[0].joined_seq)
+        format!("forked after event #{}: 1 event by probe and 2 events by alice; joined by event #{}", forks[0].after_seq, forks[0].joined_seq)
     );
 
     // Work goes on after the merge on an ordinary line.

@@ -230,6 +230,9 @@ pub struct Report {
     /// earlier signature carried a key and whose current one does not, one person holding
     /// several roles, or a signature entered by someone else than the person it names.
     pub warnings: Vec<String>,
+    /// Where the log forked into lines of work on several copies and which merge joined them,
+    /// one line per merge (empty for a run kept in one copy).
+    pub forks: Vec<String>,
 }
 
 impl Report {
@@ -276,6 +279,7 @@ pub fn verify(run: &Run) -> Report {
         warnings,
         events: run.events.len(),
         chain_head: run.events.last().map(|e| e.hash.clone()),
+        forks: run.forks().iter().map(ToString::to_string).collect(),
         problems,
         signatures,
         content_sha256,

@@ -43,6 +43,13 @@ pub enum StoreError {
     Unwritable { path: PathBuf, reason: String },
     #[error("{}: refusing to overwrite an existing file; choose another name or remove it first", path.display())]
     Exists { path: PathBuf },
+    /// Someone else wrote the run's file since it was read, and what they wrote cannot be merged
+    /// with this copy; the file is unchanged, and this copy was written to `kept`.
+    #[error("{}: the file changed on disk and was not replaced: {reason}; {}", path.display(), match kept {
+        Some(kept) => format!("this copy was saved as {}", kept.display()),
+        None => "this copy could not be saved beside it either".to_string(),
+    })]
+    ChangedOnDisk { path: PathBuf, reason: String, kept: Option<PathBuf> },
 }
 
 impl StoreError {
