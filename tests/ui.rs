@@ -419,6 +419,9 @@ mod layout;
 #[path = "ui/edits.rs"]
 mod edits;
 
+#[path = "ui/sharing.rs"]
+mod sharing;
+
 mod probes {
     use std::collections::BTreeMap;
 

@@ -179,6 +179,28 @@ impl Run {
     }
 }
 
+impl Run {
+    /// The conflicts of the run's merges that nobody has settled since: nothing changed what
+    /// each is about after the merge that listed it.
+    pub fn open_conflicts(&self) -> Vec<&Conflict> {
+        let mut open: Vec<&Conflict> = Vec::new();
+        for event in &self.events {
+            match &event.change {
+                Change::Merged { conflicts, .. } => {
+                    open.retain(|earlier| !conflicts.iter().any(|conflict| conflict.subject == earlier.subject));
+                    open.extend(conflicts);
+                }
+                change => {
+                    if let Some((subject, _)) = subject_of(change) {
+                        open.retain(|conflict| conflict.subject != subject);
+                    }
+                }
+            }
+        }
+        open
+    }
+}
+
 /// What came in with a merge, in a line: "probe results for 12 items from ci; 1 note from
 /// alice; a signature by Sam".
 pub fn describe_incoming(events: &[&Event]) -> String {

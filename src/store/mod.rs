@@ -20,7 +20,7 @@ pub use desktop::{DesktopFacts, NativeChooser};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
 pub use library::{BUNDLED, Entry, EntrySource, Library, RunStatus, run_file_name};
-pub use shared::{Saved, Stamp, load_run_stamped, save_run_merging, unmerged_path};
+pub use shared::{Saved, Stamp, load_run_stamped, load_stamped, save_run_merging, unmerged_path};
 
 pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";
 pub const RUN_EXTENSION: &str = ".run.ron";
@@ -257,13 +257,18 @@ pub fn load_run(path: &Path) -> Result<Run, StoreError> {
 
 /// Loads a template or a run, telling which by name or content.
 pub fn load(path: &Path) -> Result<Document, StoreError> {
+    let text = read_text(path, "a checklist template (*.checklist.ron) or a run (*.run.ron)")?;
+    parse_document(path, &text)
+}
+
+/// Parses a template or a run, telling which by name or content.
+fn parse_document(path: &Path, text: &str) -> Result<Document, StoreError> {
     let expected = "a checklist template (*.checklist.ron) or a run (*.run.ron)";
-    let text = read_text(path, expected)?;
-    match kind_of(path, &text) {
-        Some(DocumentKind::Template) => Ok(Document::Template(parse_template(path, &text)?)),
-        Some(DocumentKind::Run) => Ok(Document::Run(Box::new(parse_run(path, &text)?))),
+    match kind_of(path, text) {
+        Some(DocumentKind::Template) => Ok(Document::Template(parse_template(path, text)?)),
+        Some(DocumentKind::Run) => Ok(Document::Run(Box::new(parse_run(path, text)?))),
         None => {
-            let (line, col) = line_col(&text, text.len() - text.trim_start().len());
+            let (line, col) = line_col(text, text.len() - text.trim_start().len());
             let message = format!("expected {expected}");
             Err(StoreError::Parse { path: path.into(), located: Located { line, col, message } })
         }

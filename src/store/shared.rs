@@ -39,6 +39,14 @@ pub fn load_run_stamped(path: &Path) -> Result<(Run, Stamp), StoreError> {
     Ok((run, Stamp::of(text.as_bytes())))
 }
 
+/// Loads a template or a run (as [`super::load`] does) with the stamp of the bytes it was read
+/// from.
+pub fn load_stamped(path: &Path) -> Result<(super::Document, Stamp), StoreError> {
+    let text = read_text(path, "a checklist template (*.checklist.ron) or a run (*.run.ron)")?;
+    let document = super::parse_document(path, &text)?;
+    Ok((document, Stamp::of(text.as_bytes())))
+}
+
 /// Saves `run` to `path`. When the file is no longer what `seen` stamps (the writer's last read
 /// or write of it), the file's run is merged in first and the merge is saved. When the file
 /// cannot be merged (it does not read, or it is another run, or a finalised one that cannot take

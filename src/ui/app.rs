@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::autosave::{Autosave, SaveState};
-use super::command::{Command, EditorCommand, ExportCommand, LibraryCommand, RunCommand, UiCommand};
+use super::command::{Command, EditorCommand, ExportCommand, LibraryCommand, RunCommand, ShareCommand, UiCommand};
 use super::dialogs::Dialog;
 use super::editor::EditorDoc;
 use super::jobs::{Finished, Jobs};
@@ -75,6 +75,10 @@ pub struct App {
     pub(super) file_chooser: Option<super::file_chooser::InAppChooser>,
     /// The notice that the app's own file chooser stands in was given.
     pub(super) chooser_explained: bool,
+    /// Watches the open run's file for what other writers save to it.
+    pub(super) watcher: super::watch::RunWatcher,
+    /// The file changed again while it was being read and merged: read it once more after.
+    pub(super) reload_again: bool,
 }
 
 impl App {
@@ -126,6 +130,11 @@ impl App {
             native_chooser: native_chooser.unwrap_or(crate::store::NativeChooser::Available),
             file_chooser: None,
             chooser_explained: false,
+            watcher: {
+                let ctx = cc.egui_ctx.clone();
+                super::watch::RunWatcher::new(move || ctx.request_repaint())
+            },
+            reload_again: false,
         };
         if let Some(err) = probe_error {
             app.toasts.error(err);
@@ -250,6 +259,8 @@ impl App {
             UiCommand::NewTemplate => Some(LibraryCommand::NewTemplate.into()),
             UiCommand::ExportPdf => run.filter(|_| self.pdf_export.is_none()).map(|_| ExportCommand::Pdf.into()),
             UiCommand::SignPdf => Some(ExportCommand::PickPdfToSign.into()),
+            UiCommand::SendCopy => run.map(|_| ShareCommand::SendCopy.into()),
+            UiCommand::MergeCopy => run.filter(|doc| !doc.run().is_final()).map(|_| ShareCommand::PickReturnedCopy.into()),
             UiCommand::CloseDocument => (!matches!(self.view, View::Home)).then(|| LibraryCommand::CloseDocument.into()),
             UiCommand::CloseEditor => editor.map(|_| LibraryCommand::CloseDocument.into()),
             UiCommand::Quit => Some(LibraryCommand::Quit.into()),
@@ -322,13 +333,15 @@ impl eframe::App for App {
             View::Run(doc) => Some((doc.path(), doc.run())),
             _ => None,
         };
-        let (error, retry_in) = self.autosave.poll(current);
-        if let Some(error) = error {
+        let polled = self.autosave.poll(current);
+        if let Some(error) = polled.error {
             self.toasts.error(error);
         }
-        if let Some(wait) = retry_in {
+        if let Some(wait) = polled.retry_in {
             ctx.request_repaint_after(wait);
         }
+        self.saves_merged(polled.incoming);
+        self.take_disk_changes();
         if let Some(wait) = self.toasts.expire() {
             ctx.request_repaint_after(wait);
         }

@@ -65,6 +65,7 @@ impl App {
             Command::Export(command) => self.apply_export(ctx, command),
             Command::Editor(command) => self.apply_editor(command),
             Command::Prefs(command) => self.apply_prefs(ctx, command),
+            Command::Share(command) => self.apply_share(command),
         }
     }
 
@@ -290,11 +291,12 @@ impl App {
     pub(super) fn job_done(&mut self, result: JobResult) {
         match result {
             JobResult::Opened { path, result, verification, trust } => match result {
-                Ok(Document::Template(template)) => {
+                Ok((Document::Template(template), _)) => {
                     self.prefs.remember(path.clone());
                     self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path) }));
                 }
-                Ok(Document::Run(run)) => {
+                Ok((Document::Run(run), stamp)) => {
+                    self.autosave.seen(path.clone(), stamp);
                     if let Some(report) = &verification {
                         for problem in &report.problems {
                             self.toasts.error(format!("{}: {problem}", path.display()));
@@ -353,6 +355,14 @@ impl App {
                 Err(err) => self.toasts.error(err),
             },
             JobResult::Library(entries) => self.entries = entries,
+            JobResult::Reloaded { path, result } => self.reloaded(&path, result),
+            JobResult::CopySent { path, result } => match result {
+                Ok(()) => self.toasts.notice(format!(
+                    "Wrote a copy to {}. Send it to the signer; when it comes back, use File › Merge a returned copy…",
+                    path.display()
+                )),
+                Err(err) => self.toasts.error(err),
+            },
             JobResult::PdfExported { path, result } => self.export_done(path, result),
             JobResult::PdfSigned { path, result } => self.pdf_signed(path, result),
             JobResult::Signoff(job) => self.signoff_job_done(job),

@@ -43,6 +43,11 @@ impl App {
                     export.on_disabled_hover_text("Open a run to export its audit record");
                     UiCommand::SignPdf.menu_button_ui(ui, self.resolve(UiCommand::SignPdf), &mut self.commands);
                     ui.separator();
+                    for command in [UiCommand::SendCopy, UiCommand::MergeCopy] {
+                        let button = command.menu_button_ui(ui, self.resolve(command), &mut self.commands);
+                        button.on_disabled_hover_text("Open a run that is not finalised");
+                    }
+                    ui.separator();
                     UiCommand::CloseDocument.menu_button_ui(ui, self.resolve(UiCommand::CloseDocument), &mut self.commands);
                     ui.separator();
                     UiCommand::Quit.menu_button_ui(ui, self.resolve(UiCommand::Quit), &mut self.commands);

@@ -33,6 +33,7 @@ pub enum Command {
     Export(ExportCommand),
     Editor(EditorCommand),
     Prefs(PrefsCommand),
+    Share(ShareCommand),
 }
 
 impl Command {
@@ -224,6 +225,22 @@ pub enum EditorCommand {
     },
 }
 
+/// Several people on one run: copies sent for signature and merged back, merge conflicts.
+#[derive(Debug, Clone)]
+pub enum ShareCommand {
+    /// Asks where to write a copy of the open run for someone else to sign.
+    SendCopy,
+    SendCopyTo(PathBuf),
+    /// Asks which returned copy to merge into the open run.
+    PickReturnedCopy,
+    MergeReturnedCopy(PathBuf),
+    /// Sets what a merge conflict is about to the value the merge did not keep, as a new
+    /// change: `event` is the hash of the event that set that value.
+    UseOtherValue {
+        event: String,
+    },
+}
+
 /// The user and the look of the app.
 #[derive(Debug, Clone)]
 pub enum PrefsCommand {
@@ -249,6 +266,7 @@ area!(
     ExportCommand => Export,
     EditorCommand => Editor,
     PrefsCommand => Prefs,
+    ShareCommand => Share,
 );
 
 /// A passphrase on its way to the key store; never printed, not even in debug output.
@@ -281,6 +299,8 @@ pub enum UiCommand {
     NewTemplate,
     ExportPdf,
     SignPdf,
+    SendCopy,
+    MergeCopy,
     CloseDocument,
     CloseEditor,
     Save,
@@ -334,12 +354,14 @@ mod keys {
 impl UiCommand {
     /// Every command, in the order the keyboard handler tries their shortcuts: Redo
     /// (Ctrl+Shift+Z) before Undo (Ctrl+Z), which would otherwise take it.
-    pub const ALL: [UiCommand; 25] = [
+    pub const ALL: [UiCommand; 27] = [
         UiCommand::Open,
         UiCommand::ImportMarkdown,
         UiCommand::NewTemplate,
         UiCommand::ExportPdf,
         UiCommand::SignPdf,
+        UiCommand::SendCopy,
+        UiCommand::MergeCopy,
         UiCommand::CloseDocument,
         UiCommand::CloseEditor,
         UiCommand::Save,
@@ -369,6 +391,8 @@ impl UiCommand {
             UiCommand::NewTemplate => "New template",
             UiCommand::ExportPdf => "Export PDF…",
             UiCommand::SignPdf => "Sign a PDF record…",
+            UiCommand::SendCopy => "Send for signature…",
+            UiCommand::MergeCopy => "Merge a returned copy…",
             UiCommand::CloseDocument => "Close document",
             UiCommand::CloseEditor => "Close editor",
             UiCommand::Save => "Save",
@@ -399,6 +423,8 @@ impl UiCommand {
             UiCommand::NewTemplate => "Start an empty checklist template in the editor",
             UiCommand::ExportPdf => "Export the open run as a PDF audit record",
             UiCommand::SignPdf => "Add your PDF signature to an exported audit record: the certification, or your approval",
+            UiCommand::SendCopy => "Write a copy of this run for someone to sign on their own machine; merge it back when it returns",
+            UiCommand::MergeCopy => "Merge a copy of this run that someone worked on or signed elsewhere: every event of both is kept",
             UiCommand::CloseDocument => "Close what is open and go back to the start page",
             UiCommand::CloseEditor => "Leave the editor; unsaved edits are asked about first",
             UiCommand::Save => "Save the template, or the run now",
@@ -443,6 +469,8 @@ impl UiCommand {
             UiCommand::ImportMarkdown
             | UiCommand::NewTemplate
             | UiCommand::SignPdf
+            | UiCommand::SendCopy
+            | UiCommand::MergeCopy
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::SaveAs
@@ -483,6 +511,8 @@ impl UiCommand {
             | UiCommand::NewTemplate
             | UiCommand::ExportPdf
             | UiCommand::SignPdf
+            | UiCommand::SendCopy
+            | UiCommand::MergeCopy
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::Save

@@ -55,11 +55,11 @@ impl App {
                 let target = path.clone();
                 let keys = self.keys.clone();
                 self.start_job("open", move || {
-                    let result = store::load(&target).map_err(|e| e.to_string());
+                    let result = store::load_stamped(&target).map_err(|e| e.to_string());
                     // Verifying hashes the whole run, and judging trust reads key files: both
                     // are done here, off the UI thread.
                     let (verification, trust) = match &result {
-                        Ok(Document::Run(run)) => (Some(crate::signoff::verify(run)), judge_trust(run, &keys, &target)),
+                        Ok((Document::Run(run), _)) => (Some(crate::signoff::verify(run)), judge_trust(run, &keys, &target)),
                         _ => (None, Ok(Vec::new())),
                     };
                     JobResult::Opened { result, path: target, verification, trust }

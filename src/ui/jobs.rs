@@ -15,7 +15,8 @@ pub enum JobResult {
     /// A document was read; a run comes with its verification, made on the worker too.
     Opened {
         path: PathBuf,
-        result: Result<Document, String>,
+        /// The document, and the stamp of the bytes it was read from.
+        result: Result<(Document, crate::store::Stamp), String>,
         verification: Option<crate::signoff::Report>,
         /// Whose keys made the run's signatures, by signature index, as the user's own keys and
         /// the team keyring above the file judge them; or why that could not be judged.
@@ -45,6 +46,17 @@ pub enum JobResult {
         result: Result<(), String>,
     },
     Library(Vec<Entry>),
+    /// The open run's file was read again after someone changed it, and merged with the open
+    /// run as it was when the job started; or why not.
+    Reloaded {
+        path: PathBuf,
+        result: Result<super::sharing::Reloaded, String>,
+    },
+    /// A copy of the run was written for someone else to sign.
+    CopySent {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 /// What a sign-off job hands back.

@@ -9,6 +9,7 @@ mod apply;
 mod autosave;
 mod chrome;
 mod command;
+mod conflicts_panel;
 mod detail_panel;
 mod dialogs;
 mod documents;
@@ -26,12 +27,14 @@ mod probe_panel;
 mod probes;
 mod run_doc;
 mod run_view;
+mod sharing;
 mod signature_pad;
 mod signing;
 mod signoff_panel;
 mod style;
 mod template_view;
 mod toasts;
+mod watch;
 
 use std::path::PathBuf;
 

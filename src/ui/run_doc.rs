@@ -93,6 +93,8 @@ pub struct RunDoc {
     role_lines: Option<Vec<RoleLine>>,
     /// [`Run::signed_content_sha256`], computed once per change.
     content_sha256: Option<String>,
+    /// The merge conflicts nobody has settled, computed once per change.
+    conflicts: Option<Vec<crate::model::Conflict>>,
     /// What verification found when the run was opened.
     verification: Option<crate::signoff::Report>,
     /// Whose keys made the signatures the file held when it was opened, by signature index.
@@ -137,6 +139,7 @@ impl RunDoc {
             history: None,
             role_lines: None,
             content_sha256: None,
+            conflicts: None,
             verification: None,
             trust: Ok(Vec::new()),
         };
@@ -264,6 +267,24 @@ impl RunDoc {
         changed
     }
 
+    /// The merge conflicts nobody has settled since the merge that listed them.
+    pub fn open_conflicts(&mut self) -> &[crate::model::Conflict] {
+        let run = &self.run;
+        self.conflicts.get_or_insert_with(|| run.open_conflicts().into_iter().cloned().collect())
+    }
+
+    /// Takes in the run merged with what others wrote to its file: the same run with more
+    /// events. The view (selection, filter, search, folded sections) stays; undo starts afresh,
+    /// since what it would take back may since have been changed by someone else.
+    pub fn replace_run(&mut self, run: Run) {
+        self.run = run;
+        self.undo.clear();
+        self.redo.clear();
+        self.item_events = (0, HashMap::new());
+        self.history = None;
+        self.invalidate();
+    }
+
     /// Any other change to the run (signing, finalising), after which every cache is rebuilt.
     pub fn edit<R>(&mut self, change: impl FnOnce(&mut Run) -> R) -> R {
         let result = change(&mut self.run);
@@ -327,6 +348,7 @@ impl RunDoc {
         self.summary = None;
         self.role_lines = None;
         self.content_sha256 = None;
+        self.conflicts = None;
         self.item_results.clear();
         for (at, result) in self.run.probe_results.iter().enumerate() {
             self.item_results.entry(result.item.clone()).or_default().push(at);

@@ -26,6 +26,7 @@ impl App {
         let running_here = probes.running_for(&doc.run().id);
         header_ui(ui, doc);
         banner_ui(ui, doc, commands);
+        super::conflicts_panel::conflicts_ui(ui, doc, commands);
         super::probe_panel::probe_bar_ui(ui, doc, running_here, probes.batch_size(), commands);
         fields_ui(ui, doc, commands);
         super::signoff_panel::signoff_ui(ui, doc, commands);
