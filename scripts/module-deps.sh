@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(model store import probe signoff pdf cli ui)
+modules=(model store import probe signoff pdf sync cli ui)
 files_of() {
   local m=$1
   { [ -d "src/$m" ] && find "src/$m" -name '*.rs'; [ -f "src/$m.rs" ] && echo "src/$m.rs"; } | sort
@@ -18,7 +18,7 @@ printf '%-8s  %s\n' MODULE 'NAMES (crate::…)'
 for m in "${modules[@]}"; do
   mapfile -t files < <(files_of "$m")
   # Code only: a comment may mention another module.
-  deps=$(cat "${files[@]}" | grep -vE '^\s*//' | grep -oE 'crate::(model|store|import|probe|signoff|pdf|cli|ui)\b' \
+  deps=$(cat "${files[@]}" | grep -vE '^\s*//' | grep -oE 'crate::(model|store|import|probe|signoff|pdf|sync|cli|ui)\b' \
     | sed 's/crate:://' | grep -vx "$m" | sort -u | tr '\n' ' ' || true)
   deps=${deps% }
   printf '%-8s  %s\n' "$m" "${deps:-(nothing)}"

@@ -1,5 +1,5 @@
-//! The headless subcommands: import, lint, run, probe, markdown, merge, keygen, verify, export
-//! and countersign.
+//! The headless subcommands: import, lint, run, probe, markdown, merge, sync, keygen, verify,
+//! export and countersign.
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. Errors name the file and, where
 //! there is one, the line and column.
@@ -172,6 +172,20 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Share a runs folder kept in git: commit the runs that changed (as you), pull with
+    /// Preflight merging runs, and push. Exit 0 when pushed or nothing to push, 1 when the
+    /// commit stays local (offline, rejected, no remote), 2 on an error.
+    Sync {
+        /// A folder inside the git working copy; by default your library's runs folder.
+        dir: Option<PathBuf>,
+        /// Only register Preflight as git's merge driver for runs (`.gitattributes` and the
+        /// repository's `merge.preflight.*` settings).
+        #[arg(long)]
+        setup: bool,
+        /// Who commits (default: $PREFLIGHT_USER, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
     /// Print a template or run as Markdown.
     Markdown {
         file: PathBuf,
@@ -209,6 +223,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Merge { files, output } => merge::merge(&files, output.as_deref()),
+        Command::Sync { dir, setup, actor } => sync(dir, setup, actor),
         Command::Probe { run, item, json, junit } => probe(&run, item.as_deref(), json, junit.as_deref()),
         Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
         Command::Export { run, output, paper, force, key, passphrase_stdin } => {
@@ -425,6 +440,31 @@ fn start_run(template_name: &str, output: Option<PathBuf>, pairs: &[String], act
     println!("  {} items to work through; template sha256 {}", counts.total(), run.template_sha256);
     println!("wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn sync(dir: Option<PathBuf>, setup_only: bool, actor: Option<String>) -> anyhow::Result<ExitCode> {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => library()?.runs_dir(),
+    };
+    if !dir.is_dir() {
+        bail!("{}: no such folder", dir.display());
+    }
+    let program = std::env::current_exe().context("cannot tell where this preflight program is, for git to run as the merge driver")?;
+    if setup_only {
+        let changed = crate::sync::setup(&dir, &program)?;
+        let what = if changed { "registered" } else { "already registered" };
+        println!("{}: Preflight is {what} as git's merge driver for {}", dir.display(), crate::sync::ATTRIBUTES_LINE);
+        if changed {
+            println!("commit .gitattributes so that your team's clones merge runs the same way; each clone runs `preflight sync --setup` once");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let author = crate::sync::Author { name: actor_name(actor) };
+    let report = crate::sync::sync(&dir, &author, &program)?;
+    println!("{}: {report}", dir.display());
+    println!("{}", crate::sync::status(&dir));
+    Ok(if matches!(report.pushed, Ok(_)) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
 fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result<ExitCode> {

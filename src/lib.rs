@@ -10,4 +10,5 @@ pub mod pdf;
 pub mod probe;
 pub mod signoff;
 pub mod store;
+pub mod sync;
 pub mod ui;

@@ -34,10 +34,9 @@ impl App {
         if let Err(err) = self.watcher.watch(path.as_deref()) {
             self.toasts.error(format!("{err}; changes others save to it are merged when the app saves"));
         }
-        if self.watcher.take_changed() || std::mem::take(&mut self.reload_again) {
-            if let Some(path) = path {
-                self.read_and_merge(path, false);
-            }
+        let changed = self.watcher.take_changed() || std::mem::take(&mut self.reload_again);
+        if changed && let Some(path) = path {
+            self.read_and_merge(path, false);
         }
     }
 

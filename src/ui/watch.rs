@@ -5,8 +5,8 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
@@ -15,15 +15,13 @@ pub struct RunWatcher {
     /// The file watched and its folder (a save replaces the file by renaming another over it, so
     /// the folder is what is watched).
     watched: Option<(PathBuf, PathBuf)>,
-    /// The watched file's name, which the callback (on the watcher's thread) matches.
-    name: Arc<Mutex<Option<OsString>>>,
     changed: Arc<AtomicBool>,
     notify: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl RunWatcher {
     pub fn new(notify: impl Fn() + Send + Sync + 'static) -> RunWatcher {
-        RunWatcher { watcher: None, watched: None, name: Arc::default(), changed: Arc::new(AtomicBool::new(false)), notify: Arc::new(notify) }
+        RunWatcher { watcher: None, watched: None, changed: Arc::new(AtomicBool::new(false)), notify: Arc::new(notify) }
     }
 
     /// Watches `path` from now on, instead of what was watched before (None: nothing). Returns
@@ -32,9 +30,9 @@ impl RunWatcher {
         if self.watched.as_ref().map(|(file, _)| file.as_path()) == path {
             return Ok(());
         }
-        if let (Some(watcher), Some((_, dir))) = (&mut self.watcher, &self.watched) {
-            let _ = watcher.unwatch(dir);
-        }
+        // A watcher per file: its callback, on the watcher's own thread, matches the name it was
+        // made with, so nothing is shared with the UI but the flag.
+        self.watcher = None;
         self.watched = None;
         self.changed.store(false, Ordering::SeqCst);
         let Some(path) = path else { return Ok(()) };
@@ -43,13 +41,11 @@ impl RunWatcher {
             _ => PathBuf::from("."),
         };
         let name = path.file_name().map(ToOwned::to_owned);
-        if self.watcher.is_none() {
-            self.watcher = Some(self.make_watcher()?);
-        }
-        let Some(watcher) = &mut self.watcher else { return Ok(()) };
+        // Remembered first, so that a file that cannot be watched is not tried every frame.
+        self.watched = Some((path.to_path_buf(), dir.clone()));
+        let mut watcher = self.make_watcher(name)?;
         watcher.watch(&dir, RecursiveMode::NonRecursive).map_err(|err| format!("{}: cannot watch for changes: {err}", dir.display()))?;
-        self.watched = Some((path.to_path_buf(), dir));
-        *self.name.lock().unwrap_or_else(PoisonError::into_inner) = name;
+        self.watcher = Some(watcher);
         Ok(())
     }
 
@@ -58,14 +54,13 @@ impl RunWatcher {
         self.changed.swap(false, Ordering::SeqCst)
     }
 
-    fn make_watcher(&self) -> Result<notify::RecommendedWatcher, String> {
-        let (watched, changed, notify) = (self.name.clone(), self.changed.clone(), self.notify.clone());
+    fn make_watcher(&self, name: Option<OsString>) -> Result<notify::RecommendedWatcher, String> {
+        let (changed, notify) = (self.changed.clone(), self.notify.clone());
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
             if !matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)) {
                 return;
             }
-            let name = watched.lock().unwrap_or_else(PoisonError::into_inner).clone();
             if event.paths.iter().any(|path| path.file_name().is_some_and(|file| Some(file) == name.as_deref())) {
                 changed.store(true, Ordering::SeqCst);
                 notify();
