@@ -21,6 +21,7 @@ fn open_app(home: &Path, run: &Path) -> Harness<'static, App> {
         user_name: Some("bench".into()),
         keys_dir: Some(home.join("keys")),
         native_chooser: Some(preflight::store::NativeChooser::Available),
+        program: None,
     };
     let mut harness = Harness::builder().with_size([1280.0, 900.0]).with_max_steps(64).build_eframe(move |cc| App::new(cc, config));
     // The run loads on a worker; step until it is on screen.

@@ -25,7 +25,8 @@ fn harness(home: &Path, open: Option<std::path::PathBuf>) -> Harness<'static, Ap
 fn harness_with(home: &Path, open: Option<std::path::PathBuf>, chooser: preflight::store::NativeChooser) -> Harness<'static, App> {
     let library = Library::at(home.to_path_buf());
     let keys_dir = Some(home.join("keys"));
-    let config = AppConfig { library: Some(library), open, user_name: Some("Test User".into()), keys_dir, native_chooser: Some(chooser) };
+    let program = Some(env!("CARGO_BIN_EXE_preflight").into());
+    let config = AppConfig { library: Some(library), open, user_name: Some("Test User".into()), keys_dir, native_chooser: Some(chooser), program };
     // egui_file, the app's own chooser, leaves its path and file name boxes without an
     // accessible name; everything of Preflight's own is still checked in every other test.
     let check_names = matches!(config.native_chooser, Some(preflight::store::NativeChooser::Available));

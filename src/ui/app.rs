@@ -26,6 +26,8 @@ pub struct AppConfig {
     /// Whether the system's file dialog can open (`ui::run` reads it from the desktop before the
     /// window opens); the system's is assumed when not given.
     pub native_chooser: Option<crate::store::NativeChooser>,
+    /// The `preflight` program git should run to merge runs; this program when not given.
+    pub program: Option<PathBuf>,
 }
 
 /// A template shown read-only, with "Start run" and "Edit".
@@ -79,6 +81,12 @@ pub struct App {
     pub(super) watcher: super::watch::RunWatcher,
     /// The file changed again while it was being read and merged: read it once more after.
     pub(super) reload_again: bool,
+    /// Where the folder that would be synced stands against its git remote, when last asked.
+    pub(super) git_status: Option<(PathBuf, crate::sync::SyncStatus)>,
+    /// The status should be asked again (after a save or a sync).
+    pub(super) git_status_stale: bool,
+    /// The `preflight` program git runs as the merge driver.
+    pub(super) program: PathBuf,
 }
 
 impl App {
@@ -135,6 +143,9 @@ impl App {
                 super::watch::RunWatcher::new(move || ctx.request_repaint())
             },
             reload_again: false,
+            git_status: None,
+            git_status_stale: true,
+            program: config.program.clone().or_else(|| std::env::current_exe().ok()).unwrap_or_else(|| PathBuf::from("preflight")),
         };
         if let Some(err) = probe_error {
             app.toasts.error(err);
@@ -261,6 +272,7 @@ impl App {
             UiCommand::SignPdf => Some(ExportCommand::PickPdfToSign.into()),
             UiCommand::SendCopy => run.map(|_| ShareCommand::SendCopy.into()),
             UiCommand::MergeCopy => run.filter(|doc| !doc.run().is_final()).map(|_| ShareCommand::PickReturnedCopy.into()),
+            UiCommand::Sync => self.shared_folder().map(|_| ShareCommand::Sync.into()).filter(|_| !self.jobs.is_running("sync")),
             UiCommand::CloseDocument => (!matches!(self.view, View::Home)).then(|| LibraryCommand::CloseDocument.into()),
             UiCommand::CloseEditor => editor.map(|_| LibraryCommand::CloseDocument.into()),
             UiCommand::Quit => Some(LibraryCommand::Quit.into()),
@@ -340,8 +352,10 @@ impl eframe::App for App {
         if let Some(wait) = polled.retry_in {
             ctx.request_repaint_after(wait);
         }
+        self.git_status_stale |= polled.saved;
         self.saves_merged(polled.incoming);
         self.take_disk_changes();
+        self.refresh_git_status();
         if let Some(wait) = self.toasts.expire() {
             ctx.request_repaint_after(wait);
         }

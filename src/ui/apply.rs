@@ -356,6 +356,8 @@ impl App {
             },
             JobResult::Library(entries) => self.entries = entries,
             JobResult::Reloaded { path, result } => self.reloaded(&path, result),
+            JobResult::GitStatus { dir, status } => self.git_status = Some((dir, status)),
+            JobResult::Synced { dir, result } => self.synced(&dir, result),
             JobResult::CopySent { path, result } => match result {
                 Ok(()) => self.toasts.notice(format!(
                     "Wrote a copy to {}. Send it to the signer; when it comes back, use File › Merge a returned copy…",

@@ -67,6 +67,8 @@ pub struct Polled {
     pub retry_in: Option<Duration>,
     /// Merges that saves made with what others wrote.
     pub incoming: Vec<Incoming>,
+    /// Whether any save was written.
+    pub saved: bool,
 }
 
 /// The worker and what the UI knows of it.
@@ -152,6 +154,7 @@ impl Autosave {
         while let Ok(done) = self.results.try_recv() {
             match done.result {
                 Ok(incoming) => {
+                    polled.saved = true;
                     polled.incoming.extend(incoming);
                     self.saved_generation = self.saved_generation.max(done.generation);
                     if self.saved_generation == self.generation {

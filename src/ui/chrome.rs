@@ -43,6 +43,7 @@ impl App {
                     export.on_disabled_hover_text("Open a run to export its audit record");
                     UiCommand::SignPdf.menu_button_ui(ui, self.resolve(UiCommand::SignPdf), &mut self.commands);
                     ui.separator();
+                    UiCommand::Sync.menu_button_ui(ui, self.resolve(UiCommand::Sync), &mut self.commands);
                     for command in [UiCommand::SendCopy, UiCommand::MergeCopy] {
                         let button = command.menu_button_ui(ui, self.resolve(command), &mut self.commands);
                         button.on_disabled_hover_text("Open a run that is not finalised");
@@ -101,6 +102,14 @@ impl App {
                         SaveState::Failed(err) => format!("Not saved: {err}"),
                     };
                     ui.label(saved).on_hover_text(doc.path().display().to_string());
+                }
+                if let Some((dir, status)) = &self.git_status
+                    && *status != crate::sync::SyncStatus::NotShared
+                {
+                    ui.separator();
+                    let syncing = self.jobs.is_running("sync");
+                    ui.label(if syncing { "git: syncing…".to_string() } else { status.to_string() }).on_hover_text(dir.display().to_string());
+                    UiCommand::Sync.button_ui(ui, self.resolve(UiCommand::Sync), &mut self.commands);
                 }
                 if let Some(export) = &self.pdf_export {
                     ui.separator();

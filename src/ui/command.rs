@@ -233,6 +233,8 @@ pub enum ShareCommand {
     SendCopyTo(PathBuf),
     /// Asks which returned copy to merge into the open run.
     PickReturnedCopy,
+    /// Commits, pulls and pushes the runs folder kept in git.
+    Sync,
     MergeReturnedCopy(PathBuf),
     /// Sets what a merge conflict is about to the value the merge did not keep, as a new
     /// change: `event` is the hash of the event that set that value.
@@ -301,6 +303,7 @@ pub enum UiCommand {
     SignPdf,
     SendCopy,
     MergeCopy,
+    Sync,
     CloseDocument,
     CloseEditor,
     Save,
@@ -354,7 +357,7 @@ mod keys {
 impl UiCommand {
     /// Every command, in the order the keyboard handler tries their shortcuts: Redo
     /// (Ctrl+Shift+Z) before Undo (Ctrl+Z), which would otherwise take it.
-    pub const ALL: [UiCommand; 27] = [
+    pub const ALL: [UiCommand; 28] = [
         UiCommand::Open,
         UiCommand::ImportMarkdown,
         UiCommand::NewTemplate,
@@ -362,6 +365,7 @@ impl UiCommand {
         UiCommand::SignPdf,
         UiCommand::SendCopy,
         UiCommand::MergeCopy,
+        UiCommand::Sync,
         UiCommand::CloseDocument,
         UiCommand::CloseEditor,
         UiCommand::Save,
@@ -393,6 +397,7 @@ impl UiCommand {
             UiCommand::SignPdf => "Sign a PDF record…",
             UiCommand::SendCopy => "Send for signature…",
             UiCommand::MergeCopy => "Merge a returned copy…",
+            UiCommand::Sync => "⟳ Sync",
             UiCommand::CloseDocument => "Close document",
             UiCommand::CloseEditor => "Close editor",
             UiCommand::Save => "Save",
@@ -425,6 +430,7 @@ impl UiCommand {
             UiCommand::SignPdf => "Add your PDF signature to an exported audit record: the certification, or your approval",
             UiCommand::SendCopy => "Write a copy of this run for someone to sign on their own machine; merge it back when it returns",
             UiCommand::MergeCopy => "Merge a copy of this run that someone worked on or signed elsewhere: every event of both is kept",
+            UiCommand::Sync => "Share the runs folder through its git repository: commit your changes, merge what others pushed, push",
             UiCommand::CloseDocument => "Close what is open and go back to the start page",
             UiCommand::CloseEditor => "Leave the editor; unsaved edits are asked about first",
             UiCommand::Save => "Save the template, or the run now",
@@ -471,6 +477,7 @@ impl UiCommand {
             | UiCommand::SignPdf
             | UiCommand::SendCopy
             | UiCommand::MergeCopy
+            | UiCommand::Sync
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::SaveAs
@@ -513,6 +520,7 @@ impl UiCommand {
             | UiCommand::SignPdf
             | UiCommand::SendCopy
             | UiCommand::MergeCopy
+            | UiCommand::Sync
             | UiCommand::CloseDocument
             | UiCommand::CloseEditor
             | UiCommand::Save

@@ -52,6 +52,16 @@ pub enum JobResult {
         path: PathBuf,
         result: Result<super::sharing::Reloaded, String>,
     },
+    /// Where the shared folder stands against its git remote.
+    GitStatus {
+        dir: PathBuf,
+        status: crate::sync::SyncStatus,
+    },
+    /// A sync of the shared folder ended: what it did, or why it could not.
+    Synced {
+        dir: PathBuf,
+        result: Result<crate::sync::SyncReport, String>,
+    },
     /// A copy of the run was written for someone else to sign.
     CopySent {
         path: PathBuf,

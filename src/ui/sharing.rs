@@ -139,6 +139,53 @@ impl App {
         self.toasts.notice(format!("{what}{settle}"));
     }
 
+    /// The folder a sync shares: the open run's, or else the library's runs folder.
+    pub(super) fn shared_folder(&self) -> Option<PathBuf> {
+        match &self.view {
+            View::Run(doc) => doc.path().parent().map(Path::to_path_buf),
+            _ => Some(self.library.runs_dir()),
+        }
+    }
+
+    /// Asks git on a worker where the shared folder stands, when it changed or was asked for.
+    pub(super) fn refresh_git_status(&mut self) {
+        let Some(dir) = self.shared_folder() else { return };
+        let moved = self.git_status.as_ref().is_none_or(|(known, _)| *known != dir);
+        if !(moved || self.git_status_stale) || self.jobs.is_running("git-status") || self.jobs.is_running("sync") {
+            return;
+        }
+        self.git_status_stale = false;
+        let _ = self.jobs.spawn("git-status", move || JobResult::GitStatus { status: crate::sync::status(&dir), dir });
+    }
+
+    fn sync(&mut self) {
+        let Some(dir) = self.shared_folder() else { return };
+        if self.autosave.state == super::autosave::SaveState::Saving {
+            // The last change is still being written: sync once it is on disk.
+            self.deferred.push(Command::Share(ShareCommand::Sync));
+            return;
+        }
+        let author = crate::sync::Author { name: self.actor() };
+        let program = self.program.clone();
+        let folder = dir.clone();
+        self.start_job("sync", move || JobResult::Synced {
+            result: crate::sync::sync(&folder, &author, &program).map_err(|err| err.to_string()),
+            dir: folder,
+        });
+    }
+
+    /// A sync ended. What it pulled into the open run's file comes in through the watcher.
+    pub(super) fn synced(&mut self, dir: &Path, result: Result<crate::sync::SyncReport, String>) {
+        self.git_status_stale = true;
+        self.refresh_git_status();
+        match result {
+            Ok(report) if report.pushed.is_ok() => self.toasts.notice(format!("Synced {}: {report}", dir.display())),
+            // Offline, rejected or no remote: the commit stays, and goes with the next sync.
+            Ok(report) => self.toasts.error(format!("Synced {} only in part: {report}", dir.display())),
+            Err(err) => self.toasts.error(err),
+        }
+    }
+
     fn save_open_run(&mut self) {
         if let View::Run(doc) = &self.view {
             self.autosave.save(doc.path().to_path_buf(), doc.run());
@@ -186,6 +233,7 @@ impl App {
                 });
             }
             ShareCommand::MergeReturnedCopy(path) => self.read_and_merge(path, true),
+            ShareCommand::Sync => self.sync(),
             ShareCommand::UseOtherValue { event } => {
                 let View::Run(doc) = &self.view else { return };
                 let Some(found) = doc.run().events.iter().find(|e| e.hash == event) else {

@@ -16,7 +16,10 @@ fn small_harness(home: &Path, open: std::path::PathBuf) -> Harness<'static, App>
     let keys_dir = Some(home.join("keys"));
     let mut harness = Harness::builder().with_size(SMALLEST).with_max_steps(64).build_eframe(move |cc| {
         let native_chooser = Some(preflight::store::NativeChooser::Available);
-        App::new(cc, AppConfig { library: Some(library), open: Some(open), user_name: Some("Test User".into()), keys_dir, native_chooser })
+        App::new(
+            cc,
+            AppConfig { library: Some(library), open: Some(open), user_name: Some("Test User".into()), keys_dir, native_chooser, program: None },
+        )
     });
     settle(&mut harness);
     harness

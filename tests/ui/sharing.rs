@@ -98,3 +98,65 @@ fn a_copy_sent_for_signature_comes_back_merged_and_a_conflict_can_be_settled_the
     assert_eq!(last.actor, "Test User");
     assert!(matches!(&last.change, Change::ItemState { new: ItemState::Done, .. }));
 }
+
+fn git_ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = Command::new("git").args(args).current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1").output().unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn sync_in_the_status_bar_commits_pushes_and_brings_in_what_others_pushed() {
+    if Command::new("git").arg("--version").output().is_err() {
+        println!("skipped: `git` is not installed (CI installs it; see README)");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let remote = root.path().join("remote.git");
+    git_ok(root.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+    git_ok(root.path(), &["clone", "-q", remote.to_str().unwrap(), "laptop"]);
+    // The app's library is inside the clone, so its runs folder is shared.
+    let home = root.path().join("laptop");
+    let port = server();
+    let path = probed_run(&home, port);
+    let cli = |dir: &std::path::Path, user: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(["sync", dir.to_str().unwrap()])
+            .env("PREFLIGHT_USER", user)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    };
+    cli(&home.join("runs"), "riley");
+
+    let mut harness = harness(&home, Some(path.clone()));
+    settle(&mut harness);
+    let shown: Vec<String> = harness.query_all_by_label_contains("git:").map(|node| format!("{node:?}")).collect();
+    assert!(harness.query_by_label("git: in sync").is_some(), "the status bar shows the folder is shared: {shown:?} {:?}", harness.state().errors());
+    click_row(&mut harness, "Integration tests passing");
+    harness.key_press(Key::Space);
+    settle(&mut harness);
+    assert!(harness.query_by_label("git: 1 changed").is_some(), "the saved change shows as not yet committed");
+
+    harness.get_by_role_and_label(Role::Button, "⟳ Sync").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label_contains("pushed").is_some(), "{:?}", harness.state().errors());
+    assert!(harness.query_by_label("git: in sync").is_some());
+    let log = git_ok(&home, &["log", "-1", "--format=%an|%s"]);
+    assert!(log.starts_with("Test User|Preflight: Persona Chat Service"), "{log}");
+    assert!(log.contains("1 item state from Test User"), "{log}");
+
+    // Someone else pushes a note; the next Sync brings it into the open run.
+    git_ok(root.path(), &["clone", "-q", remote.to_str().unwrap(), "other"]);
+    let other = root.path().join("other/runs/probed.run.ron");
+    let mut theirs = store::load_run(&other).unwrap();
+    theirs.set_note("all-unit-tests-passing", "green on CI 5521", "sam", Timestamp::from_datetime(chrono::Utc::now())).unwrap();
+    store::save_run(&other, &theirs).unwrap();
+    cli(&root.path().join("other/runs"), "sam");
+    harness.get_by_role_and_label(Role::Button, "⟳ Sync").click();
+    settle(&mut harness);
+    settle_until(&mut harness, |app| app.run_doc().is_some_and(|doc| doc.run().items["all-unit-tests-passing"].note == "green on CI 5521"));
+    settle(&mut harness);
+    assert_eq!(run_doc(&harness).run().items["integration-tests-passing"].state, ItemState::Done, "nothing of ours was lost");
+}
