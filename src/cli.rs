@@ -464,7 +464,7 @@ fn sync(dir: Option<PathBuf>, setup_only: bool, actor: Option<String>) -> anyhow
     let report = crate::sync::sync(&dir, &author, &program)?;
     println!("{}: {report}", dir.display());
     println!("{}", crate::sync::status(&dir));
-    Ok(if matches!(report.pushed, Ok(_)) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
+    Ok(if report.pushed.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
 fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result<ExitCode> {
