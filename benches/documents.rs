@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use preflight::import::{ImportOptions, import_markdown};
+use preflight::model::Run;
 use preflight::store;
 
 mod common;
@@ -92,5 +93,24 @@ fn bench_signed_runs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_import, bench_run_documents, bench_signed_runs);
+/// Two copies of the 5,000-item run that went separate ways, each adding `diverged` events
+/// (notes and state changes by its own person), merged: 250, 500 and 1,000 events a side, to
+/// show that the cost grows with the events.
+fn bench_merge(c: &mut Criterion) {
+    let mut group = c.benchmark_group("merge-5000");
+    group.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    group.sampling_mode(SamplingMode::Flat);
+    let base = common::big_run(SECTIONS, ITEMS_PER_SECTION);
+    for diverged in [250, 500, 1000] {
+        let (ours, theirs) = common::diverged(&base, diverged);
+        let merged = Run::merge(&ours, &theirs).unwrap();
+        assert_eq!(merged.run.events.len(), ours.events.len() + theirs.events.len() - base.events.len() + 1, "every event of both, and the merge");
+        eprintln!("merge: {} events in the log, {diverged} a side, {} conflicts", merged.run.events.len(), merged.conflicts().len());
+        group.throughput(Throughput::Elements(merged.run.events.len() as u64));
+        group.bench_function(format!("diverged-{diverged}"), |b| b.iter(|| Run::merge(black_box(&ours), black_box(&theirs)).unwrap()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_import, bench_run_documents, bench_signed_runs, bench_merge);
 criterion_main!(benches);

@@ -118,3 +118,28 @@ pub fn signed_run(sections: usize, per_section: usize, signatures: usize) -> Run
     }
     run
 }
+
+/// Two copies of `base` that went separate ways: each adds `events` changes of its own (one
+/// in four a state, the rest notes), the first by Rita on the first half of the items, the
+/// second by Quinn on the second half, except every hundredth change, which both make to the
+/// same item (a conflict).
+#[allow(dead_code, reason = "not every benchmark that includes this module merges")]
+pub fn diverged(base: &Run, events: usize) -> (Run, Run) {
+    let ids: Vec<String> = base.items.keys().cloned().collect();
+    let start = base.events.last().map_or(base.created_at, |event| event.at);
+    let side = |name: &str, offset: usize, second: bool| {
+        let mut run = base.clone();
+        for n in 0..events {
+            let at = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::milliseconds((2 * n + usize::from(second)) as i64 + 1));
+            let item = if n % 100 == 0 { &ids[n % ids.len()] } else { &ids[(offset + n) % ids.len()] };
+            if n % 4 == 0 {
+                let state = if second { ItemState::Skipped { reason: format!("skipped by {name}") } } else { ItemState::Done };
+                run.set_state(item, state, name, at).unwrap();
+            } else {
+                run.set_note(item, &format!("{name}: check {n}"), name, at).unwrap();
+            }
+        }
+        run
+    };
+    (side("Rita Release", 0, false), side("Quinn Assure", ids.len() / 2, true))
+}
