@@ -204,6 +204,8 @@ pub fn status(dir: &Path) -> SyncStatus {
 /// Commits the runs that changed in `dir`, pulls (merging runs with Preflight), and pushes.
 pub fn sync(dir: &Path, author: &Author, program: &Path) -> Result<SyncReport, SyncError> {
     let top = top_level(dir)?;
+    // Git runs in the top folder, so the runs folder is named absolutely.
+    let dir = &std::fs::canonicalize(dir).map_err(|err| SyncError::Git { dir: dir.into(), action: "sync".into(), detail: err.to_string() })?;
     let set_up = setup(&top, program)?;
     let mut report = SyncReport { committed: None, received: false, conflicts: Vec::new(), pushed: Ok(false), set_up };
     if unmerged(&top)?.is_empty() {

@@ -34,9 +34,11 @@ fn git_ok(dir: &Path, home: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `preflight sync runs` in the clone, as a person types it.
 fn sync(dir: &Path, home: &Path, user: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args(["sync", dir.to_str().unwrap()])
+        .args(["sync", dir.file_name().unwrap().to_str().unwrap()])
+        .current_dir(dir.parent().unwrap())
         .env("HOME", home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("PREFLIGHT_HOME", home.join("preflight"))

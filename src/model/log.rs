@@ -163,6 +163,35 @@ impl Run {
     }
 }
 
+impl Run {
+    /// For each event (by position), the line of work it was made on when a merge joined it
+    /// ("A", "B", … in the order the lines began; "2A" and on from a run's second merge), so that
+    /// a trail can tell apart two events with one number. None on the shared line.
+    pub fn line_labels(&self) -> Vec<Option<String>> {
+        let mut labels = vec![None; self.events.len()];
+        let Ok(shape) = self.log_shape() else { return labels };
+        let mut merges = 0;
+        for (index, event) in self.events.iter().enumerate() {
+            if !matches!(event.change, Change::Merged { .. }) {
+                continue;
+            }
+            merges += 1;
+            let lines: Vec<Vec<bool>> = shape.parents[index].iter().map(|&head| shape.ancestors_and_self(head)).collect();
+            let common: Vec<bool> = (0..index).map(|at| lines.iter().all(|line| line.get(at).copied().unwrap_or(false))).collect();
+            let mut own: Vec<Vec<usize>> =
+                lines.iter().map(|line| line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| at).collect()).collect();
+            own.sort_by_key(|line| line.first().copied());
+            for (letter, line) in ('A'..='Z').zip(&own) {
+                let label = if merges == 1 { letter.to_string() } else { format!("{merges}{letter}") };
+                for &at in line {
+                    labels[at].get_or_insert_with(|| label.clone());
+                }
+            }
+        }
+        labels
+    }
+}
+
 impl LogShape {
     /// Which events (by position, up to and including `index`) `index` follows, directly or not.
     pub(crate) fn ancestors_and_self(&self, index: usize) -> Vec<bool> {

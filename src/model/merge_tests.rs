@@ -46,6 +46,14 @@ fn two_lines_of_work_keep_every_event_with_its_own_hash() {
         format!("forked after event #{}: 1 event by probe and 2 events by alice; joined by event #{}", forks[0].after_seq, forks[0].joined_seq)
     );
 
+    // The trail tells the lines apart: the probe's line began first.
+    let labels = run.line_labels();
+    let shared = base.events.len();
+    assert!(labels[..shared].iter().all(Option::is_none));
+    let lettered: Vec<(&str, Option<&str>)> =
+        run.events[shared..].iter().zip(&labels[shared..]).map(|(e, l)| (e.actor.as_str(), l.as_deref())).collect();
+    assert_eq!(lettered, [(crate::model::PROBE_ACTOR, Some("A")), ("alice", Some("B")), ("alice", Some("B")), (MERGE_ACTOR, None)]);
+
     // Work goes on after the merge on an ordinary line.
     let mut after = run.clone();
     after.set_note("optional", "done by CI", "alice", at(9)).unwrap();

@@ -157,6 +157,9 @@ fn integrity(writer: &mut Writer, run: &Run, report: &Report, attachment: &Attac
             vec![Span::new(&attachment.name, CELL_MONO), Span::new(format!(" ({} bytes), attached to this PDF", attachment.size), CELL)],
         ),
     ];
+    if !report.forks.is_empty() {
+        rows.push(("Merges", vec![Span::new(report.forks.join("; "), CELL)]));
+    }
     if !report.warnings.is_empty() {
         rows.push(("Warnings", vec![Span::new(report.warnings.join("; "), CELL.with_colour(BAD))]));
     }

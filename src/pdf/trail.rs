@@ -18,15 +18,22 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
     heading(writer, "Audit trail", H1);
     writer.paragraph(&Paragraph::plain(
         format!(
-            "{} event(s), oldest first. Each event's hash chains it to the one before; the newest hash is on the integrity page.",
-            run.events.len()
+            "{} event(s), oldest first. Each event's hash chains it to the one before{}; the newest hash is on the integrity page.",
+            run.events.len(),
+            if run.forks().is_empty() {
+                ""
+            } else {
+                " (on the line of work it was made on: copies of the run that went separate ways carry letters, A, B…, until the merge event that joins them)"
+            }
         ),
         BODY,
     ));
     writer.advance(6.0);
-    let columns = [column("#", 0.055), column("Time", 0.23), column("Actor", 0.165), column("Change", 0.55)];
+    let columns = [column("#", 0.07), column("Time", 0.23), column("Actor", 0.165), column("Change", 0.535)];
     let items: HashMap<&str, &str> = run.template.all_items().into_iter().map(|(_, item)| (item.id.as_str(), item.text.as_str())).collect();
     let total = run.events.len().max(1);
+    // After a merge two events can share a number; the line of work tells them apart.
+    let lines = run.line_labels();
     let rows = run.events.iter().enumerate().map(|(n, event)| {
         if n % PROGRESS_EVERY == 0 {
             progress(n as f32 / total as f32);
@@ -38,7 +45,7 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, progress: &dyn Fn(f32)) {
             change.push(Paragraph::new(spans));
         }
         Row::new(vec![
-            vec![Paragraph::plain(event.seq.to_string(), CELL)],
+            vec![Paragraph::plain(lines[n].as_ref().map_or_else(|| event.seq.to_string(), |line| format!("{} {line}", event.seq)), CELL)],
             vec![Paragraph::plain(super::document::table_time(event.at), CELL_MUTED)],
             vec![Paragraph::plain(&event.actor, CELL)],
             change,
