@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use preflight::model::{Change, ItemState, SignatureStatus};
+use preflight::model::{Change, ItemState, Run, SignatureStatus};
 use preflight::store;
 
 #[path = "support/small_run.rs"]
@@ -265,4 +265,26 @@ fn probe_merges_what_another_writer_saved_while_it_ran() {
     assert_eq!(saved.items[&ids[1]].note, "ticked in the app meanwhile");
     assert_eq!(saved.probe_results.len(), 1);
     assert_eq!(saved.items["health-endpoint-answers"].state, ItemState::Done, "the probe's pass marked its item");
+}
+
+/// A run written before merges existed (a line of events, signatures with keys) merges as a log
+/// with one line: every key signature still verifies in the merge.
+#[test]
+fn an_older_run_file_merges_and_its_key_signatures_still_verify() {
+    use preflight::signoff::{self, KeyCheck};
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/signed-before-lean-signatures.run.ron");
+    let old = store::load_run(&file).unwrap();
+    assert_eq!(Run::merge(&old, &old.clone()).unwrap().run, old, "merging it with itself changes nothing");
+    let ids = items(&old);
+    let now = preflight::model::Timestamp::from_datetime(chrono::Utc::now());
+    let (mut laptop, mut ci) = (old.clone(), old.clone());
+    laptop.set_note(&ids[0], "rechecked after the merge feature shipped", "riley", now).unwrap();
+    ci.set_note(&ids[1], "CI looked too", "ci", now.plus_minutes(1)).unwrap();
+    let merged = Run::merge(&laptop, &ci).unwrap();
+    assert_eq!(merged.run, Run::merge(&ci, &laptop).unwrap().run);
+    assert_eq!(merged.run.integrity_problems(), []);
+    let report = signoff::verify(&merged.run);
+    let keyed: Vec<&KeyCheck> = report.signatures.iter().map(|check| &check.key).filter(|key| !matches!(key, KeyCheck::NoKey)).collect();
+    assert_eq!(keyed.len(), 2, "{report:?}");
+    assert!(keyed.iter().all(|key| matches!(key, KeyCheck::Valid { .. })), "{report:?}");
 }

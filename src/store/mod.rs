@@ -20,7 +20,7 @@ pub use desktop::{DesktopFacts, NativeChooser};
 pub use error::{Located, StoreError};
 pub use fonts::{FontFile, SystemFonts, face_with_glyph};
 pub use library::{BUNDLED, Entry, EntrySource, Library, RunStatus, run_file_name};
-pub use shared::{Saved, Stamp, load_run_stamped, load_stamped, save_run_merging, unmerged_path};
+pub use shared::{Saved, Stamp, load_run_if_changed, load_run_stamped, load_stamped, save_run_merging, unmerged_path};
 
 pub const TEMPLATE_EXTENSION: &str = ".checklist.ron";
 pub const RUN_EXTENSION: &str = ".run.ron";

@@ -39,6 +39,17 @@ pub fn load_run_stamped(path: &Path) -> Result<(Run, Stamp), StoreError> {
     Ok((run, Stamp::of(text.as_bytes())))
 }
 
+/// Loads a run unless its bytes are the ones `known` stamps (the writer's own last save, say):
+/// then None, without parsing.
+pub fn load_run_if_changed(path: &Path, known: Option<&Stamp>) -> Result<Option<(Run, Stamp)>, StoreError> {
+    let text = read_text(path, "a run (*.run.ron)")?;
+    let stamp = Stamp::of(text.as_bytes());
+    if known == Some(&stamp) {
+        return Ok(None);
+    }
+    Ok(Some((parse_run(path, &text)?, stamp)))
+}
+
 /// Loads a template or a run (as [`super::load`] does) with the stamp of the bytes it was read
 /// from.
 pub fn load_stamped(path: &Path) -> Result<(super::Document, Stamp), StoreError> {

@@ -81,6 +81,9 @@ pub struct App {
     pub(super) watcher: super::watch::RunWatcher,
     /// The file changed again while it was being read and merged: read it once more after.
     pub(super) reload_again: bool,
+    /// The open run's file as this app last wrote or read it, so that the watcher's news of the
+    /// app's own save is not read back and merged.
+    pub(super) own_stamp: Option<(PathBuf, crate::store::Stamp)>,
     /// Where the folder that would be synced stands against its git remote, when last asked.
     pub(super) git_status: Option<(PathBuf, crate::sync::SyncStatus)>,
     /// The status should be asked again (after a save or a sync).
@@ -143,6 +146,7 @@ impl App {
                 super::watch::RunWatcher::new(move || ctx.request_repaint())
             },
             reload_again: false,
+            own_stamp: None,
             git_status: None,
             git_status_stale: true,
             program: config.program.clone().or_else(|| std::env::current_exe().ok()).unwrap_or_else(|| PathBuf::from("preflight")),
@@ -352,7 +356,10 @@ impl eframe::App for App {
         if let Some(wait) = polled.retry_in {
             ctx.request_repaint_after(wait);
         }
-        self.git_status_stale |= polled.saved;
+        if let Some(written) = polled.written {
+            self.git_status_stale = true;
+            self.own_stamp = Some(written);
+        }
         self.saves_merged(polled.incoming);
         self.take_disk_changes();
         self.refresh_git_status();

@@ -296,7 +296,8 @@ impl App {
                     self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path) }));
                 }
                 Ok((Document::Run(run), stamp)) => {
-                    self.autosave.seen(path.clone(), stamp);
+                    self.autosave.seen(path.clone(), stamp.clone());
+                    self.own_stamp = Some((path.clone(), stamp));
                     if let Some(report) = &verification {
                         for problem in &report.problems {
                             self.toasts.error(format!("{}: {problem}", path.display()));

@@ -55,7 +55,8 @@ pub struct Incoming {
 struct Done {
     path: PathBuf,
     generation: u64,
-    result: Result<Option<Incoming>, String>,
+    /// The stamp of what was written, and what another writer's content merged in brought.
+    result: Result<(Stamp, Option<Incoming>), String>,
 }
 
 /// What [`Autosave::poll`] found.
@@ -67,8 +68,8 @@ pub struct Polled {
     pub retry_in: Option<Duration>,
     /// Merges that saves made with what others wrote.
     pub incoming: Vec<Incoming>,
-    /// Whether any save was written.
-    pub saved: bool,
+    /// The file last written, and the stamp of what was written to it.
+    pub written: Option<(PathBuf, Stamp)>,
 }
 
 /// The worker and what the UI knows of it.
@@ -153,8 +154,8 @@ impl Autosave {
         let mut polled = Polled::default();
         while let Ok(done) = self.results.try_recv() {
             match done.result {
-                Ok(incoming) => {
-                    polled.saved = true;
+                Ok((stamp, incoming)) => {
+                    polled.written = Some((done.path.clone(), stamp));
                     polled.incoming.extend(incoming);
                     self.saved_generation = self.saved_generation.max(done.generation);
                     if self.saved_generation == self.generation {
@@ -194,21 +195,24 @@ impl Autosave {
 /// Saves one job, merging what another writer put in the file since this thread last saw it.
 /// A stamp counts only for saves of its generation or later: a change queued before the app
 /// took in the file's content does not hold it, and must merge.
-fn save(job: &Job, stamps: &mut HashMap<PathBuf, (Stamp, u64)>) -> Result<Option<Incoming>, String> {
+fn save(job: &Job, stamps: &mut HashMap<PathBuf, (Stamp, u64)>) -> Result<(Stamp, Option<Incoming>), String> {
     let seen = stamps.get(&job.path).filter(|(_, from)| job.generation >= *from).map(|(stamp, _)| stamp);
     let saved = store::save_run_merging(&job.path, &job.run, seen).map_err(|err| err.to_string())?;
     let Some(merged) = saved.merged else {
-        stamps.insert(job.path.clone(), (saved.stamp, job.generation));
-        return Ok(None);
+        stamps.insert(job.path.clone(), (saved.stamp.clone(), job.generation));
+        return Ok((saved.stamp, None));
     };
     // The file now holds events the app's later changes, already queued, do not: their saves
     // must merge again, so no stamp is kept.
     stamps.remove(&job.path);
-    Ok(Some(Incoming {
-        path: job.path.clone(),
-        summary: describe_incoming(&merged.incoming(&job.run)),
-        conflicts: merged.conflicts().len(),
-        run: Box::new(merged.run),
-        generation: job.generation,
-    }))
+    Ok((
+        saved.stamp,
+        Some(Incoming {
+            path: job.path.clone(),
+            summary: describe_incoming(&merged.incoming(&job.run)),
+            conflicts: merged.conflicts().len(),
+            run: Box::new(merged.run),
+            generation: job.generation,
+        }),
+    ))
 }

@@ -50,7 +50,8 @@ pub enum JobResult {
     /// run as it was when the job started; or why not.
     Reloaded {
         path: PathBuf,
-        result: Result<super::sharing::Reloaded, String>,
+        /// None when the file held what the app last wrote.
+        result: Result<Option<super::sharing::Reloaded>, String>,
     },
     /// Where the shared folder stands against its git remote.
     GitStatus {

@@ -47,11 +47,14 @@ impl App {
         let ours = doc.run().clone();
         let base = (ours.events.len(), ours.events.last().map(|event| event.hash.clone()));
         let from = path.clone();
+        // The app's own last save, which the watcher also reports, is not read back.
+        let known = self.own_stamp.as_ref().filter(|(file, _)| !copy && *file == path).map(|(_, stamp)| stamp.clone());
         let work = move || {
-            let result = store::load_run_stamped(&from).map_err(|err| err.to_string()).and_then(|(theirs, stamp)| {
+            let result = store::load_run_if_changed(&from, known.as_ref()).map_err(|err| err.to_string()).and_then(|read| {
+                let Some((theirs, stamp)) = read else { return Ok(None) };
                 let merged = Run::merge(&ours, &theirs).map_err(|err| format!("{}: cannot be merged into the open run: {err}", from.display()))?;
                 let file_behind = merged.run.events.len() > theirs.events.len();
-                Ok(Reloaded { stamp, merged, base, file_behind, from: from.clone() })
+                Ok(Some(Reloaded { stamp, merged, base, file_behind, from: from.clone() }))
             });
             JobResult::Reloaded { path: if copy { PathBuf::new() } else { from }, result }
         };
@@ -64,14 +67,16 @@ impl App {
     }
 
     /// A read-and-merge finished. `path` is the open run's file, or empty for a returned copy.
-    pub(super) fn reloaded(&mut self, path: &Path, result: Result<Reloaded, String>) {
+    pub(super) fn reloaded(&mut self, path: &Path, result: Result<Option<Reloaded>, String>) {
         let View::Run(doc) = &self.view else { return };
         let own_file = path == doc.path();
         if !own_file && !path.as_os_str().is_empty() {
             return;
         }
         let reloaded = match result {
-            Ok(reloaded) => reloaded,
+            Ok(Some(reloaded)) => reloaded,
+            // The file is what the app itself last wrote.
+            Ok(None) => return,
             Err(err) => {
                 self.toasts.error(err);
                 return;
@@ -79,6 +84,7 @@ impl App {
         };
         if own_file {
             self.autosave.seen(path.to_path_buf(), reloaded.stamp.clone());
+            self.own_stamp = Some((path.to_path_buf(), reloaded.stamp.clone()));
         }
         let from = reloaded.from.display().to_string();
         let incoming = describe_incoming(&reloaded.merged.incoming(doc.run()));

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# How long `preflight sync` takes on a runs folder of 200 runs with one changed run, and how
+# much of it is git's own: every git command the sync runs goes through a shim that records its
+# wall time, and Preflight's share is the rest. The remote is a bare repository in a temporary
+# folder (no network).
+#   scripts/sync-bench.sh [RUNS] [ROUNDS]     defaults: 200 runs, 10 rounds
+# Needs git; builds the release binary and the merged_run example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-200}
+rounds=${2:-10}
+cargo build --release --quiet --bin preflight --example settled_run --example merged_run
+bin=$PWD/target/release/preflight
+example=$PWD/target/release/examples
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 PREFLIGHT_USER=bench PREFLIGHT_HOME=$work/home/preflight
+mkdir -p "$HOME"
+git init -q --bare -b main "$work/remote.git"
+git clone -q "$work/remote.git" "$work/clone" 2>/dev/null
+mkdir -p "$work/clone/runs"
+"$example/settled_run" persona-chat-service "$work/base.run.ron" >/dev/null
+for n in $(seq 1 "$runs"); do
+  sed "s/^  id: \"[^\"]*\"/  id: \"bench-$n\"/" "$work/base.run.ron" > "$work/clone/runs/run-$n.run.ron"
+done
+"$bin" sync "$work/clone/runs" >/dev/null
+
+# The shim: runs the real git and appends its wall time in nanoseconds.
+real_git=$(command -v git)
+mkdir -p "$work/shim"
+cat > "$work/shim/git" <<SHIM
+#!/usr/bin/env bash
+start=\$(date +%s%N)
+"$real_git" "\$@"
+status=\$?
+echo \$(( \$(date +%s%N) - start )) >> "$work/git-times"
+exit \$status
+SHIM
+chmod +x "$work/shim/git"
+
+total=0 git_total=0 calls=0
+for round in $(seq 1 "$rounds"); do
+  "$example/merged_run" "$work/clone/runs/run-1.run.ron" "$work/changed.run.ron" >/dev/null
+  mv "$work/changed.run.ron" "$work/clone/runs/run-1.run.ron"
+  : > "$work/git-times"
+  start=$(date +%s%N)
+  PATH="$work/shim:$PATH" "$bin" sync "$work/clone/runs" >/dev/null
+  elapsed=$(( $(date +%s%N) - start ))
+  spent=$(awk '{s+=$1} END {print s+0}' "$work/git-times")
+  total=$((total + elapsed)); git_total=$((git_total + spent)); calls=$((calls + $(wc -l < "$work/git-times")))
+done
+ms() { awk -v ns="$1" -v n="$rounds" 'BEGIN { printf "%.1f", ns / n / 1e6 }'; }
+echo "sync of $runs runs, one changed, $rounds rounds: $(ms $total) ms a sync, git $(ms $git_total) ms in $((calls / rounds)) commands, Preflight $(ms $((total - git_total))) ms ($(awk -v a=$((total - git_total)) -v b=$total 'BEGIN { printf "%.0f", 100 * a / b }') %)"
