@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # How long `preflight sync` takes on a runs folder of 200 runs with one changed run, and how
-# much of it is git's own: every git command the sync runs goes through a shim that records its
-# wall time, and Preflight's share is the rest. The remote is a bare repository in a temporary
+# much of it is git's own (from git's trace2 timings), Preflight's share being the rest. The remote is a bare repository in a temporary
 # folder (no network).
 #   scripts/sync-bench.sh [RUNS] [ROUNDS]     defaults: 200 runs, 10 rounds
-# Needs git; builds the release binary and the merged_run example.
+# Needs git and python3; builds the release binary and the examples it uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
@@ -25,29 +24,26 @@ for n in $(seq 1 "$runs"); do
 done
 "$bin" sync "$work/clone/runs" >/dev/null
 
-# The shim: runs the real git and appends its wall time in nanoseconds.
-real_git=$(command -v git)
-mkdir -p "$work/shim"
-cat > "$work/shim/git" <<SHIM
-#!/usr/bin/env bash
-start=\$(date +%s%N)
-"$real_git" "\$@"
-status=\$?
-echo \$(( \$(date +%s%N) - start )) >> "$work/git-times"
-exit \$status
-SHIM
-chmod +x "$work/shim/git"
-
+# Git reports how long each of its processes ran (trace2: the `t_abs` of each top-level
+# process's exit event); what is left of the sync's wall time is Preflight's, starting each git
+# process included.
 total=0 git_total=0 calls=0
 for round in $(seq 1 "$rounds"); do
   "$example/merged_run" "$work/clone/runs/run-1.run.ron" "$work/changed.run.ron" >/dev/null
   mv "$work/changed.run.ron" "$work/clone/runs/run-1.run.ron"
-  : > "$work/git-times"
+  rm -f "$work/trace"
   start=$(date +%s%N)
-  PATH="$work/shim:$PATH" "$bin" sync "$work/clone/runs" >/dev/null
+  GIT_TRACE2_EVENT="$work/trace" "$bin" sync "$work/clone/runs" >/dev/null
   elapsed=$(( $(date +%s%N) - start ))
-  spent=$(awk '{s+=$1} END {print s+0}' "$work/git-times")
-  total=$((total + elapsed)); git_total=$((git_total + spent)); calls=$((calls + $(wc -l < "$work/git-times")))
+  spent=$(python3 -c '
+import json, sys
+total = 0.0; calls = 0
+for line in open(sys.argv[1]):
+    event = json.loads(line)
+    if event.get("event") == "exit" and "/" not in event.get("sid", "/"):
+        total += event["t_abs"]; calls += 1
+print(int(total * 1e9), calls)' "$work/trace")
+  total=$((total + elapsed)); git_total=$((git_total + ${spent% *})); calls=$((calls + ${spent#* }))
 done
 ms() { awk -v ns="$1" -v n="$rounds" 'BEGIN { printf "%.1f", ns / n / 1e6 }'; }
 echo "sync of $runs runs, one changed, $rounds rounds: $(ms $total) ms a sync, git $(ms $git_total) ms in $((calls / rounds)) commands, Preflight $(ms $((total - git_total))) ms ($(awk -v a=$((total - git_total)) -v b=$total 'BEGIN { printf "%.0f", 100 * a / b }') %)"

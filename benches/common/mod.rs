@@ -121,7 +121,7 @@ pub fn signed_run(sections: usize, per_section: usize, signatures: usize) -> Run
 
 /// Two copies of `base` that went separate ways: each adds `events` changes of its own (one
 /// in four a state, the rest notes), the first by Rita on the first half of the items, the
-/// second by Quinn on the second half, except every hundredth change, which both make to the
+/// second by Quinn on the second half, except every hundredth change, a note both write on the
 /// same item (a conflict).
 #[allow(dead_code, reason = "not every benchmark that includes this module merges")]
 pub fn diverged(base: &Run, events: usize) -> (Run, Run) {
@@ -131,11 +131,18 @@ pub fn diverged(base: &Run, events: usize) -> (Run, Run) {
         let mut run = base.clone();
         for n in 0..events {
             let at = Timestamp::from_datetime(start.as_datetime() + chrono::Duration::milliseconds((2 * n + usize::from(second)) as i64 + 1));
-            let item = if n % 100 == 0 { &ids[n % ids.len()] } else { &ids[(offset + n) % ids.len()] };
-            if n % 4 == 0 {
-                let state = if second { ItemState::Skipped { reason: format!("skipped by {name}") } } else { ItemState::Done };
-                run.set_state(item, state, name, at).unwrap();
+            if n % 100 == 0 {
+                run.set_note(&ids[n % ids.len()], &format!("{name}: shared check {n}"), name, at).unwrap();
+                continue;
+            }
+            let item = &ids[(offset + n) % ids.len()];
+            let changed = if n % 4 == 0 {
+                let state = if second { ItemState::Skipped { reason: format!("skipped by {name}") } } else { ItemState::Failed };
+                run.set_state(item, state, name, at).unwrap()
             } else {
+                false
+            };
+            if !changed {
                 run.set_note(item, &format!("{name}: check {n}"), name, at).unwrap();
             }
         }

@@ -86,6 +86,8 @@ pub struct App {
     pub(super) own_stamp: Option<(PathBuf, crate::store::Stamp)>,
     /// Where the folder that would be synced stands against its git remote, when last asked.
     pub(super) git_status: Option<(PathBuf, crate::sync::SyncStatus)>,
+    /// Why the last sync could not push (offline, rejected, no remote), until one does.
+    pub(super) sync_problem: Option<String>,
     /// The status should be asked again (after a save or a sync).
     pub(super) git_status_stale: bool,
     /// The `preflight` program git runs as the merge driver.
@@ -148,6 +150,7 @@ impl App {
             reload_again: false,
             own_stamp: None,
             git_status: None,
+            sync_problem: None,
             git_status_stale: true,
             program: config.program.clone().or_else(|| std::env::current_exe().ok()).unwrap_or_else(|| PathBuf::from("preflight")),
         };

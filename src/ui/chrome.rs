@@ -109,6 +109,11 @@ impl App {
                     ui.separator();
                     let syncing = self.jobs.is_running("sync");
                     ui.label(if syncing { "git: syncing…".to_string() } else { status.to_string() }).on_hover_text(dir.display().to_string());
+                    if let Some(problem) = self.sync_problem.as_ref().filter(|_| !syncing) {
+                        let short = if problem.starts_with("offline") { "offline" } else { "not pushed" };
+                        ui.label(egui::RichText::new(short).color(ui.visuals().warn_fg_color))
+                            .on_hover_text(format!("The last sync could not push: {problem}. Nothing is lost; the next Sync tries again."));
+                    }
                     UiCommand::Sync.button_ui(ui, self.resolve(UiCommand::Sync), &mut self.commands);
                 }
                 if let Some(export) = &self.pdf_export {

@@ -184,6 +184,10 @@ impl App {
     pub(super) fn synced(&mut self, dir: &Path, result: Result<crate::sync::SyncReport, String>) {
         self.git_status_stale = true;
         self.refresh_git_status();
+        self.sync_problem = match &result {
+            Ok(report) => report.pushed.clone().err(),
+            Err(err) => Some(err.clone()),
+        };
         match result {
             Ok(report) if report.pushed.is_ok() => self.toasts.notice(format!("Synced {}: {report}", dir.display())),
             // Offline, rejected or no remote: the commit stays, and goes with the next sync.
