@@ -60,9 +60,14 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Start a run of a template (a file, or the name of a bundled checklist).
+    /// Start a run of a template (a file, a Markdown checklist imported on the way, or the name
+    /// of a bundled checklist).
     Run {
         template: String,
+        /// Take the run up where the file left off: items ticked in the Markdown start done,
+        /// recorded as done by "imported from FILE".
+        #[arg(long)]
+        in_progress: bool,
         /// Where to write the run; by default, into your library's runs folder.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -220,7 +225,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Import { file, output, title, force, dry_run } => import(&file, output, title, force, dry_run),
         Command::Lint { files } => Ok(lint(&files)),
-        Command::Run { template, output, values, actor } => start_run(&template, output, &values, actor),
+        Command::Run { template, in_progress, output, values, actor } => start_run(&template, in_progress, output, &values, actor),
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Merge { files, output } => merge::merge(&files, output.as_deref()),
         Command::Sync { dir, setup, actor } => sync(dir, setup, actor),
@@ -373,6 +378,14 @@ fn report(file: &Path, problems: Vec<crate::model::Problem>) {
 /// Finds a template by path, or by the name of a bundled checklist.
 fn find_template(name: &str) -> anyhow::Result<Template> {
     let path = Path::new(name);
+    if path.exists() && store::FileKind::of(path) == store::FileKind::Markdown {
+        let text = store::read_text(path, "a Markdown checklist")?;
+        let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(path), title: None });
+        for warning in &imported.warnings {
+            eprintln!("warning: {}:{}: {}", path.display(), warning.line, warning.message);
+        }
+        return Ok(imported.template);
+    }
     if path.exists() {
         return Ok(store::load_template(path)?);
     }
@@ -411,16 +424,20 @@ fn actor_name(actor: Option<String>) -> String {
         .unwrap_or_else(|| "preflight".into())
 }
 
-fn start_run(template_name: &str, output: Option<PathBuf>, pairs: &[String], actor: Option<String>) -> anyhow::Result<ExitCode> {
+fn start_run(template_name: &str, in_progress: bool, output: Option<PathBuf>, pairs: &[String], actor: Option<String>) -> anyhow::Result<ExitCode> {
     let template = find_template(template_name)?;
+    let source = Path::new(template_name).file_name().map_or_else(|| template_name.to_string(), |name| name.to_string_lossy().into_owned());
     let values = field_values(&template, pairs)?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     let title = template.title.clone();
     let template_for_hint = template.clone();
-    let run = Run::start(template, uuid::Uuid::new_v4().to_string(), &actor_name(actor), now, values).map_err(|err| {
+    let mut run = Run::start(template, uuid::Uuid::new_v4().to_string(), &actor_name(actor), now, values).map_err(|err| {
         let missing: Vec<String> = template_for_hint.fields.iter().filter(|f| f.required).map(|f| format!("--set {}=…", f.id)).collect();
         anyhow!("{template_name}: {err}; fill them with {}", missing.join(" "))
     })?;
+    let ticked = template_for_hint.all_items().iter().filter(|(_, item)| item.ticked && item.is_actionable()).count();
+    let taken =
+        if in_progress { run.take_ticks(&format!("imported from {source}"), now).map_err(|err| anyhow!("{template_name}: {err}"))? } else { 0 };
     let output = match output {
         Some(path) => path,
         None => {
@@ -438,6 +455,11 @@ fn start_run(template_name: &str, output: Option<PathBuf>, pairs: &[String], act
         }
     }
     println!("  {} items to work through; template sha256 {}", counts.total(), run.template_sha256);
+    if taken > 0 {
+        println!("  {taken} item(s) ticked in {source} start done, recorded as done by \"imported from {source}\"");
+    } else if ticked > 0 {
+        println!("  {ticked} item(s) were ticked in {source}; they start pending (--in-progress starts them done)");
+    }
     println!("wrote {}", output.display());
     Ok(ExitCode::SUCCESS)
 }

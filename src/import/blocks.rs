@@ -35,7 +35,14 @@ pub(crate) enum Block {
         source: String,
         line: usize,
     },
-    /// A block quote, HTML or anything else kept as its source.
+    /// A block quote or callout, with the blocks inside it; `callout` is its kind when GitHub
+    /// syntax names one (`> [!NOTE]`).
+    Quote {
+        callout: Option<String>,
+        blocks: Vec<Block>,
+        line: usize,
+    },
+    /// HTML or anything else kept as its source.
     Verbatim {
         source: String,
         line: usize,
@@ -58,15 +65,18 @@ pub(crate) struct ListItem {
 /// enough that a template and a run of it stay within what the RON reader accepts.
 pub(crate) const MAX_LIST_DEPTH: usize = crate::model::MAX_ITEM_DEPTH;
 
+/// Block quotes nest at most this deep before the rest is kept as text.
+const MAX_QUOTE_DEPTH: usize = 8;
+
 /// The blocks of `source`, and the lines where lists nested deeper than [`MAX_LIST_DEPTH`]
 /// were flattened into the deepest level.
 pub(crate) fn parse(source: &str) -> (Vec<Block>, Vec<usize>) {
-    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_GFM;
     // Events are read as the parser makes them, never all held at once: a 10 MB checklist
     // makes a million of them.
     let events = Parser::new_ext(source, options).into_offset_iter().peekable();
     let line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(at, _)| at + 1)).collect();
-    let mut reader = Reader { source, events, line_starts, depth: 0, flattened: Vec::new() };
+    let mut reader = Reader { source, events, line_starts, depth: 0, quotes: 0, flattened: Vec::new() };
     let mut blocks = Vec::new();
     while reader.peek().is_some() {
         if let Some(block) = reader.block() {
@@ -82,6 +92,8 @@ struct Reader<'s> {
     line_starts: Vec<usize>,
     /// Lists open around `pos`.
     depth: usize,
+    /// Block quotes open around `pos`.
+    quotes: usize,
     /// Lines where a list nested deeper than the limit begins.
     flattened: Vec<usize>,
 }
@@ -203,6 +215,7 @@ impl<'s> Reader<'s> {
                 Some(Block::Code { lang, code, line })
             }
             Event::Start(Tag::Table(_)) => Some(self.table(line)),
+            Event::Start(Tag::BlockQuote(kind)) if self.quotes < MAX_QUOTE_DEPTH => Some(self.quote(kind.map(|k| format!("{k:?}")), line)),
             Event::Start(_) => {
                 let range = self.skip_element();
                 Some(Block::Verbatim { source: self.source[range].trim_end().to_string(), line })
@@ -220,6 +233,25 @@ impl<'s> Reader<'s> {
                 None
             }
         }
+    }
+
+    /// A block quote's blocks, read as any others. Deeper than [`MAX_QUOTE_DEPTH`], a quote is
+    /// kept as its source, so that hostile nesting cannot exhaust the stack.
+    fn quote(&mut self, callout: Option<String>, line: usize) -> Block {
+        self.bump();
+        self.quotes += 1;
+        let mut blocks = Vec::new();
+        while let Some((event, _)) = self.peek() {
+            if matches!(event, Event::End(TagEnd::BlockQuote(_))) {
+                self.bump();
+                break;
+            }
+            if let Some(block) = self.block() {
+                blocks.push(block);
+            }
+        }
+        self.quotes -= 1;
+        Block::Quote { callout, blocks, line }
     }
 
     fn list(&mut self, ordered: bool) -> Block {

@@ -7,7 +7,7 @@ use super::lines::{
     Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading, label_line, plain_title,
     split_annotation, split_probe,
 };
-use super::{Imported, Warning};
+use super::{Imported, Warning, tasks};
 use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template};
 
 /// The longest value a `**Label:** value` line may have to count as a pre-filled field.
@@ -293,15 +293,79 @@ impl Builder {
                 self.warn(*line, format!("heading inside a list item kept as text: {text}"));
                 vec![info(text.clone(), InfoStyle::Paragraph)]
             }
+            Block::Quote { callout, blocks, line } => self.quote_items(callout.as_deref(), blocks, *line),
             Block::Verbatim { source, line } => {
-                self.warn(*line, "block quote or HTML kept as text");
-                vec![info(source.clone(), InfoStyle::Verbatim)]
+                let text = super::prepare::strip_tags(source);
+                if text.trim().is_empty() {
+                    self.warn(*line, "HTML without text left out");
+                    return Vec::new();
+                }
+                self.warn(*line, "HTML kept as its text, without the tags");
+                vec![info(text.trim().to_string(), InfoStyle::Paragraph)]
             }
             Block::Rule => Vec::new(),
         }
     }
 
+    /// A block quote or callout: what is inside it is read as if it stood outside, so that its
+    /// tasks are checks. A callout's kind and title (`> [!warning] Before you start`, or
+    /// GitHub's `> [!WARNING]`) lead as information.
+    fn quote_items(&mut self, callout: Option<&str>, blocks: &[Block], line: usize) -> Vec<Item> {
+        let mut blocks = blocks.to_vec();
+        let mut kind = callout.map(|kind| kind.to_lowercase());
+        let mut title = String::new();
+        if let Some(Block::Paragraph { text, .. }) = blocks.first_mut()
+            && let Some(rest) = text.strip_prefix("[!")
+            && let Some((word, after)) = rest.split_once(']')
+        {
+            kind = Some(word.to_lowercase());
+            // `[!todo]-` and `[!todo]+` fold the callout in Obsidian.
+            let after = after.strip_prefix(['+', '-']).unwrap_or(after);
+            let (first, more) = after.split_once('\n').unwrap_or((after, ""));
+            title = first.trim().to_string();
+            *text = more.to_string();
+            if text.trim().is_empty() {
+                blocks.remove(0);
+            }
+        }
+        let mut items = Vec::new();
+        if let Some(kind) = kind {
+            let mut name: String = kind.chars().take(1).flat_map(char::to_uppercase).chain(kind.chars().skip(1)).collect();
+            if !title.is_empty() {
+                name = format!("{name}: {title}");
+            }
+            items.push(info(format!("**{name}**"), InfoStyle::Paragraph));
+        }
+        for block in &blocks {
+            match block {
+                Block::Heading { text, line, .. } => {
+                    self.warn(*line, format!("heading inside a block quote kept as text: {text}"));
+                    items.push(info(text.clone(), InfoStyle::Paragraph));
+                }
+                other => items.extend(self.block_items(other)),
+            }
+        }
+        if items.is_empty() {
+            self.warn(line, "empty block quote left out");
+        }
+        items
+    }
+
     fn list_item(&mut self, source: &ListItem, ordered: bool) -> Vec<Item> {
+        let mut task = source.task;
+        let mut written = source.text.as_str();
+        if task.is_none() {
+            if let Some((box_text, ticked, rest)) = tasks::malformed_box(written) {
+                self.warn(
+                    source.line,
+                    format!("`{box_text}` read as a task box `[{}]`; write it so for every Markdown reader", if ticked { "x" } else { " " }),
+                );
+                (task, written) = (Some(ticked), rest);
+            } else if let Some((ticked, rest)) = tasks::keyword_task(written) {
+                (task, written) = (Some(ticked), rest);
+            }
+        }
+        let source = &ListItem { task, text: written.to_string(), line: source.line, blocks: source.blocks.clone() };
         let (text, annotation) = split_annotation(&source.text);
         let (text, probe) = split_probe(&text);
         let probe = match probe {
@@ -335,6 +399,7 @@ impl Builder {
             self.ticked += 1;
         }
         let mut item = Item::new(annotation.id.unwrap_or_default(), text, kind);
+        item.ticked = source.task == Some(true);
         if kind == ItemKind::Info {
             item.style = InfoStyle::Bullet;
         }
@@ -370,6 +435,9 @@ impl Builder {
             }
             return Vec::new();
         }
+        if let Some(status) = tasks::status_column(header, rows).filter(|_| !self.signoff()) {
+            return self.status_table(header, rows, status, line);
+        }
         let has_empty_cell = rows.iter().flatten().any(|cell| cell.trim().is_empty());
         let well_formed = rows.iter().all(|row| row.len() == header.len());
         if has_empty_cell && well_formed && !rows.is_empty() {
@@ -390,7 +458,70 @@ impl Builder {
             });
             return Vec::new();
         }
+        self.warn(line, "table kept as text: it has no status column, no blank cells to fill in, and is not a sign-off table");
         vec![info(source.to_string(), InfoStyle::Verbatim)]
+    }
+
+    /// A table whose column `status` says whether each row is done: every row a check, its text
+    /// the row's first other cell and the rest as `Header: value`.
+    fn status_table(&mut self, header: &[String], rows: &[Vec<String>], status: usize, line: usize) -> Vec<Item> {
+        let mut items = Vec::new();
+        for (index, row) in rows.iter().enumerate() {
+            let cells: Vec<(usize, &str)> = row
+                .iter()
+                .enumerate()
+                .filter(|(column, cell)| *column != status && !cell.trim().is_empty())
+                .map(|(c, cell)| (c, cell.trim()))
+                .collect();
+            let Some(((_, first), rest)) = cells.split_first() else {
+                self.warn(line + 2 + index, "table row with a status and no text left out");
+                continue;
+            };
+            let mut text = first.to_string();
+            let details: Vec<String> =
+                rest.iter().map(|(column, cell)| format!("{}: {cell}", header.get(*column).map_or("", |h| h.trim()))).collect();
+            if !details.is_empty() {
+                text = format!("{text} ({})", details.join("; "));
+            }
+            let ticked = row.get(status).and_then(|cell| tasks::cell_status(cell)).unwrap_or(false);
+            let mut item = Item::new(String::new(), text, ItemKind::Check);
+            item.ticked = ticked;
+            self.ticked += usize::from(ticked);
+            items.push(item);
+        }
+        items
+    }
+
+    /// Front matter: `title` (or `name`) is the title unless a level-1 heading opens the
+    /// document, `description` (or `about`) the description, `version` the version, and every
+    /// other key a pre-filled field of the header (a blank one when it has no value).
+    pub(super) fn front_matter(&mut self, matter: &super::prepare::FrontMatter, has_heading: bool) {
+        for line in &matter.skipped {
+            self.warn(*line, "front matter line that is not `key: value` left out");
+        }
+        let mut title_taken = has_heading;
+        for (key, value, line) in &matter.pairs {
+            match key.to_lowercase().as_str() {
+                "title" | "name" if !title_taken && !value.is_empty() => {
+                    self.title = Some(split_annotation(value));
+                    title_taken = true;
+                }
+                "description" | "about" if self.description.is_empty() && !value.is_empty() => self.description = value.clone(),
+                "version" if self.version.is_empty() && !value.is_empty() => self.version = value.clone(),
+                _ if self.fields.iter().any(|f| f.label.eq_ignore_ascii_case(key)) => {
+                    self.warn(*line, format!("front matter key `{key}` given twice; the first is kept"));
+                }
+                _ => self.fields.push(Field {
+                    id: String::new(),
+                    label: key.clone(),
+                    kind: FieldKind::Text,
+                    required: false,
+                    default: (!value.is_empty()).then(|| FieldValue::Text(value.clone())),
+                    hint: String::new(),
+                    placement: Placement::Header,
+                }),
+            }
+        }
     }
 
     /// Assembles the template: nests the sections, resolves placements, assigns ids.

@@ -242,7 +242,9 @@ impl Writer<'_> {
             };
             match (item.kind, item.style) {
                 (ItemKind::Check, _) => {
-                    let tick = if record.is_some_and(|r| r.state == ItemState::Done) { "x" } else { " " };
+                    // A run's record says; a template keeps the box as it was ticked in its source.
+                    let done = if self.run.is_some() { record.is_some_and(|r| r.state == ItemState::Done) } else { item.ticked };
+                    let tick = if done { "x" } else { " " };
                     let _ = writeln!(self.out, "{indent}- [{tick}] {}{notes}{}", item.text, state_suffix(record));
                 }
                 (ItemKind::Step, _) => {

@@ -9,6 +9,8 @@ mod export;
 mod ids;
 mod lines;
 pub mod mojibake;
+mod prepare;
+mod tasks;
 
 use crate::model::{Field, FieldKind, Placement, TemplateCounts};
 
@@ -65,8 +67,12 @@ pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
         std::borrow::Cow::Borrowed(source)
     };
     let repair = mojibake::repair(&normalised);
-    let (blocks, flattened) = blocks::parse(&repair.text);
+    let prepared = prepare::prepare(&repair.text);
+    let (blocks, flattened) = blocks::parse(&prepared.text);
     let mut builder = build::Builder::default();
+    if let Some(matter) = &prepared.front_matter {
+        builder.front_matter(matter, matches!(blocks.first(), Some(blocks::Block::Heading { level: 1, .. })));
+    }
     builder.read(&blocks);
     let mut imported = builder.finish(options.id.clone(), options.title.clone());
     for line in flattened {
@@ -93,7 +99,10 @@ pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
     if imported.ticked > 0 {
         imported.warnings.push(Warning {
             line: 1,
-            message: format!("{} ticked box(es) imported unticked: a template starts every run from scratch", imported.ticked),
+            message: format!(
+                "{} ticked item(s) kept as ticked; a run starts with them pending, or done when started in progress (`preflight run FILE --in-progress`)",
+                imported.ticked
+            ),
         });
     }
     imported

@@ -51,6 +51,12 @@ pub enum Edit {
         id: String,
         required: bool,
     },
+    /// Whether the item counts as ticked in the source Markdown (a run started in progress
+    /// marks it done).
+    SetItemTicked {
+        id: String,
+        ticked: bool,
+    },
     /// Attaches, replaces or (with None) removes an item's probe.
     SetItemProbe {
         id: String,
@@ -229,6 +235,7 @@ impl Template {
                 item.required = kind == ItemKind::Check;
             }
             Edit::SetItemRequired { id, required } => self.item_mut(&id)?.required = required,
+            Edit::SetItemTicked { id, ticked } => self.item_mut(&id)?.ticked = ticked,
             Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe.map(Box::new),
             Edit::DeleteItem { id } => {
                 let list = item_lists(self, &id).ok_or_else(|| EditError::UnknownItem(id.clone()))?;

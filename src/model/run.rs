@@ -415,6 +415,19 @@ impl Run {
         Ok(run)
     }
 
+    /// Marks done every item whose box was ticked in the Markdown the template came from, as
+    /// `actor` (such as "imported from go-live.md"): a run taken up where the file left off.
+    /// Returns how many were marked.
+    pub fn take_ticks(&mut self, actor: &str, at: Timestamp) -> Result<usize, ModelError> {
+        let ticked: Vec<String> =
+            self.template.all_items().into_iter().filter(|(_, item)| item.ticked && item.is_actionable()).map(|(_, item)| item.id.clone()).collect();
+        let mut marked = 0;
+        for id in ticked {
+            marked += usize::from(self.set_state(&id, ItemState::Done, actor, at)?);
+        }
+        Ok(marked)
+    }
+
     /// Sets an item's state. N/A and Skip need a non-blank reason. Setting the state it already
     /// has changes nothing and records nothing. Returns whether anything changed.
     pub fn set_state(&mut self, item_id: &str, new: ItemState, actor: &str, at: Timestamp) -> Result<bool, ModelError> {

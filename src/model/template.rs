@@ -111,6 +111,10 @@ pub struct Item {
     /// An automated check of this item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<Box<crate::model::ProbeSpec>>,
+    /// The item's box was ticked in the Markdown it was imported from (`- [x]`, ✅, `DONE`).
+    /// A run starts with every item pending; one started "in progress" marks these done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ticked: bool,
 }
 
 impl Item {
@@ -124,6 +128,7 @@ impl Item {
             lang: String::new(),
             children: Vec::new(),
             probe: None,
+            ticked: false,
         }
     }
 

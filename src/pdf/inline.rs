@@ -1,5 +1,6 @@
 //! Item text is Markdown inline text; on paper it is set as styled spans: bold for strong,
-//! monospace for code, links followed by their address so that a printed page keeps it.
+//! monospace for code, links and images followed by their address so that a printed page keeps
+//! it (an image is its alt text). Inline HTML prints as its text: tags and comments are left out.
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -28,8 +29,8 @@ pub(crate) fn markdown_spans(text: &str, base: Style) -> Vec<Span> {
             Event::Start(Tag::Strong) => strong += 1,
             Event::End(TagEnd::Strong) => strong = strong.saturating_sub(1),
             Event::Start(Tag::Emphasis | Tag::Strikethrough) | Event::End(TagEnd::Emphasis | TagEnd::Strikethrough) => {}
-            Event::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
-            Event::End(TagEnd::Link) => {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => links.push(dest_url.to_string()),
+            Event::End(TagEnd::Link | TagEnd::Image) => {
                 if let Some(url) = links.pop()
                     && !url.is_empty()
                     && !spans.last().is_some_and(|last| last.text.ends_with(url.as_str()))
@@ -37,7 +38,9 @@ pub(crate) fn markdown_spans(text: &str, base: Style) -> Vec<Span> {
                     push(&mut spans, &format!(" ({url})"), base.with_colour(LINK));
                 }
             }
-            Event::Text(text) | Event::InlineHtml(text) | Event::Html(text) => push(&mut spans, &text, style),
+            Event::Text(text) => push(&mut spans, &text, style),
+            // A tag or a comment says nothing a reader of the rendered text would see.
+            Event::InlineHtml(_) | Event::Html(_) => {}
             Event::Code(code) => push(&mut spans, &code, style.with_weight(Weight::Mono)),
             Event::SoftBreak => push(&mut spans, " ", style),
             Event::HardBreak => push(&mut spans, "\n", style),
@@ -71,6 +74,12 @@ mod tests {
     fn block_syntax_is_printed_as_written() {
         assert_eq!(joined(&markdown_spans("1. *first* step", BODY)), "1. *first* step");
         assert_eq!(joined(&markdown_spans("plain text", BODY)), "plain text");
+    }
+
+    #[test]
+    fn images_print_as_alt_text_and_address_and_html_as_its_text() {
+        let spans = markdown_spans("Dashboard ![p95 latency](https://grafana.example.com/p95.png) is <b>green</b> <!-- ask Sam -->", BODY);
+        assert_eq!(joined(&spans), "Dashboard p95 latency (https://grafana.example.com/p95.png) is green ");
     }
 
     #[test]

@@ -226,7 +226,10 @@ fn at_signing(signature: &Signature, check: &SignatureCheck) -> Vec<Span> {
         }
         None => format!(", {count} blocker(s)"),
     };
-    vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN)), Span::new(detail, CELL)]
+    // Blockers name items by their text, which is inline Markdown: printed as text, not source.
+    let mut spans = vec![Span::new("NO-GO", CELL_BOLD.with_colour(WARN))];
+    spans.extend(super::inline::markdown_spans(&detail, CELL));
+    spans
 }
 
 fn signature_paragraphs(signature: &Signature, check: &SignatureCheck) -> Vec<Paragraph> {

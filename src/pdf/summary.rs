@@ -57,7 +57,10 @@ pub(crate) fn write(writer: &mut Writer, run: &Run, report: &Report) {
         writer.paragraph(&Paragraph::plain("None.", BODY));
     } else {
         let rows = verdict.blockers.iter().enumerate().map(|(n, blocker)| {
-            Row::new(vec![vec![Paragraph::plain((n + 1).to_string(), CELL)], vec![Paragraph::plain(blocker.to_string(), CELL.with_colour(BAD))]])
+            Row::new(vec![
+                vec![Paragraph::plain((n + 1).to_string(), CELL)],
+                vec![Paragraph::new(super::inline::markdown_spans(&blocker.to_string(), CELL.with_colour(BAD)))],
+            ])
         });
         writer.table(&[column("#", 0.06), column("Blocker", 0.94)], rows);
     }

@@ -34,6 +34,8 @@ pub struct AppConfig {
 pub struct TemplateDoc {
     pub template: Template,
     pub source: EntrySource,
+    /// The Markdown file it was just imported from, which a run started in progress names.
+    pub markdown: Option<String>,
 }
 
 pub enum View {

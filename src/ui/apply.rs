@@ -293,7 +293,7 @@ impl App {
             JobResult::Opened { path, result, verification, trust } => match result {
                 Ok((Document::Template(template), _)) => {
                     self.prefs.remember(path.clone());
-                    self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path) }));
+                    self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::File(path), markdown: None }));
                 }
                 Ok((Document::Run(run), stamp)) => {
                     self.autosave.seen(path.clone(), stamp.clone());
@@ -326,7 +326,11 @@ impl App {
                         text.push_str(&format!(" ({} warnings: {})", imported.warnings.len(), imported.warnings[0].message));
                     }
                     self.toasts.notice(text);
-                    self.view = View::Template(Box::new(TemplateDoc { template: imported.template, source: EntrySource::File(saved.clone()) }));
+                    self.view = View::Template(Box::new(TemplateDoc {
+                        template: imported.template,
+                        source: EntrySource::File(saved.clone()),
+                        markdown: source.file_name().map(|name| name.to_string_lossy().into_owned()),
+                    }));
                     self.prefs.remember(saved);
                     self.commands.push(Command::Library(LibraryCommand::Refresh));
                 }

@@ -80,10 +80,12 @@ pub enum LibraryCommand {
     CloseDocument,
     /// Opens the start-run dialog for the template on screen.
     BeginStartRun,
-    /// Starts the run with these field values; `save_as` asks where to save it.
+    /// Starts the run with these field values; `save_as` asks where to save it; `in_progress`
+    /// marks done the items ticked in the template's Markdown.
     StartRun {
         values: Vec<(String, FieldValue)>,
         save_as: bool,
+        in_progress: bool,
     },
     /// Saves a run just started where the user chose, and shows it.
     OpenNewRun {

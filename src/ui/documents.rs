@@ -34,7 +34,9 @@ impl App {
                     return;
                 }
                 match Library::bundled_template(name) {
-                    Some(Ok(template)) => self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::Bundled(name) })),
+                    Some(Ok(template)) => {
+                        self.view = View::Template(Box::new(TemplateDoc { template, source: EntrySource::Bundled(name), markdown: None }))
+                    }
                     Some(Err(err)) => self.toasts.error(err.to_string()),
                     None => self.toasts.error(format!("{name}: no such bundled checklist")),
                 }
@@ -95,7 +97,7 @@ impl App {
                     self.dialog = Some(Dialog::start_run(&doc.template));
                 }
             }
-            LibraryCommand::StartRun { values, save_as } => self.start_run(values, save_as),
+            LibraryCommand::StartRun { values, save_as, in_progress } => self.start_run(values, save_as, in_progress),
             LibraryCommand::OpenNewRun { run, path } => self.open_new_run(*run, path),
             LibraryCommand::EditTemplate => {
                 if let View::Template(doc) = &self.view {
@@ -114,15 +116,28 @@ impl App {
         }
     }
 
-    fn start_run(&mut self, values: Vec<(String, crate::model::FieldValue)>, save_as: bool) {
+    fn start_run(&mut self, values: Vec<(String, crate::model::FieldValue)>, save_as: bool, in_progress: bool) {
         // From a template on screen, or again from a (final) run's checklist.
-        let template = match &self.view {
-            View::Template(doc) => doc.template.clone(),
-            View::Run(doc) => doc.run().template.clone(),
+        let (template, source) = match &self.view {
+            View::Template(doc) => {
+                let source = doc.markdown.clone().or_else(|| match &doc.source {
+                    EntrySource::File(path) => path.file_name().map(|name| name.to_string_lossy().into_owned()),
+                    EntrySource::Bundled(name) => Some(name.to_string()),
+                });
+                (doc.template.clone(), source.unwrap_or_else(|| doc.template.title.clone()))
+            }
+            View::Run(doc) => (doc.run().template.clone(), doc.run().template.title.clone()),
             _ => return,
         };
         let values: BTreeMap<_, _> = values.into_iter().collect();
-        let run = match Run::start(template, uuid::Uuid::new_v4().to_string(), &self.actor(), Self::now(), values) {
+        let now = Self::now();
+        let started = Run::start(template, uuid::Uuid::new_v4().to_string(), &self.actor(), now, values).and_then(|mut run| {
+            if in_progress {
+                run.take_ticks(&format!("imported from {source}"), now)?;
+            }
+            Ok(run)
+        });
+        let run = match started {
             Ok(run) => run,
             Err(err) => {
                 self.toasts.error(err.to_string());

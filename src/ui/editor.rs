@@ -365,6 +365,12 @@ fn item_props_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, id: &str, commands: &mu
     if item.kind != ItemKind::Info && ui.checkbox(&mut required, "Required for GO").changed() {
         commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemRequired { id: id.to_string(), required })));
     }
+    let mut ticked = item.ticked;
+    if item.kind != ItemKind::Info
+        && ui.checkbox(&mut ticked, "Ticked in the source").on_hover_text("A run started in progress begins with this item done").changed()
+    {
+        commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemTicked { id: id.to_string(), ticked })));
+    }
     if item.kind != ItemKind::Info {
         super::probe_editor::probe_editor_ui(ui, doc, &item, commands);
     }

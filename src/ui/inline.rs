@@ -1,5 +1,7 @@
-//! Inline Markdown (emphasis, code, links) drawn as styled text, so that `**Bold**` shows bold
-//! rather than with asterisks. Block structure is not this module's business.
+//! Inline Markdown (emphasis, code, links, images) drawn as styled text, so that `**Bold**`
+//! shows bold rather than with asterisks; wrapped text (the detail panel) follows a link or an
+//! image's alt text with its address. Inline HTML shows as its text. Block structure is not
+//! this module's business.
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontFamily, FontId, Stroke, TextStyle};
@@ -24,6 +26,7 @@ pub fn job(ui: &egui::Ui, text: &str, color: Color32, wrap: bool) -> LayoutJob {
     let body = TextStyle::Body.resolve(ui.style());
     let mono = FontId::new(body.size * 0.95, FontFamily::Monospace);
     let (mut bold, mut italic, mut strike, mut code) = (0, 0, 0, false);
+    let mut links: Vec<String> = Vec::new();
     let mut job = LayoutJob::default();
     if !wrap {
         job.wrap.max_rows = 1;
@@ -40,6 +43,14 @@ pub fn job(ui: &egui::Ui, text: &str, color: Color32, wrap: bool) -> LayoutJob {
             Event::End(TagEnd::Emphasis) => italic -= 1,
             Event::Start(Tag::Strikethrough) => strike += 1,
             Event::End(TagEnd::Strikethrough) => strike -= 1,
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => links.push(dest_url.to_string()),
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some(url) = links.pop().filter(|url| wrap && !url.is_empty())
+                    && !pieces.last().is_some_and(|(piece, ..)| piece.ends_with(url.as_str()))
+                {
+                    pieces.push((format!(" ({url})"), false, false, false, false));
+                }
+            }
             Event::Start(Tag::CodeBlock(_)) => code = true,
             Event::End(TagEnd::CodeBlock) => code = false,
             Event::Text(t) => pieces.push(styled(&t, code)),

@@ -10,6 +10,9 @@ pub struct StartRunDialog {
     title: String,
     fields: Vec<(Field, String)>,
     save_as: bool,
+    /// Items ticked in the template's Markdown, and whether the run starts with them done.
+    ticked: usize,
+    in_progress: bool,
     errors: Vec<String>,
 }
 
@@ -21,7 +24,8 @@ impl StartRunDialog {
             .filter(|f| !matches!(f.kind, FieldKind::Table { .. }))
             .map(|f| (f.clone(), f.default.as_ref().map(|v| v.to_string()).unwrap_or_default()))
             .collect();
-        StartRunDialog { title: template.title.clone(), fields, save_as: false, errors: Vec::new() }
+        let ticked = template.all_items().iter().filter(|(_, item)| item.ticked && item.is_actionable()).count();
+        StartRunDialog { title: template.title.clone(), fields, save_as: false, ticked, in_progress: ticked > 0, errors: Vec::new() }
     }
 
     /// Fills in values, such as those of an earlier run.
@@ -75,6 +79,11 @@ impl StartRunDialog {
                     }
                 });
             });
+            if self.ticked > 0 {
+                let label = format!("Start in progress: the {} item(s) ticked in the Markdown start done", self.ticked);
+                ui.checkbox(&mut self.in_progress, label)
+                    .on_hover_text("Each is recorded as done by \"imported from\" the file, so the trail says where it came from");
+            }
             ui.checkbox(&mut self.save_as, "Choose where to save the run file");
             ui.horizontal(|ui| {
                 if ui.button(RichText::new("Start run").strong()).clicked() || submitted {
@@ -86,7 +95,11 @@ impl StartRunDialog {
                             .filter(|(_, v)| !v.trim().is_empty())
                             .map(|(f, v)| (f.id.clone(), FieldValue::Text(v.trim().to_string())))
                             .collect();
-                        outcome = Outcome::Close(vec![Command::Library(LibraryCommand::StartRun { values, save_as: self.save_as })]);
+                        outcome = Outcome::Close(vec![Command::Library(LibraryCommand::StartRun {
+                            values,
+                            save_as: self.save_as,
+                            in_progress: self.in_progress && self.ticked > 0,
+                        })]);
                     }
                 }
                 if ui.button("Cancel").clicked() {

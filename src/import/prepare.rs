@@ -1,0 +1,208 @@
+//! What a Markdown file carries around its Markdown, taken out before parsing with every line
+//! kept in place (so warnings still name the right line): YAML front matter, read as flat
+//! `key: value` pairs; `<details>` and `</details>` lines, whose Markdown content then parses
+//! as any other, and `<summary>` lines, which become their text; and HTML comments standing on
+//! lines of their own, which no reader of the rendered file sees. Fenced code is left alone.
+
+/// The front matter's keys and values, in order, with the line each is on. A list value
+/// (`tags: [a, b]`, or `- a` lines under the key) is joined with ", ".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FrontMatter {
+    pub pairs: Vec<(String, String, usize)>,
+    /// Lines that are not `key: value` (nested maps, block scalars): kept out, with a warning.
+    pub skipped: Vec<usize>,
+}
+
+pub(crate) struct Prepared {
+    pub text: String,
+    pub front_matter: Option<FrontMatter>,
+}
+
+/// How far down the closing `---` of front matter may be: a longer block is not front matter.
+const MAX_FRONT_MATTER_LINES: usize = 200;
+
+pub(crate) fn prepare(source: &str) -> Prepared {
+    let mut lines: Vec<String> = source.split('\n').map(str::to_string).collect();
+    let front_matter = take_front_matter(&mut lines);
+    let mut fence: Option<String> = None;
+    let mut in_comment = false;
+    for line in &mut lines {
+        let trimmed = line.trim();
+        if let Some(open) = &fence {
+            if trimmed.starts_with(open.as_str()) && trimmed.trim_start_matches(open.chars().next().unwrap_or('`')).trim().is_empty() {
+                fence = None;
+            }
+            continue;
+        }
+        if in_comment {
+            if let Some(end) = trimmed.find("-->") {
+                in_comment = false;
+                *line = trimmed[end + 3..].to_string();
+            } else {
+                line.clear();
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            let marker: String = trimmed.chars().take_while(|c| *c == trimmed.chars().next().unwrap_or('`')).collect();
+            fence = Some(marker);
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("<!--")
+            && !is_annotation(rest)
+        {
+            match rest.find("-->") {
+                Some(end) if rest[end + 3..].trim().is_empty() => line.clear(),
+                Some(_) => {}
+                None => {
+                    in_comment = true;
+                    line.clear();
+                }
+            }
+            continue;
+        }
+        if let Some(kept) = details_line(trimmed) {
+            *line = kept;
+        }
+    }
+    Prepared { text: lines.join("\n"), front_matter }
+}
+
+/// `<!-- preflight: … -->` and `<!-- probe: … -->` mean something to the importer.
+fn is_annotation(after_open: &str) -> bool {
+    let word = after_open.trim_start();
+    word.starts_with("preflight:") || word.starts_with("probe:")
+}
+
+/// What a line of `<details>` markup becomes: nothing for the tags, the summary's text (bold,
+/// as a heading-like line) for `<summary>…</summary>`; None for any other line.
+fn details_line(trimmed: &str) -> Option<String> {
+    let mut rest = trimmed;
+    let mut changed = false;
+    let mut summary = String::new();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if lower.starts_with("<details") || lower.starts_with("</details") {
+            let end = rest.find('>')? + 1;
+            rest = rest[end..].trim_start();
+            changed = true;
+        } else if lower.starts_with("<summary") {
+            let open = rest.find('>')? + 1;
+            let close = lower.find("</summary>")?;
+            summary = strip_tags(&rest[open..close]).trim().to_string();
+            rest = rest[close + "</summary>".len()..].trim_start();
+            changed = true;
+        } else {
+            break;
+        }
+    }
+    if !changed || !rest.is_empty() {
+        return None;
+    }
+    Some(if summary.is_empty() { String::new() } else { format!("**{summary}**") })
+}
+
+/// Text with HTML tags taken out (`<b>x</b>` → `x`).
+pub(crate) fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Takes a leading `---` … `---` (or `...`) block out of `lines`, leaving blank lines.
+fn take_front_matter(lines: &mut [String]) -> Option<FrontMatter> {
+    if lines.first().map(|line| line.trim_end()) != Some("---") {
+        return None;
+    }
+    let end = lines.iter().enumerate().skip(1).take(MAX_FRONT_MATTER_LINES).find(|(_, l)| matches!(l.trim_end(), "---" | "..."))?.0;
+    let body = &lines[1..end];
+    // Front matter is `key: value` lines; a block without one (a rule, then a setext heading)
+    // is Markdown.
+    if !body.iter().any(|line| key_value(line).is_some()) {
+        return None;
+    }
+    let mut matter = FrontMatter::default();
+    for (offset, line) in body.iter().enumerate() {
+        let number = offset + 2;
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some(item) = line.trim_start().strip_prefix("- ").filter(|_| line.starts_with([' ', '-']))
+            && let Some((_, value, _)) = matter.pairs.last_mut()
+        {
+            if !value.is_empty() {
+                value.push_str(", ");
+            }
+            value.push_str(unquote(item.trim()));
+            continue;
+        }
+        match key_value(line).filter(|_| !line.starts_with([' ', '\t'])) {
+            Some((key, value)) => {
+                let value = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).map_or_else(
+                    || unquote(value).to_string(),
+                    |list| list.split(',').map(|part| unquote(part.trim())).collect::<Vec<_>>().join(", "),
+                );
+                // Values are text fields: the spaces a quoted value ends with are not kept.
+                matter.pairs.push((key.to_string(), value.trim().to_string(), number));
+            }
+            None => matter.skipped.push(number),
+        }
+    }
+    for line in &mut lines[..=end] {
+        line.clear();
+    }
+    Some(matter)
+}
+
+fn key_value(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once(':')?;
+    let key = key.trim();
+    let simple = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '));
+    let value = value.trim();
+    (simple && !matches!(value, "|" | ">" | "|-" | ">-")).then_some((key, value))
+}
+
+fn unquote(value: &str) -> &str {
+    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\''))).unwrap_or(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_is_read_and_its_lines_kept_blank() {
+        let prepared = prepare("---\ntitle: \"Go-live\"\ntags: [release, prod]\nowners:\n  - riley\n  - sam\nnested:\n  deep: 1\n---\n# Heading\n");
+        let matter = prepared.front_matter.unwrap();
+        let pairs: Vec<(&str, &str)> = matter.pairs.iter().map(|(k, v, _)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, [("title", "Go-live"), ("tags", "release, prod"), ("owners", "riley, sam"), ("nested", "")]);
+        assert_eq!(matter.skipped, [8]);
+        assert_eq!(prepared.text.lines().position(|l| l == "# Heading"), Some(9), "line numbers stay");
+    }
+
+    #[test]
+    fn a_rule_and_a_setext_heading_are_not_front_matter() {
+        assert!(prepare("---\nSection\n---\n").front_matter.is_none());
+    }
+
+    #[test]
+    fn details_and_comments_go_and_code_stays() {
+        let text = "<details><summary>Rollback <b>plan</b></summary>\n\n- [ ] restore\n</details>\n<!-- a note to editors -->\n<!--\nlonger\n-->\n```\n<details>\n```\n- [ ] x <!-- probe: (kind: Http) -->\n";
+        let prepared = prepare(text);
+        let lines: Vec<&str> = prepared.text.lines().collect();
+        assert_eq!(lines[0], "**Rollback plan**");
+        assert_eq!(lines[2], "- [ ] restore");
+        assert_eq!(lines[3], "");
+        assert_eq!(&lines[4..8], ["", "", "", ""]);
+        assert_eq!(lines[9], "<details>", "code is left alone");
+        assert!(lines[11].contains("<!-- probe:"), "annotations stay");
+    }
+}
