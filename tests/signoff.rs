@@ -476,7 +476,8 @@ fn a_run_signed_before_signatures_went_lean_still_verifies_and_prints_what_its_s
     if let Some(text) = pdf_text(&pdf) {
         // Each role's current signature is printed with the list it kept.
         for index in [1, 2] {
-            let listed = format!("When signed, the run was: NO-GO: {}", run.signatures[index].blockers.join("; "));
+            // Printed as text: the backticks around an item's id set it in monospace.
+            let listed = format!("When signed, the run was: NO-GO: {}", run.signatures[index].blockers.join("; ").replace('`', ""));
             assert!(text.contains(&listed), "signature {index}'s own list is printed: {listed}");
         }
     }
