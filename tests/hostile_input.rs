@@ -79,6 +79,8 @@ fn hostile_nesting_imports_without_crashing_and_loads_back() {
         ("100,000 numbered markers on one line", format!("{}x\n", "1. ".repeat(100_000))),
         ("tasks under 100,000 list markers", format!("{}[ ] x\n", "- ".repeat(100_000))),
         ("5,000 nested quotes", format!("{}- [ ] x\n", "> ".repeat(5_000))),
+        ("quotes and lists alternating 3,000 deep", format!("{}[ ] x\n", "> - ".repeat(3_000))),
+        ("5,000 nested <details>", format!("{}- [ ] x\n{}", "<details>\n".repeat(5_000), "</details>\n".repeat(5_000))),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (name, body) in cases {
