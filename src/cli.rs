@@ -125,6 +125,10 @@ pub enum Command {
         /// Read the key's passphrase as one line from standard input instead of the terminal.
         #[arg(long, requires = "key")]
         passphrase_stdin: bool,
+        /// Write the record even when some characters have no font here and print as a visible
+        /// [U+XXXX] (without it, export writes nothing and exits 1).
+        #[arg(long)]
+        allow_missing_glyphs: bool,
     },
     /// Add your approval PDF signature to an audit record, as an incremental update that keeps
     /// every earlier signature valid. Your key must have signed a role of the attached run.
@@ -231,8 +235,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sync { dir, setup, actor } => sync(dir, setup, actor),
         Command::Probe { run, item, json, junit } => probe(&run, item.as_deref(), json, junit.as_deref()),
         Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
-        Command::Export { run, output, paper, force, key, passphrase_stdin } => {
-            signoff::export(&run, &output, paper, force, key.as_deref(), passphrase_stdin)
+        Command::Export { run, output, paper, force, key, passphrase_stdin, allow_missing_glyphs } => {
+            signoff::export(&run, &output, &signoff::ExportOptions { paper, force, key: key.as_deref(), passphrase_stdin, allow_missing_glyphs })
         }
         Command::Countersign { file, key, role, output, passphrase_stdin } => {
             pdf_sign::countersign(&file, &key, role.as_deref(), output.as_deref(), passphrase_stdin)

@@ -707,3 +707,31 @@ fn a_5000_item_run_exports() {
     assert!(fractions.len() > 10 && fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
     assert_eq!(fractions.last(), Some(&1.0));
 }
+
+/// `preflight export` writes nothing and exits 1 when a character has no font, unless told
+/// `--allow-missing-glyphs`; then the record is written with the visible replacement.
+#[test]
+fn export_refuses_a_record_with_characters_no_font_has_unless_allowed() {
+    let mut template = seed_template("persona-chat-service");
+    template.sections[0].items.push(Item::new("private", "Private use \u{10FFFD} character", ItemKind::Check));
+    let run = signed_run(template, "missing-glyph-cli");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.run.ron");
+    preflight::store::save_run(&path, &run).unwrap();
+    let pdf = dir.path().join("missing.pdf");
+    let export = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(["export", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = export(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not written: 1 character(s) have no font here") && stderr.contains("U+10FFFD"), "{stderr}");
+    assert!(!pdf.exists(), "nothing is written");
+    let allowed = export(&["--allow-missing-glyphs"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(pdf.exists());
+}

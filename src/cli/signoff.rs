@@ -149,16 +149,20 @@ fn verify_pdf(path: &Path, trust: &TrustStore, require_trusted: bool) -> anyhow:
     Ok(if report.is_valid() && holds && trusted { ExitCode::SUCCESS } else { ExitCode::from(EXIT_CHECK_FAILED) })
 }
 
+/// How `preflight export` writes the record.
+pub(super) struct ExportOptions<'a> {
+    pub paper: crate::pdf::Paper,
+    pub force: bool,
+    pub key: Option<&'a str>,
+    pub passphrase_stdin: bool,
+    pub allow_missing_glyphs: bool,
+}
+
 /// Writes the audit PDF of a run, atomically; an existing file is replaced only with `force`.
-/// With a key, the record is certified with a PDF signature.
-pub(super) fn export(
-    path: &Path,
-    output: &Path,
-    paper: crate::pdf::Paper,
-    force: bool,
-    key: Option<&str>,
-    passphrase_stdin: bool,
-) -> anyhow::Result<ExitCode> {
+/// With a key, the record is certified with a PDF signature. A record in which some characters
+/// have no font is written only when allowed: otherwise nothing is written and it exits 1.
+pub(super) fn export(path: &Path, output: &Path, export: &ExportOptions<'_>) -> anyhow::Result<ExitCode> {
+    let ExportOptions { paper, force, key, passphrase_stdin, allow_missing_glyphs } = *export;
     let run = store::load_run(path)?;
     if !force && output.exists() {
         bail!("{}: already exists; use --force to replace it", output.display());
@@ -170,6 +174,18 @@ pub(super) fn export(
     let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
     let rendered =
         crate::pdf::render(&record, &store::SystemFonts, &options).with_context(|| format!("{}: cannot render the PDF", path.display()))?;
+    if !rendered.missing.is_empty() && !allow_missing_glyphs {
+        for warning in &rendered.warnings {
+            eprintln!("warning: {}: {warning}", output.display());
+        }
+        let chars: String = rendered.missing.iter().map(|c| format!(" U+{:04X}", u32::from(*c))).collect();
+        eprintln!(
+            "{}: not written: {} character(s) have no font here and would print as [U+XXXX]:{chars}; install a font that has them, or give --allow-missing-glyphs to write it anyway",
+            output.display(),
+            rendered.missing.len()
+        );
+        return Ok(ExitCode::from(super::EXIT_CHECK_FAILED));
+    }
     let bytes = match &key {
         Some(key) => super::pdf_sign::certify(&rendered.bytes, &run, key).with_context(|| format!("{}: cannot certify", output.display()))?,
         None => rendered.bytes,

@@ -124,6 +124,8 @@ pub struct Rendered {
     /// What the reader should know: characters no font covers (printed as `[U+XXXX]`),
     /// characters drawn from a system font.
     pub warnings: Vec<String>,
+    /// The characters no font covers, printed as a visible `[U+XXXX]` instead.
+    pub missing: Vec<char>,
 }
 
 /// What an audit record carries for verification.
@@ -256,5 +258,6 @@ pub fn render(record: &Record<'_>, fallback: &dyn FontFallback, options: &PdfOpt
     if !report.is_valid() {
         warnings.push("the run does not verify; the PDF says so on its sign-off and integrity pages".into());
     }
-    Ok(Rendered { bytes, pages: page_count, warnings })
+    let missing = fonts.missing.keys().copied().collect();
+    Ok(Rendered { bytes, pages: page_count, warnings, missing })
 }

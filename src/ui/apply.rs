@@ -370,7 +370,7 @@ impl App {
                 )),
                 Err(err) => self.toasts.error(err),
             },
-            JobResult::PdfExported { path, result } => self.export_done(path, result),
+            JobResult::PdfExported { path, paper, result } => self.export_done(path, paper, result),
             JobResult::PdfSigned { path, result } => self.pdf_signed(path, result),
             JobResult::Signoff(job) => self.signoff_job_done(job),
         }

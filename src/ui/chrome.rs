@@ -83,7 +83,9 @@ impl App {
                     if toast.kind == ToastKind::Error && ui.small_button("✕").on_hover_text("Dismiss this message").clicked() {
                         dismiss = Some(index);
                     }
-                    ui.label(egui::RichText::new(&toast.text).color(color));
+                    // A message may quote a character no font here has (a PDF warning does).
+                    let text = super::inline::displayable(ui, &toast.text, &egui::TextStyle::Body.resolve(ui.style()));
+                    ui.label(egui::RichText::new(text).color(color));
                 });
             }
             if let Some(index) = dismiss {

@@ -183,9 +183,12 @@ pub enum SignoffCommand {
 pub enum ExportCommand {
     /// Asks where to save, then exports the open run as a PDF.
     Pdf,
+    /// Renders and writes the record; `allow_missing_glyphs`: the user agreed to write it with
+    /// characters no font has printed as `[U+XXXX]`.
     PdfTo {
         path: PathBuf,
         paper: crate::pdf::Paper,
+        allow_missing_glyphs: bool,
     },
     /// Opens a file in the system's viewer.
     OpenExternally(PathBuf),

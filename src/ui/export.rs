@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::app::{App, View};
 use super::command::{Command, ExportCommand};
 use super::dialogs::{ConfirmDialog, Dialog};
-use super::jobs::JobResult;
+use super::jobs::{Exported, JobResult};
 use crate::pdf::{Paper, PdfOptions};
 
 /// The key of the export job: a second export is refused while one runs.
@@ -40,11 +40,12 @@ impl App {
                 let name = format!("{}-{stamp}.pdf", doc.run().template.id);
                 let folder = doc.path().parent().map(PathBuf::from).unwrap_or_else(|| self.library.runs_dir());
                 let paper = self.prefs.paper;
-                let request =
-                    FileRequest::save("Export the audit record as PDF", name, move |path| Command::Export(ExportCommand::PdfTo { path, paper }));
+                let request = FileRequest::save("Export the audit record as PDF", name, move |path| {
+                    Command::Export(ExportCommand::PdfTo { path, paper, allow_missing_glyphs: false })
+                });
                 self.choose_file(request.in_folder(folder).filter("PDF", &["pdf"]));
             }
-            ExportCommand::PdfTo { path, paper } => self.start_export(ctx, path, paper),
+            ExportCommand::PdfTo { path, paper, allow_missing_glyphs } => self.start_export(ctx, path, paper, allow_missing_glyphs),
             ExportCommand::SetPaper(paper) => self.prefs.paper = paper,
             ExportCommand::PickPdfToSign => self.pick_pdf_to_sign(),
             ExportCommand::BeginSignPdf(path) => self.begin_sign_pdf(path),
@@ -57,7 +58,7 @@ impl App {
         }
     }
 
-    fn start_export(&mut self, ctx: &egui::Context, path: PathBuf, paper: Paper) {
+    fn start_export(&mut self, ctx: &egui::Context, path: PathBuf, paper: Paper, allow_missing_glyphs: bool) {
         let View::Run(doc) = &self.view else { return };
         let run = doc.run().clone();
         let progress = Arc::new(AtomicU32::new(0));
@@ -74,10 +75,13 @@ impl App {
                 let run_file = text.into_bytes();
                 let record = crate::pdf::Record { run: &run, report: &report, run_file: &run_file };
                 let rendered = crate::pdf::render(&record, &crate::store::SystemFonts, &options).map_err(|e| e.to_string())?;
+                if !rendered.missing.is_empty() && !allow_missing_glyphs {
+                    return Ok(Exported::MissingGlyphs(rendered.missing));
+                }
                 crate::store::write_atomic(&target, &rendered.bytes).map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
-                Ok((rendered.pages, rendered.warnings))
+                Ok(Exported::Written { pages: rendered.pages, warnings: rendered.warnings })
             });
-            JobResult::PdfExported { path: target, result }
+            JobResult::PdfExported { path: target, paper, result }
         });
         // The job's key refuses a second export while one runs.
         match started {
@@ -87,10 +91,23 @@ impl App {
         }
     }
 
-    pub(super) fn export_done(&mut self, path: PathBuf, result: Result<(usize, Vec<String>), String>) {
+    pub(super) fn export_done(&mut self, path: PathBuf, paper: Paper, result: Result<Exported, String>) {
         self.pdf_export = None;
         match result {
-            Ok((pages, warnings)) => {
+            Ok(Exported::MissingGlyphs(missing)) => {
+                // By code point only: no font here can draw the characters themselves.
+                let shown: Vec<String> = missing.iter().take(12).map(|c| format!("U+{:04X}", u32::from(*c))).collect();
+                let more = if missing.len() > 12 { format!(" and {} more", missing.len() - 12) } else { String::new() };
+                let message = format!(
+                    "{} character(s) in this run have no font on this machine: {}{more}. In the PDF they would print as [U+XXXX] boxes, \
+                     so a reader could not read them. Install a font that has them and export again, or save it as it is.",
+                    missing.len(),
+                    shown.join(", ")
+                );
+                let save = Command::Export(ExportCommand::PdfTo { path, paper, allow_missing_glyphs: true });
+                self.dialog = Some(Dialog::confirm("Characters without a font", message, "Save it anyway", save));
+            }
+            Ok(Exported::Written { pages, warnings }) => {
                 for warning in warnings {
                     self.toasts.error(format!("{}: {warning}", path.display()));
                 }
@@ -110,6 +127,6 @@ impl App {
 
     /// For tests and scripts: export the open run to `path` without the save dialog.
     pub fn export_pdf_to(&mut self, path: PathBuf, paper: Paper) {
-        self.commands.push(Command::Export(ExportCommand::PdfTo { path, paper }));
+        self.commands.push(Command::Export(ExportCommand::PdfTo { path, paper, allow_missing_glyphs: false }));
     }
 }

@@ -28,10 +28,12 @@ pub enum JobResult {
         path: PathBuf,
         result: Result<String, String>,
     },
-    /// A PDF was rendered and written: its page count and font warnings.
+    /// A PDF was rendered and written (its page count and font warnings), or held back because
+    /// some characters have no font (which the user is asked about).
     PdfExported {
         path: PathBuf,
-        result: Result<(usize, Vec<String>), String>,
+        paper: crate::pdf::Paper,
+        result: Result<Exported, String>,
     },
     Imported {
         source: PathBuf,
@@ -68,6 +70,16 @@ pub enum JobResult {
         path: PathBuf,
         result: Result<(), String>,
     },
+}
+
+/// What an export did.
+pub enum Exported {
+    Written {
+        pages: usize,
+        warnings: Vec<String>,
+    },
+    /// Not written: these characters have no font here and would print as `[U+XXXX]`.
+    MissingGlyphs(Vec<char>),
 }
 
 /// What a sign-off job hands back.

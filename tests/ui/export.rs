@@ -65,3 +65,25 @@ fn an_exported_record_is_certified_from_the_app_and_a_wrong_passphrase_is_said_i
     assert_eq!(signature.check.as_ref().unwrap().certificate.name, "Test User");
     assert!(revisions.problems.is_empty(), "{:?}", revisions.problems);
 }
+
+#[test]
+fn a_record_with_characters_no_font_has_is_saved_only_when_the_user_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let path = super::signoff::settled_run(home.path());
+    let mut run = store::load_run(&path).unwrap();
+    // Not the item selected on opening: the window's fonts cannot draw the character either.
+    let item = run.items.keys().last().cloned().unwrap();
+    run.set_note(&item, "Checked with the \u{10FFFD} tool", "Test User", preflight::model::Timestamp::from_datetime(chrono::Utc::now())).unwrap();
+    store::save_run(&path, &run).unwrap();
+    let mut harness = harness(home.path(), Some(path));
+    let pdf = home.path().join("audit.pdf");
+    harness.state_mut().export_pdf_to(pdf.clone(), Paper::A4);
+    settle(&mut harness);
+    assert!(harness.query_by_label("Characters without a font").is_some(), "the app asks first");
+    assert!(harness.query_by_label_contains("U+10FFFD").is_some());
+    assert!(!pdf.exists(), "nothing is written before the answer");
+    click(&mut harness, "Save it anyway");
+    settle(&mut harness);
+    assert!(pdf.exists());
+    assert!(harness.query_by_label("PDF exported").is_some());
+}
