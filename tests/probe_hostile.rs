@@ -183,8 +183,10 @@ async fn answer(mut stream: TcpStream, port: u16) {
         "/landing" => {
             let (key, auth) = (request.header("x-api-key"), request.header("authorization"));
             let body = format!("{PAD}{key} {} {auth} {} {}", percent_encoded(&key), request.target, key.replace(' ', "+"));
+            // Also as a JSON API and an HTML page would write them back.
+            let (json, html) = (format!("{{\"key\": \"{}\"}}", key.replace('/', "\\/")), format!("<p>{}</p>", key.replace('&', "&amp;")));
             let headers = format!(
-                "server: {PAD}{key}\r\ncache-control: {auth}\r\ncontent-type: text/plain; x={}\r\nx-echo: {key}\r\ncontent-length: {}\r\n",
+                "server: {PAD}{key}\r\ncache-control: {auth}\r\ncontent-type: text/plain; x={}\r\nx-echo: {key}\r\nx-json: {json}\r\nx-html: {html}\r\ncontent-length: {}\r\n",
                 percent_encoded(&key),
                 body.len()
             );
@@ -389,6 +391,7 @@ mod secrets {
         let mut forms = Vec::new();
         for secret in [KEY, PASS, TOKEN] {
             forms.extend([secret.to_string(), percent_encoded(secret), percent_encoded(secret).to_lowercase(), secret.replace(' ', "+")]);
+            forms.extend([secret.replace('/', "\\/"), secret.replace('&', "&amp;")]);
             forms.push(secret.replace(' ', "%20"));
         }
         let basic = base64(format!("probe:{PASS}").as_bytes());
@@ -422,6 +425,8 @@ mod secrets {
                 "header(server) exists",
                 "header(cache-control) contains Basic",
                 r#"header(x-echo) matches "^Zq8v""#,
+                r#"header(x-json) contains "key""#,
+                r#"header(x-html) contains "<p>""#,
             ],
         );
         spec.headers.insert("x-api-key".into(), "${env:PREFLIGHT_HOSTILE_KEY}".into());

@@ -1,6 +1,7 @@
 //! `${env:NAME}` in targets and headers: resolved from the environment when a probe runs, and
 //! masked in everything a probe records, prints or logs, in every form the value can take on
-//! the way back: as written, percent-encoded in a URL, and inside `Authorization: Basic`.
+//! the way back: as written, percent-encoded in a URL, escaped in a JSON string or in HTML, and
+//! inside `Authorization: Basic`.
 
 /// What masked secrets look like.
 pub const MASK: &str = "••••••";
@@ -35,9 +36,11 @@ pub fn resolve(text: &str) -> Result<Resolved, String> {
 
 /// The secrets of one probe, in every form a server can send them back in.
 ///
-/// Each form matches as written or percent-encoded, byte by byte in any mix (`%2F` or `%2f` for
-/// `/`, `+` for a space, and escapes escaped again: `%252F`), which covers a URL's path, query
-/// and userinfo whatever a server or the URL parser chose to encode. Beyond the values themselves, the forms are their base64 and,
+/// Each form matches as written or escaped, byte by byte in any mix: percent-encoded (`%2F` or
+/// `%2f` for `/`, `+` for a space, and escapes escaped again: `%252F`), which covers a URL's
+/// path, query and userinfo whatever a server or the URL parser chose to encode; as a JSON
+/// string writes it (`\"`, `\\`, `\/`, `\u0041`), for a server that echoes a header into
+/// a JSON body; and as HTML writes it (`&amp;`, `&quot;`, `&#39;`, `&#x2F;`). Beyond the values themselves, the forms are their base64 and,
 /// for Basic authentication, the base64 of `user:password` that a URL's userinfo turns into, and
 /// the `user:password` inside a Basic header's base64 value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -106,7 +109,7 @@ fn mask_form(text: &str, form: &[u8]) -> String {
     let mut scratch = (Vec::new(), Vec::new());
     let (mut copied, mut at) = (0, 0);
     // Only these bytes can start a match.
-    let starts = |b: &u8| *b == form[0] || *b == b'%' || *b == b'+';
+    let starts = |b: &u8| *b == form[0] || matches!(b, b'%' | b'+' | b'\\' | b'&');
     while let Some(skipped) = bytes[at..].iter().position(starts) {
         at += skipped;
         match match_at(bytes, at, form, &mut scratch) {
@@ -132,6 +135,11 @@ fn match_at(text: &[u8], start: usize, form: &[u8], scratch: &mut (Vec<usize>, V
         _ if first == form[0] => true,
         b'+' => form[0] == b' ',
         b'%' => text.get(start + 1..start + 3).and_then(hex_byte).is_some_and(|b| b == form[0] || b == b'%' || (b == b'+' && form[0] == b' ')),
+        b'\\' | b'&' => {
+            let mut ends = Vec::new();
+            markup_escapes_of(text, start, form[0], &mut ends);
+            !ends.is_empty()
+        }
         _ => false,
     };
     if !could_start {
@@ -143,7 +151,7 @@ fn match_at(text: &[u8], start: usize, form: &[u8], scratch: &mut (Vec<usize>, V
     if same == form.len() {
         return Some(start + form.len());
     }
-    if !text[start..text.len().min(start + same + 1)].iter().any(|b| matches!(b, b'%' | b'+')) {
+    if !text[start..text.len().min(start + same + 1)].iter().any(|b| matches!(b, b'%' | b'+' | b'\\' | b'&')) {
         return None;
     }
     // Each byte of the form may appear as itself or escaped, so a match can end at several
@@ -157,8 +165,10 @@ fn match_at(text: &[u8], start: usize, form: &[u8], scratch: &mut (Vec<usize>, V
             if text.get(at) == Some(&want) || (want == b' ' && text.get(at) == Some(&b'+')) {
                 next.push(at + 1);
             }
-            if text.get(at) == Some(&b'%') {
-                escapes_of(text, at + 1, want, next);
+            match text.get(at) {
+                Some(b'%') => escapes_of(text, at + 1, want, next),
+                Some(b'\\' | b'&') => markup_escapes_of(text, at, want, next),
+                _ => {}
             }
         }
         next.sort_unstable();
@@ -183,6 +193,46 @@ fn escapes_of(text: &[u8], mut digits_at: usize, want: u8, ends: &mut Vec<usize>
             return;
         }
         digits_at += 2;
+    }
+}
+
+/// Where an escape of the ASCII byte `want` that starts at `at` ends, as JSON writes a string
+/// (`\"`, `\\`, `\/`, `\u002F`) or HTML writes text (`&quot;`, `&amp;`, `&lt;`, `&gt;`,
+/// `&apos;`, `&#47;`, `&#x2F;`).
+fn markup_escapes_of(text: &[u8], at: usize, want: u8, ends: &mut Vec<usize>) {
+    let rest = &text[at.min(text.len())..];
+    match rest.first() {
+        Some(b'\\') => {
+            if rest.get(1) == Some(&want) && matches!(want, b'"' | b'\\' | b'/') {
+                ends.push(at + 2);
+            }
+            if matches!(rest.get(1), Some(b'u' | b'U'))
+                && let Some([a, b, c, d]) = rest.get(2..6).map(|hex| [hex[0], hex[1], hex[2], hex[3]])
+                && let (Some(high), Some(low)) = (hex_byte(&[a, b]), hex_byte(&[c, d]))
+                && high == 0
+                && low == want
+            {
+                ends.push(at + 6);
+            }
+        }
+        Some(b'&') => {
+            let Some(end) = rest.iter().take(10).position(|b| *b == b';') else { return };
+            let entity = &rest[1..end];
+            let decoded = match entity {
+                b"amp" => Some(b'&'),
+                b"lt" => Some(b'<'),
+                b"gt" => Some(b'>'),
+                b"quot" => Some(b'"'),
+                b"apos" => Some(b'\''),
+                [b'#', b'x' | b'X', hex @ ..] => std::str::from_utf8(hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok()),
+                [b'#', digits @ ..] => std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u8>().ok()),
+                _ => None,
+            };
+            if decoded == Some(want) {
+                ends.push(at + end + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -252,6 +302,22 @@ mod tests {
         assert_eq!(secrets.mask("a b/c%25d a b/c%d"), format!("{MASK} {MASK}"));
         assert_eq!(secrets.mask("a b/c"), "a b/c", "a part of a secret is not the secret");
         assert_eq!(Secrets::default().mask("a b/c%d"), "a b/c%d");
+    }
+
+    #[test]
+    fn masks_a_secret_escaped_in_json_or_html() {
+        let secrets = secrets(&["p\"w/d&<1>'"]);
+        for text in [
+            r#"p\"w\/d&<1>'"#,
+            r#"p\u0022w/d\u0026\u003C1\u003e\u0027"#,
+            "p&quot;w&#x2F;d&amp;&lt;1&gt;&#39;",
+            "p&#34;w/d&amp;<1>&apos;",
+            "p%22w\\/d&amp;%3C1>'",
+        ] {
+            assert_eq!(secrets.mask(&format!("{{\"token\": \"{text}\"}}")), format!("{{\"token\": \"{MASK}\"}}"), "{text}");
+        }
+        assert_eq!(secrets.mask("p&quot;w"), "p&quot;w", "a part of a secret is not the secret");
+        assert_eq!(secrets.mask("&amp; \\ \"quoted\""), "&amp; \\ \"quoted\"");
     }
 
     #[test]
