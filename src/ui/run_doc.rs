@@ -317,11 +317,15 @@ impl RunDoc {
                 self.item_events = (events, by_item);
             }
             let indices = self.item_events.1.get(item).map_or(&[][..], Vec::as_slice);
+            // After a merge two events can share a number; the line of work tells them apart,
+            // as in the PDF's trail. Worked out only for a log that holds a merge.
+            let merged = self.run.events.iter().any(|event| matches!(event.change, Change::Merged { .. }));
+            let labels = if merged { self.run.line_labels() } else { Vec::new() };
             let lines = indices
                 .iter()
                 .rev()
-                .filter_map(|&at| self.run.events.get(at))
-                .filter_map(|event| {
+                .filter_map(|&at| self.run.events.get(at).map(|event| (at, event)))
+                .filter_map(|(at, event)| {
                     let line = match &event.change {
                         Change::ItemState { item: id, old, new } if id == item => format!("{old} → {new}"),
                         Change::ItemNote { item: id, .. } if id == item => "note edited".to_string(),
@@ -334,7 +338,11 @@ impl RunDoc {
                         }
                         _ => return None,
                     };
-                    Some(format!("#{} {} · {} · {line}", event.seq, event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor))
+                    let number = match labels.get(at).and_then(Option::as_deref) {
+                        Some(label) => format!("{} {label}", event.seq),
+                        None => event.seq.to_string(),
+                    };
+                    Some(format!("#{number} {} · {} · {line}", event.at.as_datetime().format("%Y-%m-%d %H:%M:%S"), event.actor))
                 })
                 .collect();
             self.history = Some((item.to_string(), self.run.events.len(), lines));

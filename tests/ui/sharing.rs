@@ -86,6 +86,10 @@ fn a_copy_sent_for_signature_comes_back_merged_and_a_conflict_can_be_settled_the
     assert_eq!(state_of(&harness, "integration-tests-passing"), ItemState::Failed, "the later change holds");
     assert!(harness.query_by_label("⚠ Merge conflicts: 1").is_some());
     assert!(harness.query_by_label_contains("kept failed (Sam Approver").is_some());
+    // The item's history tells the two copies' events apart, as the PDF's trail does.
+    let history = harness.state_mut().run_doc_mut().unwrap().history("integration-tests-passing").to_vec();
+    let lettered: Vec<&String> = history.iter().filter(|line| line.split_whitespace().nth(1).is_some_and(|w| w == "A" || w == "B")).collect();
+    assert_eq!(lettered.len(), 2, "{history:?}");
 
     // Choosing the other value is a new change, recorded as such; the conflict is settled.
     click(&mut harness, "Use done");
