@@ -137,13 +137,8 @@ impl Run {
         let mut forks = Vec::new();
         for (index, event) in self.events.iter().enumerate() {
             let Change::Merged { conflicts, .. } = &event.change else { continue };
-            let lines: Vec<Vec<bool>> = shape.parents[index].iter().map(|&head| shape.ancestors_and_self(head)).collect();
-            let common: Vec<bool> = (0..index).map(|at| lines.iter().all(|line| line.get(at).copied().unwrap_or(false))).collect();
-            let after_seq = common.iter().rposition(|&shared| shared).map_or(0, |at| self.events[at].seq);
-            let mut own_events: Vec<Vec<usize>> =
-                lines.iter().map(|line| line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| at).collect()).collect();
-            // The line that began first comes first.
-            own_events.sort_by_key(|own| own.first().copied());
+            let (last_shared, own_events) = shape.joined_lines(index);
+            let after_seq = last_shared.map_or(0, |at| self.events[at].seq);
             let lines = own_events
                 .iter()
                 .map(|own| {
@@ -161,9 +156,7 @@ impl Run {
         }
         forks
     }
-}
 
-impl Run {
     /// For each event (by position), the line of work it was made on when a merge joined it
     /// ("A", "B", … in the order the lines began; "2A" and on from a run's second merge), so that
     /// a trail can tell apart two events with one number. None on the shared line.
@@ -176,11 +169,7 @@ impl Run {
                 continue;
             }
             merges += 1;
-            let lines: Vec<Vec<bool>> = shape.parents[index].iter().map(|&head| shape.ancestors_and_self(head)).collect();
-            let common: Vec<bool> = (0..index).map(|at| lines.iter().all(|line| line.get(at).copied().unwrap_or(false))).collect();
-            let mut own: Vec<Vec<usize>> =
-                lines.iter().map(|line| line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| at).collect()).collect();
-            own.sort_by_key(|line| line.first().copied());
+            let (_, own) = shape.joined_lines(index);
             for (letter, line) in ('A'..='Z').zip(&own) {
                 let label = if merges == 1 { letter.to_string() } else { format!("{merges}{letter}") };
                 for &at in line {
@@ -193,6 +182,18 @@ impl Run {
 }
 
 impl LogShape {
+    /// The lines of work the merge event at `index` joins: the last event they all share (none
+    /// when they share none), and each line's own events since then, by position, the line that
+    /// began first first.
+    pub(crate) fn joined_lines(&self, index: usize) -> (Option<usize>, Vec<Vec<usize>>) {
+        let lines: Vec<Vec<bool>> = self.parents[index].iter().map(|&head| self.ancestors_and_self(head)).collect();
+        let common: Vec<bool> = (0..index).map(|at| lines.iter().all(|line| line.get(at).copied().unwrap_or(false))).collect();
+        let mut own: Vec<Vec<usize>> =
+            lines.iter().map(|line| line.iter().enumerate().filter(|&(at, &inside)| inside && !common[at]).map(|(at, _)| at).collect()).collect();
+        own.sort_by_key(|line| line.first().copied());
+        (common.iter().rposition(|&shared| shared), own)
+    }
+
     /// Which events (by position, up to and including `index`) `index` follows, directly or not.
     pub(crate) fn ancestors_and_self(&self, index: usize) -> Vec<bool> {
         let mut inside = vec![false; index + 1];
