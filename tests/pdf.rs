@@ -17,6 +17,8 @@ use preflight::signoff;
 
 #[path = "pdf_runs/mod.rs"]
 mod runs;
+#[path = "pdf_scripts/mod.rs"]
+mod scripts;
 
 use runs::{SEEDS, WAIVER_REASON, at, replace_attachment, repoint_paperclip, seed_template, signed_run};
 
@@ -445,14 +447,15 @@ fn collections_with(c: char) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn cjk_text_is_drawn_from_a_system_font_collection() {
-    let collections = collections_with('漢');
+fn cjk_beyond_the_bundled_face_is_drawn_from_a_system_font_collection() {
+    // U+9FA6 and U+9FA7, unified ideographs of Unicode 4.1 that the bundled Droid Sans Fallback lacks.
+    let collections = collections_with('龦');
     if collections.is_empty() {
-        eprintln!("skipping: no font collection (.ttc, .otc) with CJK glyphs is installed (apt-get install fonts-noto-cjk)");
+        eprintln!("skipping: no font collection (.ttc, .otc) with U+9FA6 is installed (apt-get install fonts-noto-cjk)");
         return;
     }
     let mut template = seed_template("persona-chat-service");
-    template.sections[0].items.push(Item::new("cjk", "確認 漢字 リリース 준비", ItemKind::Check));
+    template.sections[0].items.push(Item::new("cjk", "確認 龦龧 リリース 준비", ItemKind::Check));
     let run = signed_run(template, "cjk");
     let rendered = render(&run, Paper::A4);
     assert!(rendered.warnings.iter().all(|warning| !warning.contains("no font has")), "{:?}", rendered.warnings);
@@ -461,7 +464,7 @@ fn cjk_text_is_drawn_from_a_system_font_collection() {
     assert!(rendered.warnings.iter().any(from_collection), "{:?}", rendered.warnings);
     if tool("pdftotext") {
         let text = pdftotext(&write_pdf("cjk", &rendered.bytes), 1, rendered.pages);
-        assert!(text.contains("確認 漢字 リリース 준비"), "the CJK item did not come out of the PDF");
+        assert!(text.contains("確認 龦龧 リリース 준비"), "the CJK item did not come out of the PDF");
         assert!(!text.contains("[U+"), "a character came out missing");
     }
 }

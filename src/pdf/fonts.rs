@@ -1,15 +1,25 @@
 //! The fonts an audit record is set in, and the choice of font for each character.
 //!
-//! Text is measured with the same font programs the PDF embeds (ttf-parser reads their real
-//! advances), so a line measured here is exactly as wide on paper. A character is drawn from the
-//! first font that has a glyph for it: the DejaVu face asked for, the other DejaVu faces, Noto
-//! Emoji, then the fallback the caller passes ([`FontFallback`]: the system's fonts, a face of a
-//! font collection (`.ttc`, `.otc`, as CJK fonts usually come) included); when none has it, a visible `[U+XXXX]` is printed in a warning
-//! colour and the character is listed in the render's warnings with the number of times it was
-//! printed. Nothing is dropped and no empty box is drawn.
+//! Text is measured and shaped with the same font programs the PDF embeds (ttf-parser reads
+//! their cmaps and advances, harfrust shapes runs with their OpenType tables), so a line measured
+//! here is exactly as wide on paper. The bundled fonts cover every script the app accepts, so a
+//! record is the same on a machine with no fonts installed: DejaVu Sans (Latin, Greek, Cyrillic;
+//! regular, bold, mono), Noto Emoji, Noto Sans Arabic, Hebrew, Devanagari and Thai, and Droid
+//! Sans Fallback for Chinese, Japanese and Korean (stored compressed, see `cjk_font_data`).
+//!
+//! A character of Arabic, Hebrew, Devanagari, Thai or CJK is drawn from its script's face first,
+//! so that a word is shaped in one font; any other character from the first font that has a
+//! glyph for it: the DejaVu face asked for, the other DejaVu faces, Noto Emoji, the script faces,
+//! then the fallback the caller passes ([`FontFallback`]: the system's fonts, a face of a font
+//! collection (`.ttc`, `.otc`) included). When none has it, a visible `[U+XXXX]` is printed in a
+//! warning colour and the character is listed in the render's warnings with the number of times
+//! it was printed. Nothing is dropped and no empty box is drawn.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use super::PdfError;
 use crate::store::{FontFile, SystemFonts};
@@ -40,6 +50,36 @@ const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 const DEJAVU_SANS_MONO: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
 const NOTO_EMOJI: &[u8] = include_bytes!("../../assets/fonts/NotoEmoji-Regular.ttf");
+const NOTO_SANS_ARABIC: &[u8] = include_bytes!("../../assets/fonts/NotoSansArabic-Regular.ttf");
+const NOTO_SANS_HEBREW: &[u8] = include_bytes!("../../assets/fonts/NotoSansHebrew-Regular.ttf");
+const NOTO_SANS_DEVANAGARI: &[u8] = include_bytes!("../../assets/fonts/NotoSansDevanagari-Regular.ttf");
+const NOTO_SANS_THAI: &[u8] = include_bytes!("../../assets/fonts/NotoSansThai-Regular.ttf");
+/// Droid Sans Fallback, gzip-compressed: 3.4 MB of CJK outlines stored in 1.6 MB.
+const DROID_SANS_FALLBACK_GZ: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallback.ttf.gz");
+
+/// The CJK face's font program, decompressed once per process; `None` only if the bundled
+/// file were damaged, and then CJK characters fall back to the system's fonts.
+pub fn cjk_font_data() -> Option<&'static [u8]> {
+    static DATA: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let mut data = Vec::with_capacity(3_500_000);
+        flate2::read::GzDecoder::new(DROID_SANS_FALLBACK_GZ).read_to_end(&mut data).ok().map(|_| data)
+    })
+    .as_deref()
+}
+
+/// The bundled fonts for scripts beyond Latin, Greek and Cyrillic, by name, for the app's own
+/// font fallback: the same faces the PDF draws those scripts in.
+pub fn script_fonts() -> Vec<(&'static str, &'static [u8])> {
+    let mut fonts = vec![
+        ("NotoSansArabic", NOTO_SANS_ARABIC),
+        ("NotoSansHebrew", NOTO_SANS_HEBREW),
+        ("NotoSansDevanagari", NOTO_SANS_DEVANAGARI),
+        ("NotoSansThai", NOTO_SANS_THAI),
+    ];
+    fonts.extend(cjk_font_data().map(|data| ("DroidSansFallback", data)));
+    fonts
+}
 
 /// Which of the bundled text faces a piece of text asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +96,54 @@ const REGULAR: FaceId = 0;
 const BOLD: FaceId = 1;
 const MONO: FaceId = 2;
 const EMOJI: FaceId = 3;
+const ARABIC: FaceId = 4;
+const HEBREW: FaceId = 5;
+const DEVANAGARI: FaceId = 6;
+const THAI: FaceId = 7;
+const CJK: FaceId = 8;
+/// How many faces every render starts with; system faces follow.
+const BUNDLED: usize = 9;
+
+/// The bundled face a character's script is drawn in before any other, so that the letters of
+/// a word are shaped together in one font.
+fn script_face(c: char) -> Option<FaceId> {
+    Some(match u32::from(c) {
+        0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFE => ARABIC,
+        0x0590..=0x05FF | 0xFB1D..=0xFB4F => HEBREW,
+        0x0900..=0x097F | 0xA8E0..=0xA8FF | 0x1CD0..=0x1CFF => DEVANAGARI,
+        0x0E00..=0x0E7F => THAI,
+        0x1100..=0x11FF
+        | 0x2E80..=0x2FDF
+        | 0x3000..=0x303F
+        | 0x3040..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA960..=0xA97F
+        | 0xAC00..=0xD7FF
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFFEF
+        | 0x20000..=0x2FFFF => CJK,
+        _ => return None,
+    })
+}
+
+/// Whether `face` is one of the bundled faces for a script, which also draw the spaces between
+/// that script's words (their word spacing is the script's own).
+pub(crate) fn is_script_face(face: FaceId) -> bool {
+    (ARABIC..=CJK).contains(&face)
+}
+
+/// One glyph a run was shaped into, in font units, in visual order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ShapedGlyph {
+    pub id: u16,
+    /// The byte offset, in the shaped text, of the first character of the glyph's cluster.
+    pub cluster: usize,
+    pub x_advance: i32,
+    pub x_offset: i32,
+    pub y_offset: i32,
+}
 
 /// One font program: its bytes, its parsed tables, and the resource name the PDF gives it.
 pub(crate) struct Face {
@@ -66,7 +154,11 @@ pub(crate) struct Face {
     /// Which face of `data` this is: 0 for a single font, the face's index in a collection.
     pub(crate) index: u32,
     face: ttf_parser::Face<'static>,
-    units_per_em: f32,
+    pub(crate) units_per_em: f32,
+    /// The face's layout tables prepared for shaping, the first time a run is shaped in it.
+    shaper: OnceCell<Option<(harfrust::FontRef<'static>, harfrust::ShaperData)>>,
+    /// Whether this render drew anything in the face: only those faces are embedded.
+    pub(crate) used: bool,
     /// Advances of the first 0x250 code points in font units, `None` for a missing glyph: most
     /// text is Latin, and a table lookup is far cheaper than a cmap search.
     common: Vec<Option<u16>>,
@@ -77,7 +169,61 @@ impl Face {
         let face = ttf_parser::Face::parse(data, index).map_err(|err| err.to_string())?;
         let units_per_em = f32::from(face.units_per_em());
         let common = (0u32..0x250).map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c))).collect();
-        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common })
+        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common, shaper: OnceCell::new(), used: false })
+    }
+
+    /// Whether the face has a glyph for `c`.
+    pub(crate) fn has(&self, c: char) -> bool {
+        self.advance(c).is_some()
+    }
+
+    /// The glyph `c` maps to in the face's own cmap, the one a reader maps back to `c`.
+    pub(crate) fn glyph_id(&self, c: char) -> Option<u16> {
+        self.face.glyph_index(c).map(|glyph| glyph.0)
+    }
+
+    /// The advance the font program itself gives a glyph, in font units: what a PDF reader
+    /// moves by after drawing it when nothing says otherwise.
+    pub(crate) fn glyph_advance(&self, id: u16) -> f32 {
+        f32::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(id)).unwrap_or(0))
+    }
+
+    /// Shapes `text` (one run of one direction) with the face's OpenType tables. `before` and
+    /// `after` are the text around the run, which decides the joining forms at its ends.
+    /// `None` when the face's tables cannot be read for shaping; then the caller places the
+    /// characters one by one.
+    pub(crate) fn shape(&self, text: &str, right_to_left: bool, before: &str, after: &str) -> Option<Vec<ShapedGlyph>> {
+        let (font, data) = self
+            .shaper
+            .get_or_init(|| {
+                let font = harfrust::FontRef::from_index(self.data, self.index).ok()?;
+                let data = harfrust::ShaperData::new(&font);
+                Some((font, data))
+            })
+            .as_ref()?;
+        let shaper = data.shaper(font).build();
+        let mut buffer = harfrust::UnicodeBuffer::new();
+        buffer.set_pre_context(before);
+        buffer.push_str(text);
+        buffer.set_post_context(after);
+        buffer.guess_segment_properties();
+        buffer.set_direction(if right_to_left { harfrust::Direction::RightToLeft } else { harfrust::Direction::LeftToRight });
+        let glyphs = shaper.shape(buffer, harfrust::ShapeOptions::new());
+        Some(
+            glyphs
+                .glyph_infos()
+                .iter()
+                .zip(glyphs.glyph_positions())
+                .map(|(info, position)| ShapedGlyph {
+                    // harfrust guarantees glyph ids fit in 16 bits.
+                    id: u16::try_from(info.glyph_id).unwrap_or(0),
+                    cluster: info.cluster as usize,
+                    x_advance: position.x_advance,
+                    x_offset: position.x_offset,
+                    y_offset: position.y_offset,
+                })
+                .collect(),
+        )
     }
 
     /// The advance of `c` in font units, or `None` when the font has no glyph for it.
@@ -122,10 +268,22 @@ pub(crate) struct Fonts<'a> {
 impl<'a> Fonts<'a> {
     /// The bundled faces, and `fallback` for characters none of them has.
     pub(crate) fn new(fallback: &'a dyn FontFallback) -> Result<Fonts<'a>, PdfError> {
-        let faces = [("PFREGU", DEJAVU_SANS), ("PFBOLD", DEJAVU_SANS_BOLD), ("PFMONO", DEJAVU_SANS_MONO), ("PFEMOJ", NOTO_EMOJI)]
-            .into_iter()
-            .map(|(resource, data)| Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason }))
-            .collect::<Result<Vec<_>, _>>()?;
+        let cjk =
+            cjk_font_data().ok_or_else(|| PdfError::Font { name: "PFCJKS".into(), reason: "the bundled CJK font does not decompress".into() })?;
+        let faces = [
+            ("PFREGU", DEJAVU_SANS),
+            ("PFBOLD", DEJAVU_SANS_BOLD),
+            ("PFMONO", DEJAVU_SANS_MONO),
+            ("PFEMOJ", NOTO_EMOJI),
+            ("PFARAB", NOTO_SANS_ARABIC),
+            ("PFHEBR", NOTO_SANS_HEBREW),
+            ("PFDEVA", NOTO_SANS_DEVANAGARI),
+            ("PFTHAI", NOTO_SANS_THAI),
+            ("PFCJKS", cjk),
+        ]
+        .into_iter()
+        .map(|(resource, data)| Face::parse(resource, data, 0).map_err(|reason| PdfError::Font { name: resource.to_string(), reason }))
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(Fonts { faces, fallback, chosen: HashMap::new(), missing: BTreeMap::new(), system_used: BTreeMap::new() })
     }
 
@@ -143,20 +301,18 @@ impl<'a> Fonts<'a> {
         MONO
     }
 
-    /// The advance of `c` in `face`, in ems; for text known to be in the face (the replacement).
-    pub(crate) fn advance_em(&self, face: FaceId, c: char) -> f32 {
-        let face = &self.faces[face];
-        face.advance(c).map_or(0.6, |units| f32::from(units) / face.units_per_em)
-    }
-
     /// Chooses the font for `c` in text of `weight`, for one occurrence of `c` that will be
     /// printed: a character no font has is counted each time, for the render's warnings.
     /// `emoji_presentation` is true when the character is followed by U+FE0F, which asks for the
     /// emoji form: then Noto Emoji is tried before the text faces.
     pub(crate) fn glyph(&mut self, weight: Weight, c: char, emoji_presentation: bool) -> Glyph {
         let glyph = self.choose(weight, c, emoji_presentation);
-        if glyph == Glyph::Missing {
-            *self.missing.entry(c).or_default() += 1;
+        match glyph {
+            Glyph::Drawn { face, .. } => self.faces[face].used = true,
+            Glyph::Missing => {
+                *self.missing.entry(c).or_default() += 1;
+                self.faces[Self::replacement_face()].used = true;
+            }
         }
         glyph
     }
@@ -174,7 +330,10 @@ impl<'a> Fonts<'a> {
         } else {
             order.push(EMOJI);
         }
-        order.extend(4..self.faces.len());
+        if let Some(face) = script_face(c) {
+            order.insert(usize::from(emoji_presentation), face);
+        }
+        order.extend(ARABIC..self.faces.len());
         for face in order {
             if let Some(units) = self.faces[face].advance(c) {
                 let glyph = Glyph::Drawn { face, advance_em: f32::from(units) / self.faces[face].units_per_em };
@@ -202,7 +361,7 @@ impl<'a> Fonts<'a> {
             return Some(existing);
         }
         // Resource names stay six capitals: PFSYSA, PFSYSB, …
-        let letter = char::from(b'A' + u8::try_from((self.faces.len() - 4) % 26).unwrap_or(0));
+        let letter = char::from(b'A' + u8::try_from((self.faces.len() - BUNDLED) % 26).unwrap_or(0));
         let face = Face::parse(&format!("PFSYS{letter}"), data, index).ok()?;
         self.faces.push(face);
         self.system_used.insert(c, path);
@@ -316,26 +475,28 @@ mod tests {
     }
 
     #[test]
-    fn a_cjk_character_is_drawn_from_a_system_font_collection() {
+    fn a_character_beyond_the_bundled_cjk_face_is_drawn_from_a_system_font_collection() {
+        // U+9FA6, a unified ideograph of Unicode 4.1 that Droid Sans Fallback lacks and Noto Sans
+        // CJK and WenQuanYi Micro Hei have.
         let collections: Vec<PathBuf> = SystemFonts
             .files()
             .into_iter()
             .filter(|path| path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("ttc") || ext.eq_ignore_ascii_case("otc")))
-            .filter(|path| std::fs::read(path).is_ok_and(|data| crate::store::face_with_glyph(&data, '漢').is_some()))
+            .filter(|path| std::fs::read(path).is_ok_and(|data| crate::store::face_with_glyph(&data, '龦').is_some()))
             .collect();
         if collections.is_empty() {
-            eprintln!("skipping: no font collection (.ttc, .otc) with CJK is installed (apt-get install fonts-noto-cjk)");
+            eprintln!("skipping: no font collection (.ttc, .otc) with U+9FA6 is installed (apt-get install fonts-noto-cjk)");
             return;
         }
         let mut fonts = Fonts::new(&SystemFonts).unwrap();
-        let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '漢', false) else {
-            panic!("漢 is missing though {collections:?} has it")
+        let Glyph::Drawn { face, advance_em } = fonts.glyph(Weight::Regular, '龦', false) else {
+            panic!("龦 is missing though {collections:?} has it")
         };
-        assert!(face > EMOJI && advance_em > 0.5, "face {face}, {advance_em} em");
-        assert!(fonts.faces[face].advance('字').is_some());
+        assert!(face >= BUNDLED && advance_em > 0.5, "face {face}, {advance_em} em");
+        assert!(fonts.faces[face].advance('龧').is_some());
         assert!(fonts.missing.is_empty());
-        let path = &fonts.system_used[&'漢'];
-        println!("漢 is drawn from face {} of {}", fonts.faces[face].index, path.display());
+        let path = &fonts.system_used[&'龦'];
+        println!("龦 is drawn from face {} of {}", fonts.faces[face].index, path.display());
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::signoff::Report;
 pub use approve::{CheckedRecord, Countersigned, certify, countersign, role_titles, roles_signed_with};
 pub use compare::{Generation, PageCheck, check_pages, generation, revisions};
 pub use extract::extract;
-pub use fonts::{BundledOnly, FontFallback};
+pub use fonts::{BundledOnly, FontFallback, cjk_font_data, script_fonts};
 pub use page::SIGNATURE_TAG;
 pub use sign::{CmsSigner, PdfSignRequest, sign};
 pub use signatures::{PdfSignature, SignatureRevisions, check_signatures};
@@ -231,7 +231,7 @@ pub fn render(record: &Record<'_>, fallback: &dyn FontFallback, options: &PdfOpt
     let page_count = pages.len();
 
     let mut pdf = PdfDocument::new(&run.template.title);
-    for face in &fonts.faces {
+    for face in fonts.faces.iter().filter(|face| face.used) {
         let mut font_warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(face.data, face.index as usize, &mut font_warnings)
             .ok_or_else(|| PdfError::Font { name: face.resource.clone(), reason: "printpdf cannot parse it".into() })?;

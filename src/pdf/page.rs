@@ -2,11 +2,13 @@
 //! operations, a block that does not fit starts a new page, and every page gets its footer once
 //! the page count is known.
 
-use printpdf::{Color, FontId, Line as PdfLine, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix};
+use printpdf::{
+    Codepoint, Color, DictItem, FontId, Line as PdfLine, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+};
 
 use super::Paper;
 use super::fonts::{Fonts, Weight};
-use super::text::{self, Colour, Line, MUTED, Paragraph, Span, Style};
+use super::text::{self, Colour, Fragment, Line, MUTED, Paragraph, Span, Style};
 
 /// The margin on every side, in points (15 mm). No text is set outside it, the footer included.
 pub(crate) const MARGIN: f32 = 42.52;
@@ -131,20 +133,27 @@ impl<'a> Writer<'a> {
         (self.current, [x, self.height - top - height, x + width, self.height - top])
     }
 
-    /// Draws a laid-out line with its top-left corner at (`x`, `top`).
+    /// Draws a laid-out line with its top-left corner at (`x`, `top`): each fragment's glyphs by
+    /// their ids, placed where the shaper put them, inside an `/ActualText` span when the glyphs
+    /// alone would not read back as the fragment's text.
     pub(crate) fn draw_line(&mut self, line: &Line, x: f32, top: f32) {
         if line.fragments.is_empty() {
             return;
         }
         let baseline = self.height - (top + line.ascent);
-        let mut ops = Vec::with_capacity(2 + 4 * line.fragments.len());
+        let mut ops = Vec::with_capacity(2 + 6 * line.fragments.len());
         ops.push(Op::StartTextSection);
         for fragment in &line.fragments {
             let resource = self.fonts.faces[fragment.face].resource.clone();
+            if fragment.needs_actual_text {
+                ops.push(Op::BeginMarkedContentWithProperties { tag: "Span".into(), properties: actual_text(&fragment.text) });
+            }
             ops.push(Op::SetFont { font: PdfFontHandle::External(FontId(resource)), size: Pt(fragment.size) });
             ops.push(Op::SetFillColor { col: colour(fragment.colour) });
-            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x + fragment.x), Pt(baseline)) });
-            ops.push(Op::ShowText { items: vec![TextItem::Text(fragment.text.clone())] });
+            show_glyphs(&mut ops, fragment, x + fragment.x, baseline);
+            if fragment.needs_actual_text {
+                ops.push(Op::EndMarkedContentWithProperties);
+            }
         }
         ops.push(Op::EndTextSection);
         self.ops().extend(ops);
@@ -227,4 +236,40 @@ impl<'a> Writer<'a> {
 
 pub(crate) fn colour(c: Colour) -> Color {
     Color::Rgb(Rgb { r: c.0, g: c.1, b: c.2, icc_profile: None })
+}
+
+/// Shows a fragment's glyphs from (`x`, `baseline`). Glyphs the shaper did not move off the pen
+/// share one `TJ`, each followed by the difference between the font's own width and the shaped
+/// advance; a glyph moved off the pen (a mark) is placed on its own.
+fn show_glyphs(ops: &mut Vec<Op>, fragment: &Fragment, x: f32, baseline: f32) {
+    let thousandths = 1000.0 / fragment.size;
+    let mut items: Vec<Codepoint> = Vec::new();
+    let flush = |ops: &mut Vec<Op>, items: &mut Vec<Codepoint>| {
+        if !items.is_empty() {
+            ops.push(Op::ShowText { items: vec![TextItem::GlyphIds(std::mem::take(items))] });
+        }
+    };
+    for glyph in &fragment.glyphs {
+        let moved = glyph.dx != 0.0 || glyph.dy != 0.0;
+        if moved || items.is_empty() {
+            flush(ops, &mut items);
+            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x + glyph.x + glyph.dx), Pt(baseline + glyph.dy)) });
+        }
+        // Rounded to a hundredth of a thousandth of an em, so that the bytes do not depend on
+        // the last bit of a float sum.
+        let correction = ((glyph.font_advance - glyph.advance) * thousandths * 100.0).round() / 100.0;
+        let correction = if correction == 0.0 { 0.0 } else { correction };
+        items.push(Codepoint { gid: glyph.id, offset: correction, cid: Some(glyph.text.clone()) });
+        if moved {
+            flush(ops, &mut items);
+        }
+    }
+    flush(ops, &mut items);
+}
+
+/// The property list `<< /ActualText (text) >>`, the text in UTF-16BE with its byte order mark.
+fn actual_text(text: &str) -> DictItem {
+    let mut data = vec![0xFE, 0xFF];
+    data.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    DictItem::Dict { map: [("ActualText".to_string(), DictItem::String { data, literal: false })].into_iter().collect() }
 }

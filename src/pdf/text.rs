@@ -4,7 +4,7 @@
 //! whole line (a URL, a hash, a long identifier in inline code) is broken between characters,
 //! so that nothing ever runs past the margin.
 
-use super::fonts::{FaceId, Fonts, Glyph, Weight, is_invisible_format};
+use super::fonts::{FaceId, Fonts, Glyph, ShapedGlyph, Weight, is_invisible_format, is_script_face};
 
 /// An RGB colour, each channel 0–1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,15 +87,44 @@ impl Paragraph {
     }
 }
 
-/// A run of text in one face, size and colour, placed on a line.
+/// A run of text in one face, size, colour and direction, shaped and placed on a line.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fragment {
     /// From the line's left edge, in points.
     pub x: f32,
+    /// The characters the fragment draws, in reading (logical) order.
     pub text: String,
     pub face: FaceId,
     pub size: f32,
     pub colour: Colour,
+    /// The glyphs, left to right as they stand on the page.
+    pub glyphs: Vec<PlacedGlyph>,
+    /// True when a reader cannot get `text` back from the glyphs through the font's own
+    /// character map, glyph by glyph in page order: right-to-left text, reordered vowel signs,
+    /// marks drawn as part of a cluster. The page then marks the fragment with its `text`
+    /// (`/ActualText`), which is what a reader copies and searches.
+    pub needs_actual_text: bool,
+}
+
+/// One shaped glyph on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlacedGlyph {
+    pub id: u16,
+    /// Where the pen stands when the glyph is drawn, from the fragment's start, in points.
+    pub x: f32,
+    /// How far the shaper moves the glyph from the pen (a mark over its base), in points; `dy`
+    /// is upwards.
+    pub dx: f32,
+    pub dy: f32,
+    /// How far the pen moves after the glyph, in points.
+    pub advance: f32,
+    /// How far a PDF reader moves after the glyph by the font's own widths, in points.
+    pub font_advance: f32,
+    /// What the glyph stands for, for the PDF's ToUnicode map: the character whose own glyph it
+    /// is; for a glyph the font's character map does not lead to (a ligature, an Arabic
+    /// letter's joining form), the text of its cluster; empty for the further glyphs of such a
+    /// cluster.
+    pub text: String,
 }
 
 /// One laid-out line.
@@ -114,10 +143,13 @@ const LEADING: f32 = 1.3;
 /// DejaVu's ascender is 0.93 em; the baseline sits that far below the top of the line.
 const ASCENT: f32 = 0.95;
 
-/// One character as it will be drawn.
+/// One character of the paragraph's text as it will be drawn, with its share of the shaped
+/// width (a cluster's whole advance falls on its first character).
 #[derive(Clone, Copy)]
 struct Placed {
     c: char,
+    /// Where the character starts in the paragraph's text.
+    byte: usize,
     face: FaceId,
     width: f32,
     style: Style,
@@ -127,54 +159,171 @@ impl Placed {
     fn is_space(&self) -> bool {
         self.c == ' '
     }
+
+    fn end(&self) -> usize {
+        self.byte + self.c.len_utf8()
+    }
 }
 
-/// Resolves every character of the paragraph to a face; a character no font has becomes the
-/// visible `[U+XXXX]` in the replacement face. `\n` is kept as a forced break.
-fn place(fonts: &mut Fonts, paragraph: &Paragraph) -> Vec<Placed> {
-    let mut placed = Vec::new();
+/// A paragraph's text with a face for every character, measured by shaping, and its
+/// bidirectional levels.
+struct Laid<'t> {
+    text: &'t str,
+    placed: Vec<Placed>,
+    bidi: unicode_bidi::BidiInfo<'t>,
+}
+
+/// Resolves every character of the paragraph to a face, grapheme cluster by grapheme cluster so
+/// that a mark stays in its base's font; a character no font has becomes the visible `[U+XXXX]`
+/// in the replacement face. `\n` is kept as a forced break.
+fn place(fonts: &mut Fonts, paragraph: &Paragraph) -> (String, Vec<Placed>) {
+    use unicode_segmentation::UnicodeSegmentation as _;
+    let mut text = String::new();
+    let mut placed: Vec<Placed> = Vec::new();
+    let push = |text: &mut String, placed: &mut Vec<Placed>, c: char, face: FaceId, style: Style| {
+        placed.push(Placed { c, byte: text.len(), face, width: 0.0, style });
+        text.push(c);
+    };
     for span in &paragraph.spans {
         let style = span.style;
-        let mut chars = span.text.chars().peekable();
-        while let Some(c) = chars.next() {
-            let c = if c == '\t' { ' ' } else { c };
-            if is_invisible_format(c) {
-                continue;
-            }
-            if c == '\n' {
-                placed.push(Placed { c, face: 0, width: 0.0, style });
-                continue;
-            }
-            let emoji_presentation = chars.peek() == Some(&'\u{FE0F}');
-            match fonts.glyph(style.weight, c, emoji_presentation) {
-                Glyph::Drawn { face, advance_em } => placed.push(Placed { c, face, width: advance_em * style.size, style }),
-                Glyph::Missing => {
-                    let face = Fonts::replacement_face();
-                    let style = style.with_colour(super::text::MISSING);
-                    for r in format!("[U+{:04X}]", u32::from(c)).chars() {
-                        placed.push(Placed { c: r, face, width: fonts.advance_em(face, r) * style.size, style });
+        for cluster in span.text.graphemes(true) {
+            let emoji_presentation = cluster.contains('\u{FE0F}');
+            let mut cluster_face = None;
+            for c in cluster.chars() {
+                let c = if c == '\t' { ' ' } else { c };
+                // Zero-width joiners steer the shaping of the letters around them (Arabic,
+                // Devanagari) and stay in their cluster's run; other format characters are
+                // not drawn.
+                if matches!(c, '\u{200C}' | '\u{200D}') && cluster_face.is_some() {
+                    push(&mut text, &mut placed, c, cluster_face.unwrap_or(0), style);
+                    continue;
+                }
+                if is_invisible_format(c) {
+                    continue;
+                }
+                if c == '\n' {
+                    push(&mut text, &mut placed, c, 0, style);
+                    continue;
+                }
+                // A mark is drawn in its base's face when that face has it.
+                if let Some(face) = cluster_face
+                    && fonts.faces[face].has(c)
+                {
+                    push(&mut text, &mut placed, c, face, style);
+                    continue;
+                }
+                match fonts.glyph(style.weight, c, emoji_presentation) {
+                    Glyph::Drawn { face, .. } => {
+                        // The spaces between the words of a script set in its own face take
+                        // that face's spacing.
+                        let face = match placed.last() {
+                            Some(last) if c == ' ' && is_script_face(last.face) && fonts.faces[last.face].has(' ') => last.face,
+                            _ => face,
+                        };
+                        cluster_face.get_or_insert(face);
+                        push(&mut text, &mut placed, c, face, style);
+                    }
+                    Glyph::Missing => {
+                        let face = Fonts::replacement_face();
+                        let style = style.with_colour(MISSING);
+                        for r in format!("[U+{:04X}]", u32::from(c)).chars() {
+                            push(&mut text, &mut placed, r, face, style);
+                        }
                     }
                 }
             }
         }
     }
-    placed
+    (text, placed)
 }
 
-/// Breaks a paragraph into lines no wider than `width` points (less its indent).
+/// The runs of `range` (indices into `placed`) that are shaped as one: the same face, size and
+/// colour and the same bidirectional level, in logical order.
+fn runs(placed: &[Placed], levels: &[unicode_bidi::Level], range: std::ops::Range<usize>) -> Vec<std::ops::Range<usize>> {
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for i in range {
+        let joins = runs.last().is_some_and(|run| {
+            let (a, b) = (&placed[run.start], &placed[i]);
+            a.face == b.face && a.style.size == b.style.size && a.style.colour == b.style.colour && levels[a.byte] == levels[b.byte]
+        });
+        match runs.last_mut() {
+            Some(run) if joins => run.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs
+}
+
+/// The glyphs of `placed[range]`, one run, shaped; or the characters' own glyphs and advances
+/// when the face cannot be shaped with.
+fn shape_run(fonts: &Fonts, laid_text: &str, placed: &[Placed], range: std::ops::Range<usize>, right_to_left: bool) -> Vec<ShapedGlyph> {
+    let (first, last) = (placed[range.start], placed[range.end - 1]);
+    let text = &laid_text[first.byte..last.end()];
+    let face = &fonts.faces[first.face];
+    let before = &laid_text[..first.byte];
+    let before = &before[before.char_indices().rev().nth(4).map_or(0, |(at, _)| at)..];
+    let after = &laid_text[last.end()..];
+    let after = &after[..after.char_indices().nth(5).map_or(after.len(), |(at, _)| at)];
+    face.shape(text, right_to_left, before, after).unwrap_or_else(|| {
+        let mut glyphs: Vec<ShapedGlyph> = text
+            .char_indices()
+            .map(|(at, c)| {
+                let id = face.glyph_id(c).unwrap_or(0);
+                let x_advance = face.glyph_advance(id) as i32;
+                ShapedGlyph { id, cluster: at, x_advance, x_offset: 0, y_offset: 0 }
+            })
+            .collect();
+        if right_to_left {
+            glyphs.reverse();
+        }
+        glyphs
+    })
+}
+
+impl<'t> Laid<'t> {
+    /// Measures `placed` by shaping it in reading order, run by run. The direction of each
+    /// paragraph (between forced breaks) is that of its first strong character, as the Unicode
+    /// bidirectional algorithm says.
+    fn new(fonts: &Fonts, text: &'t str, mut placed: Vec<Placed>) -> Laid<'t> {
+        let bidi = unicode_bidi::BidiInfo::new(text, None);
+        for run in runs(&placed, &bidi.levels, 0..placed.len()) {
+            let first = placed[run.start];
+            if first.c == '\n' {
+                continue;
+            }
+            let scale = first.style.size / fonts.faces[first.face].units_per_em;
+            let glyphs = shape_run(fonts, text, &placed, run.clone(), bidi.levels[first.byte].is_rtl());
+            for glyph in glyphs {
+                let at = first.byte + glyph.cluster;
+                let index = run.start + placed[run.clone()].partition_point(|p| p.byte < at);
+                if let Some(p) = placed.get_mut(index) {
+                    p.width += glyph.x_advance as f32 * scale;
+                }
+            }
+        }
+        Laid { text, placed, bidi }
+    }
+}
+
+/// Breaks a paragraph into lines no wider than `width` points (less its indent). Lines are
+/// broken in reading order; each line is then laid out in visual order, right-to-left runs
+/// reversed as the bidirectional algorithm says, and a line of a right-to-left paragraph is set
+/// flush right.
 pub(crate) fn wrap(fonts: &mut Fonts, paragraph: &Paragraph, width: f32) -> Vec<Line> {
-    let placed = place(fonts, paragraph);
+    let (text, placed) = place(fonts, paragraph);
+    let laid = Laid::new(fonts, &text, placed);
+    let placed = &laid.placed;
     let available = (width - paragraph.indent).max(12.0);
     let default_size = paragraph.spans.first().map_or(9.0, |span| span.style.size);
-    // Finished lines, and the line being filled.
-    let mut lines: Vec<Vec<Placed>> = Vec::new();
-    let mut current: Vec<Placed> = Vec::new();
+    // Finished lines and the line being filled, as ranges of `placed`.
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut current = 0..0;
     let mut line_width = 0.0;
     let mut i = 0;
     while i < placed.len() {
         let glyph = placed[i];
         if glyph.c == '\n' {
-            lines.push(std::mem::take(&mut current));
+            lines.push(std::mem::replace(&mut current, i + 1..i + 1));
             line_width = 0.0;
             i += 1;
             continue;
@@ -182,62 +331,148 @@ pub(crate) fn wrap(fonts: &mut Fonts, paragraph: &Paragraph, width: f32) -> Vec<
         if glyph.is_space() {
             // A space at the start of a wrapped line is dropped; elsewhere it is kept and may
             // hang past the edge, where it is trimmed below.
-            if !current.is_empty() {
-                current.push(glyph);
+            if current.is_empty() {
+                current = i + 1..i + 1;
+            } else {
+                current.end = i + 1;
                 line_width += glyph.width;
             }
             i += 1;
             continue;
         }
         let end = placed[i..].iter().position(|g| g.is_space() || g.c == '\n').map_or(placed.len(), |n| i + n);
-        let word = &placed[i..end];
-        let word_width: f32 = word.iter().map(|g| g.width).sum();
+        let word_width: f32 = placed[i..end].iter().map(|g| g.width).sum();
         // The spaces before the word stay on the line with it; only spaces after the last word
         // of a line are trimmed.
         if line_width + word_width <= available {
-            current.extend_from_slice(word);
+            current.end = end;
             line_width += word_width;
         } else if word_width <= available {
-            lines.push(std::mem::replace(&mut current, word.to_vec()));
+            lines.push(std::mem::replace(&mut current, i..end));
             line_width = word_width;
         } else {
             // Wider than a whole line: fill the current line (or a fresh one when little room
             // is left) and carry on character by character.
             if available - line_width < available * 0.3 && line_width > 0.0 {
-                lines.push(std::mem::take(&mut current));
+                lines.push(std::mem::replace(&mut current, i..i));
                 line_width = 0.0;
             }
-            for g in word {
-                if line_width + g.width > available && current.iter().any(|g| !g.is_space()) {
-                    lines.push(std::mem::take(&mut current));
+            for (k, g) in placed.iter().enumerate().take(end).skip(i) {
+                if line_width + g.width > available && placed[current.clone()].iter().any(|g| !g.is_space()) {
+                    lines.push(std::mem::replace(&mut current, k..k));
                     line_width = 0.0;
                 }
-                current.push(*g);
+                current.end = k + 1;
                 line_width += g.width;
             }
         }
         i = end;
     }
     lines.push(current);
-    lines.into_iter().map(|line| build_line(&line, paragraph.indent, default_size)).collect()
+    lines.into_iter().map(|range| build_line(fonts, &laid, range, paragraph.indent, available, default_size)).collect()
 }
 
-/// Groups a line's characters into fragments of one face and style, dropping trailing spaces.
-fn build_line(glyphs: &[Placed], indent: f32, default_size: f32) -> Line {
-    let end = glyphs.iter().rposition(|g| !g.is_space()).map_or(0, |n| n + 1);
-    let glyphs = &glyphs[..end];
-    let size = glyphs.iter().map(|g| g.style.size).fold(0.0_f32, f32::max);
+/// Lays out one line, `laid.placed[range]`, in visual order, dropping trailing spaces.
+fn build_line(fonts: &Fonts, laid: &Laid, range: std::ops::Range<usize>, indent: f32, available: f32, default_size: f32) -> Line {
+    let placed = &laid.placed;
+    let end = placed[range.clone()].iter().rposition(|g| !g.is_space()).map_or(range.start, |n| range.start + n + 1);
+    let range = range.start..end;
+    let size = placed[range.clone()].iter().map(|g| g.style.size).fold(0.0_f32, f32::max);
     let size = if size > 0.0 { size } else { default_size };
     let mut fragments: Vec<Fragment> = Vec::new();
     let mut x = indent;
-    for g in glyphs {
-        match fragments.last_mut() {
-            Some(last) if last.face == g.face && last.size == g.style.size && last.colour == g.style.colour => last.text.push(g.c),
-            _ => fragments.push(Fragment { x, text: g.c.to_string(), face: g.face, size: g.style.size, colour: g.style.colour }),
+    let mut right_to_left_paragraph = false;
+    if !range.is_empty() {
+        let (start_byte, end_byte) = (placed[range.start].byte, placed[range.end - 1].end());
+        // Text with nothing right-to-left in it is one run, in reading order.
+        let (levels, visual): (std::borrow::Cow<'_, [unicode_bidi::Level]>, Vec<std::ops::Range<usize>>) =
+            match laid.bidi.paragraphs.iter().find(|p| p.range.contains(&start_byte)) {
+                Some(paragraph) if laid.bidi.has_rtl() => {
+                    right_to_left_paragraph = paragraph.level.is_rtl();
+                    let (levels, visual) = laid.bidi.visual_runs(paragraph, start_byte..end_byte);
+                    (levels.into(), visual)
+                }
+                _ => (laid.bidi.levels.as_slice().into(), std::iter::once(start_byte..end_byte).collect()),
+            };
+        for level_run in visual {
+            let first = range.start + placed[range.clone()].partition_point(|p| p.byte < level_run.start);
+            let last = range.start + placed[range.clone()].partition_point(|p| p.byte < level_run.end);
+            let right_to_left = levels[level_run.start].is_rtl();
+            let mut pieces = runs(placed, &levels, first..last);
+            if right_to_left {
+                pieces.reverse();
+            }
+            for piece in pieces {
+                let fragment = shape_fragment(fonts, laid, piece, right_to_left, x);
+                x += fragment.glyphs.iter().map(|g| g.advance).sum::<f32>();
+                fragments.push(fragment);
+            }
         }
-        x += g.width;
+    }
+    if right_to_left_paragraph {
+        let shift = (indent + available - x).max(0.0);
+        for fragment in &mut fragments {
+            fragment.x += shift;
+        }
+        x += shift;
     }
     Line { fragments, width: x, height: size * LEADING, ascent: size * ASCENT }
+}
+
+/// Shapes one piece of a line and places its glyphs from `x`.
+fn shape_fragment(fonts: &Fonts, laid: &Laid, piece: std::ops::Range<usize>, right_to_left: bool, x: f32) -> Fragment {
+    let first = laid.placed[piece.start];
+    let face = &fonts.faces[first.face];
+    let size = first.style.size;
+    let scale = size / face.units_per_em;
+    let text = laid.text[first.byte..laid.placed[piece.end - 1].end()].to_string();
+    let shaped = shape_run(fonts, laid.text, &laid.placed, piece, right_to_left);
+    // The byte where each cluster starts, in order, to find where a cluster's text ends.
+    let mut starts: Vec<usize> = shaped.iter().map(|glyph| glyph.cluster).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let glyph_count = |cluster: usize| shaped.iter().filter(|glyph| glyph.cluster == cluster).count();
+    // Right-to-left glyphs stand in visual order, as readers expect them (they reorder what
+    // they extract with the bidirectional algorithm); only what is out of order within a
+    // cluster needs the fragment's text spelled out.
+    let mut needs_actual_text = false;
+    let mut pen = 0.0;
+    let mut previous_cluster = None;
+    let mut glyphs = Vec::with_capacity(shaped.len());
+    for glyph in &shaped {
+        let next = starts.partition_point(|&start| start <= glyph.cluster);
+        let cluster_text = &text[glyph.cluster..starts.get(next).copied().unwrap_or(text.len())];
+        let first_of_cluster = previous_cluster != Some(glyph.cluster);
+        // The character whose own glyph this is, when it is one.
+        let own = cluster_text.chars().find(|&c| face.glyph_id(c) == Some(glyph.id));
+        // Glyphs out of reading order, or several glyphs for one cluster (a vowel sign drawn
+        // before its consonant, a mark), cannot be read back glyph by glyph.
+        let out_of_order = if right_to_left {
+            previous_cluster.is_some_and(|previous| previous < glyph.cluster)
+        } else {
+            previous_cluster.is_some_and(|previous| previous > glyph.cluster)
+        };
+        if out_of_order || (first_of_cluster && glyph_count(glyph.cluster) > 1) {
+            needs_actual_text = true;
+        }
+        previous_cluster = Some(glyph.cluster);
+        let placed = PlacedGlyph {
+            id: glyph.id,
+            x: pen,
+            dx: glyph.x_offset as f32 * scale,
+            dy: glyph.y_offset as f32 * scale,
+            advance: glyph.x_advance as f32 * scale,
+            font_advance: face.glyph_advance(glyph.id) * scale,
+            text: match own {
+                Some(c) => c.to_string(),
+                None if first_of_cluster => cluster_text.to_string(),
+                None => String::new(),
+            },
+        };
+        pen += placed.advance;
+        glyphs.push(placed);
+    }
+    Fragment { x, text, face: first.face, size, colour: first.style.colour, glyphs, needs_actual_text }
 }
 
 /// The total height of lines.
@@ -247,7 +482,8 @@ pub(crate) fn height(lines: &[Line]) -> f32 {
 
 /// The width of a single line of text, for right-aligning it.
 pub(crate) fn measure(fonts: &mut Fonts, span: &Span) -> f32 {
-    place(fonts, &Paragraph::new(vec![span.clone()])).iter().map(|g| g.width).sum()
+    let (text, placed) = place(fonts, &Paragraph::new(vec![span.clone()]));
+    Laid::new(fonts, &text, placed).placed.iter().map(|g| g.width).sum()
 }
 
 #[cfg(test)]

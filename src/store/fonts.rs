@@ -8,6 +8,16 @@ use std::sync::{Mutex, OnceLock};
 /// Where system fonts are looked for.
 const SYSTEM_FONT_DIRS: [&str; 3] = ["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts"];
 
+/// The folders system fonts are read from: `PREFLIGHT_SYSTEM_FONT_DIRS` (colon-separated; set
+/// and empty, no system font at all, so that a record is set in the bundled fonts alone) or the
+/// usual ones.
+fn font_dirs() -> Vec<PathBuf> {
+    match std::env::var_os("PREFLIGHT_SYSTEM_FONT_DIRS") {
+        Some(dirs) => std::env::split_paths(&dirs).filter(|dir| !dir.as_os_str().is_empty()).collect(),
+        None => SYSTEM_FONT_DIRS.iter().map(PathBuf::from).collect(),
+    }
+}
+
 /// Font files a system font is read from: single fonts and collections of faces.
 const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
 
@@ -41,8 +51,8 @@ impl SystemFonts {
     /// The installed font files, upright regular styles first, then by path.
     pub fn files(&self) -> Vec<PathBuf> {
         let mut paths = Vec::new();
-        for dir in SYSTEM_FONT_DIRS {
-            collect_font_files(Path::new(dir), &mut paths, 0);
+        for dir in font_dirs() {
+            collect_font_files(&dir, &mut paths, 0);
         }
         paths.sort_by_cached_key(|path| (is_styled(path), path.clone()));
         paths
