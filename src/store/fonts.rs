@@ -69,16 +69,22 @@ impl SystemFonts {
             return Some(FontFile { path, data, index });
         }
         let paths = cache.paths.get_or_insert_with(|| self.files()).clone();
-        for path in paths {
-            let data = *cache.loaded.entry(path.clone()).or_insert_with(|| {
-                let bytes = std::fs::read(&path).ok()?;
-                ttf_parser::Face::parse(&bytes, 0).ok()?;
-                Some(Box::leak(bytes.into_boxed_slice()) as &'static [u8])
-            });
-            let Some(data) = data else { continue };
-            if let Some(index) = face_with_glyph(data, c) {
-                cache.by_char.insert(c, Some((path.clone(), index)));
-                return Some(FontFile { path, data, index });
+        // TrueType outlines first: a record embeds them as a font program that `verify` can
+        // read back and draw with again; a CFF program (as Noto Sans CJK has) is embedded bare,
+        // and only used when no TrueType font has the character.
+        for truetype in [true, false] {
+            for path in &paths {
+                let data = *cache.loaded.entry(path.clone()).or_insert_with(|| {
+                    let bytes = std::fs::read(path).ok()?;
+                    ttf_parser::Face::parse(&bytes, 0).ok()?;
+                    Some(Box::leak(bytes.into_boxed_slice()) as &'static [u8])
+                });
+                let Some(data) = data else { continue };
+                let outlines_fit = |face: &ttf_parser::Face<'_>| face.tables().glyf.is_some() == truetype;
+                if let Some(index) = face_with_glyph_where(data, c, outlines_fit) {
+                    cache.by_char.insert(c, Some((path.clone(), index)));
+                    return Some(FontFile { path: path.clone(), data, index });
+                }
             }
         }
         cache.by_char.insert(c, None);
@@ -89,10 +95,15 @@ impl SystemFonts {
 /// The first face of a font file that has a glyph for `c`: the font itself, or one of the faces
 /// of a collection. Glyph 0 (.notdef) does not count: drawing it would print an empty box.
 pub fn face_with_glyph(data: &[u8], c: char) -> Option<u32> {
+    face_with_glyph_where(data, c, |_| true)
+}
+
+/// The first face of a font file that has a glyph for `c` and passes `accept`.
+fn face_with_glyph_where(data: &[u8], c: char, accept: impl Fn(&ttf_parser::Face<'_>) -> bool) -> Option<u32> {
     let face_count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
     (0..face_count).find(|&index| {
         ttf_parser::Face::parse(data, index)
-            .is_ok_and(|face| face.glyph_index(c).is_some_and(|glyph| glyph.0 != 0 && face.glyph_hor_advance(glyph).is_some()))
+            .is_ok_and(|face| accept(&face) && face.glyph_index(c).is_some_and(|glyph| glyph.0 != 0 && face.glyph_hor_advance(glyph).is_some()))
     })
 }
 
