@@ -15,7 +15,7 @@
 //! warning colour and the character is listed in the render's warnings with the number of times
 //! it was printed. Nothing is dropped and no empty box is drawn.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -143,6 +143,9 @@ pub(crate) struct ShapedGlyph {
     pub x_advance: i32,
     pub x_offset: i32,
     pub y_offset: i32,
+    /// Breaking the line before this glyph's cluster would change the shaping: the pieces
+    /// must be shaped again.
+    pub unsafe_to_break: bool,
 }
 
 /// One font program: its bytes, its parsed tables, and the resource name the PDF gives it.
@@ -157,6 +160,9 @@ pub(crate) struct Face {
     pub(crate) units_per_em: f32,
     /// The face's layout tables prepared for shaping, the first time a run is shaped in it.
     shaper: OnceCell<Option<(harfrust::FontRef<'static>, harfrust::ShaperData)>>,
+    /// Shape plans by direction and script: a plan compiles the font's features for a script,
+    /// far more work than shaping a line with it.
+    plans: RefCell<HashMap<(bool, harfrust::Script), harfrust::ShapePlan>>,
     /// Whether this render drew anything in the face: only those faces are embedded.
     pub(crate) used: bool,
     /// Advances of the first 0x250 code points in font units, `None` for a missing glyph: most
@@ -169,7 +175,7 @@ impl Face {
         let face = ttf_parser::Face::parse(data, index).map_err(|err| err.to_string())?;
         let units_per_em = f32::from(face.units_per_em());
         let common = (0u32..0x250).map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c))).collect();
-        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common, shaper: OnceCell::new(), used: false })
+        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common, shaper: OnceCell::new(), plans: RefCell::new(HashMap::new()), used: false })
     }
 
     /// Whether the face has a glyph for `c`.
@@ -207,8 +213,12 @@ impl Face {
         buffer.push_str(text);
         buffer.set_post_context(after);
         buffer.guess_segment_properties();
-        buffer.set_direction(if right_to_left { harfrust::Direction::RightToLeft } else { harfrust::Direction::LeftToRight });
-        let glyphs = shaper.shape(buffer, harfrust::ShapeOptions::new());
+        let direction = if right_to_left { harfrust::Direction::RightToLeft } else { harfrust::Direction::LeftToRight };
+        buffer.set_direction(direction);
+        let script = buffer.script();
+        let mut plans = self.plans.borrow_mut();
+        let plan = plans.entry((right_to_left, script)).or_insert_with(|| harfrust::ShapePlan::new(&shaper, direction, Some(script), None, &[]));
+        let glyphs = shaper.shape(buffer, harfrust::ShapeOptions::new().plan(Some(plan)));
         Some(
             glyphs
                 .glyph_infos()
@@ -221,6 +231,7 @@ impl Face {
                     x_advance: position.x_advance,
                     x_offset: position.x_offset,
                     y_offset: position.y_offset,
+                    unsafe_to_break: info.unsafe_to_break(),
                 })
                 .collect(),
         )

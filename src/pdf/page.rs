@@ -239,29 +239,41 @@ pub(crate) fn colour(c: Colour) -> Color {
 }
 
 /// Shows a fragment's glyphs from (`x`, `baseline`). Glyphs the shaper did not move off the pen
-/// share one `TJ`, each followed by the difference between the font's own width and the shaped
-/// advance; a glyph moved off the pen (a mark) is placed on its own.
+/// share one `TJ`: a glyph that is its character's own is written as text (printpdf encodes it
+/// through the font's character map, as one string with its neighbours), any other by its id
+/// with its ToUnicode text; each is followed by the difference between the font's own width and
+/// the shaped advance (kerning) where there is one. A glyph moved off the pen (a mark) is placed
+/// on its own.
 fn show_glyphs(ops: &mut Vec<Op>, fragment: &Fragment, x: f32, baseline: f32) {
     let thousandths = 1000.0 / fragment.size;
-    let mut items: Vec<Codepoint> = Vec::new();
-    let flush = |ops: &mut Vec<Op>, items: &mut Vec<Codepoint>| {
+    let mut items: Vec<TextItem> = Vec::new();
+    let flush = |ops: &mut Vec<Op>, items: &mut Vec<TextItem>| {
         if !items.is_empty() {
-            ops.push(Op::ShowText { items: vec![TextItem::GlyphIds(std::mem::take(items))] });
+            ops.push(Op::ShowText { items: std::mem::take(items) });
         }
     };
+    let mut started = false;
     for glyph in &fragment.glyphs {
         let moved = glyph.dx != 0.0 || glyph.dy != 0.0;
-        if moved || items.is_empty() {
+        if moved || !started {
             flush(ops, &mut items);
             ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x + glyph.x + glyph.dx), Pt(baseline + glyph.dy)) });
+            started = true;
         }
         // Rounded to a hundredth of a thousandth of an em, so that the bytes do not depend on
         // the last bit of a float sum.
         let correction = ((glyph.font_advance - glyph.advance) * thousandths * 100.0).round() / 100.0;
-        let correction = if correction == 0.0 { 0.0 } else { correction };
-        items.push(Codepoint { gid: glyph.id, offset: correction, cid: Some(glyph.text.clone()) });
+        match (glyph.own, items.last_mut()) {
+            (Some(c), Some(TextItem::Text(text))) => text.push(c),
+            (Some(c), _) => items.push(TextItem::Text(c.to_string())),
+            (None, _) => items.push(TextItem::GlyphIds(vec![Codepoint { gid: glyph.id, offset: 0.0, cid: Some(glyph.text.clone()) }])),
+        }
+        if correction != 0.0 {
+            items.push(TextItem::Offset(correction));
+        }
         if moved {
             flush(ops, &mut items);
+            started = false;
         }
     }
     flush(ops, &mut items);

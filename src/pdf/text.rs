@@ -120,10 +120,12 @@ pub(crate) struct PlacedGlyph {
     pub advance: f32,
     /// How far a PDF reader moves after the glyph by the font's own widths, in points.
     pub font_advance: f32,
-    /// What the glyph stands for, for the PDF's ToUnicode map: the character whose own glyph it
-    /// is; for a glyph the font's character map does not lead to (a ligature, an Arabic
-    /// letter's joining form), the text of its cluster; empty for the further glyphs of such a
-    /// cluster.
+    /// The character whose own glyph (by the font's character map) this is, if any: such a
+    /// glyph is written as that character and reads back as it.
+    pub own: Option<char>,
+    /// What a glyph the character map does not lead to (a ligature, an Arabic letter's joining
+    /// form, a conjunct) stands for, for the PDF's ToUnicode map: its cluster's characters that
+    /// no other glyph of the cluster draws; empty for the further glyphs of such a cluster.
     pub text: String,
 }
 
@@ -171,6 +173,10 @@ struct Laid<'t> {
     text: &'t str,
     placed: Vec<Placed>,
     bidi: unicode_bidi::BidiInfo<'t>,
+    /// The runs shaped to measure the paragraph (ranges of `placed`), with their glyphs, whose
+    /// clusters are byte offsets into `text`: a line cut from a run at a point safe to break
+    /// reuses them.
+    shaped: Vec<(std::ops::Range<usize>, Vec<ShapedGlyph>)>,
 }
 
 /// Resolves every character of the paragraph to a face, grapheme cluster by grapheme cluster so
@@ -270,7 +276,7 @@ fn shape_run(fonts: &Fonts, laid_text: &str, placed: &[Placed], range: std::ops:
             .map(|(at, c)| {
                 let id = face.glyph_id(c).unwrap_or(0);
                 let x_advance = face.glyph_advance(id) as i32;
-                ShapedGlyph { id, cluster: at, x_advance, x_offset: 0, y_offset: 0 }
+                ShapedGlyph { id, cluster: at, x_advance, x_offset: 0, y_offset: 0, unsafe_to_break: false }
             })
             .collect();
         if right_to_left {
@@ -286,22 +292,55 @@ impl<'t> Laid<'t> {
     /// bidirectional algorithm says.
     fn new(fonts: &Fonts, text: &'t str, mut placed: Vec<Placed>) -> Laid<'t> {
         let bidi = unicode_bidi::BidiInfo::new(text, None);
+        let mut shaped = Vec::new();
         for run in runs(&placed, &bidi.levels, 0..placed.len()) {
             let first = placed[run.start];
             if first.c == '\n' {
                 continue;
             }
             let scale = first.style.size / fonts.faces[first.face].units_per_em;
-            let glyphs = shape_run(fonts, text, &placed, run.clone(), bidi.levels[first.byte].is_rtl());
-            for glyph in glyphs {
-                let at = first.byte + glyph.cluster;
-                let index = run.start + placed[run.clone()].partition_point(|p| p.byte < at);
+            let mut glyphs = shape_run(fonts, text, &placed, run.clone(), bidi.levels[first.byte].is_rtl());
+            for glyph in &mut glyphs {
+                glyph.cluster += first.byte;
+                let index = run.start + placed[run.clone()].partition_point(|p| p.byte < glyph.cluster);
                 if let Some(p) = placed.get_mut(index) {
                     p.width += glyph.x_advance as f32 * scale;
                 }
             }
+            shaped.push((run, glyphs));
         }
-        Laid { text, placed, bidi }
+        Laid { text, placed, bidi, shaped }
+    }
+}
+
+impl Laid<'_> {
+    /// The glyphs of `piece` cut from the run it was measured in, with clusters from the
+    /// piece's start, when the run was shaped in the same direction and cutting it at the
+    /// piece's ends changes nothing (HarfBuzz's safe-to-break flags); `None` when the piece
+    /// must be shaped again.
+    fn reuse(&self, piece: std::ops::Range<usize>, right_to_left: bool) -> Option<Vec<ShapedGlyph>> {
+        let (run, glyphs) = self.shaped.iter().find(|(run, _)| run.start <= piece.start && piece.end <= run.end)?;
+        if self.bidi.levels[self.placed[run.start].byte].is_rtl() != right_to_left {
+            return None;
+        }
+        let (start, end) = (self.placed[piece.start].byte, self.placed[piece.end - 1].end());
+        // A cut is safe where the glyph that starts the next cluster carries no
+        // unsafe-to-break flag; the run's own ends always are.
+        let safe_at = |at: usize| {
+            at == self.placed[run.start].byte
+                || at == self.placed[run.end - 1].end()
+                || glyphs.iter().find(|glyph| glyph.cluster == at).is_some_and(|glyph| !glyph.unsafe_to_break)
+        };
+        if !safe_at(start) || !safe_at(end) {
+            return None;
+        }
+        Some(
+            glyphs
+                .iter()
+                .filter(|glyph| (start..end).contains(&glyph.cluster))
+                .map(|glyph| ShapedGlyph { cluster: glyph.cluster - start, ..*glyph })
+                .collect(),
+        )
     }
 }
 
@@ -426,36 +465,58 @@ fn shape_fragment(fonts: &Fonts, laid: &Laid, piece: std::ops::Range<usize>, rig
     let size = first.style.size;
     let scale = size / face.units_per_em;
     let text = laid.text[first.byte..laid.placed[piece.end - 1].end()].to_string();
-    let shaped = shape_run(fonts, laid.text, &laid.placed, piece, right_to_left);
+    let shaped = laid.reuse(piece.clone(), right_to_left).unwrap_or_else(|| shape_run(fonts, laid.text, &laid.placed, piece, right_to_left));
     // The byte where each cluster starts, in order, to find where a cluster's text ends.
     let mut starts: Vec<usize> = shaped.iter().map(|glyph| glyph.cluster).collect();
     starts.sort_unstable();
     starts.dedup();
-    let glyph_count = |cluster: usize| shaped.iter().filter(|glyph| glyph.cluster == cluster).count();
-    // Right-to-left glyphs stand in visual order, as readers expect them (they reorder what
-    // they extract with the bidirectional algorithm); only what is out of order within a
-    // cluster needs the fragment's text spelled out.
+    let mut counts = vec![0_usize; starts.len()];
+    for glyph in &shaped {
+        if let Ok(at) = starts.binary_search(&glyph.cluster) {
+            counts[at] += 1;
+        }
+    }
+    let glyph_count = |cluster: usize| starts.binary_search(&cluster).map_or(0, |at| counts[at]);
+    let cluster_text = |cluster: usize| {
+        let next = starts.partition_point(|&start| start <= cluster);
+        &text[cluster..starts.get(next).copied().unwrap_or(text.len())]
+    };
     let mut needs_actual_text = false;
     let mut pen = 0.0;
     let mut previous_cluster = None;
+    // Per cluster, whether the glyph that stands for the characters no glyph of their own
+    // does has been given them.
+    let mut rest_given = std::collections::HashSet::new();
     let mut glyphs = Vec::with_capacity(shaped.len());
     for glyph in &shaped {
-        let next = starts.partition_point(|&start| start <= glyph.cluster);
-        let cluster_text = &text[glyph.cluster..starts.get(next).copied().unwrap_or(text.len())];
+        let cluster = cluster_text(glyph.cluster);
         let first_of_cluster = previous_cluster != Some(glyph.cluster);
         // The character whose own glyph this is, when it is one.
-        let own = cluster_text.chars().find(|&c| face.glyph_id(c) == Some(glyph.id));
-        // Glyphs out of reading order, or several glyphs for one cluster (a vowel sign drawn
-        // before its consonant, a mark), cannot be read back glyph by glyph.
-        let out_of_order = if right_to_left {
-            previous_cluster.is_some_and(|previous| previous < glyph.cluster)
-        } else {
-            previous_cluster.is_some_and(|previous| previous > glyph.cluster)
+        let own = cluster.chars().find(|&c| face.glyph_id(c) == Some(glyph.id));
+        // Right-to-left glyphs stand in visual order, as readers expect them (they reorder
+        // what they extract with the bidirectional algorithm); glyphs out of that order, or
+        // several glyphs for one cluster (a vowel sign drawn before its consonant, a mark),
+        // cannot be read back glyph by glyph.
+        let out_of_order = match previous_cluster {
+            Some(previous) if right_to_left => previous < glyph.cluster,
+            Some(previous) => previous > glyph.cluster,
+            None => false,
         };
         if out_of_order || (first_of_cluster && glyph_count(glyph.cluster) > 1) {
             needs_actual_text = true;
         }
         previous_cluster = Some(glyph.cluster);
+        let text = match own {
+            Some(_) => String::new(),
+            // A glyph the character map does not lead to (a ligature, a joining form, a
+            // conjunct) stands for the cluster's characters that no glyph of the cluster is
+            // the own glyph of.
+            None if rest_given.insert(glyph.cluster) => cluster
+                .chars()
+                .filter(|&c| !shaped.iter().any(|other| other.cluster == glyph.cluster && face.glyph_id(c) == Some(other.id)))
+                .collect(),
+            None => String::new(),
+        };
         let placed = PlacedGlyph {
             id: glyph.id,
             x: pen,
@@ -463,11 +524,8 @@ fn shape_fragment(fonts: &Fonts, laid: &Laid, piece: std::ops::Range<usize>, rig
             dy: glyph.y_offset as f32 * scale,
             advance: glyph.x_advance as f32 * scale,
             font_advance: face.glyph_advance(glyph.id) * scale,
-            text: match own {
-                Some(c) => c.to_string(),
-                None if first_of_cluster => cluster_text.to_string(),
-                None => String::new(),
-            },
+            own,
+            text,
         };
         pen += placed.advance;
         glyphs.push(placed);
@@ -528,6 +586,58 @@ mod tests {
         let lines = wrap(&mut fonts, &Paragraph::plain("a\u{10FFFD}b", BODY), 300.0);
         assert_eq!(texts(&lines), ["a[U+10FFFD]b"]);
         assert_eq!(lines[0].fragments[1].colour, MISSING);
+    }
+
+    #[test]
+    fn a_right_to_left_paragraph_is_set_flush_right_in_visual_order() {
+        let mut fonts = Fonts::new(&crate::pdf::BundledOnly).unwrap();
+        let lines = wrap(&mut fonts, &Paragraph::plain("שלום עולם", BODY), 300.0);
+        assert_eq!(texts(&lines), ["שלום עולם"]);
+        let fragment = &lines[0].fragments[0];
+        assert!((lines[0].width - 300.0).abs() < 0.01 && fragment.x > 200.0, "{} {}", lines[0].width, fragment.x);
+        // The leftmost glyph is the last letter read, the final mem of עולם.
+        let face = &fonts.faces[fragment.face];
+        assert_eq!(fragment.glyphs[0].id, face.glyph_id('ם').unwrap());
+        assert_eq!(fragment.glyphs.last().unwrap().id, face.glyph_id('ש').unwrap());
+        assert!(!fragment.needs_actual_text, "right-to-left glyphs in visual order read back without /ActualText");
+    }
+
+    #[test]
+    fn a_mixed_line_keeps_latin_left_to_right_around_the_hebrew() {
+        let mut fonts = Fonts::new(&crate::pdf::BundledOnly).unwrap();
+        let lines = wrap(&mut fonts, &Paragraph::plain("Deploy שלום עולם now", BODY), 400.0);
+        let fragments: Vec<&str> = lines[0].fragments.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(fragments, ["Deploy ", "שלום עולם", " ", "now"]);
+        assert_eq!(lines[0].fragments[0].x, 0.0, "a left-to-right paragraph starts at the left");
+        assert!(lines[0].fragments.windows(2).all(|pair| pair[0].x < pair[1].x));
+    }
+
+    #[test]
+    fn a_devanagari_vowel_sign_stands_before_its_consonant_and_reads_back_after_it() {
+        let mut fonts = Fonts::new(&crate::pdf::BundledOnly).unwrap();
+        let lines = wrap(&mut fonts, &Paragraph::plain("कि", BODY), 300.0);
+        let fragment = &lines[0].fragments[0];
+        let face = &fonts.faces[fragment.face];
+        // The vowel sign, in the form the font fits to its consonant, stands first.
+        assert_eq!(fragment.glyphs.len(), 2);
+        assert_eq!(fragment.glyphs[1].id, face.glyph_id('क').unwrap());
+        assert_eq!((fragment.glyphs[0].own, fragment.glyphs[0].text.as_str()), (None, "ि"), "the vowel sign's form reads back as the vowel sign");
+        assert_eq!(fragment.glyphs[1].own, Some('क'));
+        assert!(fragment.needs_actual_text, "in page order the glyphs read ि क: the fragment spells out कि");
+        assert_eq!(fragment.text, "कि");
+    }
+
+    #[test]
+    fn arabic_letters_take_their_joining_forms() {
+        let mut fonts = Fonts::new(&crate::pdf::BundledOnly).unwrap();
+        let lines = wrap(&mut fonts, &Paragraph::plain("بب", BODY), 300.0);
+        let fragment = &lines[0].fragments[0];
+        let isolated = fonts.faces[fragment.face].glyph_id('ب').unwrap();
+        // Two behs joined: a final form on the left, an initial form on the right, neither the
+        // isolated letter the character map gives.
+        assert_eq!(fragment.glyphs.len(), 2);
+        assert!(fragment.glyphs.iter().all(|g| g.id != isolated), "{:?}", fragment.glyphs);
+        assert!(fragment.glyphs.iter().all(|g| g.own.is_none() && g.text == "ب"), "each form reads back as the letter");
     }
 
     #[test]
