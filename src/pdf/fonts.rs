@@ -175,7 +175,17 @@ impl Face {
         let face = ttf_parser::Face::parse(data, index).map_err(|err| err.to_string())?;
         let units_per_em = f32::from(face.units_per_em());
         let common = (0u32..0x250).map(|code| char::from_u32(code).and_then(|c| advance_units(&face, c))).collect();
-        Ok(Face { resource: resource.to_string(), data, index, face, units_per_em, common, shaper: OnceCell::new(), plans: RefCell::new(HashMap::new()), used: false })
+        Ok(Face {
+            resource: resource.to_string(),
+            data,
+            index,
+            face,
+            units_per_em,
+            common,
+            shaper: OnceCell::new(),
+            plans: RefCell::new(HashMap::new()),
+            used: false,
+        })
     }
 
     /// Whether the face has a glyph for `c`.

@@ -87,3 +87,20 @@ fn a_record_with_characters_no_font_has_is_saved_only_when_the_user_says_so() {
     assert!(pdf.exists());
     assert!(harness.query_by_label("PDF exported").is_some());
 }
+
+#[test]
+fn every_script_the_record_prints_shows_in_the_window() {
+    // The harness panics on a character no font of the window has, so drawing the run at all
+    // shows that the bundled script faces reach egui.
+    let home = tempfile::tempdir().unwrap();
+    let mut template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
+    let texts = ["مرحبا بالعالم", "שלום עולם", "नमस्ते दुनिया", "สวัสดีชาวโลก", "你好世界", "こんにちは", "안녕하세요"];
+    template.sections[0]
+        .items
+        .splice(0..0, texts.iter().enumerate().map(|(i, text)| preflight::model::Item::new(&format!("script-{i}"), *text, ItemKind::Check)));
+    let path = super::signoff::settled_run_of(home.path(), "scripts", template);
+    let harness = harness(home.path(), Some(path));
+    for text in texts {
+        assert!(harness.query_all_by_label_contains(text).next().is_some(), "`{text}` is not shown");
+    }
+}
