@@ -97,7 +97,7 @@ fn every_script_the_record_prints_shows_in_the_window() {
     let texts = ["مرحبا بالعالم", "שלום עולם", "नमस्ते दुनिया", "สวัสดีชาวโลก", "你好世界", "こんにちは", "안녕하세요"];
     template.sections[0]
         .items
-        .splice(0..0, texts.iter().enumerate().map(|(i, text)| preflight::model::Item::new(&format!("script-{i}"), *text, ItemKind::Check)));
+        .splice(0..0, texts.iter().enumerate().map(|(i, text)| preflight::model::Item::new(format!("script-{i}"), *text, ItemKind::Check)));
     let path = super::signoff::settled_run_of(home.path(), "scripts", template);
     let harness = harness(home.path(), Some(path));
     for text in texts {
