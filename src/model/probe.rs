@@ -130,6 +130,15 @@ pub struct ProbeSpec {
     /// the probe's results.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub accept_unverified: bool,
+    /// TLS: the oldest protocol version that passes (`1.2`, `1.3`): the probe then also holds
+    /// `tls.version >= …`. The handshake still offers every version, so that the result says
+    /// which one the server chose.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub min_tls_version: String,
+    /// TLS: when the server staples no OCSP response, ask the responder the certificate names
+    /// (its Authority Information Access) for `cert.ocsp`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocsp_query: bool,
     /// DNS: the server to ask (`127.0.0.1:5353`); the system resolver when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dns_server: String,
@@ -190,6 +199,8 @@ impl ProbeSpec {
             send: String::new(),
             ca_file: String::new(),
             accept_unverified: false,
+            min_tls_version: String::new(),
+            ocsp_query: false,
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,
@@ -333,7 +344,11 @@ impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
-            Value::Number(n) => write!(f, "{n:.3}"),
+            // Three decimals at most, without trailing zeros: `1.3`, `0.125`.
+            Value::Number(n) => {
+                let text = format!("{n:.3}");
+                f.write_str(text.trim_end_matches('0').trim_end_matches('.'))
+            }
             Value::Duration(ms) => f.write_str(&format_duration(*ms)),
             Value::Percent(p) => write!(f, "{p:.2}%"),
             Value::Text(t) => write!(f, "\"{}\"", t.chars().take(80).collect::<String>()),

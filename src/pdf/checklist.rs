@@ -169,6 +169,10 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
         let waiver = "Certificate check waived by the checklist: tls.verified is not required.";
         paragraphs.push(Paragraph::plain(waiver, CELL.with_colour(WARN)).indented(indent));
     }
+    if item.probe.as_ref().is_some_and(|spec| spec.ocsp_query) {
+        let query = "Revocation: the certificate's OCSP responder is asked when the server staples no response.";
+        paragraphs.push(Paragraph::plain(query, CELL_MUTED).indented(indent));
+    }
     let Some(result) = result else {
         paragraphs.push(Paragraph::plain("Not run: no evidence recorded.", CELL.with_colour(WARN)).indented(indent));
         return paragraphs;

@@ -5,6 +5,7 @@ pub mod condition;
 pub mod dns;
 pub mod http;
 pub mod load;
+pub mod ocsp;
 mod roots;
 pub mod runner;
 pub mod secrets;

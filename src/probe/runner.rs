@@ -195,6 +195,18 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     if spec.kind == ProbeKind::Tls && !spec.accept_unverified && !mentions_verified {
         expect.push(format!("{VERIFIED} == true"));
     }
+    if !spec.min_tls_version.is_empty() {
+        if spec.kind != ProbeKind::Tls {
+            return Err(format!("min_tls_version is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
+        }
+        if !["1.0", "1.1", "1.2", "1.3"].contains(&spec.min_tls_version.as_str()) {
+            return Err(format!("min_tls_version `{}`: expected 1.2 or 1.3", spec.min_tls_version));
+        }
+        expect.push(format!("tls.version >= {}", spec.min_tls_version));
+    }
+    if spec.ocsp_query && spec.kind != ProbeKind::Tls {
+        return Err(format!("ocsp_query is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
+    }
     let (mut parsed, mut secrets) = (Vec::new(), Vec::new());
     for (list, name, warning_only) in [(&expect, "expect", false), (&spec.warn, "warn", true)] {
         for (index, text) in list.iter().enumerate() {

@@ -242,14 +242,25 @@ fn from_redis(text: &str) -> Option<Suggestion> {
     Some(Suggestion { spec, reason })
 }
 
-/// SSL/TLS certificates: the handshake must verify and the certificate must not expire soon.
+/// SSL/TLS certificates: the handshake must verify and the certificate must not expire soon;
+/// a certificate chain must not expire soon anywhere in it; revocation is asked by OCSP.
 fn from_certificate(text: &str) -> Option<Suggestion> {
-    if !(TLS.is_match(text) && CERTIFICATE.is_match(text)) {
+    static CHAIN: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\b(chain|intermediates?)\b"));
+    static REVOCATION: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\b(ocsp|revocation|revoked|crl)\b"));
+    let (chain, revocation) = (CHAIN.is_match(text), REVOCATION.is_match(text));
+    if !(CERTIFICATE.is_match(text) && (TLS.is_match(text) || chain || revocation)) {
         return None;
     }
     let mut spec = ProbeSpec::new(ProbeKind::Tls, "localhost:443");
-    spec.expect = vec!["tls.verified == true".into(), "cert.expires_in > 30d".into()];
-    Some(Suggestion { spec, reason: "The text names SSL/TLS certificates; edit the host and port.".into() })
+    let expiry = if chain { "cert.chain_expires_in > 30d" } else { "cert.expires_in > 30d" };
+    spec.expect = vec!["tls.verified == true".into(), expiry.into()];
+    let mut what = if chain { "a certificate chain" } else { "SSL/TLS certificates" }.to_string();
+    if revocation {
+        spec.expect.push("cert.ocsp == \"good\"".into());
+        spec.ocsp_query = true;
+        what.push_str(" and revocation");
+    }
+    Some(Suggestion { spec, reason: format!("The text names {what}; edit the host and port.") })
 }
 
 /// A load test with both a number of connections and a duration; without both it is a plan,
@@ -406,6 +417,19 @@ mod tests {
         assert_probe("SSL certificates installed and valid", ProbeKind::Tls, "localhost:443", &expect);
         assert_probe("SSL/TLS certificates installed", ProbeKind::Tls, "localhost:443", &expect);
         assert!(suggest("Enable HTTPS/TLS for all communications").is_none());
+    }
+
+    #[test]
+    fn a_certificate_chain_and_revocation_get_their_own_conditions() {
+        assert_probe(
+            "Certificate chain complete, intermediates valid",
+            ProbeKind::Tls,
+            "localhost:443",
+            &["tls.verified == true", "cert.chain_expires_in > 30d"],
+        );
+        let suggestion = suggest("TLS certificate not revoked (OCSP)").unwrap();
+        assert_eq!(suggestion.spec.expect, ["tls.verified == true", "cert.expires_in > 30d", "cert.ocsp == \"good\""]);
+        assert!(suggestion.spec.ocsp_query && suggestion.reason.contains("revocation"), "{}", suggestion.reason);
     }
 
     #[test]

@@ -30,23 +30,102 @@ pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<Ce
     let host = host_of(target).map_err(AttemptError::Setup)?;
     let server_name =
         ServerName::try_from(host.to_string()).map_err(|e| AttemptError::Setup(format!("{target}: invalid server name '{host}': {e}")))?;
-    let recorded = Arc::new(Mutex::new(None));
+    let recorded = Arc::new(Mutex::new(Recorded::default()));
     let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone()).map_err(AttemptError::Setup)?;
     let config = ClientConfig::builder().dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth();
 
+    let started = std::time::Instant::now();
     let total = Duration::from_millis(spec.timeout_ms);
     let handshake = connect_and_handshake(target, spec, config, server_name.clone());
-    let (address, chain) = tokio::time::timeout(total, handshake)
+    let session = tokio::time::timeout(total, handshake)
         .await
         .map_err(|_| format!("{target}: TLS probe timed out after {} ms", spec.timeout_ms))
         .and_then(|handshake| handshake)
         .map_err(AttemptError::Transport)?;
 
-    let error = match recorded.lock() {
+    let recorded = match recorded.lock() {
         Ok(guard) => guard.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
     };
-    Ok(observe(address, &chain, &server_name, error))
+    let (mut observed, certificates) = observe(&session, &server_name, recorded.error);
+    let left = total.saturating_sub(started.elapsed());
+    let (status, detail) = revocation(&session.chain, &recorded.ocsp, spec, left).await;
+    observed.values.insert("cert.ocsp".into(), Value::Text(status));
+    observed.values.insert("cert.ocsp_detail".into(), Value::Text(detail));
+    Ok((observed, certificates))
+}
+
+/// What the handshake established.
+struct Session {
+    address: SocketAddr,
+    /// The certificates the server presented, leaf first.
+    chain: Vec<CertificateDer<'static>>,
+    /// `1.2` or `1.3`.
+    version: Option<f64>,
+    /// The cipher suite, by its IANA name (`TLS13_AES_256_GCM_SHA384`).
+    cipher: Option<String>,
+}
+
+/// What the verifier saw during the handshake.
+#[derive(Debug, Clone, Default)]
+struct Recorded {
+    /// Why the chain should not have been accepted, first reason only.
+    error: Option<String>,
+    /// The OCSP response the server stapled, empty when none.
+    ocsp: Vec<u8>,
+}
+
+/// The certificate's revocation status for `cert.ocsp` (`good`, `revoked`, `unknown`,
+/// `missing`, `invalid`) and, for `cert.ocsp_detail`, where it came from or why it does not
+/// count. A stapled response is read first; with `ocsp_query`, the certificate's responder is
+/// asked when nothing valid was stapled, within what is left of the timeout.
+async fn revocation(chain: &[CertificateDer<'static>], stapled: &[u8], spec: &ProbeSpec, left: Duration) -> (String, String) {
+    use der::Decode as _;
+    let certificates: Vec<x509_cert::Certificate> = chain.iter().filter_map(|der| x509_cert::Certificate::from_der(der.as_ref()).ok()).collect();
+    let Some(leaf) = certificates.first() else {
+        return ("missing".into(), "no certificate to check".into());
+    };
+    let Some(issuer) = issuer_of(leaf, &certificates[1..], &spec.ca_file) else {
+        return ("missing".into(), "the certificate's issuer is neither in the chain nor in the CA file, so no OCSP response can be checked".into());
+    };
+    let now = chrono::Utc::now().timestamp();
+    let mut problem = None;
+    if !stapled.is_empty() {
+        match super::ocsp::check_response(stapled, leaf, &issuer, now) {
+            Ok(status) => return (status.word().into(), format!("stapled by the server: {}", status.describe())),
+            Err(reason) => problem = Some(format!("stapled response: {reason}")),
+        }
+    }
+    if spec.ocsp_query {
+        let Some(url) = super::ocsp::responder_url(leaf) else {
+            return ("missing".into(), "the certificate names no OCSP responder".into());
+        };
+        let answer = match super::ocsp::request(leaf, &issuer) {
+            Ok(request) => super::ocsp::query(&url, request, left).await,
+            Err(reason) => Err(reason),
+        };
+        return match answer.and_then(|der| super::ocsp::check_response(&der, leaf, &issuer, now)) {
+            Ok(status) => (status.word().into(), format!("from {url}: {}", status.describe())),
+            Err(reason) => ("invalid".into(), reason),
+        };
+    }
+    match problem {
+        Some(problem) => ("invalid".into(), problem),
+        None => ("missing".into(), "the server stapled no OCSP response (set ocsp_query to ask the responder)".into()),
+    }
+}
+
+/// The certificate that issued `leaf`: in the rest of the chain, or in the probe's CA file.
+fn issuer_of(leaf: &x509_cert::Certificate, rest: &[x509_cert::Certificate], ca_file: &str) -> Option<x509_cert::Certificate> {
+    let issuer_name = &leaf.tbs_certificate.issuer;
+    if let Some(found) = rest.iter().find(|c| &c.tbs_certificate.subject == issuer_name) {
+        return Some(found.clone());
+    }
+    if ca_file.is_empty() {
+        return None;
+    }
+    let pem = std::fs::read(ca_file).ok()?;
+    x509_cert::Certificate::load_pem_chain(&pem).ok()?.into_iter().find(|c| &c.tbs_certificate.subject == issuer_name)
 }
 
 /// The host part of `host:port`, without the brackets of an IPv6 literal.
@@ -60,12 +139,7 @@ fn host_of(target: &str) -> Result<&str, String> {
 
 /// Connects (within the connect timeout) and completes the handshake; returns the peer address
 /// and the certificate chain the server presented.
-async fn connect_and_handshake(
-    target: &str,
-    spec: &ProbeSpec,
-    config: ClientConfig,
-    server_name: ServerName<'static>,
-) -> Result<(SocketAddr, Vec<CertificateDer<'static>>), String> {
+async fn connect_and_handshake(target: &str, spec: &ProbeSpec, config: ClientConfig, server_name: ServerName<'static>) -> Result<Session, String> {
     let connect_timeout = Duration::from_millis(spec.connect_timeout_ms);
     let (stream, address) = tokio::time::timeout(connect_timeout, connect(target, spec.ip_version))
         .await
@@ -76,8 +150,15 @@ async fn connect_and_handshake(
         let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
         format!("{target}: TLS handshake{with} failed: {}", plain_tls_words(&e.to_string()))
     })?;
-    let chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
-    Ok((address, chain))
+    let connection = tls.get_ref().1;
+    let chain = connection.peer_certificates().map(<[_]>::to_vec).unwrap_or_default();
+    let version = connection.protocol_version().and_then(|version| match version {
+        rustls::ProtocolVersion::TLSv1_3 => Some(1.3),
+        rustls::ProtocolVersion::TLSv1_2 => Some(1.2),
+        _ => None,
+    });
+    let cipher = connection.negotiated_cipher_suite().map(|suite| format!("{:?}", suite.suite()));
+    Ok(Session { address, chain, version, cipher })
 }
 
 /// Resolves `target` and tries each address of the wanted IP version in turn, so that a host
@@ -103,14 +184,16 @@ async fn connect(target: &str, ip_version: IpVersion) -> Result<(TcpStream, Sock
 }
 
 /// Turns the handshake's outcome into observed values and certificate descriptions.
-fn observe(
-    address: SocketAddr,
-    chain: &[CertificateDer<'static>],
-    server_name: &ServerName<'static>,
-    error: Option<String>,
-) -> (Observed, Vec<CertificateInfo>) {
+fn observe(session: &Session, server_name: &ServerName<'static>, error: Option<String>) -> (Observed, Vec<CertificateInfo>) {
+    let (address, chain) = (session.address, &session.chain);
     let mut observed = Observed::default();
     let values = &mut observed.values;
+    if let Some(version) = session.version {
+        values.insert("tls.version".into(), Value::Number(version));
+    }
+    if let Some(cipher) = &session.cipher {
+        values.insert("tls.cipher".into(), Value::Text(cipher.clone()));
+    }
     values.insert("address".into(), Value::Text(address.to_string()));
     values.insert("ip".into(), Value::Text(address.ip().to_string()));
     values.insert("tls.verified".into(), Value::Bool(error.is_none()));
@@ -118,9 +201,15 @@ fn observe(
         values.insert("tls.error".into(), Value::Text(error));
     }
     let parsed: Vec<Option<(CertificateInfo, i64)>> = chain.iter().map(|der| describe_certificate(der)).collect();
+    let now_ms = chrono::Utc::now().timestamp_millis();
     if let Some(Some((_, not_after))) = parsed.first() {
-        let expires_in = not_after * 1000 - chrono::Utc::now().timestamp_millis();
+        let expires_in = not_after * 1000 - now_ms;
         values.insert("cert.expires_in".into(), Value::Duration(expires_in as f64));
+    }
+    // The earliest expiry of every certificate presented: an intermediate that expires first
+    // breaks the chain as surely as the leaf.
+    if let Some(earliest) = parsed.iter().flatten().map(|(_, not_after)| *not_after).min() {
+        values.insert("cert.chain_expires_in".into(), Value::Duration((earliest * 1000 - now_ms) as f64));
     }
     if let Some(leaf) = chain.first() {
         // A leaf webpki cannot parse leaves the subject missing rather than guessing false.
@@ -165,11 +254,11 @@ enum ChainCheck {
 #[derive(Debug)]
 struct RecordingVerifier {
     check: ChainCheck,
-    recorded: Arc<Mutex<Option<String>>>,
+    recorded: Arc<Mutex<Recorded>>,
 }
 
 impl RecordingVerifier {
-    fn new(ca_file: &str, recorded: Arc<Mutex<Option<String>>>) -> Result<RecordingVerifier, String> {
+    fn new(ca_file: &str, recorded: Arc<Mutex<Recorded>>) -> Result<RecordingVerifier, String> {
         let roots = super::roots::trusted_roots(ca_file)?;
         let check = if roots.is_empty() {
             ChainCheck::NoRoots(rustls::crypto::ring::default_provider().signature_verification_algorithms)
@@ -182,11 +271,17 @@ impl RecordingVerifier {
 
     /// Keeps the first failure: later ones (a signature after a bad chain) add little.
     fn record(&self, reason: String) {
+        self.with_recorded(|recorded| {
+            recorded.error.get_or_insert(reason);
+        });
+    }
+
+    fn with_recorded(&self, change: impl FnOnce(&mut Recorded)) {
         let mut slot = match self.recorded.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        slot.get_or_insert(reason);
+        change(&mut slot);
     }
 
     fn signature(&self, result: Result<HandshakeSignatureValid, rustls::Error>) -> HandshakeSignatureValid {
@@ -206,6 +301,7 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        self.with_recorded(|recorded| recorded.ocsp = ocsp_response.to_vec());
         let result = match &self.check {
             ChainCheck::WebPki(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ()),
             ChainCheck::NoRoots(_) => Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),

@@ -294,29 +294,39 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
                 edited.dns_server = server.trim().to_string();
             }
         }
-        ProbeKind::Tls => {
-            if let Some(file) = committed_text(
-                ui,
-                doc,
-                &format!("probe/{}/ca-file", item.id),
-                "Trusted CA file (PEM; empty for the system's roots)",
-                &spec.ca_file,
-                false,
-            ) {
-                edited.ca_file = file.trim().to_string();
-            }
-            ui.checkbox(&mut edited.accept_unverified, "Waive the certificate check (self-signed or unknown CA)").on_hover_text(
-                "Without this, every TLS probe also checks tls.verified == true. A waiver is shown with the probe's results in the run and the PDF",
-            );
-            if spec.accept_unverified {
-                ui.colored_label(ui.visuals().warn_fg_color, RichText::new("⚠ Certificate check waived: tls.verified is not required").small());
-            }
-        }
+        ProbeKind::Tls => tls_settings_ui(ui, doc, item, spec, &mut edited),
     }
     connection_ui(ui, item, spec, &mut edited, typing);
     if edited != *spec && !*typing {
         commands.push(set(item, edited));
     }
+}
+
+/// A TLS probe's settings: the CA file, the waiver, the oldest version, the OCSP query.
+fn tls_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
+    if let Some(file) =
+        committed_text(ui, doc, &format!("probe/{}/ca-file", item.id), "Trusted CA file (PEM; empty for the system's roots)", &spec.ca_file, false)
+    {
+        edited.ca_file = file.trim().to_string();
+    }
+    ui.checkbox(&mut edited.accept_unverified, "Waive the certificate check (self-signed or unknown CA)").on_hover_text(
+        "Without this, every TLS probe also checks tls.verified == true. A waiver is shown with the probe's results in the run and the PDF",
+    );
+    if spec.accept_unverified {
+        ui.colored_label(ui.visuals().warn_fg_color, RichText::new("⚠ Certificate check waived: tls.verified is not required").small());
+    }
+    let shown = if spec.min_tls_version.is_empty() { "any" } else { spec.min_tls_version.as_str() };
+    egui::ComboBox::from_label("Oldest TLS version that passes")
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (value, label) in [("", "any"), ("1.2", "1.2"), ("1.3", "1.3")] {
+                ui.selectable_value(&mut edited.min_tls_version, value.to_string(), label);
+            }
+        })
+        .response
+        .on_hover_text("Adds the condition tls.version >= the version chosen; the result shows the version the server picked");
+    ui.checkbox(&mut edited.ocsp_query, "Ask the certificate's OCSP responder when nothing is stapled")
+        .on_hover_text("cert.ocsp is read from the OCSP response the server staples; with this, the responder named in the certificate is asked too");
 }
 
 #[cfg(test)]

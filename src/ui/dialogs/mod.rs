@@ -39,7 +39,7 @@ pub enum Dialog {
     Identity(IdentityDialog),
     Reason(ReasonDialog),
     StartRun(StartRunDialog),
-    Discard(DiscardDialog),
+    Discard(Box<DiscardDialog>),
     Confirm(Box<ConfirmDialog>),
     Override(OverrideDialog),
     Sign(Box<SignDialog>),
@@ -86,7 +86,7 @@ impl Dialog {
 
     /// Asks about unsaved edits before `then` (or, with None, before closing the window).
     pub fn discard(then: Option<Command>) -> Dialog {
-        Dialog::Discard(DiscardDialog::new(then))
+        Dialog::Discard(Box::new(DiscardDialog::new(then)))
     }
 }
 
