@@ -22,6 +22,8 @@ const DAY_MS: f64 = 86_400_000.0;
 
 #[path = "probe_tls_depth/mod.rs"]
 mod depth;
+#[path = "probe_reach/mod.rs"]
+mod reach;
 
 // ---------------------------------------------------------------------------------------------
 // TLS

@@ -60,7 +60,7 @@ pub enum Edit {
     /// Attaches, replaces or (with None) removes an item's probe.
     SetItemProbe {
         id: String,
-        probe: Option<crate::model::ProbeSpec>,
+        probe: Option<Box<crate::model::ProbeSpec>>,
     },
     DeleteItem {
         id: String,
@@ -236,7 +236,7 @@ impl Template {
             }
             Edit::SetItemRequired { id, required } => self.item_mut(&id)?.required = required,
             Edit::SetItemTicked { id, ticked } => self.item_mut(&id)?.ticked = ticked,
-            Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe.map(Box::new),
+            Edit::SetItemProbe { id, probe } => self.item_mut(&id)?.probe = probe,
             Edit::DeleteItem { id } => {
                 let list = item_lists(self, &id).ok_or_else(|| EditError::UnknownItem(id.clone()))?;
                 list.retain(|i| i.id != id);

@@ -128,8 +128,22 @@ pub struct ProbeSpec {
     /// TLS: the author waives the certificate check. Without it every TLS probe also holds
     /// `tls.verified == true`, whatever its conditions say; with it the waiver is shown with
     /// the probe's results.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", alias = "insecure_skip_verify")]
     pub accept_unverified: bool,
+    /// HTTP, TLS and load: the client certificate for mutual TLS: a PEM file (its key in
+    /// `client_key`, or in the same file), or a PKCS#12 file (`.p12`, `.pfx`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_cert: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_key: String,
+    /// The PKCS#12 file's password, usually `${env:NAME}`: resolved when the probe runs,
+    /// never written out resolved.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_password: String,
+    /// HTTP: the proxy requests go through (`http://proxy:3128`), or `direct`; empty to follow
+    /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as curl does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub proxy: String,
     /// TLS: the oldest protocol version that passes (`1.2`, `1.3`): the probe then also holds
     /// `tls.version >= …`. The handshake still offers every version, so that the result says
     /// which one the server chose.
@@ -201,6 +215,10 @@ impl ProbeSpec {
             accept_unverified: false,
             min_tls_version: String::new(),
             ocsp_query: false,
+            client_cert: String::new(),
+            client_key: String::new(),
+            client_password: String::new(),
+            proxy: String::new(),
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,

@@ -165,9 +165,22 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     };
     let mut paragraphs =
         vec![Paragraph::new(vec![Span::new(format!("Probe ({}): ", kind.label()), CELL_BOLD), Span::new(target, CELL_MONO)]).indented(indent)];
-    if item.probe.as_ref().is_some_and(|spec| spec.kind == ProbeKind::Tls && spec.accept_unverified) {
-        let waiver = "Certificate check waived by the checklist: tls.verified is not required.";
+    if let Some(spec) = item.probe.as_ref().filter(|spec| spec.accept_unverified) {
+        let waiver = match spec.kind {
+            ProbeKind::Tls => "Certificate check waived by the checklist: tls.verified is not required.",
+            _ => "Certificate check waived by the checklist: the server's certificate was not verified.",
+        };
         paragraphs.push(Paragraph::plain(waiver, CELL.with_colour(WARN)).indented(indent));
+    }
+    if let Some(spec) = item.probe.as_ref().filter(|spec| !spec.client_cert.is_empty() || !spec.proxy.is_empty()) {
+        let mut reach = Vec::new();
+        if !spec.client_cert.is_empty() {
+            reach.push(format!("client certificate {}", spec.client_cert));
+        }
+        if !spec.proxy.is_empty() {
+            reach.push(format!("proxy {}", crate::probe::reach::redact_userinfo(&spec.proxy)));
+        }
+        paragraphs.push(labelled("Reached with: ", &reach.join("; "), indent));
     }
     if item.probe.as_ref().is_some_and(|spec| spec.ocsp_query) {
         let query = "Revocation: the certificate's OCSP responder is asked when the server staples no response.";
@@ -178,6 +191,9 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
         return paragraphs;
     };
     paragraphs.push(result_line(run, result).indented(indent));
+    if let Some(route) = result.details.get("route").filter(|route| route.as_str() != "direct") {
+        paragraphs.push(labelled("Route: ", route, indent));
+    }
     if let Some(error) = &result.error {
         paragraphs.push(labelled("Could not run: ", error, indent));
     }

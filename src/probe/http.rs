@@ -41,23 +41,40 @@ pub struct HttpOutcome {
 pub fn tls_config(ca_file: &str) -> Result<rustls::ClientConfig, String> {
     static DEFAULT: std::sync::OnceLock<Result<rustls::ClientConfig, String>> = std::sync::OnceLock::new();
     if ca_file.is_empty() {
-        return DEFAULT.get_or_init(|| build_tls_config("")).clone();
+        return DEFAULT.get_or_init(|| build_tls_config("", None, false)).clone();
     }
-    build_tls_config(ca_file)
+    build_tls_config(ca_file, None, false)
 }
 
-fn build_tls_config(ca_file: &str) -> Result<rustls::ClientConfig, String> {
+/// TLS settings for one probe: its CA file, its client certificate (mutual TLS) and whether its
+/// author waived the certificate check.
+pub fn probe_tls_config(spec: &ProbeSpec) -> Result<rustls::ClientConfig, String> {
+    let identity = super::reach::client_identity(spec)?;
+    if identity.is_none() && !spec.accept_unverified {
+        return tls_config(&spec.ca_file);
+    }
+    build_tls_config(&spec.ca_file, identity, spec.accept_unverified)
+}
+
+fn build_tls_config(ca_file: &str, identity: Option<super::reach::ClientIdentity>, unverified: bool) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = super::roots::trusted_roots(ca_file)?;
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    let versions = rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions().map_err(|e| e.to_string())?;
+    let verified = if unverified {
+        versions.dangerous().with_custom_certificate_verifier(super::reach::Unverified::new())
+    } else {
+        versions.with_root_certificates(super::roots::trusted_roots(ca_file)?)
+    };
+    match identity {
+        Some(identity) => verified.with_client_auth_cert(identity.chain, identity.key).map_err(|e| format!("client certificate: {e}")),
+        None => Ok(verified.with_no_client_auth()),
+    }
 }
 
-/// A client for one probe run; `redirects` counts the redirects it follows.
-pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>) -> Result<reqwest::Client, String> {
+/// A client for one probe run of `url`, and the route its requests take; `redirects` counts the
+/// redirects it follows. The proxy is chosen here (`reach::route`) and set explicitly, so that
+/// what the evidence says is what the client does.
+pub fn client(spec: &ProbeSpec, url: &str, redirects: Arc<AtomicU32>) -> Result<(reqwest::Client, super::reach::Route), String> {
+    let route = super::reach::route(spec, url, |name| std::env::var(name).ok());
     let max = spec.max_redirects;
     let follow = spec.follow_redirects;
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -76,13 +93,18 @@ pub fn client(spec: &ProbeSpec, redirects: Arc<AtomicU32>) -> Result<reqwest::Cl
         .redirect(policy)
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
-        .tls_backend_preconfigured(tls_config(&spec.ca_file)?);
+        .tls_backend_preconfigured(probe_tls_config(spec)?)
+        .no_proxy();
+    if let super::reach::Route::Proxy { url: proxy, .. } = &route {
+        builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| format!("proxy `{}`: {e}", super::reach::Route::describe(&route)))?);
+    }
     builder = match spec.ip_version {
         IpVersion::Auto => builder,
         IpVersion::V4 => builder.local_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         IpVersion::V6 => builder.local_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
     };
-    builder.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))
+    let client = builder.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+    Ok((client, route))
 }
 
 /// A readable reason for a failed request, with the underlying cause.
@@ -191,7 +213,7 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
 /// Runs an HTTP probe against an already resolved URL and headers.
 pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
-    let client = client(spec, redirects.clone())?;
+    let (client, route) = client(spec, url, redirects.clone())?;
     let method =
         reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let request = Request { client: &client, method, url, headers };
@@ -238,7 +260,14 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)],
     }
     let Some((reply, redirected)) = last else { return Err(format!("all {samples} requests failed")) };
     let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
-    let (mut observed, details) = observe(reply, redirected);
+    let (mut observed, mut details) = observe(reply, redirected);
+    details.insert("route".into(), route.describe());
+    if spec.accept_unverified && url.starts_with("https:") {
+        details.insert("tls".into(), "certificate not verified: the checklist waives the check (accept_unverified)".into());
+    }
+    if !spec.client_cert.is_empty() {
+        details.insert("client certificate".into(), spec.client_cert.clone());
+    }
     if samples > 1 {
         latencies.observe(&mut observed, errors, samples.into(), started.elapsed(), percentiles);
     } else {

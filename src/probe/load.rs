@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::http::tls_config;
 use super::stats::Latencies;
 use crate::model::{Observed, ProbeSpec};
 
@@ -54,7 +53,7 @@ fn target(spec: &ProbeSpec, url: &str, headers: &[(String, String)]) -> Result<T
         "http" => None,
         "https" => {
             let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| format!("`{host}`: {e}"))?;
-            Some((tokio_rustls::TlsConnector::from(Arc::new(tls_config(&spec.ca_file)?)), name))
+            Some((tokio_rustls::TlsConnector::from(Arc::new(super::http::probe_tls_config(spec)?)), name))
         }
         other => return Err(format!("a load probe needs an http or https URL, not {other}")),
     };

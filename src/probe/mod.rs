@@ -6,6 +6,7 @@ pub mod dns;
 pub mod http;
 pub mod load;
 pub mod ocsp;
+pub mod reach;
 mod roots;
 pub mod runner;
 pub mod secrets;

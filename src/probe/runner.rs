@@ -204,6 +204,12 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
         }
         expect.push(format!("tls.version >= {}", spec.min_tls_version));
     }
+    if !spec.proxy.is_empty() && spec.kind != ProbeKind::Http {
+        return Err(format!("proxy is a setting of HTTP probes, not of {:?} ones", spec.kind).to_lowercase());
+    }
+    if !spec.client_cert.is_empty() && !matches!(spec.kind, ProbeKind::Http | ProbeKind::Tls | ProbeKind::Load) {
+        return Err(format!("client_cert is a setting of HTTP, TLS and load probes, not of {:?} ones", spec.kind).to_lowercase());
+    }
     if spec.ocsp_query && spec.kind != ProbeKind::Tls {
         return Err(format!("ocsp_query is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
     }

@@ -32,7 +32,13 @@ pub async fn run_tls(target: &str, spec: &ProbeSpec) -> Result<(Observed, Vec<Ce
         ServerName::try_from(host.to_string()).map_err(|e| AttemptError::Setup(format!("{target}: invalid server name '{host}': {e}")))?;
     let recorded = Arc::new(Mutex::new(Recorded::default()));
     let verifier = RecordingVerifier::new(&spec.ca_file, recorded.clone()).map_err(AttemptError::Setup)?;
-    let config = ClientConfig::builder().dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth();
+    let verified = ClientConfig::builder().dangerous().with_custom_certificate_verifier(Arc::new(verifier));
+    let config = match super::reach::client_identity(spec).map_err(AttemptError::Setup)? {
+        Some(identity) => {
+            verified.with_client_auth_cert(identity.chain, identity.key).map_err(|e| AttemptError::Setup(format!("client certificate: {e}")))?
+        }
+        None => verified.with_no_client_auth(),
+    };
 
     let started = std::time::Instant::now();
     let total = Duration::from_millis(spec.timeout_ms);

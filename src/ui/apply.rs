@@ -216,7 +216,7 @@ impl App {
     fn apply_editor(&mut self, command: EditorCommand) {
         let View::Editor(doc) = &mut self.view else { return };
         match command {
-            EditorCommand::TestProbe { item, spec, confirmed } => self.test_probe(item, spec, confirmed),
+            EditorCommand::TestProbe { item, spec, confirmed } => self.test_probe(item, *spec, confirmed),
             EditorCommand::Apply(edit) => {
                 if let Err(err) = doc.apply(edit) {
                     self.toasts.error(err.to_string());

@@ -225,7 +225,7 @@ pub enum EditorCommand {
     /// `confirmed`: the user agreed to a load test of another host.
     TestProbe {
         item: String,
-        spec: ProbeSpec,
+        spec: Box<ProbeSpec>,
         confirmed: bool,
     },
 }

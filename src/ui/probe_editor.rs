@@ -18,7 +18,7 @@ const KINDS: [(ProbeKind, &str); 5] =
     [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
 
 fn set(item: &Item, spec: ProbeSpec) -> Command {
-    Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: Some(spec) }))
+    Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: Some(Box::new(spec)) }))
 }
 
 pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, commands: &mut Vec<Command>) {
@@ -63,7 +63,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
     kind_settings_ui(ui, doc, item, &spec, commands);
     ui.horizontal(|ui| {
         if ui.button("Test now").on_hover_text("Run this probe once and show the result here").clicked() {
-            commands.push(Command::Editor(EditorCommand::TestProbe { item: item.id.clone(), spec: spec.clone(), confirmed: false }));
+            commands.push(Command::Editor(EditorCommand::TestProbe { item: item.id.clone(), spec: Box::new(spec.clone()), confirmed: false }));
         }
         if ui.button("Remove probe").clicked() {
             commands.push(Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: None })));
@@ -247,6 +247,7 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
                 }
             });
             request_ui(ui, doc, item, spec, &mut edited);
+            reach_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Load => {
             ui.horizontal(|ui| {
@@ -302,6 +303,41 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
     }
 }
 
+/// How an HTTP probe reaches an internal service: its proxy, its client certificate, and a
+/// waived certificate check for staging.
+fn reach_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
+    let proxy_label = "Proxy (http://host:port, or direct; empty to follow HTTPS_PROXY and NO_PROXY)";
+    if let Some(proxy) = committed_text(ui, doc, &format!("probe/{}/proxy", item.id), proxy_label, &spec.proxy, false) {
+        edited.proxy = proxy.trim().to_string();
+    }
+    client_certificate_ui(ui, doc, item, spec, edited);
+    ui.checkbox(&mut edited.accept_unverified, "Waive the certificate check (staging only)")
+        .on_hover_text("HTTPS without checking the server's certificate; the run and the PDF say the check was waived");
+    if spec.accept_unverified {
+        ui.colored_label(ui.visuals().warn_fg_color, RichText::new("⚠ Certificate check waived").small());
+    }
+}
+
+/// The client certificate for mutual TLS: a PEM certificate and key, or a PKCS#12 file and its
+/// password (`${env:NAME}`).
+fn client_certificate_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
+    let fields: [(&str, &str, &String); 3] = [
+        ("client-cert", "Client certificate for mutual TLS (PEM, or .p12/.pfx)", &spec.client_cert),
+        ("client-key", "Client key (PEM; empty when in the certificate file)", &spec.client_key),
+        ("client-password", "PKCS#12 password (${env:NAME})", &spec.client_password),
+    ];
+    for (key, label, value) in fields {
+        if let Some(text) = committed_text(ui, doc, &format!("probe/{}/{key}", item.id), label, value, false) {
+            let text = text.trim().to_string();
+            match key {
+                "client-cert" => edited.client_cert = text,
+                "client-key" => edited.client_key = text,
+                _ => edited.client_password = text,
+            }
+        }
+    }
+}
+
 /// A TLS probe's settings: the CA file, the waiver, the oldest version, the OCSP query.
 fn tls_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
     if let Some(file) =
@@ -325,6 +361,7 @@ fn tls_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &P
         })
         .response
         .on_hover_text("Adds the condition tls.version >= the version chosen; the result shows the version the server picked");
+    client_certificate_ui(ui, doc, item, spec, edited);
     ui.checkbox(&mut edited.ocsp_query, "Ask the certificate's OCSP responder when nothing is stapled")
         .on_hover_text("cert.ocsp is read from the OCSP response the server staples; with this, the responder named in the certificate is asked too");
 }

@@ -247,7 +247,7 @@ impl App {
         }
         if !confirmed
             && let Some(dialog) =
-                confirm_remote_load(&[&spec], EditorCommand::TestProbe { item: item.clone(), spec: spec.clone(), confirmed: true }.into())
+                confirm_remote_load(&[&spec], EditorCommand::TestProbe { item: item.clone(), spec: Box::new(spec.clone()), confirmed: true }.into())
         {
             self.dialog = Some(dialog);
             return;

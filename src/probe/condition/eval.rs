@@ -128,7 +128,7 @@ fn as_text(value: &Value) -> String {
 
 /// Whether `address` is an IP address inside the network `cidr` (`10.0.0.0/8`, `fd00::/8`):
 /// `ip in ["10.0.0.0/8"]` and `ip == 192.168.1.0/24` match by network.
-fn in_network(address: &str, cidr: &str) -> bool {
+pub(crate) fn in_network(address: &str, cidr: &str) -> bool {
     if !cidr.contains('/') {
         return false;
     }

@@ -1,0 +1,236 @@
+//! Reaching internal services: mutual TLS with a client certificate (PEM files, or PKCS#12 made
+//! with openssl), a proxy the test starts, seen to carry the request, the proxy environment as
+//! the command line reads it, and a waived certificate check recorded as such.
+
+use std::sync::Arc;
+
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::*;
+
+/// A client certificate for `name`, issued by the test CA.
+fn client_certificate(name: &str, issuer: &Issuer<'static, KeyPair>) -> (rcgen::Certificate, KeyPair) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    set_validity(&mut params, -1, 30);
+    let key = KeyPair::generate().unwrap();
+    (params.signed_by(&key, issuer).unwrap(), key)
+}
+
+/// Reads one request head from `stream`; returns its first line.
+async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_string()
+}
+
+async fn answer<S: tokio::io::AsyncWrite + Unpin>(stream: &mut S, body: &str) {
+    let response = format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// An HTTPS server on 127.0.0.1 that answers `hello <client CN or anonymous>`; with
+/// `client_ca`, it requires a client certificate that CA issued.
+async fn serve_https(chain: Vec<CertificateDer<'static>>, key: &KeyPair, client_ca: Option<&rcgen::Certificate>) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let builder = rustls::ServerConfig::builder();
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca.der().clone()).unwrap();
+            builder.with_client_cert_verifier(rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap())
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let acceptor = TlsAcceptor::from(Arc::new(builder.with_single_cert(chain, key).unwrap()));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                let who = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|certs| certs.first().cloned())
+                    .and_then(|der| x509_parser::parse_x509_certificate(der.as_ref()).ok().map(|(_, c)| c.subject().to_string()))
+                    .unwrap_or_else(|| "anonymous".into());
+                read_head(&mut tls).await;
+                answer(&mut tls, &format!("hello {who}")).await;
+            });
+        }
+    });
+    port
+}
+
+fn https_spec(port: u16, ca_path: &std::path::Path) -> ProbeSpec {
+    let mut spec = ProbeSpec::new(ProbeKind::Http, format!("https://localhost:{port}/whoami"));
+    spec.ca_file = ca_path.to_string_lossy().into_owned();
+    spec.connect_timeout_ms = 3_000;
+    spec.timeout_ms = 5_000;
+    spec.expect = vec!["status == 200".into()];
+    spec
+}
+
+#[tokio::test]
+async fn mutual_tls_is_accepted_with_the_right_client_certificate_and_refused_without() {
+    let (ca, issuer) = test_ca();
+    let (server, server_key) = leaf("localhost", -1, 90, Some(&issuer));
+    let port = serve_https(vec![server.der().clone()], &server_key, Some(&ca)).await;
+    let (dir, ca_path) = write_ca(&ca);
+    let (client, client_key) = client_certificate("release-bot", &issuer);
+    let (cert_path, key_path) = (dir.path().join("client.pem"), dir.path().join("client.key"));
+    std::fs::write(&cert_path, client.pem()).unwrap();
+    std::fs::write(&key_path, client_key.serialize_pem()).unwrap();
+
+    let mut spec = https_spec(port, &ca_path);
+    spec.expect.push("body contains \"hello CN=release-bot\"".into());
+    spec.client_cert = cert_path.to_string_lossy().into_owned();
+    spec.client_key = key_path.to_string_lossy().into_owned();
+    let result = run_through_runner(spec.clone()).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+    assert_eq!(result.details.get("client certificate"), Some(&spec.client_cert));
+
+    spec.client_cert.clear();
+    spec.client_key.clear();
+    let refused = run_through_runner(spec).await;
+    assert_eq!(refused.state, ProbeState::Error, "{refused:?}");
+    let error = refused.error.unwrap_or_default();
+    assert!(error.to_lowercase().contains("certificate"), "the error says a certificate was wanted: {error}");
+
+    // The same identity as a PKCS#12 file with a password from the environment.
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipping the PKCS#12 case: `openssl` is not installed (apt-get install openssl)");
+        return;
+    }
+    let p12 = dir.path().join("client.p12");
+    let made = std::process::Command::new("openssl")
+        .args(["pkcs12", "-export", "-passout", "pass:s3cret-p12"])
+        .arg("-in")
+        .arg(&cert_path)
+        .arg("-inkey")
+        .arg(&key_path)
+        .arg("-out")
+        .arg(&p12)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut spec = https_spec(port, &ca_path);
+    spec.client_cert = p12.to_string_lossy().into_owned();
+    spec.client_password = "s3cret-p12".into();
+    spec.expect.push("body contains \"hello CN=release-bot\"".into());
+    let result = run_through_runner(spec.clone()).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+
+    spec.client_password = "wrong".into();
+    let wrong = run_through_runner(spec).await;
+    assert!(wrong.error.as_deref().unwrap_or_default().contains("the password does not open it"), "{wrong:?}");
+}
+
+/// A forward proxy on 127.0.0.1: answers every request itself with `via proxy`, and sends each
+/// request line it saw on the channel.
+async fn serve_proxy() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (seen, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let line = read_head(&mut stream).await;
+            let _ = seen.send(line);
+            answer(&mut stream, "via proxy").await;
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test]
+async fn a_probe_with_a_proxy_is_carried_by_it_and_says_so() {
+    let (port, mut seen) = serve_proxy().await;
+    // A name that resolves nowhere: only the proxy can answer for it.
+    let mut spec = ProbeSpec::new(ProbeKind::Http, "http://status.internal.invalid/health".to_string());
+    spec.proxy = format!("http://127.0.0.1:{port}");
+    spec.expect = vec!["status == 200".into(), "body == \"via proxy\"".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+    assert_eq!(seen.try_recv().unwrap(), "GET http://status.internal.invalid/health HTTP/1.1", "the proxy carried the request");
+    assert_eq!(
+        result.details.get("route").map(String::as_str),
+        Some(format!("through http://127.0.0.1:{port} (the probe's proxy setting)").as_str())
+    );
+}
+
+#[test]
+fn the_command_line_follows_the_proxy_environment_and_no_proxy() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (port, mut seen) = runtime.block_on(serve_proxy());
+    let dir = tempfile::tempdir().unwrap();
+    let mut template = preflight::model::Template::blank();
+    let mut via = preflight::model::Item::new("via", "Status page reachable", preflight::model::ItemKind::Check);
+    let mut spec = ProbeSpec::new(ProbeKind::Http, "http://status.internal.invalid/health".to_string());
+    spec.expect = vec!["status == 200".into()];
+    via.probe = Some(Box::new(spec.clone()));
+    let mut bypassed = preflight::model::Item::new("bypassed", "Internal page reachable", preflight::model::ItemKind::Check);
+    spec.target = "http://db.corp.invalid/health".into();
+    bypassed.probe = Some(Box::new(spec));
+    template.sections.push(preflight::model::Section { id: "s".into(), title: "S".into(), items: vec![via, bypassed], sections: vec![] });
+    let run = preflight::model::Run::start(
+        template,
+        "proxy-env".into(),
+        "ci",
+        preflight::model::Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
+        Default::default(),
+    )
+    .unwrap();
+    let run_path = dir.path().join("proxy.run.ron");
+    preflight::store::save_run(&run_path, &run).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["probe", "--json"])
+        .arg(&run_path)
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
+        .env("NO_PROXY", "localhost,.corp.invalid")
+        .env("HOME", dir.path())
+        .env("PREFLIGHT_HOME", dir.path())
+        .output()
+        .unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+    let of = |item: &str| results.as_array().unwrap().iter().find(|r| r["item"] == item).cloned().unwrap();
+    assert_eq!(of("via")["state"], "Pass", "{results:#}");
+    assert_eq!(of("via")["details"]["route"], format!("through http://127.0.0.1:{port} (HTTP_PROXY)"));
+    assert_eq!(seen.try_recv().unwrap(), "GET http://status.internal.invalid/health HTTP/1.1");
+    // NO_PROXY sends the other request direct, where the name resolves nowhere.
+    assert_eq!(of("bypassed")["state"], "Error", "{results:#}");
+    assert!(seen.try_recv().is_err(), "the bypassed request did not reach the proxy");
+}
+
+#[tokio::test]
+async fn a_waived_certificate_check_reaches_a_self_signed_server_and_says_so() {
+    let (server, key) = leaf("localhost", -1, 90, None);
+    let port = serve_https(vec![server.der().clone()], &key, None).await;
+    let mut spec = ProbeSpec::new(ProbeKind::Http, format!("https://localhost:{port}/"));
+    spec.expect = vec!["status == 200".into()];
+    let refused = run_through_runner(spec.clone()).await;
+    assert_eq!(refused.state, ProbeState::Error, "{refused:?}");
+
+    // `insecure_skip_verify`, as Gatus and blackbox_exporter call it, reads as the waiver.
+    let written = format!("(kind: Http, target: \"https://localhost:{port}/\", expect: [\"status == 200\"], insecure_skip_verify: true)");
+    let spec: ProbeSpec = ron::from_str(&written).unwrap();
+    assert!(spec.accept_unverified);
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+    assert!(result.details["tls"].contains("certificate not verified"), "{:?}", result.details);
+}
