@@ -49,6 +49,8 @@ fn answer(path: &str, head: &str, port: u16) -> Option<(Vec<u8>, bool)> {
             }
         }
         "/hang" => return None,
+        // Answered after 60 ms (the wait is in `handle`).
+        "/slow" => (ok("slow"), false),
         _ => (b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_vec(), false),
     })
 }
@@ -58,6 +60,9 @@ async fn handle(mut stream: impl AsyncRead + AsyncWrite + Unpin, port: u16) {
     let mut buffer = Vec::new();
     while let Some((head, _)) = read_request(&mut stream, &mut buffer).await {
         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+        if path == "/slow" {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
         let Some((reply, close)) = answer(&path, &head, port) else {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return;
@@ -167,4 +172,29 @@ fn load_over_tls_keeps_its_connections_alive() {
         spec.ca_file = ca_file.to_string_lossy().into_owned();
         assert_passes(spec);
     }
+}
+
+#[test]
+fn abort_on_fail_stops_a_load_as_soon_as_a_latency_condition_fails_and_says_so() {
+    let server = Server::start(None);
+    let mut spec = load(format!("http://127.0.0.1:{}/slow", server.port), 2, 0, &["p95 < 20ms", "count >= 1000000"]);
+    spec.duration_ms = 30_000;
+    spec.abort_on_fail = true;
+    spec.abort_grace_ms = 300;
+    let started = Instant::now();
+    let result = run(spec);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "a 30 s load aborted early took {took:?}");
+    assert_eq!(result.state, ProbeState::Fail, "{result:?}");
+    let aborted = result.details.get("aborted").unwrap_or_else(|| panic!("no aborted detail: {:?}", result.details));
+    assert!(aborted.starts_with("the load was stopped early after ") && aborted.contains("p95 (") && aborted.ends_with("< 20ms failed"), "{aborted}");
+    // `count` is judged at the end only: a count still growing is not a reason to stop.
+    assert!(!aborted.contains("count"), "{aborted}");
+
+    // A load whose conditions hold runs to its end.
+    let mut spec = load(format!("http://127.0.0.1:{}/quiet-close", server.port), 2, 200, &["error_rate < 1%"]);
+    spec.abort_on_fail = true;
+    let result = run(spec);
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+    assert!(!result.details.contains_key("aborted"));
 }

@@ -166,6 +166,13 @@ pub struct ProbeSpec {
     pub duration_ms: u64,
     #[serde(default, skip_serializing_if = "is_default")]
     pub requests: u64,
+    /// Load: stop the load as soon as an `expect` condition on latency or errors fails, checked
+    /// every 250 ms once `abort_grace_ms` have passed, as k6's `abortOnFail` does; the result
+    /// says when and on which condition it stopped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abort_on_fail: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub abort_grace_ms: u64,
     /// Conditions that must hold to pass, as `subject op literal`.
     #[serde(default)]
     pub expect: Vec<String>,
@@ -219,6 +226,8 @@ impl ProbeSpec {
             client_key: String::new(),
             client_password: String::new(),
             proxy: String::new(),
+            abort_on_fail: false,
+            abort_grace_ms: 0,
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,

@@ -194,6 +194,9 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     if let Some(route) = result.details.get("route").filter(|route| route.as_str() != "direct") {
         paragraphs.push(labelled("Route: ", route, indent));
     }
+    if let Some(aborted) = result.details.get("aborted") {
+        paragraphs.push(labelled("Aborted: ", aborted, indent));
+    }
     if let Some(error) = &result.error {
         paragraphs.push(labelled("Could not run: ", error, indent));
     }

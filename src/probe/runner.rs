@@ -92,8 +92,27 @@ struct Measured {
     body_truncated: bool,
 }
 
+/// The first `expect` condition on latency or errors that fails on a load measured so far,
+/// resolved (`p95 (210ms) < 50ms`). Conditions on `count` and `rps` wait for the end: a count
+/// still growing has not failed.
+fn hopeless(conditions: &Conditions, observed: &Observed) -> Option<String> {
+    conditions
+        .0
+        .iter()
+        .filter(|(condition, warning_only)| !warning_only && !matches!(&condition.subject, Subject::Named(name) if name == "count" || name == "rps"))
+        .map(|(condition, _)| condition.evaluate(observed, false))
+        .find(|result| !result.passed && result.seen != "missing")
+        .map(|result| result.resolved())
+}
+
 /// Measures what `spec` asks; `percentiles` are those the conditions name with `p(…)`.
-async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<Measured, String> {
+async fn measure(
+    spec: &ProbeSpec,
+    target: &str,
+    headers: &[(String, String)],
+    percentiles: &[f64],
+    conditions: &Conditions,
+) -> Result<Measured, String> {
     let plain =
         |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false, body_truncated: false };
     match spec.kind {
@@ -119,7 +138,16 @@ async fn measure(spec: &ProbeSpec, target: &str, headers: &[(String, String)], p
         ProbeKind::Tcp => with_retries(spec, || async { super::tcp::run_tcp(spec, target).await.map(plain) }).await,
         ProbeKind::Dns => with_retries(spec, || async { super::dns::run_dns(target, spec).await.map(plain) }).await,
         // A load probe is never repeated: a second round would double the load asked for.
-        ProbeKind::Load => super::load::run_load(spec, target, headers, percentiles).await.map(plain),
+        ProbeKind::Load => {
+            let check = |observed: &Observed| hopeless(conditions, observed);
+            let abort: Option<&super::load::AbortCheck<'_>> = if spec.abort_on_fail { Some(&check) } else { None };
+            let (observed, aborted) = super::load::run_load(spec, target, headers, percentiles, abort).await?;
+            let mut measured = plain(observed);
+            if let Some(reason) = aborted {
+                measured.details.insert("aborted".into(), format!("the load was stopped early {reason}"));
+            }
+            Ok(measured)
+        }
     }
 }
 
@@ -209,6 +237,9 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     }
     if !spec.client_cert.is_empty() && !matches!(spec.kind, ProbeKind::Http | ProbeKind::Tls | ProbeKind::Load) {
         return Err(format!("client_cert is a setting of HTTP, TLS and load probes, not of {:?} ones", spec.kind).to_lowercase());
+    }
+    if spec.abort_on_fail && spec.kind != ProbeKind::Load {
+        return Err(format!("abort_on_fail is a setting of load probes, not of {:?} ones", spec.kind).to_lowercase());
     }
     if spec.ocsp_query && spec.kind != ProbeKind::Tls {
         return Err(format!("ocsp_query is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
@@ -308,7 +339,7 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         }
     };
     let percentiles = condition::percentiles_in(conditions.0.iter().map(|(condition, _)| condition));
-    let work = measure(&job.spec, &target, &headers, &percentiles);
+    let work = measure(&job.spec, &target, &headers, &percentiles, &conditions);
     let cancelled = async {
         while !cancel.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(25)).await;

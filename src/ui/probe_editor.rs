@@ -269,6 +269,13 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
                     typing,
                 );
             });
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut edited.abort_on_fail, "Stop early when a condition fails")
+                    .on_hover_text("Judged every 250 ms on latency and errors, as k6's abortOnFail; the result says when and why it stopped");
+                if edited.abort_on_fail {
+                    number_ui(ui, "after (ms)", &mut edited.abort_grace_ms, 0..=3_600_000, "Load to apply before judging", typing);
+                }
+            });
             request_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Tcp => {
