@@ -64,9 +64,27 @@ fn build_tls_config(ca_file: &str, identity: Option<super::reach::ClientIdentity
     } else {
         versions.with_root_certificates(super::roots::trusted_roots(ca_file)?)
     };
-    match identity {
-        Some(identity) => verified.with_client_auth_cert(identity.chain, identity.key).map_err(|e| format!("client certificate: {e}")),
-        None => Ok(verified.with_no_client_auth()),
+    let mut config = match identity {
+        Some(identity) => verified.with_client_auth_cert(identity.chain, identity.key).map_err(|e| format!("client certificate: {e}"))?,
+        None => verified.with_no_client_auth(),
+    };
+    // HTTP/2 where the server offers it (ALPN), HTTP/1.1 otherwise: `http.version` says which.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// A resolver that times each lookup, for `time.dns`: the system's, as reqwest's own is.
+struct TimedResolver(Arc<std::sync::Mutex<Option<Duration>>>);
+
+impl reqwest::dns::Resolve for TimedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (slot, host) = (self.0.clone(), name.as_str().to_string());
+        Box::pin(async move {
+            let begun = Instant::now();
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(begun.elapsed());
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -74,6 +92,16 @@ fn build_tls_config(ca_file: &str, identity: Option<super::reach::ClientIdentity
 /// redirects it follows. The proxy is chosen here (`reach::route`) and set explicitly, so that
 /// what the evidence says is what the client does.
 pub fn client(spec: &ProbeSpec, url: &str, redirects: Arc<AtomicU32>) -> Result<(reqwest::Client, super::reach::Route), String> {
+    client_timed(spec, url, redirects, Arc::default())
+}
+
+/// [`client`], with each DNS lookup's time put in `dns`.
+fn client_timed(
+    spec: &ProbeSpec,
+    url: &str,
+    redirects: Arc<AtomicU32>,
+    dns: Arc<std::sync::Mutex<Option<Duration>>>,
+) -> Result<(reqwest::Client, super::reach::Route), String> {
     let route = super::reach::route(spec, url, |name| std::env::var(name).ok());
     let max = spec.max_redirects;
     let follow = spec.follow_redirects;
@@ -94,6 +122,7 @@ pub fn client(spec: &ProbeSpec, url: &str, redirects: Arc<AtomicU32>) -> Result<
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
         .tls_backend_preconfigured(probe_tls_config(spec)?)
+        .dns_resolver(Arc::new(TimedResolver(dns)))
         .no_proxy();
     if let super::reach::Route::Proxy { url: proxy, .. } = &route {
         builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| format!("proxy `{}`: {e}", super::reach::Route::describe(&route)))?);
@@ -171,6 +200,9 @@ async fn read_body(response: &mut reqwest::Response, deadline: tokio::time::Inst
 /// and its body.
 struct Reply {
     status: reqwest::StatusCode,
+    version: reqwest::Version,
+    /// How long the body took to read, after the head.
+    transfer: Duration,
     final_url: String,
     address: Option<SocketAddr>,
     headers: reqwest::header::HeaderMap,
@@ -202,6 +234,8 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
     let body = read_body(&mut response, deadline, spec.timeout_ms).await?;
     Ok(Reply {
         status: response.status(),
+        version: response.version(),
+        transfer: begun.elapsed() - elapsed,
         final_url: response.url().to_string(),
         address: response.remote_addr(),
         headers: std::mem::take(response.headers_mut()),
@@ -213,7 +247,8 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
 /// Runs an HTTP probe against an already resolved URL and headers.
 pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<HttpOutcome, String> {
     let redirects = Arc::new(AtomicU32::new(0));
-    let (client, route) = client(spec, url, redirects.clone())?;
+    let dns = Arc::new(std::sync::Mutex::new(None));
+    let (client, route) = client_timed(spec, url, redirects.clone(), dns.clone())?;
     let method =
         reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
     let request = Request { client: &client, method, url, headers };
@@ -261,6 +296,12 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)],
     let Some((reply, redirected)) = last else { return Err(format!("all {samples} requests failed")) };
     let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
     let (mut observed, mut details) = observe(reply, redirected);
+    // A lookup of the proxy's name, when there is a proxy, is not the target's.
+    if let Some(dns) = *dns.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        && route == super::reach::Route::Direct
+    {
+        observed.values.insert("time.dns".into(), Value::Duration(dns.as_secs_f64() * 1000.0));
+    }
     details.insert("route".into(), route.describe());
     if spec.accept_unverified && url.starts_with("https:") {
         details.insert("tls".into(), "certificate not verified: the checklist waives the check (accept_unverified)".into());
@@ -283,6 +324,18 @@ fn observe(reply: Reply, redirects: u32) -> (Observed, BTreeMap<String, String>)
     observed.values.insert("status".into(), Value::Number(f64::from(reply.status.as_u16())));
     observed.values.insert("final_url".into(), Value::Text(reply.final_url));
     observed.values.insert("redirects".into(), Value::Number(f64::from(redirects)));
+    let version = match reply.version {
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        _ => "HTTP/1.1",
+    };
+    observed.values.insert("http.version".into(), Value::Text(version.into()));
+    // From sending the request to the response head (a new connection's set-up included), and
+    // from the head to the body's end.
+    observed.values.insert("time.first_byte".into(), Value::Duration(reply.elapsed.as_secs_f64() * 1000.0));
+    observed.values.insert("time.transfer".into(), Value::Duration(reply.transfer.as_secs_f64() * 1000.0));
     if let Some(address) = reply.address {
         details.insert("address".into(), address.to_string());
         observed.values.insert("ip".into(), Value::Text(address.ip().to_string()));

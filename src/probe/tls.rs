@@ -70,6 +70,7 @@ struct Session {
     version: Option<f64>,
     /// The cipher suite, by its IANA name (`TLS13_AES_256_GCM_SHA384`).
     cipher: Option<String>,
+    phases: Phases,
 }
 
 /// What the verifier saw during the handshake.
@@ -147,10 +148,11 @@ fn host_of(target: &str) -> Result<&str, String> {
 /// and the certificate chain the server presented.
 async fn connect_and_handshake(target: &str, spec: &ProbeSpec, config: ClientConfig, server_name: ServerName<'static>) -> Result<Session, String> {
     let connect_timeout = Duration::from_millis(spec.connect_timeout_ms);
-    let (stream, address) = tokio::time::timeout(connect_timeout, connect(target, spec.ip_version))
+    let (stream, address, phases) = tokio::time::timeout(connect_timeout, connect(target, spec.ip_version))
         .await
         .map_err(|_| format!("{target}: connect timed out after {} ms", spec.connect_timeout_ms))??;
     let connector = TlsConnector::from(Arc::new(config));
+    let handshake_begun = std::time::Instant::now();
     let tls = connector.connect(server_name, stream).await.map_err(|e| {
         // Name the address only when it says more than the target does (a host name).
         let with = if address.to_string() == target { String::new() } else { format!(" with {address}") };
@@ -164,12 +166,23 @@ async fn connect_and_handshake(target: &str, spec: &ProbeSpec, config: ClientCon
         _ => None,
     });
     let cipher = connection.negotiated_cipher_suite().map(|suite| format!("{:?}", suite.suite()));
-    Ok(Session { address, chain, version, cipher })
+    let phases = Phases { tls: handshake_begun.elapsed(), ..phases };
+    Ok(Session { address, chain, version, cipher, phases })
+}
+
+/// How long each step of reaching the server took.
+#[derive(Debug, Clone, Copy, Default)]
+struct Phases {
+    dns: Duration,
+    /// The TCP connection that succeeded (earlier addresses that failed not counted).
+    connect: Duration,
+    tls: Duration,
 }
 
 /// Resolves `target` and tries each address of the wanted IP version in turn, so that a host
 /// listening only on IPv4 is still reached when `localhost` resolves to `::1` first.
-async fn connect(target: &str, ip_version: IpVersion) -> Result<(TcpStream, SocketAddr), String> {
+async fn connect(target: &str, ip_version: IpVersion) -> Result<(TcpStream, SocketAddr, Phases), String> {
+    let begun = std::time::Instant::now();
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host(target)
         .await
         .map_err(|e| format!("{target}: cannot resolve: {e}"))?
@@ -179,10 +192,12 @@ async fn connect(target: &str, ip_version: IpVersion) -> Result<(TcpStream, Sock
             IpVersion::V6 => address.is_ipv6(),
         })
         .collect();
+    let dns = begun.elapsed();
     let mut last_error = format!("{target}: no address of the requested IP version");
     for address in addresses {
+        let connecting = std::time::Instant::now();
         match TcpStream::connect(address).await {
-            Ok(stream) => return Ok((stream, address)),
+            Ok(stream) => return Ok((stream, address, Phases { dns, connect: connecting.elapsed(), tls: Duration::ZERO })),
             Err(e) => last_error = format!("{target}: cannot connect to {address}: {e}"),
         }
     }
@@ -200,6 +215,10 @@ fn observe(session: &Session, server_name: &ServerName<'static>, error: Option<S
     if let Some(cipher) = &session.cipher {
         values.insert("tls.cipher".into(), Value::Text(cipher.clone()));
     }
+    let ms = |phase: Duration| Value::Duration(phase.as_secs_f64() * 1000.0);
+    values.insert("time.dns".into(), ms(session.phases.dns));
+    values.insert("time.connect".into(), ms(session.phases.connect));
+    values.insert("time.tls".into(), ms(session.phases.tls));
     values.insert("address".into(), Value::Text(address.to_string()));
     values.insert("ip".into(), Value::Text(address.ip().to_string()));
     values.insert("tls.verified".into(), Value::Bool(error.is_none()));

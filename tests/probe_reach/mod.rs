@@ -234,3 +234,73 @@ async fn a_waived_certificate_check_reaches_a_self_signed_server_and_says_so() {
     assert_eq!(result.state, ProbeState::Pass, "{result:?}");
     assert!(result.details["tls"].contains("certificate not verified"), "{:?}", result.details);
 }
+
+/// An HTTPS server offering HTTP/2 and HTTP/1.1 by ALPN: answers `hello over h2` or
+/// `hello over http/1.1` with the protocol it spoke.
+async fn serve_alpn(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
+                    read_head(&mut tls).await;
+                    answer(&mut tls, "hello over http/1.1").await;
+                    return;
+                }
+                let Ok(mut connection) = h2::server::handshake(tls).await else { return };
+                while let Some(Ok((_request, mut respond))) = connection.accept().await {
+                    let response = http::Response::builder().status(200).header("content-type", "text/plain").body(()).unwrap();
+                    let Ok(mut body) = respond.send_response(response, false) else { return };
+                    let _ = body.send_data(bytes::Bytes::from_static(b"hello over h2"), true);
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn http2_is_negotiated_over_tls_and_http11_spoken_over_plain_http_with_each_phase_timed() {
+    let (ca, issuer) = test_ca();
+    let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let port = serve_alpn(vec![server.der().clone()], &key).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let mut spec = https_spec(port, &ca_path);
+    spec.expect = vec![
+        "http.version == \"HTTP/2\"".into(),
+        "body == \"hello over h2\"".into(),
+        "time.dns < 5s".into(),
+        "time.first_byte < 5s".into(),
+        "time.transfer < 5s".into(),
+    ];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+
+    let (proxy_port, _seen) = serve_proxy().await;
+    let mut spec = ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{proxy_port}/"));
+    spec.expect = vec!["http.version == \"HTTP/2\"".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Fail, "{result:?}");
+    assert_eq!(result.conditions[0].seen, "\"HTTP/1.1\"", "plain HTTP stays HTTP/1.1");
+}
+
+#[tokio::test]
+async fn a_tls_probe_times_the_lookup_the_connection_and_the_handshake() {
+    let (ca, issuer) = test_ca();
+    let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let port = serve_https(vec![server.der().clone()], &key, None).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let (target, spec) = tls_spec(port, Some(&ca_path));
+    let (observed, _) = run_tls(&target, &spec).await.unwrap();
+    let (dns, connect, tls) = (duration_of(&observed, "time.dns"), duration_of(&observed, "time.connect"), duration_of(&observed, "time.tls"));
+    assert!(dns >= 0.0 && connect > 0.0 && tls > 0.0, "dns {dns} connect {connect} tls {tls}");
+    assert!(tls > connect, "a handshake takes longer than a loopback connect: {tls} against {connect}");
+}

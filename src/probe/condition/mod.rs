@@ -65,6 +65,12 @@ pub const NAMED_SUBJECTS: &[&str] = &[
     "tls.error",
     "tls.version",
     "tls.cipher",
+    "http.version",
+    "time.dns",
+    "time.connect",
+    "time.tls",
+    "time.first_byte",
+    "time.transfer",
     "cert.expires_in",
     "cert.chain_expires_in",
     "cert.hostname_ok",
@@ -89,8 +95,23 @@ pub const NAMED_SUBJECTS: &[&str] = &[
 /// Subjects measured as durations: a number compared with one needs a unit (`30d`, `100ms`),
 /// since a bare `30` could mean 30 days as well as 30 milliseconds.
 /// Any percentile, `p(99.9)`, is one too.
-pub const DURATION_SUBJECTS: &[&str] =
-    &["response_time", "cert.expires_in", "cert.chain_expires_in", "p50", "p95", "p99", "avg", "min", "max", "median"];
+pub const DURATION_SUBJECTS: &[&str] = &[
+    "response_time",
+    "time.dns",
+    "time.connect",
+    "time.tls",
+    "time.first_byte",
+    "time.transfer",
+    "cert.expires_in",
+    "cert.chain_expires_in",
+    "p50",
+    "p95",
+    "p99",
+    "avg",
+    "min",
+    "max",
+    "median",
+];
 
 /// Whether the named value is measured as a duration.
 pub fn is_duration(name: &str) -> bool {
