@@ -20,6 +20,7 @@ mod fonts;
 mod icc;
 mod inline;
 mod page;
+mod shape;
 mod sign;
 mod signatures;
 mod signoff_page;
