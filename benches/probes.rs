@@ -149,5 +149,96 @@ fn bench_probe_setup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_http_batch, bench_probe_setup);
+/// A TLS server on its own runtime presenting a leaf for localhost issued by a CA the bench
+/// makes, stapling `ocsp` when given; every connection only completes the handshake.
+struct TlsServer {
+    port: u16,
+    ca_file: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TlsServer {
+    fn start(staple: bool) -> TlsServer {
+        use der::{Decode, Encode};
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "Bench CA");
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let ca_pkcs8 = ca_key.serialize_der();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "localhost");
+        let key = KeyPair::generate().unwrap();
+        let leaf = params.signed_by(&key, &issuer).unwrap();
+        let ocsp = staple.then(|| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            let at = |days: i64| {
+                let seconds = now.as_secs() as i64 + days * 86_400;
+                x509_ocsp::OcspGeneralizedTime(der::asn1::GeneralizedTime::from_unix_duration(Duration::from_secs(seconds as u64)).unwrap())
+            };
+            let (leaf, ca) = (x509_cert::Certificate::from_der(leaf.der()).unwrap(), x509_cert::Certificate::from_der(ca.der()).unwrap());
+            let id = x509_ocsp::CertId::from_issuer::<sha1::Sha1>(&ca, leaf.tbs_certificate.serial_number.clone()).unwrap();
+            let single = x509_ocsp::SingleResponse::new(id, x509_ocsp::CertStatus::good(), at(-1)).with_next_update(at(6));
+            let mut signer = <p256::ecdsa::SigningKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(&ca_pkcs8).unwrap();
+            let responder = x509_ocsp::ResponderId::ByName(ca.tbs_certificate.subject.clone());
+            let response: x509_ocsp::OcspResponse = x509_ocsp::builder::OcspResponseBuilder::new(responder)
+                .with_single_response(single)
+                .sign::<_, p256::ecdsa::DerSignature>(&mut signer, None, at(0))
+                .unwrap();
+            response.to_der().unwrap()
+        });
+        let chain = vec![leaf.der().clone(), ca.der().clone()];
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let builder = rustls::ServerConfig::builder().with_no_client_auth();
+        let config = match ocsp {
+            Some(ocsp) => builder.with_single_cert_with_ocsp(chain, key, ocsp).unwrap(),
+            None => builder.with_single_cert(chain, key).unwrap(),
+        };
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let _ = acceptor.accept(stream).await;
+                });
+            }
+        });
+        TlsServer { port, ca_file, _dir: dir, _runtime: runtime }
+    }
+
+    fn job(&self, expect: &[&str]) -> ProbeJob {
+        let mut spec = ProbeSpec::new(ProbeKind::Tls, format!("localhost:{}", self.port));
+        spec.ca_file = self.ca_file.to_string_lossy().into_owned();
+        spec.expect = expect.iter().map(|e| e.to_string()).collect();
+        ProbeJob { item: "tls".into(), spec }
+    }
+}
+
+/// A TLS probe that also reads the stapled OCSP response (parsing it, checking its CertID,
+/// its signature and its dates) against a plain TLS handshake probe.
+fn bench_tls_ocsp(c: &mut Criterion) {
+    let plain = TlsServer::start(false);
+    let stapled = TlsServer::start(true);
+    let plain_job = plain.job(&["tls.verified == true"]);
+    let ocsp_job = stapled.job(&["tls.verified == true", "cert.ocsp == \"good\""]);
+    run_checked(vec![plain_job.clone()], 1);
+    run_checked(vec![ocsp_job.clone()], 1);
+    let mut group = c.benchmark_group("tls");
+    group.sample_size(30).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group.bench_function("handshake", |b| b.iter(|| run_checked(vec![plain_job.clone()], 1)));
+    group.bench_function("handshake-with-stapled-ocsp", |b| b.iter(|| run_checked(vec![ocsp_job.clone()], 1)));
+    group.finish();
+}
+
+criterion_group!(benches, bench_http_batch, bench_probe_setup, bench_tls_ocsp);
 criterion_main!(benches);
