@@ -21,6 +21,9 @@ pub enum ProbeKind {
     Dns,
     /// N HTTP/1.1 connections for a duration or a request count: `target` is a URL.
     Load,
+    /// A WebSocket: `target` is a `ws://` or `wss://` URL; `send` is sent as a text message and
+    /// the first message back is `reply`.
+    WebSocket,
 }
 
 impl ProbeKind {
@@ -32,6 +35,7 @@ impl ProbeKind {
             ProbeKind::Tcp => "TCP",
             ProbeKind::Dns => "DNS",
             ProbeKind::Load => "load",
+            ProbeKind::WebSocket => "WebSocket",
         }
     }
 }

@@ -14,6 +14,7 @@ mod stats;
 pub mod suggest;
 pub mod tcp;
 pub mod tls;
+pub mod websocket;
 
 /// Why one attempt of a TLS, TCP or DNS probe measured nothing. Only a transport failure is
 /// worth another attempt; a setting that cannot work fails the same way every time.

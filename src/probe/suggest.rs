@@ -40,7 +40,8 @@ pub struct Suggestion {
 /// specific evidence (a URL the author wrote) beats a guess from a threshold alone.
 pub fn suggest(text: &str) -> Option<Suggestion> {
     let text = text.trim();
-    from_url(text)
+    from_websocket(text)
+        .or_else(|| from_url(text))
         .or_else(|| from_endpoint_path(text))
         .or_else(|| from_port(text))
         .or_else(|| from_redis(text))
@@ -242,6 +243,23 @@ fn from_redis(text: &str) -> Option<Suggestion> {
     Some(Suggestion { spec, reason })
 }
 
+/// A WebSocket endpoint: its `ws://`/`wss://` URL when the text has one, else a placeholder on
+/// this machine; the upgrade must complete.
+fn from_websocket(text: &str) -> Option<Suggestion> {
+    static WEBSOCKET: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\bweb\s?sockets?\b|\bwss?://"));
+    static WS_URL: LazyLock<Regex> = LazyLock::new(|| compile(r#"(?i)\bwss?://[^\s<>()\[\]`'"]+"#));
+    if !WEBSOCKET.is_match(text) {
+        return None;
+    }
+    let (target, reason) = match WS_URL.find(text) {
+        Some(url) => (url.as_str().trim_end_matches(['.', ',', ';']).to_string(), "The text names a WebSocket URL.".to_string()),
+        None => ("wss://localhost/".to_string(), "The text names a WebSocket endpoint; edit its URL.".to_string()),
+    };
+    let mut spec = ProbeSpec::new(ProbeKind::WebSocket, target);
+    spec.expect = vec!["connected == true".into(), "status == 101".into()];
+    Some(Suggestion { spec, reason })
+}
+
 /// SSL/TLS certificates: the handshake must verify and the certificate must not expire soon;
 /// a certificate chain must not expire soon anywhere in it; revocation is asked by OCSP.
 fn from_certificate(text: &str) -> Option<Suggestion> {
@@ -417,6 +435,17 @@ mod tests {
         assert_probe("SSL certificates installed and valid", ProbeKind::Tls, "localhost:443", &expect);
         assert_probe("SSL/TLS certificates installed", ProbeKind::Tls, "localhost:443", &expect);
         assert!(suggest("Enable HTTPS/TLS for all communications").is_none());
+    }
+
+    #[test]
+    fn a_websocket_endpoint_gets_a_websocket_probe() {
+        assert_probe("WebSocket connections stable under load", ProbeKind::WebSocket, "wss://localhost/", &["connected == true", "status == 101"]);
+        assert_probe(
+            "Realtime gateway answers on wss://rt.example.com/socket.",
+            ProbeKind::WebSocket,
+            "wss://rt.example.com/socket",
+            &["connected == true", "status == 101"],
+        );
     }
 
     #[test]

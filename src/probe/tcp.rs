@@ -14,7 +14,7 @@ use super::AttemptError;
 const MAX_REPLY_BYTES: usize = 4096;
 
 /// `\r`, `\n`, `\t` and `\\` escapes in the text to send.
-fn unescape(text: &str) -> Vec<u8> {
+pub(crate) fn unescape(text: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let mut chars = text.chars();
     while let Some(c) = chars.next() {

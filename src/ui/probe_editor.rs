@@ -14,8 +14,14 @@ use crate::model::{Edit, Item};
 use crate::model::{ProbeKind, ProbeSpec};
 use crate::probe::condition;
 
-const KINDS: [(ProbeKind, &str); 5] =
-    [(ProbeKind::Http, "HTTP"), (ProbeKind::Tls, "TLS"), (ProbeKind::Tcp, "TCP"), (ProbeKind::Dns, "DNS"), (ProbeKind::Load, "Load")];
+const KINDS: [(ProbeKind, &str); 6] = [
+    (ProbeKind::Http, "HTTP"),
+    (ProbeKind::Tls, "TLS"),
+    (ProbeKind::Tcp, "TCP"),
+    (ProbeKind::Dns, "DNS"),
+    (ProbeKind::Load, "Load"),
+    (ProbeKind::WebSocket, "WebSocket"),
+];
 
 fn set(item: &Item, spec: ProbeSpec) -> Command {
     Command::Editor(EditorCommand::Apply(Edit::SetItemProbe { id: item.id.clone(), probe: Some(Box::new(spec)) }))
@@ -107,6 +113,7 @@ fn switched_kind(spec: &ProbeSpec, kind: ProbeKind) -> ProbeSpec {
         ProbeKind::Tls => format!("{host}:443"),
         ProbeKind::Tcp => format!("{host}:80"),
         ProbeKind::Dns => host.trim_matches(['[', ']']).to_string(),
+        ProbeKind::WebSocket => format!("wss://{host}/"),
     };
     ProbeSpec { expect: crate::probe::runner::default_conditions(kind), ..ProbeSpec::new(kind, target) }
 }
@@ -162,6 +169,16 @@ fn request_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeS
             .response
             .labelled_by(label.id);
     });
+    headers_ui(ui, doc, item, spec, edited);
+    if (!matches!(edited.method.as_str(), "GET" | "HEAD") || !spec.body.is_empty())
+        && let Some(body) = committed_text(ui, doc, &format!("probe/{}/body", item.id), "Request body", &spec.body, true)
+    {
+        edited.body = body;
+    }
+}
+
+/// The request headers, one `Name: value` per line; a malformed line is shown as an error.
+fn headers_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
     let key = format!("probe/{}/headers", item.id);
     let current = headers_text(&spec.headers);
     let committed = committed_text(ui, doc, &key, "Headers, one `Name: value` per line (${env:NAME} for secrets)", &current, true);
@@ -172,11 +189,6 @@ fn request_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeS
         }
         Ok(headers) if committed.is_some() => edited.headers = headers,
         Ok(_) => {}
-    }
-    if (!matches!(edited.method.as_str(), "GET" | "HEAD") || !spec.body.is_empty())
-        && let Some(body) = committed_text(ui, doc, &format!("probe/{}/body", item.id), "Request body", &spec.body, true)
-    {
-        edited.body = body;
     }
 }
 
@@ -303,6 +315,15 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
             }
         }
         ProbeKind::Tls => tls_settings_ui(ui, doc, item, spec, &mut edited),
+        ProbeKind::WebSocket => {
+            if let Some(send) =
+                committed_text(ui, doc, &format!("probe/{}/send", item.id), "Message to send (text; empty to only connect)", &spec.send, false)
+            {
+                edited.send = send;
+            }
+            headers_ui(ui, doc, item, spec, &mut edited);
+            client_certificate_ui(ui, doc, item, spec, &mut edited);
+        }
     }
     connection_ui(ui, item, spec, &mut edited, typing);
     if edited != *spec && !*typing {

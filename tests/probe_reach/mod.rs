@@ -304,3 +304,68 @@ async fn a_tls_probe_times_the_lookup_the_connection_and_the_handshake() {
     assert!(dns >= 0.0 && connect > 0.0 && tls > 0.0, "dns {dns} connect {connect} tls {tls}");
     assert!(tls > connect, "a handshake takes longer than a loopback connect: {tls} against {connect}");
 }
+
+/// A WebSocket server on 127.0.0.1 (tungstenite's own server side), over TLS when `tls` is
+/// given: answers each text message with `echo: <message>`.
+async fn serve_websocket(tls: Option<TlsAcceptor>) -> u16 {
+    use futures_util::{SinkExt, StreamExt};
+    async fn echo<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(stream: S) {
+        let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else { return };
+        while let Some(Ok(message)) = socket.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                let _ = socket.send(tokio_tungstenite::tungstenite::Message::text(format!("echo: {}", text.as_str()))).await;
+            }
+        }
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tls = tls.clone();
+            tokio::spawn(async move {
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            echo(stream).await;
+                        }
+                    }
+                    None => echo(stream).await,
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_websocket_probe_upgrades_sends_and_reads_the_reply_over_ws_and_wss() {
+    let port = serve_websocket(None).await;
+    let mut spec = ProbeSpec::new(ProbeKind::WebSocket, format!("ws://127.0.0.1:{port}/socket"));
+    spec.send = "ping".into();
+    spec.expect = vec!["connected == true".into(), "status == 101".into(), "reply == \"echo: ping\"".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+
+    let (ca, issuer) = test_ca();
+    let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let server_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![server.der().clone()], server_key).unwrap();
+    let secure = serve_websocket(Some(TlsAcceptor::from(Arc::new(config)))).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let mut spec = ProbeSpec::new(ProbeKind::WebSocket, format!("wss://localhost:{secure}/socket"));
+    spec.ca_file = ca_path.to_string_lossy().into_owned();
+    spec.send = "hello".into();
+    spec.expect = vec!["reply == \"echo: hello\"".into(), "response_time < 5s".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "{result:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_upgrade_fails_a_websocket_probe_with_its_status() {
+    let (port, _seen) = serve_proxy().await;
+    let spec = ProbeSpec::new(ProbeKind::WebSocket, format!("ws://127.0.0.1:{port}/socket"));
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Fail, "{result:?}");
+    assert_eq!(result.conditions[0].resolved(), "connected (false) == true");
+    assert_eq!(result.measured.get("status").map(String::as_str), Some("200"), "the answer the server gave instead: {result:?}");
+}
