@@ -24,6 +24,9 @@ pub enum ProbeKind {
     /// A WebSocket: `target` is a `ws://` or `wss://` URL; `send` is sent as a text message and
     /// the first message back is `reply`.
     WebSocket,
+    /// A gRPC health check (`grpc.health.v1`): `target` is `grpc://host:port` or
+    /// `grpcs://host:port`; `grpc_service` names the service asked about.
+    Grpc,
 }
 
 impl ProbeKind {
@@ -36,6 +39,7 @@ impl ProbeKind {
             ProbeKind::Dns => "DNS",
             ProbeKind::Load => "load",
             ProbeKind::WebSocket => "WebSocket",
+            ProbeKind::Grpc => "gRPC",
         }
     }
 }
@@ -157,6 +161,9 @@ pub struct ProbeSpec {
     /// (its Authority Information Access) for `cert.ocsp`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ocsp_query: bool,
+    /// gRPC: the service whose health is asked; empty for the server as a whole.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub grpc_service: String,
     /// DNS: the server to ask (`127.0.0.1:5353`); the system resolver when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dns_server: String,
@@ -232,6 +239,7 @@ impl ProbeSpec {
             proxy: String::new(),
             abort_on_fail: false,
             abort_grace_ms: 0,
+            grpc_service: String::new(),
             dns_server: String::new(),
             dns_type: String::new(),
             connections: 0,

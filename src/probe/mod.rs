@@ -3,6 +3,7 @@
 
 pub mod condition;
 pub mod dns;
+pub mod grpc;
 pub mod http;
 pub mod load;
 pub mod ocsp;

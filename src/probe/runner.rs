@@ -53,6 +53,7 @@ pub fn default_conditions(kind: ProbeKind) -> Vec<String> {
             ProbeKind::Dns => "dns.rcode == NOERROR",
             ProbeKind::Load => "error_rate < 1%",
             ProbeKind::WebSocket => "connected == true",
+            ProbeKind::Grpc => "grpc.status == SERVING",
         }
         .to_string(),
     ]
@@ -139,6 +140,7 @@ async fn measure(
         ProbeKind::Tcp => with_retries(spec, || async { super::tcp::run_tcp(spec, target).await.map(plain) }).await,
         ProbeKind::Dns => with_retries(spec, || async { super::dns::run_dns(target, spec).await.map(plain) }).await,
         ProbeKind::WebSocket => with_retries(spec, || async { super::websocket::run_websocket(spec, target, headers).await.map(plain) }).await,
+        ProbeKind::Grpc => with_retries(spec, || async { super::grpc::run_grpc(spec, target, headers).await.map(plain) }).await,
         // A load probe is never repeated: a second round would double the load asked for.
         ProbeKind::Load => {
             let check = |observed: &Observed| hopeless(conditions, observed);
@@ -237,8 +239,8 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     if !spec.proxy.is_empty() && spec.kind != ProbeKind::Http {
         return Err(format!("proxy is a setting of HTTP probes, not of {:?} ones", spec.kind).to_lowercase());
     }
-    if !spec.client_cert.is_empty() && !matches!(spec.kind, ProbeKind::Http | ProbeKind::Tls | ProbeKind::Load | ProbeKind::WebSocket) {
-        return Err(format!("client_cert is a setting of HTTP, TLS, load and WebSocket probes, not of {:?} ones", spec.kind).to_lowercase());
+    if !spec.client_cert.is_empty() && matches!(spec.kind, ProbeKind::Tcp | ProbeKind::Dns) {
+        return Err(format!("client_cert is not a setting of {:?} probes", spec.kind).to_lowercase());
     }
     if spec.abort_on_fail && spec.kind != ProbeKind::Load {
         return Err(format!("abort_on_fail is a setting of load probes, not of {:?} ones", spec.kind).to_lowercase());

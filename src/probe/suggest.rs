@@ -41,6 +41,7 @@ pub struct Suggestion {
 pub fn suggest(text: &str) -> Option<Suggestion> {
     let text = text.trim();
     from_websocket(text)
+        .or_else(|| from_grpc(text))
         .or_else(|| from_url(text))
         .or_else(|| from_endpoint_path(text))
         .or_else(|| from_port(text))
@@ -260,6 +261,17 @@ fn from_websocket(text: &str) -> Option<Suggestion> {
     Some(Suggestion { spec, reason })
 }
 
+/// A gRPC service: the standard health check must say it is serving.
+fn from_grpc(text: &str) -> Option<Suggestion> {
+    static GRPC: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)\bgrpc\b"));
+    if !GRPC.is_match(text) {
+        return None;
+    }
+    let mut spec = ProbeSpec::new(ProbeKind::Grpc, "grpc://localhost:50051");
+    spec.expect = vec!["grpc.status == SERVING".into()];
+    Some(Suggestion { spec, reason: "The text names a gRPC service; this asks its grpc.health.v1 health check, so edit the host and port.".into() })
+}
+
 /// SSL/TLS certificates: the handshake must verify and the certificate must not expire soon;
 /// a certificate chain must not expire soon anywhere in it; revocation is asked by OCSP.
 fn from_certificate(text: &str) -> Option<Suggestion> {
@@ -435,6 +447,11 @@ mod tests {
         assert_probe("SSL certificates installed and valid", ProbeKind::Tls, "localhost:443", &expect);
         assert_probe("SSL/TLS certificates installed", ProbeKind::Tls, "localhost:443", &expect);
         assert!(suggest("Enable HTTPS/TLS for all communications").is_none());
+    }
+
+    #[test]
+    fn a_grpc_service_gets_a_health_check() {
+        assert_probe("gRPC health endpoints respond SERVING", ProbeKind::Grpc, "grpc://localhost:50051", &["grpc.status == SERVING"]);
     }
 
     #[test]

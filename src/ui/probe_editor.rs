@@ -14,13 +14,14 @@ use crate::model::{Edit, Item};
 use crate::model::{ProbeKind, ProbeSpec};
 use crate::probe::condition;
 
-const KINDS: [(ProbeKind, &str); 6] = [
+const KINDS: [(ProbeKind, &str); 7] = [
     (ProbeKind::Http, "HTTP"),
     (ProbeKind::Tls, "TLS"),
     (ProbeKind::Tcp, "TCP"),
     (ProbeKind::Dns, "DNS"),
     (ProbeKind::Load, "Load"),
     (ProbeKind::WebSocket, "WebSocket"),
+    (ProbeKind::Grpc, "gRPC"),
 ];
 
 fn set(item: &Item, spec: ProbeSpec) -> Command {
@@ -114,6 +115,7 @@ fn switched_kind(spec: &ProbeSpec, kind: ProbeKind) -> ProbeSpec {
         ProbeKind::Tcp => format!("{host}:80"),
         ProbeKind::Dns => host.trim_matches(['[', ']']).to_string(),
         ProbeKind::WebSocket => format!("wss://{host}/"),
+        ProbeKind::Grpc => format!("grpcs://{host}:443"),
     };
     ProbeSpec { expect: crate::probe::runner::default_conditions(kind), ..ProbeSpec::new(kind, target) }
 }
@@ -320,6 +322,14 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
                 committed_text(ui, doc, &format!("probe/{}/send", item.id), "Message to send (text; empty to only connect)", &spec.send, false)
             {
                 edited.send = send;
+            }
+            headers_ui(ui, doc, item, spec, &mut edited);
+            client_certificate_ui(ui, doc, item, spec, &mut edited);
+        }
+        ProbeKind::Grpc => {
+            let label = "Service to ask about (empty: the server as a whole)";
+            if let Some(service) = committed_text(ui, doc, &format!("probe/{}/grpc-service", item.id), label, &spec.grpc_service, false) {
+                edited.grpc_service = service.trim().to_string();
             }
             headers_ui(ui, doc, item, spec, &mut edited);
             client_certificate_ui(ui, doc, item, spec, &mut edited);

@@ -369,3 +369,46 @@ async fn a_server_that_does_not_upgrade_fails_a_websocket_probe_with_its_status(
     assert_eq!(result.conditions[0].resolved(), "connected (false) == true");
     assert_eq!(result.measured.get("status").map(String::as_str), Some("200"), "the answer the server gave instead: {result:?}");
 }
+
+/// A gRPC server on 127.0.0.1 with tonic's health service: the server as a whole and `orders`
+/// serving, `payments` not.
+async fn serve_grpc_health() -> u16 {
+    let (reporter, service) = tonic_health::server::health_reporter();
+    reporter.set_service_status("orders", tonic_health::ServingStatus::Serving).await;
+    reporter.set_service_status("payments", tonic_health::ServingStatus::NotServing).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        // The reporter lives as long as the server, so the statuses stay set.
+        let _reporter = reporter;
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await
+            .unwrap();
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_grpc_health_probe_reads_serving_and_not_serving_from_a_real_grpc_server() {
+    let port = serve_grpc_health().await;
+    let probe = |service: &str, expect: &[&str]| {
+        let mut spec = ProbeSpec::new(ProbeKind::Grpc, format!("grpc://127.0.0.1:{port}"));
+        spec.grpc_service = service.to_string();
+        spec.headers.insert("x-request-source".into(), "preflight".into());
+        spec.expect = expect.iter().map(|e| e.to_string()).collect();
+        run_through_runner(spec)
+    };
+    let whole = probe("", &["grpc.status == SERVING", "grpc.code == 0"]).await;
+    assert_eq!(whole.state, ProbeState::Pass, "{whole:?}");
+    let orders = probe("orders", &["grpc.status == SERVING"]).await;
+    assert_eq!(orders.state, ProbeState::Pass, "{orders:?}");
+    let payments = probe("payments", &["grpc.status == SERVING"]).await;
+    assert_eq!(payments.state, ProbeState::Fail, "{payments:?}");
+    assert_eq!(payments.conditions[0].resolved(), "grpc.status (\"NOT_SERVING\") == SERVING");
+    let unknown = probe("inventory", &["grpc.status == SERVING", "grpc.code == 0"]).await;
+    assert_eq!(unknown.state, ProbeState::Fail, "{unknown:?}");
+    assert_eq!(unknown.conditions[0].seen, "missing", "no status for a service the server does not know");
+    assert_eq!(unknown.conditions[1].resolved(), "grpc.code (5) == 0", "NOT_FOUND");
+}
