@@ -237,7 +237,31 @@ fn bench_tls_ocsp(c: &mut Criterion) {
     group.sample_size(30).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     group.bench_function("handshake", |b| b.iter(|| run_checked(vec![plain_job.clone()], 1)));
     group.bench_function("handshake-with-stapled-ocsp", |b| b.iter(|| run_checked(vec![ocsp_job.clone()], 1)));
+
+    // A gRPC health check (HTTP/2 without TLS) against tonic's health service.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (reporter, service) = runtime.block_on(async { tonic_health::server::health_reporter() });
+    runtime.spawn(async move {
+        let _reporter = reporter;
+        // As tonic's own `serve` does for the sockets it accepts (`tcp_nodelay`), and grpc-go by
+        // default: an answer's head, message and trailers go out without waiting on each other.
+        let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |stream| {
+            if let Ok(stream) = &stream {
+                let _ = stream.set_nodelay(true);
+            }
+            stream
+        });
+        tonic::transport::Server::builder().add_service(service).serve_with_incoming(incoming).await.unwrap();
+    });
+    let mut spec = ProbeSpec::new(ProbeKind::Grpc, format!("grpc://127.0.0.1:{port}"));
+    spec.expect = vec!["grpc.status == SERVING".into()];
+    let grpc_job = ProbeJob { item: "grpc".into(), spec };
+    run_checked(vec![grpc_job.clone()], 1);
+    group.bench_function("grpc-health", |b| b.iter(|| run_checked(vec![grpc_job.clone()], 1)));
     group.finish();
+    drop(runtime);
 }
 
 criterion_group!(benches, bench_http_batch, bench_probe_setup, bench_tls_ocsp);

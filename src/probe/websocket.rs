@@ -45,6 +45,9 @@ pub async fn run_websocket(spec: &ProbeSpec, url: &str, headers: &[(String, Stri
         Err(_) => return Err(AttemptError::Transport(format!("{url}: connect timed out after {} ms", spec.connect_timeout_ms))),
     };
     let address = stream.peer_addr().ok();
+    // A request goes out in a few small writes (HTTP/2 frames, an upgrade then a message):
+    // without this, Nagle's algorithm holds each back for the previous one's acknowledgement.
+    let _ = stream.set_nodelay(true);
     let exchange = async {
         if secure {
             let mut config = super::http::probe_tls_config(spec).map_err(AttemptError::Setup)?;
