@@ -11,7 +11,6 @@
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 
 use super::AttemptError;
 use crate::model::{Observed, ProbeSpec, Value};
@@ -31,31 +30,12 @@ pub async fn run_grpc(spec: &ProbeSpec, url: &str, headers: &[(String, String)])
     let port = parsed.port().unwrap_or(if secure { 443 } else { 80 });
     let authority = format!("{}:{port}", parsed.host_str().unwrap_or_default());
     let begun = Instant::now();
-    let connect = tokio::time::timeout(Duration::from_millis(spec.connect_timeout_ms), TcpStream::connect((host.as_str(), port)));
-    let stream = match connect.await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(AttemptError::Transport(format!("{url}: cannot connect: {e}"))),
-        Err(_) => return Err(AttemptError::Transport(format!("{url}: connect timed out after {} ms", spec.connect_timeout_ms))),
-    };
-    let address = stream.peer_addr().ok();
-    // A request goes out in a few small writes (HTTP/2 frames, an upgrade then a message):
-    // without this, Nagle's algorithm holds each back for the previous one's acknowledgement.
-    let _ = stream.set_nodelay(true);
     let call = async {
-        if secure {
-            let mut config = super::http::probe_tls_config(spec).map_err(AttemptError::Setup)?;
-            config.alpn_protocols = vec![b"h2".to_vec()];
-            let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| AttemptError::Setup(format!("`{host}`: {e}")))?;
-            let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-                .connect(name, stream)
-                .await
-                .map_err(|e| AttemptError::Transport(format!("{url}: TLS handshake failed: {}", super::tls::plain_tls_words(&e.to_string()))))?;
-            check(spec, url, &format!("https://{authority}"), headers, tls).await
-        } else {
-            check(spec, url, &format!("http://{authority}"), headers, stream).await
-        }
+        let (stream, address) = super::reach::open(spec, url, &host, port, secure, &[b"h2"]).await?;
+        let origin = format!("{}://{authority}", if secure { "https" } else { "http" });
+        check(spec, url, &origin, headers, stream).await.map(|observed| (observed, address))
     };
-    let mut observed = tokio::time::timeout(Duration::from_millis(spec.timeout_ms), call)
+    let (mut observed, address) = tokio::time::timeout(Duration::from_millis(spec.timeout_ms), call)
         .await
         .map_err(|_| AttemptError::Transport(format!("{url}: no answer within {} ms", spec.timeout_ms)))??;
     observed.values.insert("response_time".into(), Value::Duration(begun.elapsed().as_secs_f64() * 1000.0));

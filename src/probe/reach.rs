@@ -3,13 +3,22 @@
 //! `proxy`, else `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` unless `NO_PROXY` names the host), and
 //! a certificate check waived for staging. Each is said in the probe's evidence.
 
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::AttemptError;
 use crate::model::ProbeSpec;
 
 /// A client certificate chain and its private key.
@@ -135,6 +144,78 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// A probe connection's bytes: plain TCP, or TLS over it.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// Opens a connection to `host:port` for `url` within the probe's connect timeout, with
+/// `TCP_NODELAY` (a request goes out in a few small writes, which Nagle's algorithm would hold
+/// back for each other's acknowledgements) and, when `secure`, TLS with the probe's settings
+/// (CA file, client certificate, waiver) offering `alpn`. Returns the stream and the address
+/// connected to.
+pub async fn open(
+    spec: &ProbeSpec,
+    url: &str,
+    host: &str,
+    port: u16,
+    secure: bool,
+    alpn: &[&[u8]],
+) -> Result<(Stream, Option<SocketAddr>), AttemptError> {
+    let connect = tokio::time::timeout(Duration::from_millis(spec.connect_timeout_ms), TcpStream::connect((host, port)));
+    let tcp = match connect.await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Err(AttemptError::Transport(format!("{url}: cannot connect: {e}"))),
+        Err(_) => return Err(AttemptError::Transport(format!("{url}: connect timed out after {} ms", spec.connect_timeout_ms))),
+    };
+    let address = tcp.peer_addr().ok();
+    let _ = tcp.set_nodelay(true);
+    if !secure {
+        return Ok((Stream::Plain(tcp), address));
+    }
+    let mut config = super::http::probe_tls_config(spec).map_err(AttemptError::Setup)?;
+    config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+    let name = ServerName::try_from(host.to_string()).map_err(|e| AttemptError::Setup(format!("`{host}`: {e}")))?;
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .map_err(|e| AttemptError::Transport(format!("{url}: TLS handshake failed: {}", super::tls::plain_tls_words(&e.to_string()))))?;
+    Ok((Stream::Tls(Box::new(tls)), address))
 }
 
 /// A verifier for a waived certificate check (`accept_unverified`, also read as

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -38,32 +37,12 @@ pub async fn run_websocket(spec: &ProbeSpec, url: &str, headers: &[(String, Stri
 
     let begun = Instant::now();
     let total = Duration::from_millis(spec.timeout_ms);
-    let connect = tokio::time::timeout(Duration::from_millis(spec.connect_timeout_ms), TcpStream::connect((host.as_str(), port)));
-    let stream = match connect.await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(AttemptError::Transport(format!("{url}: cannot connect: {e}"))),
-        Err(_) => return Err(AttemptError::Transport(format!("{url}: connect timed out after {} ms", spec.connect_timeout_ms))),
-    };
-    let address = stream.peer_addr().ok();
-    // A request goes out in a few small writes (HTTP/2 frames, an upgrade then a message):
-    // without this, Nagle's algorithm holds each back for the previous one's acknowledgement.
-    let _ = stream.set_nodelay(true);
+    // The upgrade is an HTTP/1.1 request: HTTP/2 is not offered.
     let exchange = async {
-        if secure {
-            let mut config = super::http::probe_tls_config(spec).map_err(AttemptError::Setup)?;
-            // The upgrade is an HTTP/1.1 request: HTTP/2 is not offered here.
-            config.alpn_protocols = vec![b"http/1.1".to_vec()];
-            let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| AttemptError::Setup(format!("`{host}`: {e}")))?;
-            let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-                .connect(name, stream)
-                .await
-                .map_err(|e| AttemptError::Transport(format!("{url}: TLS handshake failed: {}", super::tls::plain_tls_words(&e.to_string()))))?;
-            exchange(spec, url, request, tls, begun).await
-        } else {
-            exchange(spec, url, request, stream, begun).await
-        }
+        let (stream, address) = super::reach::open(spec, url, &host, port, secure, &[b"http/1.1"]).await?;
+        exchange(spec, url, request, stream, begun).await.map(|observed| (observed, address))
     };
-    let mut observed = tokio::time::timeout(total, exchange)
+    let (mut observed, address) = tokio::time::timeout(total, exchange)
         .await
         .map_err(|_| AttemptError::Transport(format!("{url}: no answer within {} ms", spec.timeout_ms)))??;
     if let Some(address) = address {

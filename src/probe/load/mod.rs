@@ -16,8 +16,9 @@ use super::stats::Latencies;
 
 mod connection;
 mod monitor;
+use super::reach::Stream;
 use crate::model::{Observed, ProbeSpec};
-use connection::{Connection, Exchange, Stream};
+use connection::{Connection, Exchange};
 pub use monitor::AbortCheck;
 use monitor::{LoopStats, snapshot};
 
