@@ -11,6 +11,8 @@ use preflight::probe::runner::{PROBES_AT_ONCE, ProbeJob, ProbeRunner, run_blocki
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+#[path = "probe_flow/mod.rs"]
+mod flow;
 #[path = "support/http_request.rs"]
 mod http_request;
 use http_request::read_request;

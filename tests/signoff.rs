@@ -37,6 +37,7 @@ fn probe_result(item: &str, minute: u32) -> ProbeResult {
         measured: BTreeMap::from([("response_time".to_string(), "41ms".to_string())]),
         details: BTreeMap::new(),
         certificates: Vec::new(),
+        steps: Vec::new(),
         error: None,
     }
 }

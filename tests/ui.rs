@@ -507,6 +507,7 @@ mod probes {
             measured: BTreeMap::new(),
             details: BTreeMap::new(),
             certificates: Vec::new(),
+            steps: Vec::new(),
             error: None,
         };
         run.record_probe(result, two_hours_ago).unwrap();

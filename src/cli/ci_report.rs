@@ -96,7 +96,11 @@ pub fn junit(run: &Run, path: &Path, results: &[ProbeResult]) -> String {
 
 /// The conditions that failed, resolved against what the probe saw: the failure's message.
 fn failed_conditions(result: &ProbeResult) -> String {
-    let failed: Vec<String> = result.conditions.iter().filter(|c| !c.passed && !c.warning_only).map(|c| c.resolved()).collect();
+    let in_steps = result.steps.iter().flat_map(|step| {
+        step.conditions.iter().filter(|c| !c.passed && !c.warning_only).map(move |c| format!("step `{}`: {}", step.name, c.resolved()))
+    });
+    let own = result.conditions.iter().filter(|c| !c.passed && !c.warning_only).map(|c| c.resolved());
+    let failed: Vec<String> = in_steps.chain(own).collect();
     if failed.is_empty() { result.summary() } else { failed.join("; ") }
 }
 
@@ -104,13 +108,17 @@ fn failed_conditions(result: &ProbeResult) -> String {
 /// resolved (✓ passed, ✗ failed, ! a warning), the measured values and the error.
 fn evidence(result: &ProbeResult) -> String {
     let mut lines = vec![format!("{} {} — {} in {} ms", result.kind.label(), result.target, result.state.label(), result.duration_ms)];
+    let mark = |condition: &crate::model::ConditionResult| match (condition.passed, condition.warning_only) {
+        (true, _) => "✓",
+        (false, false) => "✗",
+        (false, true) => "!",
+    };
+    for (index, step) in result.steps.iter().enumerate() {
+        lines.push(format!("step {}, {}", index + 1, step.describe()));
+        lines.extend(step.conditions.iter().map(|condition| format!("  {} {}", mark(condition), condition.resolved())));
+    }
     for condition in &result.conditions {
-        let mark = match (condition.passed, condition.warning_only) {
-            (true, _) => "✓",
-            (false, false) => "✗",
-            (false, true) => "!",
-        };
-        lines.push(format!("{mark} {}", condition.resolved()));
+        lines.push(format!("{} {}", mark(condition), condition.resolved()));
     }
     lines.extend(result.measured.iter().map(|(name, value)| format!("{name} = {value}")));
     if let Some(error) = &result.error {

@@ -26,7 +26,10 @@ pub use hash::{canonical_bytes, from_hex, sha256_hex, to_hex};
 pub use id::{IdAllocator, slug};
 pub use log::{Fork, ForkLine, LogBreak};
 pub use merge::{Conflict, ConflictSide, ConflictSubject, MERGE_ACTOR, MergeError, MergeOutcome, Merged, Side, describe_incoming};
-pub use probe::{CertificateInfo, ConditionResult, IpVersion, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value, format_duration};
+pub use probe::{
+    CertificateInfo, ConditionResult, HttpStep, IpVersion, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, StepResult, Value,
+    format_duration,
+};
 pub use replay::SeenBlockers;
 pub use run::{Change, DEFAULT_ROLE_TITLE, Event, FieldValue, ItemRecord, ItemState, ModelError, PROBE_ACTOR, RUN_FORMAT_VERSION, Run, StateCounts};
 pub use signature::{BlockersSeen, ChangeRef, Finalisation, KeyAlgorithm, KeySignature, Signature, SignatureStatus, Stroke, Waiver};

@@ -184,6 +184,11 @@ pub struct ProbeSpec {
     pub abort_on_fail: bool,
     #[serde(default, skip_serializing_if = "is_default")]
     pub abort_grace_ms: u64,
+    /// HTTP: requests made, in order, before the probe's own (log in, then call the API with
+    /// the token). Each step can capture values from its answer for the steps after it and for
+    /// the probe's own request, which use them as `${var:NAME}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<HttpStep>,
     /// Conditions that must hold to pass, as `subject op literal`.
     #[serde(default)]
     pub expect: Vec<String>,
@@ -245,9 +250,100 @@ impl ProbeSpec {
             connections: 0,
             duration_ms: 0,
             requests: 0,
+            steps: Vec::new(),
             expect: Vec::new(),
             warn: Vec::new(),
         }
+    }
+}
+
+/// One request of an HTTP probe's flow, before the probe's own request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpStep {
+    /// What the step does (`log in`): unique within the probe, it names the step in the evidence.
+    pub name: String,
+    #[serde(default = "default_method", skip_serializing_if = "is_get")]
+    pub method: String,
+    /// The URL; may hold `${env:NAME}` and the `${var:NAME}` of earlier steps.
+    pub url: String,
+    /// Request headers; values may hold `${env:NAME}` and `${var:NAME}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::unique_keys::map")]
+    pub headers: BTreeMap<String, String>,
+    /// The request body; may hold `${env:NAME}` and `${var:NAME}`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    /// Values taken from the answer, by variable name, each a condition subject:
+    /// `"token": "json(access_token)"`, `"session": "header(x-session)"`. A value captured is
+    /// masked like a secret wherever the result is recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::unique_keys::map")]
+    pub capture: BTreeMap<String, String>,
+    /// Conditions the step's answer must meet for the flow to go on; `status < 400` when there
+    /// are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<String>,
+}
+
+impl HttpStep {
+    /// A `GET` step named `name` with no captures and the default condition.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> HttpStep {
+        HttpStep {
+            name: name.into(),
+            method: default_method(),
+            url: url.into(),
+            headers: BTreeMap::new(),
+            body: String::new(),
+            capture: BTreeMap::new(),
+            expect: Vec::new(),
+        }
+    }
+}
+
+/// What one step of an HTTP flow did: recorded with the probe's result, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepResult {
+    pub name: String,
+    /// The request as written (`POST https://auth.example.com/login`): secrets and captured
+    /// values stay `${env:NAME}` and `${var:NAME}`.
+    pub request: String,
+    pub state: ProbeState,
+    pub duration_ms: u64,
+    /// The step's conditions, and `SUBJECT exists` for each value it captures.
+    pub conditions: Vec<ConditionResult>,
+    /// `status`, `http.version`, `response_time`, `final_url`, formatted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "super::unique_keys::map")]
+    pub measured: BTreeMap<String, String>,
+    /// The variables it captured, by name (their values are never recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<String>,
+    /// Why the step could not be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl StepResult {
+    /// The step in one line: `log in: POST https://auth/login — pass, 200 in 12 ms; captured
+    /// token`, or why it could not be made.
+    pub fn describe(&self) -> String {
+        format!("{}: {}", self.name, self.outcome())
+    }
+
+    /// [`StepResult::describe`] without the step's name: `POST https://auth/login — pass, 200
+    /// in 12 ms; captured token`.
+    pub fn outcome(&self) -> String {
+        let mut line = format!("{} — {}", self.request, self.state.label());
+        if let Some(status) = self.measured.get("status") {
+            line.push_str(&format!(", {status}"));
+        }
+        line.push_str(&format!(" in {} ms", self.duration_ms));
+        if !self.captured.is_empty() {
+            line.push_str(&format!("; captured {}", self.captured.join(", ")));
+        }
+        if let Some(error) = &self.error {
+            line.push_str(&format!("; {error}"));
+        }
+        line
     }
 }
 
@@ -321,6 +417,9 @@ pub struct ProbeResult {
     pub details: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<CertificateInfo>,
+    /// HTTP flows: each step before the probe's own request, as far as the flow went.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepResult>,
     /// Why the probe could not run, for `Error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -337,11 +436,15 @@ impl ConditionResult {
 }
 
 impl ProbeResult {
-    /// One line for a badge or a table: the error, or the first failed condition (the first
-    /// condition when all passed), resolved.
+    /// One line for a badge or a table: the error, or the first failed condition (a flow's
+    /// steps' first; the first condition when all passed), resolved.
     pub fn summary(&self) -> String {
         if let Some(error) = &self.error {
             return error.clone();
+        }
+        let failed_step = self.steps.iter().find_map(|step| step.conditions.iter().find(|c| !c.passed && !c.warning_only).map(|c| (step, c)));
+        if let Some((step, condition)) = failed_step {
+            return format!("step `{}`: {}", step.name, condition.resolved());
         }
         let shown = self
             .conditions

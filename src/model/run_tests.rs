@@ -152,6 +152,7 @@ pub(crate) fn probe_result(item: &str, state: ProbeState) -> ProbeResult {
         measured: BTreeMap::new(),
         details: BTreeMap::new(),
         certificates: Vec::new(),
+        steps: Vec::new(),
         error: None,
     }
 }

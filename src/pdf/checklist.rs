@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::model::{Change, Event, InfoStyle, Item, ItemKind, ItemRecord, ItemState, Run, Section};
-use crate::model::{ProbeKind, ProbeResult, ProbeSpec, ProbeState};
+use crate::model::{ConditionResult, ProbeKind, ProbeResult, ProbeSpec, ProbeState};
 
 use super::document::heading;
 use super::fonts::Weight;
@@ -187,6 +187,14 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
         paragraphs.push(Paragraph::plain(query, CELL_MUTED).indented(indent));
     }
     let Some(result) = result else {
+        // The flow as written, since no result shows it.
+        for (index, step) in item.probe.iter().flat_map(|spec| spec.steps.iter()).enumerate() {
+            paragraphs.push(labelled(
+                &format!("Step {}, {}: ", index + 1, step.name),
+                &format!("{} {}", step.method.to_uppercase(), step.url),
+                indent,
+            ));
+        }
         paragraphs.push(Paragraph::plain("Not run: no evidence recorded.", CELL.with_colour(WARN)).indented(indent));
         return paragraphs;
     };
@@ -197,25 +205,18 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     if let Some(aborted) = result.details.get("aborted") {
         paragraphs.push(labelled("Aborted: ", aborted, indent));
     }
+    // A flow's steps, each with its conditions, before the probe's own request.
+    for (index, step) in result.steps.iter().enumerate() {
+        paragraphs.push(labelled(&format!("Step {}, {}: ", index + 1, step.name), &step.outcome(), indent));
+        paragraphs.extend(step.conditions.iter().map(|condition| condition_paragraph(condition, indent + 8.0)));
+    }
+    if let Some(flow) = result.details.get("flow") {
+        paragraphs.push(labelled("Flow: ", flow, indent));
+    }
     if let Some(error) = &result.error {
         paragraphs.push(labelled("Could not run: ", error, indent));
     }
-    for condition in &result.conditions {
-        let (mark, colour) = match (condition.passed, condition.warning_only) {
-            (true, _) => ("✓ ", GOOD),
-            (false, true) => ("⚠ ", WARN),
-            (false, false) => ("✗ ", BAD),
-        };
-        let note = if condition.warning_only && !condition.passed { "  (warning)" } else { "" };
-        paragraphs.push(
-            Paragraph::new(vec![
-                Span::new(mark, CELL_BOLD.with_colour(colour)),
-                Span::new(condition.resolved(), CELL_MONO),
-                Span::new(note, CELL_MUTED),
-            ])
-            .indented(indent + 8.0),
-        );
-    }
+    paragraphs.extend(result.conditions.iter().map(|condition| condition_paragraph(condition, indent + 8.0)));
     let override_event = run.evidence.overrides.get(item.id.as_str()).and_then(|event| match &event.change {
         Change::ProbeOverride { probe, new, reason, .. } => Some((event, probe, new, reason)),
         _ => None,
@@ -230,6 +231,18 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
         );
     }
     paragraphs
+}
+
+/// One condition resolved, marked passed, failed or a warning.
+fn condition_paragraph(condition: &ConditionResult, indent: f32) -> Paragraph {
+    let (mark, colour) = match (condition.passed, condition.warning_only) {
+        (true, _) => ("✓ ", GOOD),
+        (false, true) => ("⚠ ", WARN),
+        (false, false) => ("✗ ", BAD),
+    };
+    let note = if condition.warning_only && !condition.passed { "  (warning)" } else { "" };
+    Paragraph::new(vec![Span::new(mark, CELL_BOLD.with_colour(colour)), Span::new(condition.resolved(), CELL_MONO), Span::new(note, CELL_MUTED)])
+        .indented(indent)
 }
 
 fn describe_target(spec: &ProbeSpec) -> String {

@@ -92,15 +92,17 @@ impl reqwest::dns::Resolve for TimedResolver {
 /// redirects it follows. The proxy is chosen here (`reach::route`) and set explicitly, so that
 /// what the evidence says is what the client does.
 pub fn client(spec: &ProbeSpec, url: &str, redirects: Arc<AtomicU32>) -> Result<(reqwest::Client, super::reach::Route), String> {
-    client_timed(spec, url, redirects, Arc::default())
+    client_timed(spec, url, redirects, Arc::default(), None)
 }
 
-/// [`client`], with each DNS lookup's time put in `dns`.
-fn client_timed(
+/// [`client`], with each DNS lookup's time put in `dns`, and the cookies of a flow's earlier
+/// steps in `jar`.
+pub(super) fn client_timed(
     spec: &ProbeSpec,
     url: &str,
     redirects: Arc<AtomicU32>,
     dns: Arc<std::sync::Mutex<Option<Duration>>>,
+    jar: Option<Arc<reqwest::cookie::Jar>>,
 ) -> Result<(reqwest::Client, super::reach::Route), String> {
     let route = super::reach::route(spec, url, |name| std::env::var(name).ok());
     let max = spec.max_redirects;
@@ -124,6 +126,9 @@ fn client_timed(
         .tls_backend_preconfigured(probe_tls_config(spec)?)
         .dns_resolver(Arc::new(TimedResolver(dns)))
         .no_proxy();
+    if let Some(jar) = jar {
+        builder = builder.cookie_provider(jar);
+    }
     if let super::reach::Route::Proxy { url: proxy, .. } = &route {
         builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| format!("proxy `{}`: {e}", super::reach::Route::describe(&route)))?);
     }
@@ -198,7 +203,7 @@ async fn read_body(response: &mut reqwest::Response, deadline: tokio::time::Inst
 
 /// One answer, read: the response's status, URL, address and headers, the time to its headers,
 /// and its body.
-struct Reply {
+pub(super) struct Reply {
     status: reqwest::StatusCode,
     version: reqwest::Version,
     /// How long the body took to read, after the head.
@@ -206,16 +211,24 @@ struct Reply {
     final_url: String,
     address: Option<SocketAddr>,
     headers: reqwest::header::HeaderMap,
-    elapsed: Duration,
+    pub(super) elapsed: Duration,
     body: Body,
 }
 
-/// The request of one attempt, as the spec and resolved headers describe it.
-struct Request<'a> {
-    client: &'a reqwest::Client,
-    method: reqwest::Method,
-    url: &'a str,
-    headers: &'a [(String, String)],
+impl Reply {
+    pub(super) fn body_truncated(&self) -> bool {
+        self.body.truncated
+    }
+}
+
+/// The request of one attempt: the spec's method, or a flow step's, and the URL, headers and
+/// body with their `${env:NAME}` and `${var:NAME}` resolved.
+pub(super) struct Request<'a> {
+    pub client: &'a reqwest::Client,
+    pub method: reqwest::Method,
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a str,
 }
 
 /// Sends one request and reads its answer, headers and body, within the spec's timeout.
@@ -224,8 +237,8 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
     for (name, value) in request.headers {
         builder = builder.header(name, value);
     }
-    if !spec.body.is_empty() {
-        builder = builder.body(spec.body.clone());
+    if !request.body.is_empty() {
+        builder = builder.body(request.body.to_string());
     }
     let begun = Instant::now();
     let deadline = tokio::time::Instant::from_std(begun) + Duration::from_millis(spec.timeout_ms);
@@ -244,14 +257,47 @@ async fn attempt(request: &Request<'_>, spec: &ProbeSpec) -> Result<Reply, Strin
     })
 }
 
-/// Runs an HTTP probe against an already resolved URL and headers.
-pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)], percentiles: &[f64]) -> Result<HttpOutcome, String> {
+/// Sends a request, again after a transport error or a 5xx up to `spec.retries` times: the
+/// last answer or error, and how many tries it took.
+pub(super) async fn send(request: &Request<'_>, spec: &ProbeSpec, redirects: &AtomicU32) -> (Result<Reply, String>, u32) {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        redirects.store(0, Ordering::Relaxed);
+        let outcome = attempt(request, spec).await;
+        let retry = match &outcome {
+            Err(_) => true,
+            Ok(reply) => reply.status.is_server_error(),
+        };
+        if retry && tries <= spec.retries {
+            tokio::time::sleep(Duration::from_millis(spec.retry_delay_ms)).await;
+            continue;
+        }
+        return (outcome, tries);
+    }
+}
+
+/// An HTTP method as written (`post` or `POST`).
+pub(super) fn method(name: &str) -> Result<reqwest::Method, String> {
+    reqwest::Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{name}` is not an HTTP method"))
+}
+
+/// What an HTTP probe sends: the URL, headers and body with their `${env:NAME}` and a flow's
+/// `${var:NAME}` resolved, and the cookies the flow's steps were given.
+pub struct HttpRequest<'a> {
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a str,
+    pub cookies: Option<Arc<reqwest::cookie::Jar>>,
+}
+
+/// Runs an HTTP probe's own request.
+pub async fn run_http(spec: &ProbeSpec, to_send: HttpRequest<'_>, percentiles: &[f64]) -> Result<HttpOutcome, String> {
+    let HttpRequest { url, headers, body, cookies } = to_send;
     let redirects = Arc::new(AtomicU32::new(0));
     let dns = Arc::new(std::sync::Mutex::new(None));
-    let (client, route) = client_timed(spec, url, redirects.clone(), dns.clone())?;
-    let method =
-        reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).map_err(|_| format!("`{}` is not an HTTP method", spec.method))?;
-    let request = Request { client: &client, method, url, headers };
+    let (client, route) = client_timed(spec, url, redirects.clone(), dns.clone(), cookies)?;
+    let request = Request { client: &client, method: method(&spec.method)?, url, headers, body };
     let samples = spec.samples.max(1);
     let mut latencies = Latencies::new();
     let mut errors = 0u64;
@@ -260,21 +306,7 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)],
     let mut last = None;
     let started = Instant::now();
     for _ in 0..samples {
-        let mut tries = 0;
-        let outcome = loop {
-            tries += 1;
-            redirects.store(0, Ordering::Relaxed);
-            let outcome = attempt(&request, spec).await;
-            let retry = match &outcome {
-                Err(_) => true,
-                Ok(reply) => reply.status.is_server_error(),
-            };
-            if retry && tries <= spec.retries {
-                tokio::time::sleep(Duration::from_millis(spec.retry_delay_ms)).await;
-                continue;
-            }
-            break outcome;
-        };
+        let (outcome, tries) = send(&request, spec, &redirects).await;
         attempts = attempts.max(tries);
         match outcome {
             Ok(reply) => {
@@ -318,7 +350,7 @@ pub async fn run_http(spec: &ProbeSpec, url: &str, headers: &[(String, String)],
 }
 
 /// What conditions see of an answer, and the details recorded with it.
-fn observe(reply: Reply, redirects: u32) -> (Observed, BTreeMap<String, String>) {
+pub(super) fn observe(reply: Reply, redirects: u32) -> (Observed, BTreeMap<String, String>) {
     let mut observed = Observed::default();
     let mut details = BTreeMap::new();
     observed.values.insert("status".into(), Value::Number(f64::from(reply.status.as_u16())));

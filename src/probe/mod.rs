@@ -1,8 +1,10 @@
-//! Probes: automated checks on checklist items (HTTP, TLS, TCP, DNS, load), the condition
-//! language they are judged by, and the runner that executes them off the UI thread.
+//! Probes: automated checks on checklist items (HTTP and multi-step HTTP flows, TLS, TCP, DNS,
+//! load, WebSocket, gRPC health), the condition language they are judged by, and the runner
+//! that executes them off the UI thread.
 
 pub mod condition;
 pub mod dns;
+pub mod flow;
 pub mod grpc;
 pub mod http;
 pub mod load;

@@ -4,18 +4,19 @@
 //! (the app passes one that asks for a repaint).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AttemptError;
 use super::condition::{self, Op, Subject};
+use super::flow::{self, FlowEnd, FlowLog};
 use super::secrets::{self, Resolved, Secrets};
 use crate::model::Timestamp;
-use crate::model::{ConditionResult, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, Value};
+use crate::model::{ConditionResult, HttpStep, Observed, ProbeKind, ProbeResult, ProbeSpec, ProbeState, StepResult, Value};
 
 /// How much longer than its own timeout a probe may take before the runner stops it.
 const GRACE: Duration = Duration::from_millis(250);
@@ -78,7 +79,8 @@ fn deadline(spec: &ProbeSpec) -> Duration {
             own + Duration::from_millis(spec.timeout_ms.saturating_mul(2).saturating_mul(rounds))
         }
         ProbeKind::Load => Duration::from_millis(spec.duration_ms.max(10_000)) + own,
-        ProbeKind::Http => per_attempt * spec.samples.max(1),
+        // A flow's steps each get one request's time, retries included.
+        ProbeKind::Http => per_attempt * (spec.samples.max(1) + spec.steps.len() as u32),
         _ => per_attempt,
     };
     total + GRACE
@@ -92,6 +94,8 @@ struct Measured {
     retried: bool,
     /// An HTTP body longer than the limit: `observed.body` holds only its start.
     body_truncated: bool,
+    /// A step of the probe's flow failed, so its own request was not sent: nothing was measured.
+    flow_failed: bool,
 }
 
 /// The first `expect` condition on latency or errors that fails on a load measured so far,
@@ -108,19 +112,35 @@ fn hopeless(conditions: &Conditions, observed: &Observed) -> Option<String> {
 }
 
 /// Measures what `spec` asks; `percentiles` are those the conditions name with `p(…)`.
-async fn measure(
-    spec: &ProbeSpec,
-    target: &str,
-    headers: &[(String, String)],
-    percentiles: &[f64],
-    conditions: &Conditions,
-) -> Result<Measured, String> {
-    let plain =
-        |observed| Measured { observed, details: BTreeMap::new(), certificates: Vec::new(), attempts: 1, retried: false, body_truncated: false };
+/// A flow's steps go first, each recorded in `log` as it ends.
+async fn measure(spec: &ProbeSpec, input: &Input, percentiles: &[f64], log: &Mutex<FlowLog>) -> Result<Measured, String> {
+    let Input { target, headers, conditions, .. } = input;
+    let (target, headers) = (target.as_str(), headers.as_slice());
+    let plain = |observed| Measured {
+        observed,
+        details: BTreeMap::new(),
+        certificates: Vec::new(),
+        attempts: 1,
+        retried: false,
+        body_truncated: false,
+        flow_failed: false,
+    };
     match spec.kind {
         // HTTP retries inside each sample, on a 5xx as well as a transport error.
         ProbeKind::Http => {
-            let outcome = super::http::run_http(spec, target, headers, percentiles).await?;
+            let cookies = (!input.steps.is_empty()).then(|| Arc::new(reqwest::cookie::Jar::default()));
+            if let Some(jar) = &cookies
+                && let FlowEnd::Failed(_) = flow::run_steps(spec, &input.steps, log, jar).await?
+            {
+                return Ok(Measured { flow_failed: true, ..plain(Observed::default()) });
+            }
+            let vars = log.lock().unwrap_or_else(PoisonError::into_inner).vars.clone();
+            let url = flow::substitute(target, &vars)?;
+            let headers =
+                headers.iter().map(|(name, value)| Ok((name.clone(), flow::substitute(value, &vars)?))).collect::<Result<Vec<_>, String>>()?;
+            let body = flow::substitute(&input.body, &vars)?;
+            let request = super::http::HttpRequest { url: &url, headers: &headers, body: &body, cookies };
+            let outcome = super::http::run_http(spec, request, percentiles).await?;
             Ok(Measured {
                 observed: outcome.observed,
                 details: outcome.details,
@@ -128,6 +148,7 @@ async fn measure(
                 attempts: outcome.attempts,
                 retried: outcome.retried,
                 body_truncated: outcome.body_truncated,
+                flow_failed: false,
             })
         }
         ProbeKind::Tls => {
@@ -188,29 +209,76 @@ async fn with_retries<F: Future<Output = Result<Measured, AttemptError>>>(spec: 
     }
 }
 
-/// A probe's target and headers with `${env:NAME}` resolved, its conditions parsed with theirs
+/// A probe's target, headers and body with `${env:NAME}` resolved (a flow's `${var:NAME}` are
+/// resolved as the flow runs), its flow's steps likewise, its conditions parsed with theirs
 /// resolved, and every form of the secrets used.
-type ResolvedInput = (String, Vec<(String, String)>, Secrets, Conditions);
+struct Input {
+    target: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    steps: Vec<flow::Step>,
+    secrets: Secrets,
+    conditions: Conditions,
+}
 
-/// Resolves the `${env:NAME}` references of the target, the headers and the conditions,
-/// collecting the secrets.
-fn resolve(spec: &ProbeSpec) -> Result<ResolvedInput, String> {
+/// `text` with its `${env:NAME}` resolved, the secrets that went in added to `secrets`; an
+/// error says `which` text it was.
+fn resolved(text: &str, which: &str, secrets: &mut Vec<String>) -> Result<String, String> {
+    let Resolved { text, secrets: used } = secrets::resolve(text).map_err(|e| format!("{which}: {e}"))?;
+    secrets.extend(used);
+    Ok(text)
+}
+
+/// Request headers with their `${env:NAME}` resolved (see [`resolved`]).
+fn resolved_headers(headers: &BTreeMap<String, String>, which: &str, secrets: &mut Vec<String>) -> Result<Vec<(String, String)>, String> {
+    headers.iter().map(|(name, value)| Ok((name.clone(), resolved(value, &format!("{which}header {name}"), secrets)?))).collect()
+}
+
+/// Resolves the `${env:NAME}` references of the target, the headers, the body, the flow's steps
+/// and the conditions, collecting the secrets.
+fn resolve(spec: &ProbeSpec) -> Result<Input, String> {
     let Resolved { text: target, mut secrets } = secrets::resolve(&spec.target)?;
-    let mut headers = Vec::new();
-    for (name, value) in &spec.headers {
-        let resolved = secrets::resolve(value).map_err(|e| format!("header {name}: {e}"))?;
-        secrets.extend(resolved.secrets);
-        headers.push((name.clone(), resolved.text));
-    }
+    let headers = resolved_headers(&spec.headers, "", &mut secrets)?;
+    let body = resolved(&spec.body, "the body", &mut secrets)?;
     let (conditions, in_conditions) = parse_conditions(spec, true)?;
     secrets.extend(in_conditions);
-    let secrets = Secrets::new(&secrets, &target, &headers);
-    Ok((target, headers, secrets, conditions))
+    let mut steps = Vec::new();
+    let mut every_header = headers.clone();
+    for (index, step) in spec.steps.iter().enumerate() {
+        let which = format!("step {} `{}`", index + 1, step.name);
+        let url = resolved(&step.url, &which, &mut secrets)?;
+        let headers = resolved_headers(&step.headers, &format!("{which}, "), &mut secrets)?;
+        let body = resolved(&step.body, &format!("{which}, the body"), &mut secrets)?;
+        let (conditions, captures, in_conditions) = step_conditions(step, true).map_err(|e| format!("{which}: {e}"))?;
+        secrets.extend(in_conditions);
+        every_header.extend(headers.iter().cloned());
+        let method = super::http::method(&step.method)?;
+        let request = format!("{method} {}", step.url);
+        steps.push(flow::Step { name: step.name.clone(), request, method, url, headers, body, conditions, captures });
+    }
+    let secrets = Secrets::new(&secrets, &target, &every_header);
+    Ok(Input { target, headers, body, steps, secrets, conditions })
 }
 
 /// A probe's conditions, parsed once per run: each with whether it is a `warn` condition.
 /// Without `expect` conditions, the kind's defaults hold.
-struct Conditions(Vec<(condition::Condition, bool)>);
+pub(super) struct Conditions(Vec<(condition::Condition, bool)>);
+
+/// A step's conditions (`status < 400` when it names none) and, for each capture, `SOURCE
+/// exists`; the captures with their conditions; and the secrets resolved into the conditions.
+type StepConditions = (Conditions, Vec<(String, condition::Condition)>, Vec<String>);
+
+fn step_conditions(step: &HttpStep, resolve_secrets: bool) -> Result<StepConditions, String> {
+    let expect = if step.expect.is_empty() { default_conditions(ProbeKind::Http) } else { step.expect.clone() };
+    let (Conditions(mut parsed), secrets) = parse_lists(&[(&expect, "expect", false)], resolve_secrets)?;
+    let mut captures = Vec::new();
+    for (name, source) in &step.capture {
+        let condition = flow::capture_condition(source).map_err(|e| format!("capture {name}: {e}"))?;
+        parsed.push((condition.clone(), false));
+        captures.push((name.clone(), condition));
+    }
+    Ok((Conditions(parsed), captures, secrets))
+}
 
 /// Parses every condition; the first error names the condition and column. With
 /// `resolve_secrets`, a `${env:NAME}` in a condition is replaced by its value (returned too, to
@@ -248,8 +316,15 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     if spec.ocsp_query && spec.kind != ProbeKind::Tls {
         return Err(format!("ocsp_query is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
     }
+    flow::check_steps(spec)?;
+    parse_lists(&[(&expect, "expect", false), (&spec.warn, "warn", true)], resolve_secrets)
+}
+
+/// Parses lists of conditions, each named (`expect`) and marked `warn` or not, as
+/// [`parse_conditions`] describes.
+fn parse_lists(lists: &[(&Vec<String>, &str, bool)], resolve_secrets: bool) -> Result<(Conditions, Vec<String>), String> {
     let (mut parsed, mut secrets) = (Vec::new(), Vec::new());
-    for (list, name, warning_only) in [(&expect, "expect", false), (&spec.warn, "warn", true)] {
+    for &(list, name, warning_only) in lists {
         for (index, text) in list.iter().enumerate() {
             let which = format!("{name} condition {} `{text}`", index + 1);
             // Errors are of the text as written, so that no error quotes a secret.
@@ -268,9 +343,14 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     Ok((Conditions(parsed), secrets))
 }
 
-/// Checks every condition's syntax; the first error names the condition and column.
+/// Checks every condition's syntax, and a flow's steps; the first error names the condition
+/// and column, or the step.
 pub fn check_conditions(spec: &ProbeSpec) -> Result<(), String> {
-    parse_conditions(spec, false).map(|_| ())
+    parse_conditions(spec, false)?;
+    for (index, step) in spec.steps.iter().enumerate() {
+        step_conditions(step, false).map_err(|e| format!("step {} `{}`: {e}", index + 1, step.name))?;
+    }
+    Ok(())
 }
 
 /// Whether a condition that holds on the first part of a body holds on the whole: text found is
@@ -287,7 +367,7 @@ fn settled_by_part(condition: &condition::Condition) -> bool {
 /// `shown`, the same observation with its secrets masked (when there are any), since a value
 /// shown is cut short and a secret cut in two could no longer be masked. On a truncated body, a
 /// condition that part of a body cannot settle fails.
-fn judge(
+pub(super) fn judge(
     conditions: &Conditions,
     observed: &Observed,
     shown: Option<&Observed>,
@@ -333,17 +413,19 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         measured: BTreeMap::new(),
         details: BTreeMap::new(),
         certificates: Vec::new(),
+        steps: Vec::new(),
         error: None,
     };
-    let (target, headers, secrets, conditions) = match resolve(&job.spec) {
-        Ok(resolved) => resolved,
+    let input = match resolve(&job.spec) {
+        Ok(input) => input,
         Err(err) => {
             result.error = Some(err);
             return result;
         }
     };
-    let percentiles = condition::percentiles_in(conditions.0.iter().map(|(condition, _)| condition));
-    let work = measure(&job.spec, &target, &headers, &percentiles, &conditions);
+    let percentiles = condition::percentiles_in(input.conditions.0.iter().map(|(condition, _)| condition));
+    let log = Mutex::new(FlowLog::default());
+    let work = measure(&job.spec, &input, &percentiles, &log);
     let cancelled = async {
         while !cancel.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -355,12 +437,57 @@ pub async fn run_probe(job: &ProbeJob, cancel: &AtomicBool) -> ProbeResult {
         () = cancelled => Err("cancelled".to_string()),
     };
     result.duration_ms = clock.elapsed().as_millis() as u64;
+    // What the flow captured is masked as a secret everywhere, in the steps before it too.
+    let log = log.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let secrets = input.secrets.clone().with_values(&log.captured());
+    result.steps = step_results(&input.steps, &log, &secrets);
     match outcome {
-        Ok(measured) => record_measured(&mut result, measured, &conditions, &secrets),
+        Ok(measured) if measured.flow_failed => {
+            result.state = ProbeState::Fail;
+            let stopped = result.steps.last().map_or_else(String::new, |step| format!("`{}`", step.name));
+            result.details.insert("flow".into(), format!("stopped at step {stopped}, whose conditions failed: the probe's own request was not sent"));
+        }
+        Ok(measured) => record_measured(&mut result, measured, &input.conditions, &secrets),
         Err(err) => result.error = Some(err),
     }
     mask_result(&mut result, &secrets);
     result
+}
+
+/// What each step of a flow did, judged with every secret of the flow known.
+fn step_results(steps: &[flow::Step], log: &FlowLog, secrets: &Secrets) -> Vec<StepResult> {
+    let cut = |text: &str| secrets.mask(text).chars().take(MAX_RECORDED_CHARS).collect::<String>();
+    steps
+        .iter()
+        .zip(&log.seen)
+        .map(|(step, seen)| {
+            let mut result = StepResult {
+                name: step.name.clone(),
+                request: step.request.clone(),
+                state: ProbeState::Error,
+                duration_ms: seen.duration.as_millis() as u64,
+                conditions: Vec::new(),
+                measured: BTreeMap::new(),
+                captured: Vec::new(),
+                error: seen.error.clone(),
+            };
+            if let Some(observed) = &seen.observed {
+                let masked = (!secrets.is_empty()).then(|| masked_observed(observed, secrets));
+                (result.state, result.conditions) = judge(&step.conditions, observed, masked.as_ref(), seen.body_truncated, false);
+                for name in ["status", "http.version", "response_time", "final_url"] {
+                    let value = masked.as_ref().unwrap_or(observed).values.get(name);
+                    if let Some(value) = value {
+                        let shown = if let Value::Text(text) = value { cut(text) } else { value.to_string() };
+                        result.measured.insert(name.into(), shown);
+                    }
+                }
+                if seen.passed {
+                    result.captured = step.captures.iter().map(|(name, _)| name.clone()).filter(|name| log.vars.contains_key(name)).collect();
+                }
+            }
+            result
+        })
+        .collect()
 }
 
 /// Judges a measurement and records it: secrets masked first, then long values cut.
@@ -410,9 +537,13 @@ fn mask_result(result: &mut ProbeResult, secrets: &Secrets) {
     result.error.iter_mut().for_each(mask);
     result.details.values_mut().for_each(mask);
     result.measured.values_mut().for_each(mask);
-    for condition in &mut result.conditions {
+    for condition in result.conditions.iter_mut().chain(result.steps.iter_mut().flat_map(|step| step.conditions.iter_mut())) {
         mask(&mut condition.seen);
         mask(&mut condition.condition);
+    }
+    for step in &mut result.steps {
+        step.error.iter_mut().for_each(mask);
+        step.measured.values_mut().for_each(mask);
     }
 }
 

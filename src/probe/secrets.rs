@@ -6,6 +6,9 @@
 /// What masked secrets look like.
 pub const MASK: &str = "••••••";
 
+/// The shortest captured value masked as a secret (see [`Secrets::with_values`]).
+pub const MIN_CAPTURED_SECRET: usize = 4;
+
 /// Text with its `${env:NAME}` references resolved, and the secret values that went in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -89,6 +92,20 @@ impl Secrets {
 
     pub fn is_empty(&self) -> bool {
         self.forms.is_empty()
+    }
+
+    /// These secrets and `values` (what a flow's steps captured), each as written and as its
+    /// base64. Values shorter than [`MIN_CAPTURED_SECRET`] characters are left out: masking
+    /// every `42` in a record would hide evidence and protect nothing.
+    pub fn with_values(mut self, values: &[String]) -> Secrets {
+        for value in values.iter().filter(|v| v.chars().count() >= MIN_CAPTURED_SECRET) {
+            self.forms.push(value.clone());
+            self.forms.extend(base64_forms(value.as_bytes()));
+        }
+        self.forms.retain(|form| !form.is_empty());
+        self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        self.forms.dedup();
+        self
     }
 
     /// Replaces every form of every secret in `text` with [`MASK`]. Mask before cutting a text

@@ -35,6 +35,7 @@ fn result(item: &str, started: Timestamp) -> ProbeResult {
         measured: BTreeMap::new(),
         details: BTreeMap::new(),
         certificates: Vec::new(),
+        steps: Vec::new(),
         error: None,
     }
 }

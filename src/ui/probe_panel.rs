@@ -119,22 +119,20 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
             format!("⚠ This result is older than the checklist's {limit}-minute limit. Run the probe again."),
         );
     }
+    // A flow's steps, each with its conditions, then the probe's own request.
+    for (index, step) in latest.steps.iter().enumerate() {
+        ui.label(RichText::new(format!("Step {}, {}", index + 1, step.describe())).small().color(probe_color(step.state, dark)));
+        ui.indent(("probe step", index), |ui| {
+            for condition in &step.conditions {
+                condition_ui(ui, condition, dark);
+            }
+        });
+    }
+    if let Some(flow) = latest.details.get("flow") {
+        ui.colored_label(probe_color(ProbeState::Fail, dark), flow);
+    }
     for condition in &latest.conditions {
-        let mark = if condition.passed {
-            "✔"
-        } else if condition.warning_only {
-            "!"
-        } else {
-            "✖"
-        };
-        let color = if condition.passed {
-            probe_color(ProbeState::Pass, dark)
-        } else if condition.warning_only {
-            probe_color(ProbeState::Warn, dark)
-        } else {
-            probe_color(ProbeState::Fail, dark)
-        };
-        ui.label(RichText::new(format!("{mark} {}", condition.resolved())).monospace().small().color(color));
+        condition_ui(ui, condition, dark);
     }
     egui::CollapsingHeader::new("Details").id_salt("probe details").default_open(false).show(ui, |ui| {
         for (name, value) in latest.measured.iter().chain(latest.details.iter()) {
@@ -146,6 +144,18 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     });
     latency_plot_ui(ui, &results);
     history_ui(ui, &results);
+}
+
+/// One condition resolved, marked and coloured passed, failed or a warning.
+fn condition_ui(ui: &mut egui::Ui, condition: &crate::model::ConditionResult, dark: bool) {
+    let (mark, state) = if condition.passed {
+        ("✔", ProbeState::Pass)
+    } else if condition.warning_only {
+        ("!", ProbeState::Warn)
+    } else {
+        ("✖", ProbeState::Fail)
+    };
+    ui.label(RichText::new(format!("{mark} {}", condition.resolved())).monospace().small().color(probe_color(state, dark)));
 }
 
 /// How many past results the history lists before "and N older".

@@ -301,6 +301,7 @@ mod tests {
             measured: Default::default(),
             details: Default::default(),
             certificates: Vec::new(),
+            steps: Vec::new(),
             error: None,
         }
     }

@@ -137,6 +137,7 @@ fn probe_result(item: &str, spec_target: &str, kind: ProbeKind, passed: bool, st
         measured: BTreeMap::new(),
         details: BTreeMap::new(),
         certificates: Vec::new(),
+        steps: Vec::new(),
         error: None,
     }
 }

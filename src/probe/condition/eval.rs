@@ -118,7 +118,16 @@ fn number_of(value: &Value) -> Result<f64, String> {
     as_number(value).ok_or_else(|| format!("{value} is not a number"))
 }
 
-fn as_text(value: &Value) -> String {
+impl super::Subject {
+    /// The value this subject names in what a probe observed, or why there is none (empty
+    /// when it simply was not observed): what a flow step captures.
+    pub fn value_in(&self, observed: &Observed) -> Result<Value, String> {
+        lookup(self, observed)
+    }
+}
+
+/// A value as plain text: a text as it is, a list one value per line, anything else as shown.
+pub(crate) fn as_text(value: &Value) -> String {
     match value {
         Value::Text(t) => t.clone(),
         Value::List(items) => items.join("\n"),

@@ -14,7 +14,7 @@ use std::fmt;
 
 use regex::Regex;
 
-pub(crate) use eval::in_network;
+pub(crate) use eval::{as_text, in_network};
 pub use parse::parse;
 
 /// What a condition looks at.
