@@ -19,6 +19,7 @@ use crate::store::{self, Document, Library, StoreError};
 mod ci_report;
 mod merge;
 mod pdf_sign;
+mod probe;
 mod signoff;
 
 /// What `preflight --version` prints after the name: the version and the commit it was built
@@ -233,7 +234,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Markdown { file, output, force } => markdown(&file, output, force),
         Command::Merge { files, output } => merge::merge(&files, output.as_deref()),
         Command::Sync { dir, setup, actor } => sync(dir, setup, actor),
-        Command::Probe { run, item, json, junit } => probe(&run, item.as_deref(), json, junit.as_deref()),
+        Command::Probe { run, item, json, junit } => probe::probe(&run, item.as_deref(), json, junit.as_deref()),
         Command::Verify { file, trust, keyring, require_trusted } => signoff::verify(&file, &trust, &keyring, require_trusted),
         Command::Export { run, output, paper, force, key, passphrase_stdin, allow_missing_glyphs } => {
             signoff::export(&run, &output, &signoff::ExportOptions { paper, force, key: key.as_deref(), passphrase_stdin, allow_missing_glyphs })
@@ -310,7 +311,7 @@ fn lint(files: &[PathBuf]) -> ExitCode {
     for file in files {
         match store::load(file) {
             Ok(Document::Template(template)) => {
-                let problems = probe_problems(&template);
+                let problems = probe::probe_problems(&template);
                 if problems.is_empty() {
                     let counts = template.counts();
                     println!("ok    {}: template \"{}\", {} checks, {} roles", file.display(), template.title, counts.checks, counts.roles);
@@ -321,7 +322,7 @@ fn lint(files: &[PathBuf]) -> ExitCode {
             }
             Ok(Document::Run(run)) => {
                 let mut problems = run.integrity_problems();
-                problems.extend(probe_problems(&run.template));
+                problems.extend(probe::probe_problems(&run.template));
                 if problems.is_empty() {
                     let counts = run.counts();
                     println!(
@@ -353,24 +354,6 @@ fn lint(files: &[PathBuf]) -> ExitCode {
 }
 
 /// Probe conditions that do not parse, anchored at the condition in the file.
-fn probe_problems(template: &Template) -> Vec<crate::model::Problem> {
-    let mut problems = Vec::new();
-    for (_, item) in template.all_items() {
-        let Some(spec) = &item.probe else { continue };
-        for text in spec.expect.iter().chain(&spec.warn) {
-            if let Err(err) = crate::probe::condition::parse(text) {
-                // The file holds the condition as a RON string; find it by its first characters.
-                let needle: String = text.chars().take(20).collect();
-                problems.push(crate::model::Problem {
-                    message: format!("item `{}`: probe condition `{text}`: {err}", item.id),
-                    anchor: Some((needle, 0)),
-                });
-            }
-        }
-    }
-    problems
-}
-
 fn report(file: &Path, problems: Vec<crate::model::Problem>) {
     let text = std::fs::read_to_string(file).unwrap_or_default();
     for problem in problems {
@@ -506,106 +489,4 @@ fn markdown(file: &Path, output: Option<PathBuf>, force: bool) -> anyhow::Result
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn probe(path: &Path, only: Option<&str>, json: bool, junit: Option<&Path>) -> anyhow::Result<ExitCode> {
-    use crate::model::ProbeState;
-    use crate::probe::runner::{ProbeJob, run_blocking};
-
-    let (mut run, stamp) = store::load_run_stamped(path)?;
-    // A final run takes no new evidence: refuse before any probe reaches the network.
-    run.refuse_if_final().map_err(|err| anyhow!("{}: {err}", path.display()))?;
-    let jobs: Vec<ProbeJob> = run
-        .template
-        .all_items()
-        .into_iter()
-        .filter(|(_, item)| only.is_none_or(|id| item.id == id))
-        .filter_map(|(_, item)| item.probe.as_deref().map(|spec| ProbeJob { item: item.id.clone(), spec: spec.clone() }))
-        .collect();
-    if let Some(id) = only {
-        match run.template.find_item(id) {
-            None => bail!("{}: no item `{id}` in this run", path.display()),
-            Some(item) if item.probe.is_none() => bail!("{}: item `{id}` has no probe", path.display()),
-            Some(_) => {}
-        }
-    }
-    if jobs.is_empty() {
-        println!("{}: no item in this run has a probe", path.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    // Bad input (a condition that does not parse, a secret variable that is not set) is refused
-    // before any probe runs, and nothing is recorded.
-    let problems: Vec<String> =
-        jobs.iter().filter_map(|job| probe_input_problem(&job.spec).map(|problem| format!("item `{}`: {problem}", job.item))).collect();
-    if !problems.is_empty() {
-        bail!("{}: {}", path.display(), problems.join("\n  "));
-    }
-    let results = run_blocking(jobs, crate::probe::runner::PROBES_AT_ONCE).context("cannot start the probe runtime")?;
-    let now = Timestamp::from_datetime(chrono::Utc::now());
-    let ran_by = actor_name(None);
-    for result in &results {
-        run.record_probe_by(result.clone(), &ran_by, now)
-            .with_context(|| format!("{}: cannot record the result for `{}`", path.display(), result.item))?;
-    }
-    // Someone may have written the file while the probes ran (the app, another job): their
-    // events are merged in, never overwritten.
-    let saved = store::save_run_merging(path, &run, Some(&stamp))?;
-    if let Some(merged) = &saved.merged {
-        eprintln!("{} changed while the probes ran; merged in: {}", path.display(), crate::model::describe_incoming(&merged.incoming(&run)));
-        run = merged.run.clone();
-    }
-    if let Some(report) = junit {
-        store::write_atomic(report, ci_report::junit(&run, path, &results).as_bytes()).with_context(|| {
-            format!("{}: the results are recorded in {}, but the JUnit report cannot be written", report.display(), path.display())
-        })?;
-    }
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
-        // On standard error, which the runner reads for workflow commands as it reads standard
-        // output, so that `--json` output stays parseable.
-        eprint!("{}", ci_report::github_annotations(&run, path, &results));
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&results).context("cannot write the results as JSON")?);
-    } else {
-        print!("{}", probe_table(&results));
-    }
-    let failed = results.iter().filter(|r| matches!(r.state, ProbeState::Fail | ProbeState::Error)).count();
-    eprintln!(
-        "{} probe(s): {} passed or warned, {failed} failed or could not run; recorded in {}",
-        results.len(),
-        results.len() - failed,
-        path.display()
-    );
-    Ok(if failed > 0 { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
-}
-
-/// What makes a probe impossible to run as written: a condition that does not parse, or a
-/// `${env:NAME}` in its target or headers whose variable is not set.
-fn probe_input_problem(spec: &crate::model::ProbeSpec) -> Option<String> {
-    use crate::probe::{runner, secrets};
-    let headers = spec.headers.iter().map(|(name, value)| secrets::resolve(value).err().map(|err| format!("header {name}: {err}")));
-    let conditions =
-        spec.expect.iter().chain(&spec.warn).map(|condition| secrets::resolve(condition).err().map(|err| format!("condition `{condition}`: {err}")));
-    std::iter::once(runner::check_conditions(spec).err())
-        .chain(std::iter::once(secrets::resolve(&spec.target).err()))
-        .chain(headers)
-        .chain(conditions)
-        .flatten()
-        .next()
-}
-
-/// A table of results: item, kind, state, time, and each condition resolved.
-fn probe_table(results: &[crate::model::ProbeResult]) -> String {
-    let width = results.iter().map(|r| r.item.chars().count()).max().unwrap_or(4).max(4);
-    let mut out = format!("{:width$}  {:5}  {:5}  {:>7}  RESULT\n", "ITEM", "KIND", "STATE", "TIME");
-    for result in results {
-        let kind = result.kind.label().to_lowercase();
-        let state = result.state.label();
-        let detail = match &result.error {
-            Some(error) => error.clone(),
-            None => result.conditions.iter().map(|c| format!("{}{}", if c.passed { "" } else { "✗ " }, c.resolved())).collect::<Vec<_>>().join("; "),
-        };
-        let _ = writeln!(out, "{:width$}  {kind:5}  {state:5}  {:>5}ms  {detail}", result.item, result.duration_ms);
-    }
-    out
 }

@@ -108,48 +108,61 @@ pub fn is_var_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The problems in a probe's steps that no run could get past, the first one named: steps on a
-/// probe that is not HTTP, a step without a name or with another's, a capture whose name or
-/// subject does not read, and a `${var:NAME}` that no earlier step captures. Conditions are
-/// checked by the caller, with the probe's own.
-pub fn check_steps(spec: &ProbeSpec) -> Result<(), String> {
+/// A problem in a probe's steps: what is wrong, and the text in the template it is about (the
+/// step's name, a capture's subject, the text that uses an unknown variable), for a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepProblem {
+    pub message: String,
+    pub at: String,
+}
+
+/// The first problem in a probe's steps that no run could get past: steps on a probe that is
+/// not HTTP, a step without a name or with another's, a capture whose name or subject does not
+/// read, and a `${var:NAME}` that no earlier step captures. Conditions are checked by the
+/// caller, with the probe's own.
+pub fn check_steps(spec: &ProbeSpec) -> Result<(), StepProblem> {
+    let problem = |message: String, at: &str| Err(StepProblem { message, at: at.to_string() });
     if spec.steps.is_empty() {
         return Ok(());
     }
     if spec.kind != crate::model::ProbeKind::Http {
-        return Err(format!("steps are a setting of HTTP probes, not of {:?} ones", spec.kind).to_lowercase());
+        return problem(format!("steps are a setting of HTTP probes, not of {:?} ones", spec.kind).to_lowercase(), &spec.steps[0].name);
     }
     let mut names = BTreeSet::new();
     let mut captured = BTreeSet::new();
     for (index, step) in spec.steps.iter().enumerate() {
         let which = format!("step {} `{}`", index + 1, step.name);
         if step.name.trim().is_empty() {
-            return Err(format!("step {} has no name", index + 1));
+            return problem(format!("step {} has no name", index + 1), &step.url);
         }
         if !names.insert(step.name.trim()) {
-            return Err(format!("{which}: another step has this name"));
+            return problem(format!("{which}: another step has this name"), &step.name);
         }
-        super::http::method(&step.method).map_err(|e| format!("{which}: {e}"))?;
+        if let Err(err) = super::http::method(&step.method) {
+            return problem(format!("{which}: {err}"), &step.method);
+        }
         if step.url.trim().is_empty() {
-            return Err(format!("{which} has no URL"));
+            return problem(format!("{which} has no URL"), &step.name);
         }
         for (place, text) in step_texts(step) {
             if let Some(name) = vars_used(text).into_iter().find(|name| !captured.contains(*name)) {
-                return Err(format!("{which}, {place}: ${{var:{name}}} is not captured by a step before this one"));
+                return problem(format!("{which}, {place}: ${{var:{name}}} is not captured by a step before this one"), text);
             }
         }
         for (name, source) in &step.capture {
             if !is_var_name(name) {
-                return Err(format!("{which}: `{name}` cannot name a variable; use letters, digits, `_` and `-`"));
+                return problem(format!("{which}: `{name}` cannot name a variable; use letters, digits, `_` and `-`"), name);
             }
-            capture_condition(source).map_err(|e| format!("{which}, capture {name}: {e}"))?;
+            if let Err(err) = capture_condition(source) {
+                return problem(format!("{which}, capture {name}: {err}"), source);
+            }
             captured.insert(name.as_str());
         }
     }
-    let own = [("the target", spec.target.as_str()), ("the body", spec.body.as_str())];
-    for (place, text) in own.into_iter().chain(spec.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()))) {
+    let own = [("the target".to_string(), spec.target.as_str()), ("the body".to_string(), spec.body.as_str())];
+    for (place, text) in own.into_iter().chain(spec.headers.iter().map(|(name, value)| (format!("header {name}"), value.as_str()))) {
         if let Some(name) = vars_used(text).into_iter().find(|name| !captured.contains(*name)) {
-            return Err(format!("{place}: ${{var:{name}}} is not captured by any step"));
+            return problem(format!("{place}: ${{var:{name}}} is not captured by any step"), text);
         }
     }
     Ok(())
@@ -262,29 +275,31 @@ mod tests {
         assert_eq!(check_steps(&me), Ok(()));
 
         me.headers.insert("X-Session".into(), "${var:session}".into());
-        assert_eq!(check_steps(&me).unwrap_err(), "X-Session: ${var:session} is not captured by any step");
+        assert_eq!(check_steps(&me).unwrap_err().message, "header X-Session: ${var:session} is not captured by any step");
 
         let mut early = HttpStep::new("early", "https://api.example.com/${var:token}");
         early.method = "POST".into();
-        let err = check_steps(&flow(vec![early, login.clone()])).unwrap_err();
+        let err = check_steps(&flow(vec![early, login.clone()])).unwrap_err().message;
         assert_eq!(err, "step 1 `early`, the URL: ${var:token} is not captured by a step before this one");
     }
 
     #[test]
     fn steps_need_distinct_names_readable_captures_and_an_http_probe() {
         let a = HttpStep::new("a", "https://x.example/");
-        assert!(check_steps(&flow(vec![a.clone(), a.clone()])).unwrap_err().contains("another step has this name"));
-        assert_eq!(check_steps(&flow(vec![HttpStep::new(" ", "https://x.example/")])).unwrap_err(), "step 1 has no name");
+        assert!(check_steps(&flow(vec![a.clone(), a.clone()])).unwrap_err().message.contains("another step has this name"));
+        assert_eq!(check_steps(&flow(vec![HttpStep::new(" ", "https://x.example/")])).unwrap_err().message, "step 1 has no name");
         let mut bad = a.clone();
         bad.capture.insert("token".into(), "json(".into());
-        assert!(check_steps(&flow(vec![bad])).unwrap_err().starts_with("step 1 `a`, capture token: column"));
+        let problem = check_steps(&flow(vec![bad])).unwrap_err();
+        assert!(problem.message.starts_with("step 1 `a`, capture token: column"), "{problem:?}");
+        assert_eq!(problem.at, "json(");
         let mut spaced = a.clone();
         spaced.capture.insert("my token".into(), "body".into());
-        assert!(check_steps(&flow(vec![spaced])).unwrap_err().contains("cannot name a variable"));
+        assert!(check_steps(&flow(vec![spaced])).unwrap_err().message.contains("cannot name a variable"));
         let mut verb = a.clone();
         verb.method = "GE T".into();
-        assert!(check_steps(&flow(vec![verb])).unwrap_err().contains("is not an HTTP method"));
+        assert!(check_steps(&flow(vec![verb])).unwrap_err().message.contains("is not an HTTP method"));
         let tls = ProbeSpec { steps: vec![a], ..ProbeSpec::new(ProbeKind::Tls, "x.example:443") };
-        assert_eq!(check_steps(&tls).unwrap_err(), "steps are a setting of http probes, not of tls ones");
+        assert_eq!(check_steps(&tls).unwrap_err().message, "steps are a setting of http probes, not of tls ones");
     }
 }

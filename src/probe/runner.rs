@@ -316,7 +316,7 @@ fn parse_conditions(spec: &ProbeSpec, resolve_secrets: bool) -> Result<(Conditio
     if spec.ocsp_query && spec.kind != ProbeKind::Tls {
         return Err(format!("ocsp_query is a setting of TLS probes, not of {:?} ones", spec.kind).to_lowercase());
     }
-    flow::check_steps(spec)?;
+    flow::check_steps(spec).map_err(|problem| problem.message)?;
     parse_lists(&[(&expect, "expect", false), (&spec.warn, "warn", true)], resolve_secrets)
 }
 
@@ -341,6 +341,12 @@ fn parse_lists(lists: &[(&Vec<String>, &str, bool)], resolve_secrets: bool) -> R
         }
     }
     Ok((Conditions(parsed), secrets))
+}
+
+/// Whether a probe can run as written here: its conditions and its flow's steps read, and every
+/// `${env:NAME}` it uses is set; the first problem otherwise.
+pub fn check_input(spec: &ProbeSpec) -> Result<(), String> {
+    resolve(spec).map(|_| ())
 }
 
 /// Checks every condition's syntax, and a flow's steps; the first error names the condition

@@ -296,3 +296,41 @@ fn the_token_appears_in_no_run_file_output_report_or_pdf() {
     assert!(page_text.contains("captured token"), "{page_text}");
     assert_no_token(&server, "the PDF", &page_text);
 }
+
+/// `lint` names the file, line and column of a step's unreadable condition, and of a
+/// `${var:NAME}` that no step before it captures.
+#[test]
+fn lint_locates_a_steps_problems_in_the_template() {
+    use preflight::store;
+
+    let server = LoginServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut template =
+        store::load_template(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists/prismai-platform.checklist.ron")).unwrap();
+    let item = template.sections[0].sections[0].items[0].id.clone();
+    let lint = |template: &preflight::model::Template| {
+        let path = dir.path().join("flow.checklist.ron");
+        store::save_template(&path, template).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_preflight")).args(["lint", path.to_str().unwrap()]).output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).to_string(), std::fs::read_to_string(&path).unwrap())
+    };
+
+    let mut bad_condition = flow(&server, "UNUSED");
+    bad_condition.steps[0].expect = vec!["status = 200".into()];
+    template.sections[0].sections[0].items[0].probe = Some(Box::new(bad_condition));
+    let (code, stderr, text) = lint(&template);
+    let (line, col) = store::locate(&text, "status = 200", 0).unwrap();
+    assert_eq!(code, Some(1), "{stderr}");
+    let wanted =
+        format!("flow.checklist.ron:{line}:{col}: item `{item}`: probe step 1 `log in`: condition `status = 200`: column 8: expected an operator");
+    assert!(stderr.contains(&wanted), "{stderr}");
+
+    let mut unknown = flow(&server, "UNUSED");
+    unknown.headers.insert("X-Session".into(), "${var:session}".into());
+    template.sections[0].sections[0].items[0].probe = Some(Box::new(unknown));
+    let (code, stderr, text) = lint(&template);
+    let (line, col) = store::locate(&text, "${var:session}", 0).unwrap();
+    assert_eq!(code, Some(1), "{stderr}");
+    let wanted = format!("flow.checklist.ron:{line}:{col}: item `{item}`: probe header X-Session: ${{var:session}} is not captured by any step");
+    assert!(stderr.contains(&wanted), "{stderr}");
+}
