@@ -84,6 +84,8 @@ fn start_persona_run(harness: &mut Harness<'static, App>) {
 
 /// Clicks the one widget with this label and draws frames until any work it started is done.
 fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    harness.run();
     harness.get_by_label(label).click();
     settle(harness);
 }
@@ -691,6 +693,8 @@ mod probes {
 
     /// Replaces the text of a multiline field and leaves it, which commits the edit.
     fn replace_text(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+        harness.get_by_role_and_label(Role::MultilineTextInput, label).scroll_to_me();
+        harness.run();
         harness.get_by_role_and_label(Role::MultilineTextInput, label).click();
         harness.run();
         harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -724,5 +728,38 @@ mod probes {
         assert_eq!(probe.warn, vec!["response_time < 300ms".to_string()]);
         assert_eq!(probe.headers.get("Authorization").map(String::as_str), Some("Bearer ${env:STATUS_TOKEN}"));
         assert_eq!((probe.method.as_str(), probe.body.as_str()), ("POST", "{\"ping\": true}"));
+    }
+
+    #[test]
+    fn the_probe_editor_builds_a_login_flow_and_flags_an_uncaptured_variable() {
+        let home = tempfile::tempdir().unwrap();
+        let (mut harness, id) = edit_probe(home.path(), ProbeSpec::new(ProbeKind::Http, "https://api.example.com/me"));
+        const CAPTURE: &str = "Capture, one `name = subject` per line (token = json(access_token), session = header(x-session))";
+        const HEADERS: &str = "Headers, one `Name: value` per line (${env:NAME} for secrets)";
+
+        replace_text(&mut harness, HEADERS, "Authorization: Bearer ${var:token}");
+        harness.get_by_role_and_label(Role::TextInput, "Target (URL, host:port or name; ${env:NAME} for secrets)").click();
+        settle(&mut harness);
+        assert!(
+            harness.query_by_label("header Authorization: ${var:token} is not captured by any step").is_some(),
+            "a variable no step captures is flagged"
+        );
+        click(&mut harness, "Add a step");
+        assert_eq!(edited_probe(&harness, &id).steps.len(), 1);
+        assert!(harness.query_by_label("header Authorization: ${var:token} is not captured by any step").is_some(), "the new step captures nothing");
+        replace_text(&mut harness, CAPTURE, "token json(access_token)");
+        assert!(harness.query_by_label("line 1: expected `name = subject`").is_some(), "a bad capture is flagged as it is typed");
+        replace_text(&mut harness, CAPTURE, "token = json(access_token)");
+        harness.get_by_role_and_label(Role::TextInput, "URL (${env:NAME} and ${var:NAME} allowed)").click();
+        settle(&mut harness);
+        assert!(harness.query_by_label("header Authorization: ${var:token} is not captured by any step").is_none());
+
+        let probe = edited_probe(&harness, &id);
+        assert_eq!(probe.steps[0].name, "step 1");
+        assert_eq!(probe.steps[0].capture.get("token").map(String::as_str), Some("json(access_token)"));
+        assert_eq!(preflight::probe::runner::check_conditions(&probe), Ok(()));
+        harness.get_by_label("Remove step").click_accesskit();
+        settle(&mut harness);
+        assert!(edited_probe(&harness, &id).steps.is_empty());
     }
 }

@@ -208,10 +208,12 @@ fn probe_paragraphs(run: &Context, item: &Item, indent: f32) -> Vec<Paragraph> {
     // A flow's steps, each with its conditions, before the probe's own request.
     for (index, step) in result.steps.iter().enumerate() {
         paragraphs.push(labelled(&format!("Step {}, {}: ", index + 1, step.name), &step.outcome(), indent));
-        paragraphs.extend(step.conditions.iter().map(|condition| condition_paragraph(condition, indent + 8.0)));
+        paragraphs.extend(step.conditions.iter().map(|condition| condition_paragraph(condition, indent + 16.0)));
     }
     if let Some(flow) = result.details.get("flow") {
         paragraphs.push(labelled("Flow: ", flow, indent));
+    } else if let Some(spec) = item.probe.as_ref().filter(|spec| !result.steps.is_empty() && spec.kind == ProbeKind::Http) {
+        paragraphs.push(labelled("Then: ", &format!("{} {}", spec.method.to_uppercase(), spec.target), indent));
     }
     if let Some(error) = &result.error {
         paragraphs.push(labelled("Could not run: ", error, indent));

@@ -118,14 +118,11 @@ pub struct StepProblem {
 
 /// The first problem in a probe's steps that no run could get past: steps on a probe that is
 /// not HTTP, a step without a name or with another's, a capture whose name or subject does not
-/// read, and a `${var:NAME}` that no earlier step captures. Conditions are checked by the
+/// read, and a `${var:NAME}` that no earlier step captures (in a probe without steps too). Conditions are checked by the
 /// caller, with the probe's own.
 pub fn check_steps(spec: &ProbeSpec) -> Result<(), StepProblem> {
     let problem = |message: String, at: &str| Err(StepProblem { message, at: at.to_string() });
-    if spec.steps.is_empty() {
-        return Ok(());
-    }
-    if spec.kind != crate::model::ProbeKind::Http {
+    if spec.kind != crate::model::ProbeKind::Http && !spec.steps.is_empty() {
         return problem(format!("steps are a setting of HTTP probes, not of {:?} ones", spec.kind).to_lowercase(), &spec.steps[0].name);
     }
     let mut names = BTreeSet::new();
@@ -273,6 +270,11 @@ mod tests {
         let mut me = flow(vec![login.clone()]);
         me.headers.insert("Authorization".into(), "Bearer ${var:token}".into());
         assert_eq!(check_steps(&me), Ok(()));
+
+        let mut alone = ProbeSpec::new(ProbeKind::Http, "https://api.example.com/${var:token}");
+        assert_eq!(check_steps(&alone).unwrap_err().message, "the target: ${var:token} is not captured by any step", "without steps too");
+        alone.steps.push(login.clone());
+        assert_eq!(check_steps(&alone), Ok(()));
 
         me.headers.insert("X-Session".into(), "${var:session}".into());
         assert_eq!(check_steps(&me).unwrap_err().message, "header X-Session: ${var:session} is not captured by any step");

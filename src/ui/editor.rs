@@ -215,14 +215,17 @@ impl App {
             .default_size(super::style::side_panel_width(ui.ctx(), 0.28, 320.0))
             .max_size(super::style::side_panel_max(ui.ctx(), 0.28))
             .show(ui, |ui| {
-                ui.add_space(4.0);
-                match doc.selected.clone() {
-                    Selection::Details => details_ui(ui, doc, commands),
-                    Selection::Section(id) => section_props_ui(ui, doc, &id, commands),
-                    Selection::Item(id) => item_props_ui(ui, doc, &id, commands),
-                    Selection::Field(id) => field_props_ui(ui, doc, &id, commands),
-                    Selection::Role(id) => role_props_ui(ui, doc, &id, commands),
-                }
+                // An item with a probe (a flow's steps above all) is taller than most windows.
+                egui::ScrollArea::vertical().id_salt("editor properties").show(ui, |ui| {
+                    ui.add_space(4.0);
+                    match doc.selected.clone() {
+                        Selection::Details => details_ui(ui, doc, commands),
+                        Selection::Section(id) => section_props_ui(ui, doc, &id, commands),
+                        Selection::Item(id) => item_props_ui(ui, doc, &id, commands),
+                        Selection::Field(id) => field_props_ui(ui, doc, &id, commands),
+                        Selection::Role(id) => role_props_ui(ui, doc, &id, commands),
+                    }
+                });
             });
     }
 }
@@ -305,7 +308,8 @@ fn details_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, commands: &mut Vec<Command
     if let Some(text) = committed_text(ui, doc, "description", "Description", &description, true) {
         commands.push(Command::Editor(EditorCommand::Apply(Edit::SetDescription(text))));
     }
-    ui.horizontal(|ui| {
+    // Wrapped: on one line the row is wider than the panel, which then spills off its left edge.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Probe results older than");
         let mut minutes = doc.template.max_probe_age_minutes;
         let response = ui.add(egui::DragValue::new(&mut minutes).range(1..=10_080).suffix(" min")).labelled_by(label.id);

@@ -24,6 +24,7 @@ mod pdf_signing;
 mod prefs;
 mod probe_editor;
 mod probe_panel;
+mod probe_steps;
 mod probes;
 mod run_doc;
 mod run_view;

@@ -49,7 +49,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
         }
         return;
     };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Kind");
         for (kind, label) in KINDS {
             if ui.radio(spec.kind == kind, label).clicked() && spec.kind != kind {
@@ -68,7 +68,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
         commands.push(set(item, ProbeSpec { warn, ..spec.clone() }));
     }
     kind_settings_ui(ui, doc, item, &spec, commands);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.button("Test now").on_hover_text("Run this probe once and show the result here").clicked() {
             commands.push(Command::Editor(EditorCommand::TestProbe { item: item.id.clone(), spec: Box::new(spec.clone()), confirmed: false }));
         }
@@ -90,7 +90,7 @@ pub fn probe_editor_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, comm
 
 /// A list of conditions, one per line, validated live as it is typed (each error names its
 /// line and column); returns the new list once the edit is committed.
-fn conditions_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str, current: &[String]) -> Option<Vec<String>> {
+pub(super) fn conditions_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, key: &str, label: &str, current: &[String]) -> Option<Vec<String>> {
     let text = current.join("\n");
     let committed = committed_text(ui, doc, key, label, &text, true);
     let typed = doc.draft(key).unwrap_or(text);
@@ -138,7 +138,7 @@ fn lines(text: &str) -> Vec<String> {
 
 /// Request headers as typed, one `Name: value` per line; a line without a colon is an error
 /// naming it.
-fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(super) fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut headers = BTreeMap::new();
     for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let Some((name, value)) = line.split_once(':') else { return Err(format!("line {}: expected `Name: value`", index + 1)) };
@@ -151,15 +151,15 @@ fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(headers)
 }
 
-fn headers_text(headers: &BTreeMap<String, String>) -> String {
+pub(super) fn headers_text(headers: &BTreeMap<String, String>) -> String {
     headers.iter().map(|(name, value)| format!("{name}: {value}")).collect::<Vec<_>>().join("\n")
 }
 
-const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+pub(super) const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// The request: method, headers (with `${env:NAME}` for secrets) and body, for HTTP and load.
 fn request_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Method");
         egui::ComboBox::from_id_salt(format!("probe/{}/method", item.id))
             .selected_text(edited.method.clone())
@@ -196,7 +196,7 @@ fn headers_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &ProbeS
 
 /// Settings every kind shares: connect timeout, IP version, and (but for load) retries.
 fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut ProbeSpec, typing: &mut bool) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         number_ui(ui, "Connect timeout (ms)", &mut edited.connect_timeout_ms, 100..=600_000, "How long to wait for the connection", typing);
         let label = ui.label("IP version");
         egui::ComboBox::from_id_salt(format!("probe/{}/ip", item.id))
@@ -210,7 +210,7 @@ fn connection_ui(ui: &mut egui::Ui, item: &Item, spec: &ProbeSpec, edited: &mut 
             .labelled_by(label.id);
     });
     if spec.kind != ProbeKind::Load {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             number_ui(
                 ui,
                 "Retries",
@@ -246,7 +246,7 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
     let mut edited = spec.clone();
     // Text fields and choices change `edited` only when committed; numbers change as they are typed.
     let typing = &mut false;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         number_ui(ui, "Timeout (ms)", &mut edited.timeout_ms, 100..=600_000, "Total timeout in milliseconds", typing);
         if spec.kind == ProbeKind::Http {
             number_ui(ui, "Samples", &mut edited.samples, 1..=1000, "Requests to make for percentiles", typing);
@@ -254,7 +254,7 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
     });
     match spec.kind {
         ProbeKind::Http => {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.checkbox(&mut edited.follow_redirects, "Follow redirects");
                 if edited.follow_redirects {
                     number_ui(ui, "at most", &mut edited.max_redirects, 1..=50, "The most redirects to follow", typing);
@@ -262,9 +262,10 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
             });
             request_ui(ui, doc, item, spec, &mut edited);
             reach_ui(ui, doc, item, spec, &mut edited);
+            super::probe_steps::steps_ui(ui, doc, item, spec, &mut edited);
         }
         ProbeKind::Load => {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 number_ui(ui, "Connections", &mut edited.connections, 1..=1000, "Concurrent connections", typing);
                 number_ui(
                     ui,
@@ -283,7 +284,7 @@ fn kind_settings_ui(ui: &mut egui::Ui, doc: &mut EditorDoc, item: &Item, spec: &
                     typing,
                 );
             });
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.checkbox(&mut edited.abort_on_fail, "Stop early when a condition fails")
                     .on_hover_text("Judged every 250 ms on latency and errors, as k6's abortOnFail; the result says when and why it stopped");
                 if edited.abort_on_fail {

@@ -130,6 +130,8 @@ pub fn probe_section_ui(ui: &mut egui::Ui, doc: &RunDoc, item: &str, running: bo
     }
     if let Some(flow) = latest.details.get("flow") {
         ui.colored_label(probe_color(ProbeState::Fail, dark), flow);
+    } else if !latest.steps.is_empty() {
+        ui.label(RichText::new(format!("Then {} {}", spec.method.to_uppercase(), spec.target)).small());
     }
     for condition in &latest.conditions {
         condition_ui(ui, condition, dark);

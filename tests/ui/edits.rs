@@ -22,6 +22,8 @@ fn test_now_tests_the_condition_being_typed() {
     harness.run();
     // The box still has the keyboard: nothing is committed yet.
     assert_eq!(edited_probe(&harness, &id).expect, ["status == 200"]);
+    harness.get_by_label("Test now").scroll_to_me();
+    harness.run();
     harness.get_by_label("Test now").click();
     settle(&mut harness);
     settle_until(&mut harness, |app| app.editor().is_some_and(|doc| doc.test_result.is_some()));
