@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use super::phases::{ConnectLayer, Phases, TimingStore};
 use super::stats::Latencies;
 use crate::model::{IpVersion, Observed, ProbeSpec, Value};
 
@@ -74,15 +75,15 @@ fn build_tls_config(ca_file: &str, identity: Option<super::reach::ClientIdentity
 }
 
 /// A resolver that times each lookup, for `time.dns`: the system's, as reqwest's own is.
-struct TimedResolver(Arc<std::sync::Mutex<Option<Duration>>>);
+struct TimedResolver(Arc<Phases>);
 
 impl reqwest::dns::Resolve for TimedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let (slot, host) = (self.0.clone(), name.as_str().to_string());
+        let (phases, host) = (self.0.clone(), name.as_str().to_string());
         Box::pin(async move {
             let begun = Instant::now();
             let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(begun.elapsed());
+            phases.looked_up(begun);
             Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
         })
     }
@@ -95,13 +96,13 @@ pub fn client(spec: &ProbeSpec, url: &str, redirects: Arc<AtomicU32>) -> Result<
     client_timed(spec, url, redirects, Arc::default(), None)
 }
 
-/// [`client`], with each DNS lookup's time put in `dns`, and the cookies of a flow's earlier
-/// steps in `jar`.
+/// [`client`], with the phases of its connections marked in `phases`, and the cookies of a
+/// flow's earlier steps in `jar`.
 pub(super) fn client_timed(
     spec: &ProbeSpec,
     url: &str,
     redirects: Arc<AtomicU32>,
-    dns: Arc<std::sync::Mutex<Option<Duration>>>,
+    phases: Arc<Phases>,
     jar: Option<Arc<reqwest::cookie::Jar>>,
 ) -> Result<(reqwest::Client, super::reach::Route), String> {
     let route = super::reach::route(spec, url, |name| std::env::var(name).ok());
@@ -117,14 +118,18 @@ pub(super) fn client_timed(
             attempt.follow()
         }
     });
+    // A session store of its own, which marks when each TLS handshake starts.
+    let mut tls = probe_tls_config(spec)?;
+    tls.resumption = rustls::client::Resumption::store(Arc::new(TimingStore::new(phases.clone())));
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_millis(spec.connect_timeout_ms))
         .timeout(Duration::from_millis(spec.timeout_ms))
         .redirect(policy)
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
-        .tls_backend_preconfigured(probe_tls_config(spec)?)
-        .dns_resolver(Arc::new(TimedResolver(dns)))
+        .tls_backend_preconfigured(tls)
+        .connector_layer(ConnectLayer(phases.clone()))
+        .dns_resolver(Arc::new(TimedResolver(phases)))
         .no_proxy();
     if let Some(jar) = jar {
         builder = builder.cookie_provider(jar);
@@ -295,8 +300,8 @@ pub struct HttpRequest<'a> {
 pub async fn run_http(spec: &ProbeSpec, to_send: HttpRequest<'_>, percentiles: &[f64]) -> Result<HttpOutcome, String> {
     let HttpRequest { url, headers, body, cookies } = to_send;
     let redirects = Arc::new(AtomicU32::new(0));
-    let dns = Arc::new(std::sync::Mutex::new(None));
-    let (client, route) = client_timed(spec, url, redirects.clone(), dns.clone(), cookies)?;
+    let phases = Arc::new(Phases::default());
+    let (client, route) = client_timed(spec, url, redirects.clone(), phases.clone(), cookies)?;
     let request = Request { client: &client, method: method(&spec.method)?, url, headers, body };
     let samples = spec.samples.max(1);
     let mut latencies = Latencies::new();
@@ -328,11 +333,14 @@ pub async fn run_http(spec: &ProbeSpec, to_send: HttpRequest<'_>, percentiles: &
     let Some((reply, redirected)) = last else { return Err(format!("all {samples} requests failed")) };
     let (body_truncated, elapsed) = (reply.body.truncated, reply.elapsed);
     let (mut observed, mut details) = observe(reply, redirected);
-    // A lookup of the proxy's name, when there is a proxy, is not the target's.
-    if let Some(dns) = *dns.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-        && route == super::reach::Route::Direct
-    {
-        observed.values.insert("time.dns".into(), Value::Duration(dns.as_secs_f64() * 1000.0));
+    // Through a proxy, the lookup, the connect and the handshake are the proxy's, not the target's.
+    if route == super::reach::Route::Direct {
+        let timings = phases.timings();
+        for (name, phase) in [("time.dns", timings.dns), ("time.connect", timings.connect), ("time.tls", timings.tls)] {
+            if let Some(phase) = phase {
+                observed.values.insert(name.into(), Value::Duration(phase.as_secs_f64() * 1000.0));
+            }
+        }
     }
     details.insert("route".into(), route.describe());
     if spec.accept_unverified && url.starts_with("https:") {

@@ -9,6 +9,7 @@ pub mod grpc;
 pub mod http;
 pub mod load;
 pub mod ocsp;
+mod phases;
 pub mod reach;
 mod roots;
 pub mod runner;

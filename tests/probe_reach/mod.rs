@@ -292,6 +292,52 @@ async fn http2_is_negotiated_over_tls_and_http11_spoken_over_plain_http_with_eac
     assert_eq!(result.conditions[0].seen, "\"HTTP/1.1\"", "plain HTTP stays HTTP/1.1");
 }
 
+/// A relay on 127.0.0.1 in front of `port` that holds the server's first bytes (its side of the
+/// TLS handshake) for `delay` before passing them on, and then passes everything at once.
+async fn slow_handshake_relay(port: u16, delay: std::time::Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else { return };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move { tokio::io::copy(&mut client_read, &mut server_write).await });
+                let mut first = [0u8; 16 * 1024];
+                let Ok(n) = server_read.read(&mut first).await else { return };
+                tokio::time::sleep(delay).await;
+                if client_write.write_all(&first[..n]).await.is_ok() {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                }
+            });
+        }
+    });
+    relay
+}
+
+#[tokio::test]
+async fn an_http_probe_times_its_connect_and_its_handshake_apart() {
+    let (ca, issuer) = test_ca();
+    let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let port = serve_https(vec![server.der().clone()], &key, None).await;
+    let relay = slow_handshake_relay(port, std::time::Duration::from_millis(300)).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let mut spec = https_spec(relay, &ca_path);
+    spec.expect = vec!["time.connect < 250ms".into(), "time.tls >= 300ms".into(), "time.dns < 5s".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "the delay is the handshake's, not the connect's: {:?}", result.conditions);
+    let parse = |name: &str| result.measured[name].clone();
+    assert!(!parse("time.connect").is_empty() && !parse("time.tls").is_empty());
+
+    // Plain HTTP: a connect, and no handshake.
+    let (plain_port, _seen) = serve_proxy().await;
+    let mut spec = ProbeSpec::new(ProbeKind::Http, format!("http://127.0.0.1:{plain_port}/"));
+    spec.expect = vec!["time.connect < 1s".into(), "time.tls !exists".into(), "time.dns !exists".into()];
+    let result = run_through_runner(spec).await;
+    assert_eq!(result.state, ProbeState::Pass, "an address is not looked up, and plain HTTP has no handshake: {:?}", result.conditions);
+}
+
 #[tokio::test]
 async fn a_tls_probe_times_the_lookup_the_connection_and_the_handshake() {
     let (ca, issuer) = test_ca();
