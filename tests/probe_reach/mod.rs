@@ -458,3 +458,88 @@ async fn a_grpc_health_probe_reads_serving_and_not_serving_from_a_real_grpc_serv
     assert_eq!(unknown.conditions[0].seen, "missing", "no status for a service the server does not know");
     assert_eq!(unknown.conditions[1].resolved(), "grpc.code (5) == 0", "NOT_FOUND");
 }
+
+/// A TLS stream as tonic's server takes it from an incoming stream.
+struct TlsIo(tokio_rustls::server::TlsStream<tokio::net::TcpStream>);
+
+impl tonic::transport::server::Connected for TlsIo {
+    type ConnectInfo = ();
+
+    fn connect_info(&self) {}
+}
+
+impl tokio::io::AsyncRead for TlsIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for TlsIo {
+    fn poll_write(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// tonic's health service over TLS (ALPN `h2`) on 127.0.0.1, with a certificate the test CA
+/// issued for `localhost`; `orders` is SERVING.
+async fn serve_grpc_health_over_tls(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let (reporter, service) = tonic_health::server::health_reporter();
+    reporter.set_service_status("orders", tonic_health::ServingStatus::Serving).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let incoming = futures_util::stream::unfold(listener, move |listener| {
+        let acceptor = acceptor.clone();
+        async move {
+            loop {
+                let (tcp, _) = listener.accept().await.ok()?;
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    return Some((Ok::<_, std::io::Error>(TlsIo(tls)), listener));
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let _reporter = reporter;
+        tonic::transport::Server::builder().add_service(service).serve_with_incoming(incoming).await.unwrap();
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_grpc_health_probe_over_tls_checks_the_servers_certificate() {
+    let (ca, issuer) = test_ca();
+    let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
+    let port = serve_grpc_health_over_tls(vec![server.der().clone()], &key).await;
+    let (_dir, ca_path) = write_ca(&ca);
+    let probe = |ca_file: &str| {
+        let mut spec = ProbeSpec::new(ProbeKind::Grpc, format!("grpcs://localhost:{port}"));
+        spec.grpc_service = "orders".into();
+        spec.ca_file = ca_file.to_string();
+        spec.expect = vec!["grpc.status == SERVING".into()];
+        run_through_runner(spec)
+    };
+    let trusted = probe(ca_path.to_str().unwrap()).await;
+    assert_eq!(trusted.state, ProbeState::Pass, "{trusted:?}");
+    // Without the internal CA, the system's roots do not know the server's certificate.
+    let untrusted = probe("").await;
+    assert_eq!(untrusted.state, ProbeState::Error, "{untrusted:?}");
+    let error = untrusted.error.unwrap_or_default();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+}
