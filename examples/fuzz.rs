@@ -1,9 +1,9 @@
 //! A seeded mutation fuzzer for everything Preflight reads from a file or a person: the
 //! Markdown importer, the template and run loaders, the condition parser and evaluator, the
-//! Markdown round trip and PDF verify. It is not coverage-guided (that needs a nightly
-//! toolchain or AFL++); it mutates real inputs (the seed checklists, the bundled templates, a
-//! run, an audit PDF) with edits that stress parsers: bit flips, structural characters, cut,
-//! repeated and spliced chunks, deep nesting.
+//! Markdown round trip and PDF verify (the targets are in `fuzz_targets/`). It is not
+//! coverage-guided (`fuzz_coverage.rs` is, with libFuzzer); it mutates real inputs (the seed
+//! checklists, the bundled templates, a run, an audit PDF) with edits that stress parsers: bit
+//! flips, structural characters, cut, repeated and spliced chunks, deep nesting.
 //!
 //! `cargo run --release --example fuzz -- TARGET SECONDS [SEED]`, TARGET one of `import`,
 //! `template`, `run`, `condition`, `roundtrip`, `verify`, or `all` (SECONDS each). Every input
@@ -15,17 +15,14 @@
 //! run it for hours.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 
-use std::collections::BTreeMap;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use preflight::import::{ImportOptions, import_markdown, template_to_markdown};
-use preflight::model::{FieldValue, ItemState, Observed, Run, Timestamp, Value};
-use preflight::store::{self, Library};
-
-const TARGETS: [&str; 6] = ["import", "template", "run", "condition", "roundtrip", "verify"];
+#[path = "fuzz_targets/mod.rs"]
+mod targets;
+use targets::{TARGETS, corpus, exercise};
 
 /// xorshift64*: small, fast and the same everywhere, so that a seed means one input.
 struct Rng(u64);
@@ -95,119 +92,6 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
         }
     }
     data
-}
-
-/// The inputs each target starts from.
-fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let markdown: Vec<Vec<u8>> = std::fs::read_dir(&data)
-        .unwrap()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-        .map(|path| std::fs::read(path).unwrap())
-        .collect();
-    let templates: Vec<Vec<u8>> = store::BUNDLED.iter().map(|(_, text)| text.as_bytes().to_vec()).collect();
-    match target {
-        "import" | "roundtrip" => markdown,
-        "template" => templates,
-        "run" => vec![store::run_ron(Path::new("fuzz.run.ron"), &sample_run()).unwrap().into_bytes()],
-        "condition" => [
-            "status == 200",
-            "status in [200, 301, 2xx]",
-            "response_time < 250ms",
-            "p95 <= 0.5s",
-            "cert.expires_in > 14d",
-            "header(content-type) contains json",
-            r#"body matches "ok|ready""#,
-            r#"json(status) == "ok""#,
-            "tls.verified == true",
-            "dns.answers contains 10.0.0.1",
-            "error_rate < 1%",
-            "header(x-id) exists",
-        ]
-        .iter()
-        .map(|c| c.as_bytes().to_vec())
-        .collect(),
-        "verify" => vec![sample_pdf()],
-        other => panic!("unknown target `{other}`; one of {}", TARGETS.join(", ")),
-    }
-}
-
-fn sample_run() -> Run {
-    let template = Library::bundled_template("persona-chat-service.checklist.ron").unwrap().unwrap();
-    let at = Timestamp::parse("2026-12-02T10:00:00Z").unwrap();
-    let values: BTreeMap<String, FieldValue> =
-        template.fields.iter().filter(|f| f.required).map(|f| (f.id.clone(), FieldValue::Text("1.0".into()))).collect();
-    let mut run = Run::start(template, "fuzz".into(), "Rita", at, values).unwrap();
-    let items: Vec<String> = run.items.keys().take(6).cloned().collect();
-    for (n, item) in items.iter().enumerate() {
-        let state = if n % 3 == 2 { ItemState::NotApplicable { reason: "not in this release".into() } } else { ItemState::Done };
-        run.set_state(item, state, "Rita", at.plus_minutes(n as u32)).unwrap();
-    }
-    run.set_note(&items[0], "checked on the canary", "Rita", at.plus_minutes(9)).unwrap();
-    run
-}
-
-fn sample_pdf() -> Vec<u8> {
-    let run = sample_run();
-    let report = preflight::signoff::verify(&run);
-    let run_file = store::run_ron(Path::new("fuzz.run.ron"), &run).unwrap().into_bytes();
-    let record = preflight::pdf::Record { run: &run, report: &report, run_file: &run_file };
-    let options = preflight::pdf::PdfOptions::new(preflight::pdf::Paper::A4, Timestamp::parse("2026-12-02T11:00:00Z").unwrap());
-    preflight::pdf::render(&record, &store::SystemFonts, &options).unwrap().bytes
-}
-
-/// Runs one input through a target. A panic here is a failure; errors are the expected answer
-/// to bad input and pass.
-fn exercise(target: &str, input: &[u8]) {
-    let text = String::from_utf8_lossy(input);
-    match target {
-        "import" => {
-            let imported = import_markdown(&text, &ImportOptions { id: "fuzz".into(), title: None });
-            // What the importer made must save, or be refused whole with an error.
-            let _ = store::template_ron(Path::new("fuzz.checklist.ron"), &imported.template);
-            let _ = imported.counts();
-        }
-        "template" => {
-            if let Ok(template) = store::parse_template(Path::new("fuzz.checklist.ron"), &text) {
-                let _ = template_to_markdown(&template);
-                let _ = store::template_ron(Path::new("fuzz.checklist.ron"), &template).expect("a template that loads saves");
-            }
-        }
-        "run" => {
-            if let Ok(run) = store::parse_run(Path::new("fuzz.run.ron"), &text) {
-                let _ = run.verdict();
-                let _ = run.integrity_problems();
-                let _ = preflight::signoff::verify(&run);
-                let _ = preflight::import::run_to_markdown(&run);
-            }
-        }
-        "condition" => {
-            if let Ok(condition) = preflight::probe::condition::parse(&text) {
-                let mut observed = Observed::default();
-                observed.values.insert("status".into(), Value::Number(200.0));
-                observed.values.insert("response_time".into(), Value::Duration(120.0));
-                observed.body = Some(r#"{"status": "ok", "n": [1, 2]}"#.into());
-                observed.headers.insert("content-type".into(), "application/json".into());
-                let _ = condition.evaluate(&observed, false).resolved();
-            }
-        }
-        "roundtrip" => {
-            let options = ImportOptions { id: "fuzz".into(), title: None };
-            let once = import_markdown(&text, &options).template;
-            let markdown = template_to_markdown(&once);
-            // That the export of an import is a fixed point does not hold yet for malformed task
-            // boxes (issue #14: `- [ ]` with no text re-imports differently); until it does,
-            // this target looks for crashes only.
-            let twice = import_markdown(&markdown, &options).template;
-            let _ = template_to_markdown(&twice);
-        }
-        "verify" => {
-            let _ = preflight::pdf::CheckedRecord::check(input);
-        }
-        other => panic!("unknown target `{other}`"),
-    }
 }
 
 /// The input number `n` of `target` under `seed`.

@@ -48,40 +48,48 @@ fn all_items_mut(template: &mut Template, f: &mut impl FnMut(&mut Item)) {
     visit_sections_mut(&mut template.sections, &mut |section| visit_items_mut(&mut section.items, f));
 }
 
-/// The four id namespaces as (text, id) pairs in document order.
-struct Namespaces {
-    items: Vec<(String, String)>,
-    sections: Vec<(String, String)>,
-    fields: Vec<(String, String)>,
-    roles: Vec<(String, String)>,
+/// The four id namespaces as (text, id) pairs in document order, borrowed from the template.
+struct Namespaces<'a> {
+    items: Vec<(&'a str, &'a str)>,
+    sections: Vec<(&'a str, &'a str)>,
+    fields: Vec<(&'a str, &'a str)>,
+    roles: Vec<(&'a str, &'a str)>,
 }
 
-fn namespaces(template: &Template) -> Namespaces {
+fn namespaces(template: &Template) -> Namespaces<'_> {
     Namespaces {
-        items: template.all_items().iter().map(|(_, i)| (item_source(i).to_string(), i.id.clone())).collect(),
-        sections: template.all_sections().iter().map(|(_, s)| (s.title.clone(), s.id.clone())).collect(),
-        fields: template.fields.iter().map(|f| (f.label.clone(), f.id.clone())).collect(),
-        roles: template.roles.iter().map(|r| (r.title.clone(), r.id.clone())).collect(),
+        items: template.all_items().into_iter().map(|(_, i)| (item_source(i), i.id.as_str())).collect(),
+        sections: template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect(),
+        fields: template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())).collect(),
+        roles: template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())).collect(),
     }
 }
 
-fn derive_missing(entries: &[(String, String)], fallback: &str) -> Vec<String> {
-    let view: Vec<(&str, Option<&str>)> = entries.iter().map(|(text, id)| (text.as_str(), (!id.is_empty()).then_some(id.as_str()))).collect();
+fn derive_missing(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
+    let view: Vec<(&str, Option<&str>)> = entries.iter().map(|(text, id)| (*text, (!id.is_empty()).then_some(*id))).collect();
     derive(&view, fallback)
 }
 
 /// Fills every empty id in the template; returns the section ids in document order.
 pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
-    let names = namespaces(template);
-    let mut item_ids = derive_missing(&names.items, "item").into_iter();
-    let section_ids = derive_missing(&names.sections, "section");
+    // Derived while the template is only read (no text is copied), then set.
+    let (item_ids, section_ids, field_ids, role_ids) = {
+        let names = namespaces(template);
+        (
+            derive_missing(&names.items, "item"),
+            derive_missing(&names.sections, "section"),
+            derive_missing(&names.fields, "field"),
+            derive_missing(&names.roles, "role"),
+        )
+    };
+    let mut item_ids = item_ids.into_iter();
     let mut next_section = section_ids.clone().into_iter();
     all_items_mut(template, &mut |item| item.id = item_ids.next().unwrap_or_default());
     visit_sections_mut(&mut template.sections, &mut |section| section.id = next_section.next().unwrap_or_default());
-    for (field, id) in template.fields.iter_mut().zip(derive_missing(&names.fields, "field")) {
+    for (field, id) in template.fields.iter_mut().zip(field_ids) {
         field.id = id;
     }
-    for (role, id) in template.roles.iter_mut().zip(derive_missing(&names.roles, "role")) {
+    for (role, id) in template.roles.iter_mut().zip(role_ids) {
         role.id = id;
     }
     section_ids
@@ -108,11 +116,10 @@ pub(super) struct IdsToWrite {
     pub roles: HashSet<String>,
 }
 
-fn written_ids(entries: &[(String, String)], fallback: &str) -> HashSet<String> {
+fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
     let mut written: HashSet<usize> = HashSet::new();
     loop {
-        let view: Vec<(&str, Option<&str>)> =
-            entries.iter().enumerate().map(|(at, (text, id))| (text.as_str(), written.contains(&at).then_some(id.as_str()))).collect();
+        let view: Vec<(&str, Option<&str>)> = entries.iter().enumerate().map(|(at, (text, id))| (*text, written.contains(&at).then_some(*id))).collect();
         let derived = derive(&view, fallback);
         let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
         if wrong.is_empty() {
@@ -120,5 +127,5 @@ fn written_ids(entries: &[(String, String)], fallback: &str) -> HashSet<String> 
         }
         written.extend(wrong);
     }
-    written.into_iter().map(|at| entries[at].1.clone()).collect()
+    written.into_iter().map(|at| entries[at].1.to_string()).collect()
 }
