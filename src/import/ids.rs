@@ -119,7 +119,8 @@ pub(super) struct IdsToWrite {
 fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
     let mut written: HashSet<usize> = HashSet::new();
     loop {
-        let view: Vec<(&str, Option<&str>)> = entries.iter().enumerate().map(|(at, (text, id))| (*text, written.contains(&at).then_some(*id))).collect();
+        let view: Vec<(&str, Option<&str>)> =
+            entries.iter().enumerate().map(|(at, (text, id))| (*text, written.contains(&at).then_some(*id))).collect();
         let derived = derive(&view, fallback);
         let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
         if wrong.is_empty() {

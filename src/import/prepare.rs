@@ -4,6 +4,8 @@
 //! as any other, and `<summary>` lines, which become their text; and HTML comments standing on
 //! lines of their own, which no reader of the rendered file sees. Fenced code is left alone.
 
+use std::borrow::Cow;
+
 /// The front matter's keys and values, in order, with the line each is on. A list value
 /// (`tags: [a, b]`, or `- a` lines under the key) is joined with ", ".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,7 +24,8 @@ pub(crate) struct Prepared {
 const MAX_FRONT_MATTER_LINES: usize = 200;
 
 pub(crate) fn prepare(source: &str) -> Prepared {
-    let mut lines: Vec<String> = source.split('\n').map(str::to_string).collect();
+    // Lines are borrowed from the source; only those that change are copied.
+    let mut lines: Vec<Cow<'_, str>> = source.split('\n').map(Cow::Borrowed).collect();
     let front_matter = take_front_matter(&mut lines);
     let mut fence: Option<String> = None;
     let mut in_comment = false;
@@ -37,9 +40,9 @@ pub(crate) fn prepare(source: &str) -> Prepared {
         if in_comment {
             if let Some(end) = trimmed.find("-->") {
                 in_comment = false;
-                *line = trimmed[end + 3..].to_string();
+                *line = Cow::Owned(trimmed[end + 3..].to_string());
             } else {
-                line.clear();
+                *line = Cow::Borrowed("");
             }
             continue;
         }
@@ -52,20 +55,28 @@ pub(crate) fn prepare(source: &str) -> Prepared {
             && !is_annotation(rest)
         {
             match rest.find("-->") {
-                Some(end) if rest[end + 3..].trim().is_empty() => line.clear(),
+                Some(end) if rest[end + 3..].trim().is_empty() => *line = Cow::Borrowed(""),
                 Some(_) => {}
                 None => {
                     in_comment = true;
-                    line.clear();
+                    *line = Cow::Borrowed("");
                 }
             }
             continue;
         }
-        if let Some(kept) = details_line(trimmed) {
-            *line = kept;
+        if trimmed.starts_with('<')
+            && let Some(kept) = details_line(trimmed)
+        {
+            *line = Cow::Owned(kept);
         }
     }
-    Prepared { text: lines.join("\n"), front_matter }
+    let mut text = lines.join("\n");
+    // The last line ends like every other: `- [ ]` reads as an empty task whether or not the
+    // file ends with a line break, as it does once exported and imported again.
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Prepared { text, front_matter }
 }
 
 /// `<!-- preflight: … -->` and `<!-- probe: … -->` mean something to the importer.
@@ -118,7 +129,7 @@ pub(crate) fn strip_tags(html: &str) -> String {
 }
 
 /// Takes a leading `---` … `---` (or `...`) block out of `lines`, leaving blank lines.
-fn take_front_matter(lines: &mut [String]) -> Option<FrontMatter> {
+fn take_front_matter(lines: &mut [Cow<'_, str>]) -> Option<FrontMatter> {
     if lines.first().map(|line| line.trim_end()) != Some("---") {
         return None;
     }
@@ -157,7 +168,7 @@ fn take_front_matter(lines: &mut [String]) -> Option<FrontMatter> {
         }
     }
     for line in &mut lines[..=end] {
-        line.clear();
+        *line = Cow::Borrowed("");
     }
     Some(matter)
 }

@@ -259,3 +259,15 @@ fn annotations_carry_ids_and_flags_through_export() {
     assert!(markdown.contains("All unit tests passing (edited) <!-- preflight: id=all-unit-tests-passing -->"), "{markdown}");
     assert_eq!(import("x", &markdown).template, template);
 }
+
+/// Found by fuzzing the round trip: an empty task box on the file's last line, with no line
+/// break after it, imported as an info item `[ ]`, which exported as `- [ ]` and re-imported as
+/// nothing. The last line now reads as every other line does.
+#[test]
+fn an_empty_task_box_on_the_last_line_reads_as_on_any_other_line() {
+    let ended = import("t", "# T\n\n## S\n\n- [ ] Parent\n  - [ ]\n").template;
+    let unended = import("t", "# T\n\n## S\n\n- [ ] Parent\n  - [ ]").template;
+    assert_eq!(unended, ended);
+    let again = import("t", &template_to_markdown(&unended)).template;
+    assert_eq!(again, unended, "import → export → import is the same template");
+}
