@@ -86,7 +86,7 @@ impl Builder {
                 }
                 Block::Heading { level, text, line } => self.open_section(*level, text, *line),
                 Block::Paragraph { text, .. } if at > 0 && title_at == Some(at - 1) && self.metadata_zone(blocks, at).is_none() => {
-                    self.description = text.clone();
+                    self.description = described(text);
                 }
                 Block::Paragraph { text, line } => match self.metadata_zone(blocks, at) {
                     Some(zone) => self.metadata(text, zone),
@@ -148,11 +148,8 @@ impl Builder {
     /// and a rule, or a rule and the end), is metadata: pre-filled fields and blanks.
     fn metadata_zone(&self, blocks: &[Block], at: usize) -> Option<Zone> {
         let Block::Paragraph { text, .. } = &blocks[at] else { return None };
-        let all_labels = text.lines().all(|line| {
-            let (line, _) = split_annotation(line);
-            label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
-        });
-        if !all_labels {
+        let marked_description = text.lines().last().is_some_and(|line| split_annotation(line).1.description);
+        if marked_description || !reads_as_metadata(text) {
             return None;
         }
         let after_title = at == 1 && matches!(blocks[0], Block::Heading { level: 1, .. });
@@ -365,9 +362,14 @@ impl Builder {
                 (task, written) = (Some(ticked), rest);
             }
         }
-        let source = &ListItem { task, text: written.to_string(), line: source.line, blocks: source.blocks.clone() };
-        let (text, annotation) = split_annotation(&source.text);
-        let (text, probe) = split_probe(&text);
+        // Most items carry no annotation: their text is taken as it is.
+        let (text, annotation, probe) = if written.contains("<!--") {
+            let (text, annotation) = split_annotation(written);
+            let (text, probe) = split_probe(&text);
+            (text, annotation, probe)
+        } else {
+            (written.to_string(), Annotation::default(), None)
+        };
         let probe = match probe {
             Some(Ok(spec)) => Some(spec),
             Some(Err(err)) => {
@@ -378,28 +380,28 @@ impl Builder {
         };
         let children: Vec<Item> = source.blocks.iter().flat_map(|block| self.block_items(block)).collect();
         if text.trim().is_empty() {
-            if source.task.is_some() {
+            if task.is_some() {
                 self.warn(source.line, "empty task left out");
             }
             return children;
         }
         // Fill-ins written as tasks or bullets (`- [ ] QA Lead: ____ Date: ____`).
         if let Some((label, value)) = label_line(&text)
-            && (source.task.is_none() || self.signoff() || is_role_label(&label))
+            && (task.is_none() || self.signoff() || is_role_label(&label))
             && self.fill_in(&label, &value, &annotation, self.placement())
         {
             return children;
         }
-        let kind = match (source.task, ordered) {
+        let kind = match (task, ordered) {
             (Some(_), _) => ItemKind::Check,
             (None, true) => ItemKind::Step,
             (None, false) => ItemKind::Info,
         };
-        if source.task == Some(true) {
+        if task == Some(true) {
             self.ticked += 1;
         }
         let mut item = Item::new(annotation.id.unwrap_or_default(), text, kind);
-        item.ticked = source.task == Some(true);
+        item.ticked = task == Some(true);
         if kind == ItemKind::Info {
             item.style = InfoStyle::Bullet;
         }
@@ -561,6 +563,24 @@ impl Builder {
         template.fields.iter_mut().for_each(|field| resolve(&mut field.placement));
         template.roles.iter_mut().for_each(|role| resolve(&mut role.placement));
         Imported { template, warnings: self.warnings, ticked: self.ticked, mojibake_repaired: 0, mojibake_dropped: 0, added_fields: Vec::new() }
+    }
+}
+
+/// Whether every line of a paragraph is `**Label:** value` with a short value: metadata, where
+/// it stands between rules.
+pub(super) fn reads_as_metadata(text: &str) -> bool {
+    text.lines().all(|line| {
+        let (line, _) = split_annotation(line);
+        label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
+    })
+}
+
+/// The description a paragraph gives, without the `description` annotation export marks it with.
+fn described(text: &str) -> String {
+    match text.rsplit_once('\n') {
+        Some((before, last)) if split_annotation(last).1.description => format!("{before}\n{}", split_annotation(last).0),
+        None if split_annotation(text).1.description => split_annotation(text).0,
+        _ => text.to_string(),
     }
 }
 

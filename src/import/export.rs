@@ -33,8 +33,32 @@ fn blank_line(out: &mut String) {
     }
 }
 
+/// A paragraph's first line with a backslash before a start that Markdown would read as a
+/// heading, a list, a quote, a rule, HTML or a fence (`\### Security`), so that it imports again
+/// as the text it is: the importer's text starts at the escaped character.
+fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
+    let body = line.trim_start();
+    let lead = &line[..line.len() - body.len()];
+    let bytes = body.as_bytes();
+    let spaced = |at: usize| bytes.get(at).is_none_or(|b| *b == b' ' || *b == b'\t');
+    let hashes = bytes.iter().take_while(|b| **b == b'#').count();
+    let rule = |c: u8| bytes.iter().filter(|b| **b == c).count() >= 3 && bytes.iter().all(|b| *b == c || *b == b' ' || *b == b'\t');
+    let starts_block = match bytes.first() {
+        Some(b'#') => hashes <= 6 && spaced(hashes),
+        Some(b'>' | b'<') => true,
+        Some(c @ (b'-' | b'+' | b'*')) => spaced(1) || rule(*c),
+        Some(b'_') => rule(b'_'),
+        Some(b'`') => body.starts_with("```"),
+        Some(b'~') => body.starts_with("~~~"),
+        _ => false,
+    };
+    // An ordered list's `3.` needs no escape here: the importer keeps a `3\.` it read as written.
+    if starts_block { std::borrow::Cow::Owned(format!("{lead}\\{body}")) } else { std::borrow::Cow::Borrowed(line) }
+}
+
+/// Every line of `text` indented; a last line break stays (a code block ending in a blank line).
 fn indent_lines(text: &str, indent: &str) -> String {
-    text.lines().map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
+    text.split('\n').map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
 }
 
 impl Writer<'_> {
@@ -51,7 +75,9 @@ impl Writer<'_> {
         let title_notes = if self.run.is_some() { String::new() } else { annotation(&notes) };
         let _ = writeln!(self.out, "# {}{title_notes}\n", template.title);
         if !template.description.is_empty() {
-            let _ = writeln!(self.out, "{}\n", template.description);
+            // A description that reads as `**Label:** value` lines would import as fields.
+            let mark = if super::build::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
+            let _ = writeln!(self.out, "{}{mark}\n", template.description);
         }
         if let Some(run) = self.run {
             let counts = run.counts();
@@ -256,7 +282,14 @@ impl Writer<'_> {
                 }
                 (ItemKind::Info, InfoStyle::Paragraph) => {
                     blank_line(&mut self.out);
-                    let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&item.text, indent));
+                    // Only the first line can start a block: any later one that could would have
+                    // ended the paragraph where it was read, and so stands as it was written.
+                    let (first, rest) = item.text.split_once('\n').map_or((item.text.as_str(), None), |(first, rest)| (first, Some(rest)));
+                    let text = match rest {
+                        Some(rest) => format!("{}\n{rest}", escape_block_start(first)),
+                        None => escape_block_start(first).into_owned(),
+                    };
+                    let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&text, indent));
                 }
                 (ItemKind::Info, InfoStyle::Code) => {
                     blank_line(&mut self.out);

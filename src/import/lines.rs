@@ -182,6 +182,9 @@ pub(crate) struct Annotation {
     pub version: Option<String>,
     /// The template's maximum probe age in minutes (`max-probe-age=30`).
     pub max_probe_age: Option<u32>,
+    /// The paragraph after the title is the description even where its lines read as
+    /// `**Label:** value` metadata (`description`, written by export).
+    pub description: bool,
 }
 
 const ANNOTATION_START: &str = "<!-- preflight:";
@@ -202,6 +205,7 @@ pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
             ("kind", Some(value)) => annotation.kind = Some(value),
             ("meaning", Some(value)) => annotation.meaning = Some(value),
             ("version", Some(value)) => annotation.version = Some(value),
+            ("description", None) => annotation.description = true,
             ("max-probe-age", Some(value)) => annotation.max_probe_age = value.trim_end_matches("min").trim().parse().ok().filter(|m| *m > 0),
             _ => {}
         }

@@ -271,3 +271,38 @@ fn an_empty_task_box_on_the_last_line_reads_as_on_any_other_line() {
     let again = import("t", &template_to_markdown(&unended)).template;
     assert_eq!(again, unended, "import → export → import is the same template");
 }
+
+/// Found by fuzzing the round trip: a description whose lines read as `**Label:** value`
+/// (followed by a list, so not metadata where it was written) exported above a rule, where it
+/// imported as a field. Export now marks it as the description.
+#[test]
+fn a_description_that_reads_as_metadata_stays_the_description() {
+    let first = import("t", "# T\n\n**Project:** AI Alex\n- [ ] Deploy scripts ready\n\n## S\n\n- [ ] A\n").template;
+    assert_eq!(first.description, "**Project:** AI Alex");
+    let markdown = template_to_markdown(&first);
+    assert!(markdown.contains("**Project:** AI Alex <!-- preflight: description -->"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, first);
+    // An ordinary description is written as it is.
+    let plain = import("t", "# T\n\nWhat this covers.\n\n## S\n\n- [ ] A\n").template;
+    assert!(!template_to_markdown(&plain).contains("description -->"));
+}
+
+/// Found by fuzzing the round trip: a paragraph whose text starts like a heading (written
+/// `\### Security`) exported bare and imported as a section; a code block ending in a blank
+/// line lost it on export.
+#[test]
+fn escaped_block_starts_and_code_ending_in_a_blank_line_round_trip() {
+    for source in [
+        "# T\n\n## S\n\n- [ ] A\n\n\\### Security\n- [ ] HTTPS enforced\n",
+        "# T\n\n## S\n\n- [ ] A\n\n\\- not a list\n",
+        "# T\n\n## S\n\n- [ ] A\n\n\\> not a quote\n",
+        "# T\n\n## S\n\n- [ ] A\n\n3\\. not a step\n",
+        "# T\n\n## S\n\n```\nrun it\n\n```\n",
+    ] {
+        let first = import("t", source).template;
+        let markdown = template_to_markdown(&first);
+        assert_eq!(import("t", &markdown).template, first, "{source:?} exported as\n{markdown}");
+    }
+    let heading = import("t", "# T\n\n## S\n\n- [ ] A\n\n\\### Security\n- [ ] HTTPS enforced\n").template;
+    assert_eq!(heading.sections.len(), 1, "the escaped heading is text, not a section");
+}

@@ -2,6 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// The hasher of the id sets: aHash, fast on short strings, with random keys, so that a
+/// checklist written to collide costs no more than any other (egui already builds it).
+type Hasher = ahash::RandomState;
+
 /// The longest slug we derive; longer text is cut at a word boundary.
 const MAX_SLUG_CHARS: usize = 60;
 
@@ -10,7 +14,9 @@ const MAX_SLUG_CHARS: usize = 60;
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_SLUG_CHARS * 2));
     let mut pending_hyphen = false;
-    let visible = if text.contains("](") { std::borrow::Cow::Owned(strip_link_targets(text)) } else { std::borrow::Cow::Borrowed(text) };
+    // `]` is found with memchr; most text has none, and then no link either.
+    let visible =
+        if text.contains(']') && text.contains("](") { std::borrow::Cow::Owned(strip_link_targets(text)) } else { std::borrow::Cow::Borrowed(text) };
     for ch in visible.chars() {
         if ch.is_alphanumeric() {
             if pending_hyphen && !out.is_empty() {
@@ -58,9 +64,9 @@ fn strip_link_targets(text: &str) -> String {
 /// Hands out unique ids: the slug itself the first time, then `slug-2`, `slug-3`, ….
 #[derive(Debug, Default, Clone)]
 pub struct IdAllocator {
-    used: HashSet<String>,
+    used: HashSet<String, Hasher>,
     /// The next number to try per base, so that many duplicates stay linear.
-    next_suffix: HashMap<String, usize>,
+    next_suffix: HashMap<String, usize, Hasher>,
 }
 
 impl IdAllocator {
@@ -70,7 +76,7 @@ impl IdAllocator {
 
     /// An allocator with room for `ids` ids, for handing out many at once.
     pub fn with_capacity(ids: usize) -> Self {
-        Self { used: HashSet::with_capacity(ids), next_suffix: HashMap::new() }
+        Self { used: HashSet::with_capacity_and_hasher(ids, Hasher::new()), next_suffix: HashMap::default() }
     }
 
     /// Marks an id as taken, for ids that were given explicitly.
