@@ -261,9 +261,11 @@ impl Writer<'_> {
             }
             let notes = self.item_notes(item);
             let record = self.run.and_then(|run| run.items.get(&item.id));
+            // A step's children stand under its text, past `10. ` as past `1. `.
+            let marker = format!("{}. ", step + 1);
             let child_indent = match (item.kind, item.style) {
                 (ItemKind::Check, _) | (ItemKind::Info, InfoStyle::Bullet) => format!("{indent}  "),
-                (ItemKind::Step, _) => format!("{indent}   "),
+                (ItemKind::Step, _) => format!("{indent}{}", " ".repeat(marker.len())),
                 _ => indent.to_string(),
             };
             match (item.kind, item.style) {

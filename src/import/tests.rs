@@ -306,3 +306,14 @@ fn escaped_block_starts_and_code_ending_in_a_blank_line_round_trip() {
     let heading = import("t", "# T\n\n## S\n\n- [ ] A\n\n\\### Security\n- [ ] HTTPS enforced\n").template;
     assert_eq!(heading.sections.len(), 1, "the escaped heading is text, not a section");
 }
+
+/// Found by fuzzing the round trip: a step numbered 10 or more exported its children three
+/// spaces in, under `10. ` where they must stand four in, and they re-imported as a new list.
+#[test]
+fn children_of_a_tenth_step_stay_its_children() {
+    let steps: String = (1..=10).map(|n| format!("{n}. Step {n}\n")).collect();
+    let source = format!("# T\n\n## S\n\n{steps}    - [ ] Run smoke tests\n");
+    let first = import("t", &source).template;
+    assert_eq!(first.sections[0].items[9].children.len(), 1, "{:#?}", first.sections[0].items[9]);
+    assert_eq!(import("t", &template_to_markdown(&first)).template, first);
+}
