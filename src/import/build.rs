@@ -4,14 +4,11 @@
 use super::blocks::{Block, ListItem};
 use super::ids::assign_ids;
 use super::lines::{
-    Annotation, blank_value, default_meaning, field_kind, is_role_label, is_signature_column, is_signoff_heading, label_line, plain_title,
-    split_annotation, split_probe,
+    Annotation, blank_value, default_meaning, described, field_kind, is_role_label, is_signature_column, is_signoff_heading, label_line, plain_title,
+    reads_as_metadata, split_annotation, split_probe,
 };
 use super::{Imported, Warning, tasks};
 use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template};
-
-/// The longest value a `**Label:** value` line may have to count as a pre-filled field.
-const MAX_PREFILLED_CHARS: usize = 80;
 
 struct Node {
     level: u8,
@@ -563,24 +560,6 @@ impl Builder {
         template.fields.iter_mut().for_each(|field| resolve(&mut field.placement));
         template.roles.iter_mut().for_each(|role| resolve(&mut role.placement));
         Imported { template, warnings: self.warnings, ticked: self.ticked, mojibake_repaired: 0, mojibake_dropped: 0, added_fields: Vec::new() }
-    }
-}
-
-/// Whether every line of a paragraph is `**Label:** value` with a short value: metadata, where
-/// it stands between rules.
-pub(super) fn reads_as_metadata(text: &str) -> bool {
-    text.lines().all(|line| {
-        let (line, _) = split_annotation(line);
-        label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
-    })
-}
-
-/// The description a paragraph gives, without the `description` annotation export marks it with.
-fn described(text: &str) -> String {
-    match text.rsplit_once('\n') {
-        Some((before, last)) if split_annotation(last).1.description => format!("{before}\n{}", split_annotation(last).0),
-        None if split_annotation(text).1.description => split_annotation(text).0,
-        _ => text.to_string(),
     }
 }
 

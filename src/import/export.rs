@@ -76,7 +76,7 @@ impl Writer<'_> {
         let _ = writeln!(self.out, "# {}{title_notes}\n", template.title);
         if !template.description.is_empty() {
             // A description that reads as `**Label:** value` lines would import as fields.
-            let mark = if super::build::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
+            let mark = if super::lines::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
             let _ = writeln!(self.out, "{}{mark}\n", template.description);
         }
         if let Some(run) = self.run {

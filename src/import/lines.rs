@@ -189,6 +189,27 @@ pub(crate) struct Annotation {
 
 const ANNOTATION_START: &str = "<!-- preflight:";
 
+/// The longest value a `**Label:** value` line may have to count as a pre-filled field.
+const MAX_PREFILLED_CHARS: usize = 80;
+
+/// Whether every line of a paragraph is `**Label:** value` with a short value: metadata, where
+/// it stands between rules.
+pub(crate) fn reads_as_metadata(text: &str) -> bool {
+    text.lines().all(|line| {
+        let (line, _) = split_annotation(line);
+        label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
+    })
+}
+
+/// The description a paragraph gives, without the `description` annotation export marks it with.
+pub(crate) fn described(text: &str) -> String {
+    match text.rsplit_once('\n') {
+        Some((before, last)) if split_annotation(last).1.description => format!("{before}\n{}", split_annotation(last).0),
+        None if split_annotation(text).1.description => split_annotation(text).0,
+        _ => text.to_string(),
+    }
+}
+
 /// Splits a trailing annotation off a line of text.
 pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
     let trimmed = text.trim_end();

@@ -30,7 +30,7 @@ pub(super) struct Step {
     pub body: String,
     /// Its conditions, and for each capture `SOURCE exists`, so that a capture that finds
     /// nothing fails the step.
-    pub conditions: super::runner::Conditions,
+    pub conditions: super::input::Conditions,
     /// The variable each capture sets, and the `SOURCE exists` condition that reads it.
     pub captures: Vec<(String, Condition)>,
 }

@@ -7,6 +7,7 @@ pub mod dns;
 pub mod flow;
 pub mod grpc;
 pub mod http;
+mod input;
 pub mod load;
 pub mod ocsp;
 mod phases;
