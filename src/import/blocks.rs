@@ -100,6 +100,15 @@ struct Reader<'s> {
 
 /// Trims each line and joins them with `separator`: list items and headings become one line,
 /// paragraphs keep their line breaks but lose the indentation of their container.
+/// A paragraph's text without the backslash of a leading `5\. `: the escape that keeps a
+/// paragraph from reading as a list is Markdown's, not the text's (a leading `\#` never
+/// reaches the text either), and export writes it again where it is needed.
+fn unescaped_ordered_start(text: String) -> String {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let escaped = (1..=9).contains(&digits) && text[digits..].starts_with('\\') && matches!(text.as_bytes().get(digits + 1), Some(b'.' | b')'));
+    if escaped { format!("{}{}", &text[..digits], &text[digits + 1..]) } else { text }
+}
+
 fn tidy(text: &str, separator: &str) -> String {
     text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
 }
@@ -189,7 +198,7 @@ impl<'s> Reader<'s> {
         match event {
             Event::Start(Tag::Paragraph) => {
                 let (text, line) = self.inline_text("\n");
-                Some(Block::Paragraph { text, line })
+                Some(Block::Paragraph { text: unescaped_ordered_start(text), line })
             }
             Event::Start(Tag::Heading { level, .. }) => {
                 let (text, line) = self.inline_text(" ");

@@ -78,7 +78,13 @@ impl Builder {
             }
             match block {
                 Block::Heading { level: 1, text, .. } if at == 0 && self.title.is_none() => {
-                    self.title = Some(split_annotation(text));
+                    let (title, annotation) = split_annotation(text);
+                    // The version export wrote on the title is the version from the start, so a
+                    // later `**Version:**` line is a field, as it was where it was first read.
+                    if let Some(version) = &annotation.version {
+                        self.version = version.clone();
+                    }
+                    self.title = Some((title, annotation));
                     title_at = Some(at);
                 }
                 Block::Heading { level, text, line } => self.open_section(*level, text, *line),

@@ -52,8 +52,15 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
         Some(b'~') => body.starts_with("~~~"),
         _ => false,
     };
-    // An ordered list's `3.` needs no escape here: the importer keeps a `3\.` it read as written.
-    if starts_block { std::borrow::Cow::Owned(format!("{lead}\\{body}")) } else { std::borrow::Cow::Borrowed(line) }
+    if starts_block {
+        return std::borrow::Cow::Owned(format!("{lead}\\{body}"));
+    }
+    // `5. ` and `5) `: the escape goes before the `.`, and the importer takes it out again.
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=9).contains(&digits) && matches!(bytes.get(digits), Some(b'.' | b')')) && spaced(digits + 1) {
+        return std::borrow::Cow::Owned(format!("{lead}{}\\{}", &body[..digits], &body[digits..]));
+    }
+    std::borrow::Cow::Borrowed(line)
 }
 
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).

@@ -317,3 +317,30 @@ fn children_of_a_tenth_step_stay_its_children() {
     assert_eq!(first.sections[0].items[9].children.len(), 1, "{:#?}", first.sections[0].items[9]);
     assert_eq!(import("t", &template_to_markdown(&first)).template, first);
 }
+
+/// Found by fuzzing the round trip: a second `**Version:**` block, a field where it was first
+/// read (the first block gave the version), was taken for the version again once export had
+/// put the version on the title.
+#[test]
+fn a_second_version_line_stays_a_field_after_export() {
+    let block = "---\n\n**Version:** 1.0\n**Owner:** Sam\n\n---\n\n";
+    let source = format!("# T\n\n## A\n\n- [ ] x\n\n{block}## B\n\n- [ ] y\n\n{block}## C\n\n- [ ] z\n");
+    let first = import("t", &source).template;
+    assert_eq!(first.version, "1.0");
+    assert!(first.fields.iter().any(|f| f.label == "Version"), "{:?}", first.fields);
+    assert_eq!(import("t", &template_to_markdown(&first)).template, first);
+}
+
+/// Found by fuzzing the round trip: a line `5. text` continuing a paragraph (a list starting at
+/// 5 cannot interrupt one) became a paragraph of its own, which exported bare and came back as
+/// a numbered step. Export escapes it as `5\. text`, and a paragraph's leading `5\.` reads as `5.`.
+#[test]
+fn a_paragraph_starting_with_a_number_and_a_dot_stays_a_paragraph() {
+    let source = "# T\n\n## Sign-Off\n\n**QA Lead:** _______ Date: _______\n5. **Test in staging first** - never in production\n";
+    let first = import("t", source).template;
+    let markdown = template_to_markdown(&first);
+    assert!(markdown.contains("5\\. **Test in staging first**"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, first);
+    let escaped = import("t", "# T\n\n## S\n\n- [ ] A\n\n3\\. not a step\n").template;
+    assert_eq!(escaped.sections[0].items[1].text, "3. not a step");
+}
