@@ -112,8 +112,8 @@ pub fn exercise(target: &str, input: &[u8]) {
             let once = import_markdown(&text, &options).template;
             let markdown = template_to_markdown(&once);
             // That the export of an import imports as the same template does not hold for every
-            // input yet: a `**Label:** text` description exports as a line that imports as a
-            // field. So by default this target looks for crashes only;
+            // input yet: an item whose text reads as a broken `Label:** ____` fill-in comes back
+            // as a field. So by default this target looks for crashes only;
             // PREFLIGHT_FUZZ_ROUNDTRIP_EQUAL=1 makes any difference a failure, with where it is.
             let twice = import_markdown(&markdown, &options).template;
             if once != twice && std::env::var_os("PREFLIGHT_FUZZ_ROUNDTRIP_EQUAL").is_some() {
