@@ -65,8 +65,8 @@ impl FlowLog {
 pub(super) enum FlowEnd {
     /// Every step passed; the probe's own request goes next.
     Done,
-    /// A step's conditions failed (its index): the probe fails without sending its request.
-    Failed(usize),
+    /// A step's conditions failed: the probe fails without sending its request.
+    Failed,
 }
 
 /// The variables `text` uses, as `${var:NAME}`, in order.
@@ -101,6 +101,20 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// A request's URL, headers and body as they are sent: with every `${var:NAME}` replaced by the
+/// value captured for it (see [`substitute`]).
+pub(super) type Substituted = (String, Vec<(String, String)>, String);
+
+pub(super) fn substitute_request(
+    url: &str,
+    headers: &[(String, String)],
+    body: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<Substituted, String> {
+    let headers = headers.iter().map(|(name, value)| Ok((name.clone(), substitute(value, vars)?))).collect::<Result<Vec<_>, String>>()?;
+    Ok((substitute(url, vars)?, headers, substitute(body, vars)?))
 }
 
 /// Whether `name` can name a variable: letters, digits, `_` and `-`.
@@ -209,7 +223,7 @@ pub(super) async fn run_steps(spec: &ProbeSpec, steps: &[Step], log: &Mutex<Flow
         }
         log.seen.push(StepSeen { duration, observed: Some(observed), body_truncated, error: None, passed });
         if !passed {
-            return Ok(FlowEnd::Failed(index));
+            return Ok(FlowEnd::Failed);
         }
     }
     Ok(FlowEnd::Done)
@@ -223,9 +237,7 @@ async fn send_step(
     vars: &BTreeMap<String, String>,
     jar: &Arc<reqwest::cookie::Jar>,
 ) -> Result<(Observed, bool), String> {
-    let url = substitute(&step.url, vars)?;
-    let headers = step.headers.iter().map(|(name, value)| Ok((name.clone(), substitute(value, vars)?))).collect::<Result<Vec<_>, String>>()?;
-    let body = substitute(&step.body, vars)?;
+    let (url, headers, body) = substitute_request(&step.url, &step.headers, &step.body, vars)?;
     let redirects = Arc::new(AtomicU32::new(0));
     let (client, _) = super::http::client_timed(spec, &url, redirects.clone(), Arc::default(), Some(jar.clone()))?;
     let request = super::http::Request { client: &client, method: step.method.clone(), url: &url, headers: &headers, body: &body };

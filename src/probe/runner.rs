@@ -129,15 +129,12 @@ async fn measure(spec: &ProbeSpec, input: &Input, percentiles: &[f64], log: &Mut
         ProbeKind::Http => {
             let cookies = (!input.steps.is_empty()).then(|| Arc::new(reqwest::cookie::Jar::default()));
             if let Some(jar) = &cookies
-                && let FlowEnd::Failed(_) = flow::run_steps(spec, &input.steps, log, jar).await?
+                && flow::run_steps(spec, &input.steps, log, jar).await? == FlowEnd::Failed
             {
                 return Ok(Measured { flow_failed: true, ..plain(Observed::default()) });
             }
             let vars = log.lock().unwrap_or_else(PoisonError::into_inner).vars.clone();
-            let url = flow::substitute(target, &vars)?;
-            let headers =
-                headers.iter().map(|(name, value)| Ok((name.clone(), flow::substitute(value, &vars)?))).collect::<Result<Vec<_>, String>>()?;
-            let body = flow::substitute(&input.body, &vars)?;
+            let (url, headers, body) = flow::substitute_request(target, headers, &input.body, &vars)?;
             let request = super::http::HttpRequest { url: &url, headers: &headers, body: &body, cookies };
             let outcome = super::http::run_http(spec, request, percentiles).await?;
             Ok(Measured {

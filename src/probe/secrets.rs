@@ -84,10 +84,7 @@ impl Secrets {
             }
             forms.push(decoded);
         }
-        forms.retain(|form| !form.is_empty());
-        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        forms.dedup();
-        Secrets { forms }
+        Secrets { forms }.ordered()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -102,6 +99,12 @@ impl Secrets {
             self.forms.push(value.clone());
             self.forms.extend(base64_forms(value.as_bytes()));
         }
+        self.ordered()
+    }
+
+    /// The forms without empty ones or repeats, longest first, so that a form containing
+    /// another is masked whole.
+    fn ordered(mut self) -> Secrets {
         self.forms.retain(|form| !form.is_empty());
         self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         self.forms.dedup();

@@ -235,14 +235,19 @@ async fn a_waived_certificate_check_reaches_a_self_signed_server_and_says_so() {
     assert!(result.details["tls"].contains("certificate not verified"), "{:?}", result.details);
 }
 
-/// An HTTPS server offering HTTP/2 and HTTP/1.1 by ALPN: answers `hello over h2` or
-/// `hello over http/1.1` with the protocol it spoke.
-async fn serve_alpn(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
+/// A TLS acceptor for `chain` and `key` that offers `alpn`, in that order.
+fn acceptor(chain: Vec<CertificateDer<'static>>, key: &KeyPair, alpn: &[&[u8]]) -> TlsAcceptor {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+    TlsAcceptor::from(Arc::new(config))
+}
+
+/// An HTTPS server offering HTTP/2 and HTTP/1.1 by ALPN: answers `hello over h2` or
+/// `hello over http/1.1` with the protocol it spoke.
+async fn serve_alpn(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
+    let acceptor = acceptor(chain, key, &[b"h2", b"http/1.1"]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -394,9 +399,7 @@ async fn a_websocket_probe_upgrades_sends_and_reads_the_reply_over_ws_and_wss() 
 
     let (ca, issuer) = test_ca();
     let (server, key) = leaf("localhost", -1, 90, Some(&issuer));
-    let server_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![server.der().clone()], server_key).unwrap();
-    let secure = serve_websocket(Some(TlsAcceptor::from(Arc::new(config)))).await;
+    let secure = serve_websocket(Some(acceptor(vec![server.der().clone()], &key, &[]))).await;
     let (_dir, ca_path) = write_ca(&ca);
     let mut spec = ProbeSpec::new(ProbeKind::WebSocket, format!("wss://localhost:{secure}/socket"));
     spec.ca_file = ca_path.to_string_lossy().into_owned();
@@ -495,11 +498,7 @@ impl tokio::io::AsyncWrite for TlsIo {
 /// tonic's health service over TLS (ALPN `h2`) on 127.0.0.1, with a certificate the test CA
 /// issued for `localhost`; `orders` is SERVING.
 async fn serve_grpc_health_over_tls(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> u16 {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let mut config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor(chain, key, &[b"h2"]);
     let (reporter, service) = tonic_health::server::health_reporter();
     reporter.set_service_status("orders", tonic_health::ServingStatus::Serving).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
