@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use preflight::import::{ImportOptions, import_markdown, template_to_markdown};
+use preflight::import::{ImportOptions, import_markdown, import_markdown_in_pieces, template_to_markdown};
 use preflight::model::{FieldValue, ItemState, Observed, Run, Timestamp, Value};
 use preflight::store::{self, Library};
 
@@ -78,7 +78,13 @@ pub fn exercise(target: &str, input: &[u8]) {
     let text = String::from_utf8_lossy(input);
     match target {
         "import" => {
-            let imported = import_markdown(&text, &ImportOptions { id: "fuzz".into(), title: None });
+            let options = ImportOptions { id: "fuzz".into(), title: None };
+            let imported = import_markdown(&text, &options);
+            // Big text is parsed in pieces; in pieces of a byte (a piece at every heading that may
+            // start one) it must import as it does whole.
+            let pieces = import_markdown_in_pieces(&text, &options, 1);
+            assert_eq!(pieces.template, imported.template, "in pieces, the template differs");
+            assert_eq!(pieces.warnings, imported.warnings, "in pieces, the warnings differ");
             // What the importer made must save, or be refused whole with an error.
             let _ = store::template_ron(Path::new("fuzz.checklist.ron"), &imported.template);
             let _ = imported.counts();

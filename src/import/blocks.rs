@@ -68,28 +68,47 @@ pub(crate) const MAX_LIST_DEPTH: usize = crate::model::MAX_ITEM_DEPTH;
 /// Block quotes nest at most this deep before the rest is kept as text.
 const MAX_QUOTE_DEPTH: usize = 8;
 
-/// The blocks of `source`, and the lines where lists nested deeper than [`MAX_LIST_DEPTH`]
-/// were flattened into the deepest level.
-pub(crate) fn parse(source: &str) -> (Vec<Block>, Vec<usize>) {
+/// What one piece of Markdown reads as.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub blocks: Vec<Block>,
+    /// Lines where a list nested deeper than [`MAX_LIST_DEPTH`] was flattened into the
+    /// deepest level.
+    pub flattened: Vec<usize>,
+    /// How many lines the piece holds (line breaks, as a piece ends with one).
+    pub lines: usize,
+    /// The last block is a fenced code block or an HTML block that runs to the end of the
+    /// text: what follows the text may still belong to it.
+    pub open_at_end: bool,
+}
+
+/// The blocks of `source`, whose first line is line `first_line` of the document.
+pub(crate) fn parse(source: &str, first_line: usize) -> Parsed {
     let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_GFM;
     // Events are read as the parser makes them, never all held at once: a 10 MB checklist
     // makes a million of them.
     let events = Parser::new_ext(source, options).into_offset_iter().peekable();
-    let line_starts = std::iter::once(0).chain(source.match_indices('\n').map(|(at, _)| at + 1)).collect();
-    let mut reader = Reader { source, events, line_starts, depth: 0, quotes: 0, flattened: Vec::new() };
+    let line_starts: Vec<usize> = std::iter::once(0).chain(memchr::memchr_iter(b'\n', source.as_bytes()).map(|at| at + 1)).collect();
+    let lines = line_starts.len() - 1;
+    let mut reader = Reader { source, events, line_starts, first_line, depth: 0, quotes: 0, flattened: Vec::new() };
     let mut blocks = Vec::new();
-    while reader.peek().is_some() {
+    let mut open_at_end = false;
+    while let Some((event, range)) = reader.peek() {
+        let raw = matches!(event, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)) | Tag::HtmlBlock));
+        open_at_end = raw && range.end >= source.len();
         if let Some(block) = reader.block() {
             blocks.push(block);
         }
     }
-    (blocks, reader.flattened)
+    Parsed { blocks, flattened: reader.flattened, lines, open_at_end }
 }
 
 struct Reader<'s> {
     source: &'s str,
     events: Peekable<OffsetIter<'s, pulldown_cmark::DefaultBrokenLinkCallback>>,
     line_starts: Vec<usize>,
+    /// The document's line number of the text's first line.
+    first_line: usize,
     /// Lists open around `pos`.
     depth: usize,
     /// Block quotes open around `pos`.
@@ -98,8 +117,6 @@ struct Reader<'s> {
     flattened: Vec<usize>,
 }
 
-/// Trims each line and joins them with `separator`: list items and headings become one line,
-/// paragraphs keep their line breaks but lose the indentation of their container.
 /// A paragraph's text without the backslash of a leading `5\. `: the escape that keeps a
 /// paragraph from reading as a list is Markdown's, not the text's (a leading `\#` never
 /// reaches the text either), and export writes it again where it is needed.
@@ -109,7 +126,12 @@ fn unescaped_ordered_start(text: String) -> String {
     if escaped { format!("{}{}", &text[..digits], &text[digits + 1..]) } else { text }
 }
 
+/// Trims each line and joins them with `separator`: list items and headings become one line,
+/// paragraphs keep their line breaks but lose the indentation of their container.
 fn tidy(text: &str, separator: &str) -> String {
+    if !text.contains('\n') {
+        return text.trim().to_string();
+    }
     text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
 }
 
@@ -131,7 +153,7 @@ impl<'s> Reader<'s> {
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset)
+        self.first_line - 1 + self.line_starts.partition_point(|&start| start <= offset)
     }
 
     /// Moves past the element whose `Start` is next, returning the range it covers.
@@ -441,7 +463,7 @@ mod tests {
 
     #[test]
     fn reads_headings_tasks_and_nesting() {
-        let (blocks, _) = parse("# Title\n\nSection\n-------\n\n- [ ] one\n  continued\n  - [x] nested\n1. step\n");
+        let blocks = parse("# Title\n\nSection\n-------\n\n- [ ] one\n  continued\n  - [x] nested\n1. step\n", 1).blocks;
         assert_eq!(blocks[0], Block::Heading { level: 1, text: "Title".into(), line: 1 });
         assert_eq!(blocks[1], Block::Heading { level: 2, text: "Section".into(), line: 3 });
         let Block::List { ordered: false, items } = &blocks[2] else { panic!("{:?}", blocks[2]) };
@@ -455,7 +477,7 @@ mod tests {
 
     #[test]
     fn loose_task_lists_keep_their_boxes() {
-        let (blocks, _) = parse("- [ ] one\n\n- [x] two\n\n  more\n");
+        let blocks = parse("- [ ] one\n\n- [x] two\n\n  more\n", 1).blocks;
         let Block::List { items, .. } = &blocks[0] else { panic!() };
         assert_eq!((items[0].task, items[0].text.as_str()), (Some(false), "one"));
         assert_eq!((items[1].task, items[1].text.as_str()), (Some(true), "two"));
@@ -464,7 +486,7 @@ mod tests {
 
     #[test]
     fn keeps_inline_source_and_reads_tables_and_code() {
-        let (blocks, _) = parse("- [ ] **Bold** `code` [link](http://x)\n\n| A | B |\n|---|---|\n| 1 |   |\n\n```bash\nls\n```\n");
+        let blocks = parse("- [ ] **Bold** `code` [link](http://x)\n\n| A | B |\n|---|---|\n| 1 |   |\n\n```bash\nls\n```\n", 1).blocks;
         let Block::List { items, .. } = &blocks[0] else { panic!() };
         assert_eq!(items[0].text, "**Bold** `code` [link](http://x)");
         let Block::Table { header, rows, .. } = &blocks[1] else { panic!("{:?}", blocks[1]) };

@@ -7,6 +7,7 @@ use super::lines::{
     Annotation, blank_value, default_meaning, described, field_kind, is_role_label, is_signature_column, is_signoff_heading, label_line, plain_title,
     reads_as_metadata, split_annotation, split_probe,
 };
+use super::pieces::Piece;
 use super::{Imported, Warning, tasks};
 use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Placement, Role, Section, TEMPLATE_FORMAT_VERSION, Template};
 
@@ -64,20 +65,22 @@ impl Builder {
         self.warnings.push(Warning { line, message: message.into() });
     }
 
-    pub(super) fn read(&mut self, blocks: &[Block]) {
+    /// Reads one piece's blocks; pieces come in document order.
+    pub(super) fn read(&mut self, mut blocks: Vec<Block>, piece: Piece) {
         let mut title_at = None;
         let mut skip = None;
-        for (at, block) in blocks.iter().enumerate() {
+        for at in 0..blocks.len() {
             if skip == Some(at) {
                 continue;
             }
-            if let Some(field) = self.placeholder_field(blocks, at) {
+            if let Some(field) = self.placeholder_field(&blocks, at) {
                 self.fields.push(field);
                 skip = Some(at + 1);
                 continue;
             }
+            let block = &blocks[at];
             match block {
-                Block::Heading { level: 1, text, .. } if at == 0 && self.title.is_none() => {
+                Block::Heading { level: 1, text, .. } if at == 0 && piece.first && self.title.is_none() => {
                     let (title, annotation) = split_annotation(text);
                     // The version export wrote on the title is the version from the start, so a
                     // later `**Version:**` line is a field, as it was where it was first read.
@@ -88,10 +91,10 @@ impl Builder {
                     title_at = Some(at);
                 }
                 Block::Heading { level, text, line } => self.open_section(*level, text, *line),
-                Block::Paragraph { text, .. } if at > 0 && title_at == Some(at - 1) && self.metadata_zone(blocks, at).is_none() => {
+                Block::Paragraph { text, .. } if at > 0 && title_at == Some(at - 1) && self.metadata_zone(&blocks, at, piece).is_none() => {
                     self.description = described(text);
                 }
-                Block::Paragraph { text, line } => match self.metadata_zone(blocks, at) {
+                Block::Paragraph { text, line } => match self.metadata_zone(&blocks, at, piece) {
                     Some(zone) => self.metadata(text, zone),
                     None => {
                         let items = self.paragraph(text, *line);
@@ -99,8 +102,11 @@ impl Builder {
                     }
                 },
                 Block::Rule => {}
-                other => {
-                    let items = self.block_items(other);
+                _ => {
+                    // Taken, not copied: the blocks after it look back at rules and the title
+                    // only, and this is neither.
+                    let block = std::mem::replace(&mut blocks[at], Block::Verbatim { source: String::new(), line: 0 });
+                    let items = self.block_items(block);
                     self.push_items(items);
                 }
             }
@@ -149,22 +155,24 @@ impl Builder {
 
     /// A paragraph whose every line is `**Label:** value`, standing between rules (or the title
     /// and a rule, or a rule and the end), is metadata: pre-filled fields and blanks.
-    fn metadata_zone(&self, blocks: &[Block], at: usize) -> Option<Zone> {
+    fn metadata_zone(&self, blocks: &[Block], at: usize, piece: Piece) -> Option<Zone> {
         let Block::Paragraph { text, .. } = &blocks[at] else { return None };
         let marked_description = text.lines().last().is_some_and(|line| split_annotation(line).1.description);
         if marked_description || !reads_as_metadata(text) {
             return None;
         }
-        let after_title = at == 1 && matches!(blocks[0], Block::Heading { level: 1, .. });
-        let before_ok = at == 0 || after_title || matches!(blocks[at - 1], Block::Rule);
+        // A piece after the first starts with a heading, and one before the last is followed by
+        // one: only the document's own start and end stand in for a rule.
+        let after_title = piece.first && at == 1 && matches!(blocks[0], Block::Heading { level: 1, .. });
+        let before_ok = (at == 0 && piece.first) || after_title || (at > 0 && matches!(blocks[at - 1], Block::Rule));
         let rest = &blocks[at + 1..];
-        let after_ok = rest.first().is_none_or(|b| matches!(b, Block::Rule));
+        let after_ok = rest.first().map_or(piece.last, |b| matches!(b, Block::Rule));
         if !(before_ok && after_ok) {
             return None;
         }
         Some(if self.nodes.is_empty() {
             Zone::Header
-        } else if rest.iter().all(|b| matches!(b, Block::Rule)) {
+        } else if piece.last && rest.iter().all(|b| matches!(b, Block::Rule)) {
             Zone::Footer
         } else {
             Zone::Middle
@@ -275,32 +283,32 @@ impl Builder {
     }
 
     /// Items for any block but headings and rules; used at the top level and inside list items.
-    fn block_items(&mut self, block: &Block) -> Vec<Item> {
+    fn block_items(&mut self, block: Block) -> Vec<Item> {
         match block {
-            Block::Paragraph { text, line } => self.paragraph(text, *line),
-            Block::List { ordered, items } => items.iter().flat_map(|item| self.list_item(item, *ordered)).collect(),
+            Block::Paragraph { text, line } => self.paragraph(&text, line),
+            Block::List { ordered, items } => items.into_iter().flat_map(|item| self.list_item(item, ordered)).collect(),
             Block::Code { lang, code, line } => {
                 if code.trim().is_empty() {
-                    self.warn(*line, "empty code block; left out");
+                    self.warn(line, "empty code block; left out");
                     return Vec::new();
                 }
-                let mut item = info(code.clone(), InfoStyle::Code);
-                item.lang = lang.clone();
+                let mut item = info(code, InfoStyle::Code);
+                item.lang = lang;
                 vec![item]
             }
-            Block::Table { header, rows, source, line } => self.table(header, rows, source, *line),
+            Block::Table { header, rows, source, line } => self.table(&header, &rows, &source, line),
             Block::Heading { text, line, .. } => {
-                self.warn(*line, format!("heading inside a list item kept as text: {text}"));
-                vec![info(text.clone(), InfoStyle::Paragraph)]
+                self.warn(line, format!("heading inside a list item kept as text: {text}"));
+                vec![info(text, InfoStyle::Paragraph)]
             }
-            Block::Quote { callout, blocks, line } => self.quote_items(callout.as_deref(), blocks, *line),
+            Block::Quote { callout, blocks, line } => self.quote_items(callout.as_deref(), blocks, line),
             Block::Verbatim { source, line } => {
-                let text = super::prepare::strip_tags(source);
+                let text = super::prepare::strip_tags(&source);
                 if text.trim().is_empty() {
-                    self.warn(*line, "HTML without text left out");
+                    self.warn(line, "HTML without text left out");
                     return Vec::new();
                 }
-                self.warn(*line, "HTML kept as its text, without the tags");
+                self.warn(line, "HTML kept as its text, without the tags");
                 vec![info(text.trim().to_string(), InfoStyle::Paragraph)]
             }
             Block::Rule => Vec::new(),
@@ -310,8 +318,7 @@ impl Builder {
     /// A block quote or callout: what is inside it is read as if it stood outside, so that its
     /// tasks are checks. A callout's kind and title (`> [!warning] Before you start`, or
     /// GitHub's `> [!WARNING]`) lead as information.
-    fn quote_items(&mut self, callout: Option<&str>, blocks: &[Block], line: usize) -> Vec<Item> {
-        let mut blocks = blocks.to_vec();
+    fn quote_items(&mut self, callout: Option<&str>, mut blocks: Vec<Block>, line: usize) -> Vec<Item> {
         let mut kind = callout.map(|kind| kind.to_lowercase());
         let mut title = String::new();
         if let Some(Block::Paragraph { text, .. }) = blocks.first_mut()
@@ -336,11 +343,11 @@ impl Builder {
             }
             items.push(info(format!("**{name}**"), InfoStyle::Paragraph));
         }
-        for block in &blocks {
+        for block in blocks {
             match block {
                 Block::Heading { text, line, .. } => {
-                    self.warn(*line, format!("heading inside a block quote kept as text: {text}"));
-                    items.push(info(text.clone(), InfoStyle::Paragraph));
+                    self.warn(line, format!("heading inside a block quote kept as text: {text}"));
+                    items.push(info(text, InfoStyle::Paragraph));
                 }
                 other => items.extend(self.block_items(other)),
             }
@@ -351,13 +358,13 @@ impl Builder {
         items
     }
 
-    fn list_item(&mut self, source: &ListItem, ordered: bool) -> Vec<Item> {
-        let mut task = source.task;
-        let mut written = source.text.as_str();
+    fn list_item(&mut self, source: ListItem, ordered: bool) -> Vec<Item> {
+        let ListItem { mut task, text: source_text, line, blocks } = source;
+        let mut written = source_text.as_str();
         if task.is_none() {
             if let Some((box_text, ticked, rest)) = tasks::malformed_box(written) {
                 self.warn(
-                    source.line,
+                    line,
                     format!("`{box_text}` read as a task box `[{}]`; write it so for every Markdown reader", if ticked { "x" } else { " " }),
                 );
                 (task, written) = (Some(ticked), rest);
@@ -365,26 +372,28 @@ impl Builder {
                 (task, written) = (Some(ticked), rest);
             }
         }
-        // Most items carry no annotation: their text is taken as it is.
+        // Most items carry no annotation: their text is taken as it is, without a copy.
         let (text, annotation, probe) = if written.contains("<!--") {
             let (text, annotation) = split_annotation(written);
             let (text, probe) = split_probe(&text);
             (text, annotation, probe)
+        } else if written.len() == source_text.len() {
+            (source_text, Annotation::default(), None)
         } else {
             (written.to_string(), Annotation::default(), None)
         };
         let probe = match probe {
             Some(Ok(spec)) => Some(spec),
             Some(Err(err)) => {
-                self.warn(source.line, err);
+                self.warn(line, err);
                 None
             }
             None => None,
         };
-        let children: Vec<Item> = source.blocks.iter().flat_map(|block| self.block_items(block)).collect();
+        let children: Vec<Item> = blocks.into_iter().flat_map(|block| self.block_items(block)).collect();
         if text.trim().is_empty() {
             if task.is_some() {
-                self.warn(source.line, "empty task left out");
+                self.warn(line, "empty task left out");
             }
             return children;
         }

@@ -3,25 +3,52 @@
 //! The importer and the Markdown export share this so that export can tell which ids the
 //! importer would derive by itself and annotate only the others.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{IdAllocator, Item, ItemKind, Section, Template};
+#[cfg(doc)]
+use crate::model::IdAllocator;
+use crate::model::{Item, ItemKind, Section, Template, slug};
 
-/// Derives an id for each entry without one, in order, after reserving the explicit ones.
-pub(super) fn derive(entries: &[(&str, Option<&str>)], fallback: &str) -> Vec<String> {
-    let mut ids = IdAllocator::with_capacity(entries.len());
-    for (_, explicit) in entries {
-        if let Some(id) = explicit {
-            ids.reserve(id);
+/// Derives an id for each entry without one (`(text, "")`), in order, after reserving the
+/// explicit ones (`(text, id)`): the
+/// same ids as [`IdAllocator`] hands out one by one, without a second copy of each in the set of
+/// ids taken (a big checklist has a million).
+pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
+    let explicit = |at: usize| !entries[at].1.is_empty();
+    let mut ids: Vec<String> = entries
+        .iter()
+        .map(|(text, id)| match id.is_empty() {
+            false => id.to_string(),
+            true => Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()),
+        })
+        .collect();
+    // What each entry without an id gets instead of its base, when the base is taken.
+    let mut numbered: Vec<(usize, String)> = Vec::new();
+    {
+        let mut taken: HashSet<&str, ahash::RandomState> = HashSet::with_capacity_and_hasher(ids.len(), ahash::RandomState::new());
+        taken.extend(entries.iter().map(|(_, id)| *id).filter(|id| !id.is_empty()));
+        // Numbered ids handed out, and the next number to try per base.
+        let mut handed: HashSet<String, ahash::RandomState> = HashSet::default();
+        let mut next_suffix: HashMap<&str, usize, ahash::RandomState> = HashMap::default();
+        for (at, base) in ids.iter().enumerate() {
+            if explicit(at) || (!handed.contains(base.as_str()) && taken.insert(base)) {
+                continue;
+            }
+            let next = next_suffix.entry(base).or_insert(2);
+            loop {
+                let candidate = format!("{base}-{next}");
+                *next += 1;
+                if !taken.contains(candidate.as_str()) && handed.insert(candidate.clone()) {
+                    numbered.push((at, candidate));
+                    break;
+                }
+            }
         }
     }
-    entries
-        .iter()
-        .map(|(text, explicit)| match explicit {
-            Some(id) => id.to_string(),
-            None => ids.allocate(text, fallback),
-        })
-        .collect()
+    for (at, id) in numbered {
+        ids[at] = id;
+    }
+    ids
 }
 
 fn item_source(item: &Item) -> &str {
@@ -57,17 +84,28 @@ struct Namespaces<'a> {
 }
 
 fn namespaces(template: &Template) -> Namespaces<'_> {
+    fn push_items<'a>(items: &'a [Item], out: &mut Vec<(&'a str, &'a str)>) {
+        for item in items {
+            out.push((item_source(item), item.id.as_str()));
+            push_items(&item.children, out);
+        }
+    }
+    fn push_sections<'a>(sections: &'a [Section], out: &mut Vec<(&'a str, &'a str)>) {
+        for section in sections {
+            push_items(&section.items, out);
+            push_sections(&section.sections, out);
+        }
+    }
+    // In the order of `Template::all_items`, without its list of every item.
+    let mut items = Vec::new();
+    push_items(&template.items, &mut items);
+    push_sections(&template.sections, &mut items);
     Namespaces {
-        items: template.all_items().into_iter().map(|(_, i)| (item_source(i), i.id.as_str())).collect(),
+        items,
         sections: template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect(),
         fields: template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())).collect(),
         roles: template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())).collect(),
     }
-}
-
-fn derive_missing(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
-    let view: Vec<(&str, Option<&str>)> = entries.iter().map(|(text, id)| (*text, (!id.is_empty()).then_some(*id))).collect();
-    derive(&view, fallback)
 }
 
 /// Fills every empty id in the template; returns the section ids in document order.
@@ -75,12 +113,7 @@ pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
     // Derived while the template is only read (no text is copied), then set.
     let (item_ids, section_ids, field_ids, role_ids) = {
         let names = namespaces(template);
-        (
-            derive_missing(&names.items, "item"),
-            derive_missing(&names.sections, "section"),
-            derive_missing(&names.fields, "field"),
-            derive_missing(&names.roles, "role"),
-        )
+        (derive(&names.items, "item"), derive(&names.sections, "section"), derive(&names.fields, "field"), derive(&names.roles, "role"))
     };
     let mut item_ids = item_ids.into_iter();
     let mut next_section = section_ids.clone().into_iter();
@@ -119,8 +152,8 @@ pub(super) struct IdsToWrite {
 fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
     let mut written: HashSet<usize> = HashSet::new();
     loop {
-        let view: Vec<(&str, Option<&str>)> =
-            entries.iter().enumerate().map(|(at, (text, id))| (*text, written.contains(&at).then_some(*id))).collect();
+        let view: Vec<(&str, &str)> =
+            entries.iter().enumerate().map(|(at, (text, id))| (*text, if written.contains(&at) { *id } else { "" })).collect();
         let derived = derive(&view, fallback);
         let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
         if wrong.is_empty() {
@@ -129,4 +162,33 @@ fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
         written.extend(wrong);
     }
     written.into_iter().map(|at| entries[at].1.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IdAllocator;
+
+    #[test]
+    fn derive_hands_out_the_ids_the_allocator_would() {
+        let entries = [
+            ("Deploy", ""),
+            ("Deploy", ""),
+            ("deploy 2", ""),
+            ("Deploy", "deploy-3"),
+            ("Deploy", ""),
+            ("🎉", ""),
+            ("", ""),
+            ("Rollback", "deploy"),
+            ("x", "item"),
+        ];
+        let mut allocator = IdAllocator::new();
+        for (_, id) in entries.iter().filter(|(_, id)| !id.is_empty()) {
+            allocator.reserve(id);
+        }
+        let expected: Vec<String> =
+            entries.iter().map(|(text, id)| if id.is_empty() { allocator.allocate(text, "item") } else { id.to_string() }).collect();
+        assert_eq!(derive(&entries, "item"), expected);
+        assert_eq!(expected, ["deploy-2", "deploy-4", "deploy-2-2", "deploy-3", "deploy-5", "item-2", "item-3", "deploy", "item"]);
+    }
 }

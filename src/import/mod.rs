@@ -9,6 +9,7 @@ mod export;
 mod ids;
 mod lines;
 pub mod mojibake;
+mod pieces;
 mod prepare;
 mod tasks;
 
@@ -61,6 +62,12 @@ pub fn id_from_file_name(path: &std::path::Path) -> String {
 
 /// Imports Markdown text. Line endings may be LF or CRLF; mojibake is repaired first.
 pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
+    import_markdown_in_pieces(source, options, pieces::PIECE_BYTES)
+}
+
+/// [`import_markdown`], parsing big text in pieces of about `piece_bytes` bytes. The result is
+/// the same for any size; the fuzzer and the tests check that with pieces of a byte.
+pub fn import_markdown_in_pieces(source: &str, options: &ImportOptions, piece_bytes: usize) -> Imported {
     let normalised = if source.contains('\r') {
         std::borrow::Cow::Owned(source.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
@@ -68,12 +75,18 @@ pub fn import_markdown(source: &str, options: &ImportOptions) -> Imported {
     };
     let repair = mojibake::repair(&normalised);
     let prepared = prepare::prepare(&repair.text);
-    let (blocks, flattened) = blocks::parse(&prepared.text);
     let mut builder = build::Builder::default();
-    if let Some(matter) = &prepared.front_matter {
-        builder.front_matter(matter, matches!(blocks.first(), Some(blocks::Block::Heading { level: 1, .. })));
-    }
-    builder.read(&blocks);
+    let mut front_matter = prepared.front_matter.as_ref();
+    let flattened = pieces::read(&prepared.text, piece_bytes, |blocks, piece| {
+        // Read with the first piece that has blocks, to know whether a title heading opens them.
+        if piece.first
+            && (piece.last || !blocks.is_empty())
+            && let Some(matter) = front_matter.take()
+        {
+            builder.front_matter(matter, matches!(blocks.first(), Some(blocks::Block::Heading { level: 1, .. })));
+        }
+        builder.read(blocks, piece);
+    });
     let mut imported = builder.finish(options.id.clone(), options.title.clone());
     for line in flattened {
         let message = format!("lists nest more than {} levels deep here; the deeper items are kept at level {0}", blocks::MAX_LIST_DEPTH);

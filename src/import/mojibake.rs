@@ -6,10 +6,13 @@
 //! repaired and is dropped rather than kept as garbage. Text with no repairable sequence at all is
 //! left exactly as it was, so that genuine Latin-1 text such as `café` is never touched.
 
+use std::borrow::Cow;
+
 /// What a repair did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Repair {
-    pub text: String,
+pub struct Repair<'a> {
+    /// The repaired text: the text itself when nothing needed repair.
+    pub text: Cow<'a, str>,
     /// Sequences decoded back into the characters that were meant.
     pub repaired: usize,
     /// Remnants of sequences that lost bytes, dropped.
@@ -102,37 +105,38 @@ fn piece_at(chars: &[char], at: usize) -> Piece {
 }
 
 /// Repairs mojibake in `text`; see the module documentation.
-pub fn repair(text: &str) -> Repair {
+pub fn repair(text: &str) -> Repair<'_> {
     // Most text has no character that could start a garbled sequence: no need to look closer.
     let may_start = |ch: char| cp1252_byte(ch).and_then(continuation_count).is_some();
     if text.is_ascii() || !text.chars().any(may_start) {
-        return Repair { text: text.to_string(), repaired: 0, dropped: 0 };
+        return Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 };
     }
     let chars: Vec<char> = text.chars().collect();
     let has_repairable = (0..chars.len()).any(|at| matches!(piece_at(&chars, at), Piece::Repaired(..)));
     if !has_repairable {
-        return Repair { text: text.to_string(), repaired: 0, dropped: 0 };
+        return Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 };
     }
-    let mut out = Repair { text: String::with_capacity(text.len()), ..Repair::default() };
+    let mut out = String::with_capacity(text.len());
+    let (mut repaired, mut dropped) = (0, 0);
     let mut at = 0;
     while at < chars.len() {
         match piece_at(&chars, at) {
             Piece::Keep(ch) => {
-                out.text.push(ch);
+                out.push(ch);
                 at += 1;
             }
             Piece::Repaired(fixed, len) => {
-                out.text.push_str(&fixed);
-                out.repaired += 1;
+                out.push_str(&fixed);
+                repaired += 1;
                 at += len;
             }
             Piece::Dropped(len) => {
-                out.dropped += 1;
+                dropped += 1;
                 at += len;
             }
         }
     }
-    out
+    Repair { text: Cow::Owned(out), repaired, dropped }
 }
 
 #[cfg(test)]
@@ -158,7 +162,7 @@ mod tests {
     #[test]
     fn leaves_genuine_latin1_and_clean_text_alone() {
         for text in ["café — naïve résumé", "🚀 already fine ✅", "Größe: 5 €"] {
-            assert_eq!(repair(text), Repair { text: text.to_string(), repaired: 0, dropped: 0 });
+            assert_eq!(repair(text), Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 });
         }
     }
 }

@@ -15,18 +15,20 @@ pub(crate) struct FrontMatter {
     pub skipped: Vec<usize>,
 }
 
-pub(crate) struct Prepared {
-    pub text: String,
+pub(crate) struct Prepared<'a> {
+    /// The text to parse: the source itself when nothing was taken out.
+    pub text: Cow<'a, str>,
     pub front_matter: Option<FrontMatter>,
 }
 
 /// How far down the closing `---` of front matter may be: a longer block is not front matter.
 const MAX_FRONT_MATTER_LINES: usize = 200;
 
-pub(crate) fn prepare(source: &str) -> Prepared {
+pub(crate) fn prepare(source: &str) -> Prepared<'_> {
     // Lines are borrowed from the source; only those that change are copied.
     let mut lines: Vec<Cow<'_, str>> = source.split('\n').map(Cow::Borrowed).collect();
     let front_matter = take_front_matter(&mut lines);
+    let mut changed = front_matter.is_some();
     let mut fence: Option<String> = None;
     let mut in_comment = false;
     for line in &mut lines {
@@ -44,6 +46,7 @@ pub(crate) fn prepare(source: &str) -> Prepared {
             } else {
                 *line = Cow::Borrowed("");
             }
+            changed = true;
             continue;
         }
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
@@ -62,21 +65,26 @@ pub(crate) fn prepare(source: &str) -> Prepared {
                     *line = Cow::Borrowed("");
                 }
             }
+            changed = true;
             continue;
         }
         if trimmed.starts_with('<')
             && let Some(kept) = details_line(trimmed)
         {
             *line = Cow::Owned(kept);
+            changed = true;
         }
     }
-    let mut text = lines.join("\n");
     // The last line ends like every other: `- [ ]` reads as an empty task whether or not the
     // file ends with a line break, as it does once exported and imported again.
+    if !changed && source.ends_with('\n') {
+        return Prepared { text: Cow::Borrowed(source), front_matter };
+    }
+    let mut text = lines.join("\n");
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    Prepared { text, front_matter }
+    Prepared { text: Cow::Owned(text), front_matter }
 }
 
 /// `<!-- preflight: … -->` and `<!-- probe: … -->` mean something to the importer.

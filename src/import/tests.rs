@@ -344,3 +344,36 @@ fn a_paragraph_starting_with_a_number_and_a_dot_stays_a_paragraph() {
     let escaped = import("t", "# T\n\n## S\n\n- [ ] A\n\n3\\. not a step\n").template;
     assert_eq!(escaped.sections[0].items[1].text, "3. not a step");
 }
+
+/// Imports `text` whole and in pieces of every size that makes a difference, and checks that
+/// the results are the same.
+fn assert_same_in_pieces(name: &str, text: &str) {
+    let options = ImportOptions { id: name.into(), title: None };
+    let whole = import_markdown_in_pieces(text, &options, usize::MAX);
+    for piece_bytes in [1, 64, 1024] {
+        let pieces = import_markdown_in_pieces(text, &options, piece_bytes);
+        assert_eq!(pieces.template, whole.template, "{name} in pieces of {piece_bytes} bytes");
+        assert_eq!((pieces.warnings, pieces.ticked), (whole.warnings.clone(), whole.ticked), "{name} in pieces of {piece_bytes} bytes");
+    }
+}
+
+#[test]
+fn a_checklist_read_in_pieces_imports_as_it_does_whole() {
+    for (name, text) in SEEDS {
+        assert_same_in_pieces(name, text);
+    }
+    // Every rule that looks at a block's neighbours, at the start and end of a piece: the
+    // title and description, header, middle and footer metadata, a placeholder field, code and
+    // HTML left open, front matter, nesting flattened deep in the document.
+    let deep: String = (0..20).map(|depth| format!("{}- [ ] level {depth}\n", "  ".repeat(depth))).collect();
+    let text = format!(
+        "---\nowner: Rita\n---\n# Release\n\nWhat this covers.\n\n**Version:** 2.1\n\n---\n\n## Build\n\n- [ ] compiled\n\n\
+         **Notes:**\n\n```\n[To be filled]\n```\n\n## Deploy\n\n---\n\n**Window:** Tuesday\n\n---\n\n## Verify\n\n```\nunclosed\n\n\
+         # not a heading\n\n## Later\n\n<pre>\n\n# raw\n\n{deep}\n## Sign-off\n\nQA Lead: ________\n\n---\n\n**Approved by:** ____\n\n---\n"
+    );
+    assert_same_in_pieces("neighbours", &text);
+    let imported = import_markdown_in_pieces(&text, &ImportOptions { id: "n".into(), title: None }, 1);
+    assert_eq!(imported.template.title, "Release");
+    assert_eq!(imported.template.description, "What this covers.");
+    assert!(imported.template.fields.iter().any(|f| f.label == "Window"), "{:?}", imported.template.fields);
+}

@@ -17,6 +17,24 @@ pub fn slug(text: &str) -> String {
     // `]` is found with memchr; most text has none, and then no link either.
     let visible =
         if text.contains(']') && text.contains("](") { std::borrow::Cow::Owned(strip_link_targets(text)) } else { std::borrow::Cow::Borrowed(text) };
+    if visible.is_ascii() {
+        // The common case, a byte at a time; what lies past the cut cannot change the slug.
+        for byte in visible.bytes() {
+            if byte.is_ascii_alphanumeric() {
+                if pending_hyphen && !out.is_empty() {
+                    out.push('-');
+                }
+                pending_hyphen = false;
+                out.push(char::from(byte.to_ascii_lowercase()));
+            } else {
+                pending_hyphen = true;
+            }
+            if out.len() > MAX_SLUG_CHARS {
+                break;
+            }
+        }
+        return cut_at_word(out);
+    }
     for ch in visible.chars() {
         if ch.is_alphanumeric() {
             if pending_hyphen && !out.is_empty() {
@@ -32,14 +50,20 @@ pub fn slug(text: &str) -> String {
             pending_hyphen = true;
         }
     }
-    if out.len() > MAX_SLUG_CHARS && out.chars().count() > MAX_SLUG_CHARS {
-        let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
-        out = match cut.rfind('-') {
-            Some(at) if at > MAX_SLUG_CHARS / 2 => cut[..at].to_string(),
-            _ => cut,
-        };
+    cut_at_word(out)
+}
+
+/// A slug longer than [`MAX_SLUG_CHARS`] cut to that length, at a word boundary when one is
+/// in its second half.
+fn cut_at_word(slug: String) -> String {
+    if slug.len() <= MAX_SLUG_CHARS || slug.chars().count() <= MAX_SLUG_CHARS {
+        return slug;
     }
-    out
+    let cut: String = slug.chars().take(MAX_SLUG_CHARS).collect();
+    match cut.rfind('-') {
+        Some(at) if at > MAX_SLUG_CHARS / 2 => cut[..at].to_string(),
+        _ => cut,
+    }
 }
 
 /// Drops the `(url)` part of `[text](url)` so that ids read like the visible text.
