@@ -390,7 +390,10 @@ impl Builder {
             }
             None => None,
         };
-        let children: Vec<Item> = blocks.into_iter().flat_map(|block| self.block_items(block)).collect();
+        let mut children: Vec<Item> = blocks.into_iter().flat_map(|block| self.block_items(block)).collect();
+        // A collected list starts with room for four, and most items have one child or none:
+        // kept, the spare room would be a fifth of a big template.
+        children.shrink_to_fit();
         if text.trim().is_empty() {
             if task.is_some() {
                 self.warn(line, "empty task left out");
