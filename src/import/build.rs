@@ -157,8 +157,11 @@ impl Builder {
     /// and a rule, or a rule and the end), is metadata: pre-filled fields and blanks.
     fn metadata_zone(&self, blocks: &[Block], at: usize, piece: Piece) -> Option<Zone> {
         let Block::Paragraph { text, .. } = &blocks[at] else { return None };
-        let marked_description = text.lines().last().is_some_and(|line| split_annotation(line).1.description);
-        if marked_description || !reads_as_metadata(text) {
+        let marked = text.lines().last().is_some_and(|line| {
+            let (_, annotation) = split_annotation(line);
+            annotation.description || annotation.text
+        });
+        if marked || !reads_as_metadata(text) {
             return None;
         }
         // A piece after the first starts with a heading, and one before the last is followed by
@@ -261,24 +264,39 @@ impl Builder {
     /// (kept together) become information.
     fn paragraph(&mut self, text: &str, line: usize) -> Vec<Item> {
         let mut items = Vec::new();
-        let mut other: Vec<&str> = Vec::new();
+        let mut other: Vec<String> = Vec::new();
+        // What the annotations on the text's lines say of the item they make (export writes
+        // them on its last line): its id and whether it is required.
+        let mut note = Annotation::default();
+        let mut flush = |other: &mut Vec<String>, note: &mut Annotation| {
+            if other.is_empty() {
+                return;
+            }
+            let mut item = info(other.join("\n"), InfoStyle::Paragraph);
+            let note = std::mem::take(note);
+            item.id = note.id.unwrap_or_default();
+            if let Some(required) = note.required {
+                item.required = required;
+            }
+            items.push(item);
+            other.clear();
+        };
         for (offset, raw) in text.lines().enumerate() {
             let (clean, annotation) = split_annotation(raw);
             let is_fill_in = label_line(&clean).is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
             if is_fill_in {
-                if !other.is_empty() {
-                    items.push(info(other.join("\n"), InfoStyle::Paragraph));
-                    other.clear();
-                }
+                flush(&mut other, &mut note);
             } else if clean.trim().is_empty() {
                 self.warn(line + offset, "annotation with nothing to annotate; left out");
+            } else if annotation == Annotation::default() {
+                other.push(raw.to_string());
             } else {
-                other.push(raw);
+                note.id = annotation.id.or(note.id.take());
+                note.required = annotation.required.or(note.required);
+                other.push(clean);
             }
         }
-        if !other.is_empty() {
-            items.push(info(other.join("\n"), InfoStyle::Paragraph));
-        }
+        flush(&mut other, &mut note);
         items
     }
 

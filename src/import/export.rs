@@ -197,19 +197,7 @@ impl Writer<'_> {
         let value = self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref());
         let shown = match value {
             Some(value) => value.to_string(),
-            None if field.hint.contains(BLANK) => field.hint.clone(),
-            None => {
-                let mut text = BLANK.to_string();
-                if let FieldKind::Number { unit } = &field.kind
-                    && !unit.is_empty()
-                {
-                    let _ = write!(text, " {unit}");
-                }
-                if !field.hint.is_empty() {
-                    let _ = write!(text, " ({})", field.hint);
-                }
-                text
-            }
+            None => blank_text(field),
         };
         let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
         if self.run.is_none() {
@@ -266,7 +254,7 @@ impl Writer<'_> {
             if item.kind != ItemKind::Step {
                 step = 0;
             }
-            let notes = self.item_notes(item);
+            let notes = self.item_notes(item, false);
             let record = self.run.and_then(|run| run.items.get(&item.id));
             // A step's children stand under its text, past `10. ` as past `1. `.
             let marker = format!("{}. ", step + 1);
@@ -291,6 +279,9 @@ impl Writer<'_> {
                 }
                 (ItemKind::Info, InfoStyle::Paragraph) => {
                     blank_line(&mut self.out);
+                    // Text that reads as `**Label:** value` lines would import as fields where
+                    // it stands between rules.
+                    let notes = if super::lines::reads_as_metadata(&item.text) { self.item_notes(item, true) } else { notes };
                     // Only the first line can start a block: any later one that could would have
                     // ended the paragraph where it was read, and so stands as it was written.
                     let (first, rest) = item.text.split_once('\n').map_or((item.text.as_str(), None), |(first, rest)| (first, Some(rest)));
@@ -319,7 +310,10 @@ impl Writer<'_> {
         }
     }
 
-    fn item_notes(&self, item: &Item) -> String {
+    /// The comments written after an item's text: its probe, and an annotation with what the
+    /// text cannot say (an id import would not derive, a required flag other than its kind's,
+    /// `text` when `mark_text`).
+    fn item_notes(&self, item: &Item, mark_text: bool) -> String {
         if self.run.is_some() {
             return String::new();
         }
@@ -331,8 +325,31 @@ impl Writer<'_> {
         if item.required != (item.kind == ItemKind::Check) {
             notes.push((if item.required { "required" } else { "optional" }, None));
         }
+        if mark_text {
+            notes.push(("text", None));
+        }
         format!("{probe}{}", annotation(&notes))
     }
+}
+
+/// How a blank field is written: `_____`, with its unit and `(hint)`; its hint alone when that
+/// holds the blanks (`_____ critical, _____ major`); or `_____ Date: _____ hint`. The first form
+/// that reads back with the same hint and unit is taken.
+fn blank_text(field: &Field) -> String {
+    let unit = match &field.kind {
+        FieldKind::Number { unit } => unit.as_str(),
+        _ => "",
+    };
+    let mut plain = BLANK.to_string();
+    if !unit.is_empty() {
+        let _ = write!(plain, " {unit}");
+    }
+    if !field.hint.is_empty() {
+        let _ = write!(plain, " ({})", field.hint);
+    }
+    let candidates = [field.hint.clone(), plain.clone(), format!("{BLANK} Date: {BLANK} {}", field.hint)];
+    let reads_back = |text: &String| super::lines::blank_value(text).is_some_and(|blank| blank.hint == field.hint && (unit.is_empty() || blank.unit == unit));
+    candidates.into_iter().find(reads_back).unwrap_or(plain)
 }
 
 fn kind_name(kind: &FieldKind) -> &'static str {

@@ -185,6 +185,9 @@ pub(crate) struct Annotation {
     /// The paragraph after the title is the description even where its lines read as
     /// `**Label:** value` metadata (`description`, written by export).
     pub description: bool,
+    /// A paragraph is text even where its lines read as `**Label:** value` metadata and it
+    /// stands between rules (`text`, written by export).
+    pub text: bool,
 }
 
 const ANNOTATION_START: &str = "<!-- preflight:";
@@ -227,6 +230,7 @@ pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
             ("meaning", Some(value)) => annotation.meaning = Some(value),
             ("version", Some(value)) => annotation.version = Some(value),
             ("description", None) => annotation.description = true,
+            ("text", None) => annotation.text = true,
             ("max-probe-age", Some(value)) => annotation.max_probe_age = value.trim_end_matches("min").trim().parse().ok().filter(|m| *m > 0),
             _ => {}
         }

@@ -377,3 +377,44 @@ fn a_checklist_read_in_pieces_imports_as_it_does_whole() {
     assert_eq!(imported.template.description, "What this covers.");
     assert!(imported.template.fields.iter().any(|f| f.label == "Window"), "{:?}", imported.template.fields);
 }
+
+/// Found by fuzzing the round trip: a paragraph that is not metadata where it was read (here a
+/// list follows it) but whose lines read as `**Label:** value` came back as a pre-filled field,
+/// because export put it between the header's rule and the end. Export now marks it `text`.
+#[test]
+fn a_paragraph_that_reads_as_metadata_stays_text_after_export() {
+    let source = "eployment Duration:** _____ minutes\n- **Downtime:** _____ minutes\n";
+    let once = import("t", source).template;
+    assert_eq!(once.items.len(), 1, "{:?}", once.items);
+    let markdown = template_to_markdown(&once);
+    assert!(markdown.contains("eployment Duration:** _____ minutes <!-- preflight: text -->"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, once);
+}
+
+/// An information paragraph keeps an id it was given, and its required flag, through export:
+/// the annotation on its last line is read, not kept as text.
+#[test]
+fn an_information_paragraph_keeps_its_id_through_export() {
+    let mut template = import("t", "# T\n\n## S\n\nSome context for the section.\n\n- [ ] a check\n").template;
+    let paragraph = &mut template.sections[0].items[0];
+    assert_eq!(paragraph.kind, ItemKind::Info);
+    paragraph.id = "context".into();
+    paragraph.required = true;
+    let markdown = template_to_markdown(&template);
+    assert!(markdown.contains("Some context for the section. <!-- preflight: id=context required -->"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, template);
+}
+
+/// Found by fuzzing the round trip: a blank followed by `Date: ___` and more text is a field
+/// whose hint holds blanks of its own. Export wrote the hint alone, as for several blanks in
+/// one value, which no longer starts with a blank and came back as text. Export now writes the
+/// first form that reads back with the same hint.
+#[test]
+fn a_dated_blank_with_more_blanks_after_it_stays_a_field() {
+    let source = "# T\n\n## Contacts\n\n**Deployment Manager:** _____ Date: ___tem Owner:** _____ Date: _______\n";
+    let once = import("t", source).template;
+    let field = once.fields.iter().find(|f| f.label == "Deployment Manager").expect("a field");
+    assert_eq!(field.hint, "tem Owner:** _____ Date: _______");
+    let markdown = template_to_markdown(&once);
+    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+}
