@@ -10,12 +10,12 @@ use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Item
 
 /// Markdown for a template.
 pub fn template_to_markdown(template: &Template) -> String {
-    Writer { template, run: None, ids: ids_to_write(template), out: String::new() }.document()
+    Writer { template, run: None, ids: ids_to_write(template), signoff: signoff_places(template), out: String::new() }.document()
 }
 
 /// Markdown for a run: ticked boxes for done items, states, reasons, notes and field values.
 pub fn run_to_markdown(run: &Run) -> String {
-    let mut writer = Writer { template: &run.template, run: Some(run), ids: IdsToWrite::default(), out: String::new() };
+    let mut writer = Writer { template: &run.template, run: Some(run), ids: IdsToWrite::default(), signoff: Vec::new(), out: String::new() };
     writer.document()
 }
 
@@ -23,7 +23,31 @@ struct Writer<'a> {
     template: &'a Template,
     run: Option<&'a Run>,
     ids: IdsToWrite,
+    /// Where a blank reads back as a sign-off role rather than a field (see [`signoff_places`]).
+    signoff: Vec<Placement>,
     out: String,
+}
+
+/// The placements whose blanks import as sign-off roles: the sections under a sign-off heading,
+/// and the footer when the last section written is one (the importer reads the footer with
+/// that section still open).
+fn signoff_places(template: &Template) -> Vec<Placement> {
+    fn walk(sections: &[Section], inherited: bool, out: &mut Vec<Placement>, last: &mut bool) {
+        for section in sections {
+            let signoff = inherited || super::lines::is_signoff_heading(&section.title);
+            if signoff {
+                out.push(Placement::Section(section.id.clone()));
+            }
+            *last = signoff;
+            walk(&section.sections, signoff, out, last);
+        }
+    }
+    let (mut places, mut last) = (Vec::new(), false);
+    walk(&template.sections, false, &mut places, &mut last);
+    if last {
+        places.push(Placement::Footer);
+    }
+    places
 }
 
 /// Ensures the output ends with a blank line, so that the next block starts afresh.
@@ -211,7 +235,10 @@ impl Writer<'_> {
                 Some(_) => FieldKind::Text,
                 None => super::lines::blank_value(&shown).map_or(FieldKind::Text, |blank| field_kind(&field.label, &blank)),
             };
-            if derived != field.kind {
+            // A blank that would read back as a role says its kind, which only a field has.
+            let reads_as_role =
+                field.default.is_none() && (self.signoff.contains(&field.placement) || super::lines::is_role_label(&field.label));
+            if derived != field.kind || reads_as_role {
                 notes.push(("kind", Some(kind_name(&field.kind))));
             }
         }

@@ -418,3 +418,16 @@ fn a_dated_blank_with_more_blanks_after_it_stays_a_field() {
     let markdown = template_to_markdown(&once);
     assert_eq!(import("t", &markdown).template, once, "{markdown}");
 }
+
+/// Found by fuzzing the round trip: a date a script was meant to fill (`$(date +%F)`) in a
+/// sign-off section is a field, but exported as a blank there it came back as a role. Export
+/// now gives such a blank its kind, and a blank with a `kind` is a field wherever it stands.
+#[test]
+fn a_blank_field_in_a_sign_off_section_stays_a_field() {
+    let source = "# T\n\n## Sign-off\n\n---\n\n**Last Updated:** $(date +%F)\n\n---\n\n## Sign-off again\n\n- [ ] signed\n";
+    let once = import("t", source).template;
+    assert!(once.fields.iter().any(|f| f.label == "Last Updated" && f.kind == crate::model::FieldKind::Date), "{:?}", once.fields);
+    let markdown = template_to_markdown(&once);
+    assert!(markdown.contains("**Last Updated:** _____ <!-- preflight: kind=date -->"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+}
