@@ -127,12 +127,17 @@ fn unescaped_ordered_start(text: String) -> String {
 }
 
 /// Trims each line and joins them with `separator`: list items and headings become one line,
-/// paragraphs keep their line breaks but lose the indentation of their container.
+/// paragraphs keep their line breaks but lose the indentation of their container. Only spaces
+/// and tabs are trimmed, as Markdown does: a line that a vertical tab or a no-break space keeps
+/// from starting a heading must keep it, or export would write the heading.
 fn tidy(text: &str, separator: &str) -> String {
-    if !text.contains('\n') {
-        return text.trim().to_string();
+    fn trim(line: &str) -> &str {
+        line.trim_matches([' ', '\t', '\r'])
     }
-    text.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
+    if !text.contains('\n') {
+        return trim(text).to_string();
+    }
+    text.lines().map(trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
 }
 
 impl<'s> Reader<'s> {

@@ -431,3 +431,14 @@ fn a_blank_field_in_a_sign_off_section_stays_a_field() {
     assert!(markdown.contains("**Last Updated:** _____ <!-- preflight: kind=date -->"), "{markdown}");
     assert_eq!(import("t", &markdown).template, once, "{markdown}");
 }
+
+/// Found by fuzzing the round trip: a vertical tab before `## ` keeps the line in the
+/// paragraph above, but the importer trimmed it away, so export wrote a heading. Lines lose
+/// only the spaces and tabs Markdown itself takes off.
+#[test]
+fn a_line_kept_from_being_a_heading_by_a_vertical_tab_stays_text() {
+    let source = "# T\n\nWhat this covers.\n\u{b}## not a heading\n\n## S\n\n- [ ] a\n";
+    let once = import("t", source).template;
+    assert_eq!(once.description, "What this covers.\n\u{b}## not a heading");
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
