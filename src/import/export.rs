@@ -61,7 +61,8 @@ fn blank_line(out: &mut String) {
 /// heading, a list, a quote, a rule, HTML or a fence (`\### Security`), so that it imports again
 /// as the text it is: the importer's text starts at the escaped character.
 fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
-    let body = line.trim_start();
+    // Markdown indents with spaces and tabs only: a vertical tab before `- ` starts no list.
+    let body = line.trim_start_matches([' ', '\t']);
     let lead = &line[..line.len() - body.len()];
     let bytes = body.as_bytes();
     let spaced = |at: usize| bytes.get(at).is_none_or(|b| *b == b' ' || *b == b'\t');

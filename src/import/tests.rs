@@ -442,3 +442,13 @@ fn a_line_kept_from_being_a_heading_by_a_vertical_tab_stays_text() {
     assert_eq!(once.description, "What this covers.\n\u{b}## not a heading");
     assert_eq!(import("t", &template_to_markdown(&once)).template, once);
 }
+
+/// Found by fuzzing the round trip: the same vertical tab before `- [ ]`, which export then
+/// escaped as if the line began a list.
+#[test]
+fn a_line_kept_from_being_a_task_by_a_vertical_tab_is_not_escaped() {
+    let source = "# T\n\n## S\n\n\u{b}- [ ] not a task\n\n- [ ] a\n";
+    let once = import("t", source).template;
+    assert_eq!(once.sections[0].items[0].text, "\u{b}- [ ] not a task");
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
