@@ -215,7 +215,8 @@ pub(crate) fn described(text: &str) -> String {
 
 /// Splits a trailing annotation off a line of text.
 pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
-    let trimmed = text.trim_end();
+    // Spaces and tabs only, as Markdown trims: other white space is the text's (see `tidy`).
+    let trimmed = text.trim_end_matches([' ', '\t']);
     let Some(start) = trimmed.rfind(ANNOTATION_START) else { return (text.to_string(), Annotation::default()) };
     let Some(body) = trimmed[start + ANNOTATION_START.len()..].strip_suffix("-->") else {
         return (text.to_string(), Annotation::default());
@@ -235,7 +236,7 @@ pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
             _ => {}
         }
     }
-    (trimmed[..start].trim_end().to_string(), annotation)
+    (trimmed[..start].trim_end_matches([' ', '\t']).to_string(), annotation)
 }
 
 const PROBE_START: &str = "<!-- probe:";

@@ -452,3 +452,13 @@ fn a_line_kept_from_being_a_task_by_a_vertical_tab_is_not_escaped() {
     assert_eq!(once.sections[0].items[0].text, "\u{b}- [ ] not a task");
     assert_eq!(import("t", &template_to_markdown(&once)).template, once);
 }
+
+/// Found by fuzzing the round trip: a title ending in a vertical tab kept it when read, and lost
+/// it when read again behind the annotation export writes. Annotations are split off with the
+/// spaces and tabs before them only.
+#[test]
+fn a_title_ending_in_a_vertical_tab_keeps_it_through_export() {
+    let once = import("t", "# Go-live\u{b}\n\n## S\n\n- [ ] a\n").template;
+    assert_eq!(once.title, "Go-live\u{b}");
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
