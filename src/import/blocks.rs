@@ -120,7 +120,7 @@ struct Reader<'s> {
 /// A paragraph's text without the backslash of a leading `5\. `: the escape that keeps a
 /// paragraph from reading as a list is Markdown's, not the text's (a leading `\#` never
 /// reaches the text either), and export writes it again where it is needed.
-fn unescaped_ordered_start(text: String) -> String {
+pub(crate) fn unescaped_ordered_start(text: String) -> String {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let escaped = (1..=9).contains(&digits) && text[digits..].starts_with('\\') && matches!(text.as_bytes().get(digits + 1), Some(b'.' | b')'));
     if escaped { format!("{}{}", &text[..digits], &text[digits + 1..]) } else { text }
@@ -130,6 +130,16 @@ fn unescaped_ordered_start(text: String) -> String {
 /// paragraphs keep their line breaks but lose the indentation of their container. Only spaces
 /// and tabs are trimmed, as Markdown does: a line that a vertical tab or a no-break space keeps
 /// from starting a heading must keep it, or export would write the heading.
+/// A line from within a paragraph that now starts one (when a fill-in line before it became a
+/// field), read as a paragraph's first line is: without the backslash of a leading escape
+/// (`\_`, `\#`), which never reaches the text there, and export writes again where needed.
+pub(crate) fn as_first_line(line: &str) -> String {
+    match line.strip_prefix('\\') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_punctuation()) => rest.to_string(),
+        _ => unescaped_ordered_start(line.to_string()),
+    }
+}
+
 fn tidy(text: &str, separator: &str) -> String {
     fn trim(line: &str) -> &str {
         line.trim_matches([' ', '\t', '\r'])

@@ -290,12 +290,12 @@ impl Builder {
                 flush(&mut other, &mut note);
             } else if clean.trim().is_empty() {
                 self.warn(line + offset, "annotation with nothing to annotate; left out");
-            } else if annotation == Annotation::default() {
-                other.push(raw.to_string());
             } else {
+                let text = if annotation == Annotation::default() { raw.to_string() } else { clean };
                 note.id = annotation.id.or(note.id.take());
                 note.required = annotation.required.or(note.required);
-                other.push(clean);
+                // A group after a fill-in starts a paragraph of its own.
+                other.push(if other.is_empty() && offset > 0 { super::blocks::as_first_line(&text) } else { text });
             }
         }
         flush(&mut other, &mut note);

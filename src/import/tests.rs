@@ -462,3 +462,14 @@ fn a_title_ending_in_a_vertical_tab_keeps_it_through_export() {
     assert_eq!(once.title, "Go-live\u{b}");
     assert_eq!(import("t", &template_to_markdown(&once)).template, once);
 }
+
+/// Found by fuzzing the round trip: a line `\_**` under fill-in lines in a sign-off section
+/// became an information item of its own, with the backslash it had as a middle line. Export
+/// made it a paragraph's first line, where the escape never reaches the text.
+#[test]
+fn a_line_left_after_fill_ins_reads_as_a_first_line() {
+    let source = "# T\n\n## Sign-off\n\n**Deployed By:** _____ Date: _____\n\\_**\n";
+    let once = import("t", source).template;
+    assert_eq!(once.sections[0].items[0].text, "_**");
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
