@@ -233,9 +233,10 @@ impl Builder {
     /// field. Returns false when the value is not a blank.
     fn fill_in(&mut self, label: &str, value: &str, annotation: &Annotation, placement: Placement) -> bool {
         let Some(blank) = blank_value(value) else { return false };
-        // A `kind` annotation names a field's kind: a role has none.
+        // A `kind` annotation names a field's kind, a `meaning` a role's: neither has the other.
         let field = annotation.kind.is_some();
-        if !field && (is_role_label(label) || (self.signoff() && !is_signature_column(label))) {
+        let role = annotation.meaning.is_some();
+        if !field && (role || is_role_label(label) || (self.signoff() && !is_signature_column(label))) {
             self.roles.push(Role {
                 id: annotation.id.clone().unwrap_or_default(),
                 title: label.to_string(),

@@ -255,7 +255,9 @@ impl Writer<'_> {
             if !role.required {
                 notes.push(("optional", None));
             }
-            if role.meaning != default_meaning(&role.title) {
+            // Where neither its place nor its title makes a blank a role, its meaning does.
+            let reads_as_field = !self.signoff.contains(&role.placement) && !super::lines::is_role_label(&role.title);
+            if role.meaning != default_meaning(&role.title) || reads_as_field {
                 notes.push(("meaning", Some(&role.meaning)));
             }
         }

@@ -273,9 +273,25 @@ fn tokens(body: &str) -> Vec<(String, Option<String>)> {
         rest = &rest[key_end..];
         let value = if let Some(after) = rest.strip_prefix('=') {
             if let Some(quoted) = after.strip_prefix('"') {
-                let end = quoted.find('"').unwrap_or(quoted.len());
-                rest = quoted.get(end + 1..).unwrap_or("");
-                Some(quoted[..end].to_string())
+                // Up to the closing quote; `\"`, `\\` and `\>` stand for the character.
+                let mut value = String::new();
+                let mut chars = quoted.char_indices();
+                let mut end = quoted.len();
+                while let Some((at, c)) = chars.next() {
+                    match c {
+                        '"' => {
+                            end = at + 1;
+                            break;
+                        }
+                        '\\' => match chars.next() {
+                            Some((_, escaped)) => value.push(escaped),
+                            None => value.push('\\'),
+                        },
+                        c => value.push(c),
+                    }
+                }
+                rest = &quoted[end..];
+                Some(value)
             } else {
                 let end = after.find(char::is_whitespace).unwrap_or(after.len());
                 rest = &after[end..];
@@ -296,7 +312,10 @@ pub(crate) fn annotation(parts: &[(&str, Option<&str>)]) -> String {
         .iter()
         .map(|(key, value)| match value {
             None => key.to_string(),
-            Some(value) if value.contains(char::is_whitespace) || value.is_empty() => format!("{key}=\"{value}\""),
+            Some(value) if value.is_empty() || value.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\\' | '>')) => {
+                // Quoted, with what would end the value or the comment early escaped.
+                format!("{key}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"").replace('>', "\\>"))
+            }
             Some(value) => format!("{key}={value}"),
         })
         .collect();

@@ -473,3 +473,27 @@ fn a_line_left_after_fill_ins_reads_as_a_first_line() {
     assert_eq!(once.sections[0].items[0].text, "_**");
     assert_eq!(import("t", &template_to_markdown(&once)).template, once);
 }
+
+/// Found by fuzzing the round trip: a version starting with a quote was written unquoted in the
+/// title's annotation and read back as a quoted value. Values with a quote, a backslash, a `>`
+/// or white space are quoted, with those characters escaped. (The header role here, whose
+/// title is no approver's, also came back as a field: export now gives it its meaning, which
+/// only a role has.)
+#[test]
+fn annotation_values_with_quotes_and_comment_ends_survive_export() {
+    for version in ["\"1.0.0", "2.0 \"final\"", "3.0 --> now", "C:\\builds\\4"] {
+        let mut template = import("t", "# T\n\n## S\n\n- [ ] a\n").template;
+        template.version = version.into();
+        template.roles.push(crate::model::Role {
+            id: "approver".into(),
+            title: "Approver".into(),
+            meaning: format!("Approved \"{version}\" -->"),
+            required: true,
+            placement: crate::model::Placement::Header,
+            require_key: false,
+            separate_from: Vec::new(),
+        });
+        let markdown = template_to_markdown(&template);
+        assert_eq!(import("t", &markdown).template, template, "{markdown}");
+    }
+}
