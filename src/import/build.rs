@@ -284,9 +284,12 @@ impl Builder {
             items.push(item);
             other.clear();
         };
+        // Export marks text that would read as fill-ins or metadata `text`, on its last line.
+        let text_only = text.lines().last().is_some_and(|last| split_annotation(last).1.text);
         for (offset, raw) in text.lines().enumerate() {
             let (clean, annotation) = split_annotation(raw);
-            let is_fill_in = label_line(&clean).is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
+            let is_fill_in =
+                !text_only && label_line(&clean).is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
             if is_fill_in {
                 flush(&mut other, &mut note);
             } else if clean.trim().is_empty() {

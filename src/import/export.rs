@@ -309,9 +309,9 @@ impl Writer<'_> {
                 }
                 (ItemKind::Info, InfoStyle::Paragraph) => {
                     blank_line(&mut self.out);
-                    // Text that reads as `**Label:** value` lines would import as fields where
-                    // it stands between rules.
-                    let notes = if super::lines::reads_as_metadata(&item.text) { self.item_notes(item, true) } else { notes };
+                    // Text that reads as `**Label:** value` lines, or has a `Label: ____` line,
+                    // would import as fields (where it stands between rules, or anywhere).
+                    let notes = if super::lines::reads_as_fields(&item.text) { self.item_notes(item, true) } else { notes };
                     // Only the first line can start a block: any later one that could would have
                     // ended the paragraph where it was read, and so stands as it was written.
                     let (first, rest) = item.text.split_once('\n').map_or((item.text.as_str(), None), |(first, rest)| (first, Some(rest)));

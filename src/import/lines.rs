@@ -204,6 +204,12 @@ pub(crate) fn reads_as_metadata(text: &str) -> bool {
     })
 }
 
+/// Whether a paragraph would import as fields or roles somewhere: it reads as metadata, or one
+/// of its lines is a `Label: ____` fill-in.
+pub(crate) fn reads_as_fields(text: &str) -> bool {
+    reads_as_metadata(text) || text.lines().any(|line| label_line(line).is_some_and(|(_, value)| blank_value(&value).is_some()))
+}
+
 /// The description a paragraph gives, without the `description` annotation export marks it with.
 pub(crate) fn described(text: &str) -> String {
     match text.rsplit_once('\n') {

@@ -497,3 +497,14 @@ fn annotation_values_with_quotes_and_comment_ends_survive_export() {
         assert_eq!(import("t", &markdown).template, template, "{markdown}");
     }
 }
+
+/// Found by fuzzing the round trip: `- # ] Product Owner: ____ Date: ____` in a sign-off
+/// section is a heading inside a list item, kept as text; exported as a paragraph it came back
+/// as a role. A paragraph marked `text` holds no fill-ins.
+#[test]
+fn text_that_reads_as_a_fill_in_stays_text_after_export() {
+    let once = import("t", "# T\n\n## Sign-Off\n\n- # ] Product Owner: _______  Date: _______\n- [ ] DevOps Lead: ____ Date: ____\n").template;
+    assert_eq!(once.sections[0].items[0].text, "] Product Owner: _______  Date: _______");
+    let markdown = template_to_markdown(&once);
+    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+}
