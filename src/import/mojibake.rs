@@ -104,8 +104,30 @@ fn piece_at(chars: &[char], at: usize) -> Piece {
     if got >= 1 && needed >= 2 { Piece::Dropped(bytes.len()) } else { Piece::Keep(ch) }
 }
 
+/// How many times text is repaired again when a repair leaves what reads as mojibake: text
+/// garbled twice needs two, and a repair must not leave anything that a second one would change
+/// (a Markdown export of the template is imported again).
+const MAX_PASSES: usize = 4;
+
 /// Repairs mojibake in `text`; see the module documentation.
 pub fn repair(text: &str) -> Repair<'_> {
+    let mut out = repair_once(text);
+    for _ in 1..MAX_PASSES {
+        if out.repaired + out.dropped == 0 {
+            break;
+        }
+        let again = repair_once(&out.text);
+        if again.repaired + again.dropped == 0 {
+            break;
+        }
+        let (repaired, dropped) = (out.repaired + again.repaired, out.dropped + again.dropped);
+        out = Repair { text: Cow::Owned(again.text.into_owned()), repaired, dropped };
+    }
+    out
+}
+
+/// One pass of [`repair`].
+fn repair_once(text: &str) -> Repair<'_> {
     // Most text has no character that could start a garbled sequence: no need to look closer.
     let may_start = |ch: char| cp1252_byte(ch).and_then(continuation_count).is_some();
     if text.is_ascii() || !text.chars().any(may_start) {
@@ -157,6 +179,15 @@ mod tests {
         let fixed = repair("## ðŸ—ï¸ Deployment Phase\n## ðŸš€ Go");
         assert_eq!(fixed.text, "##  Deployment Phase\n## 🚀 Go");
         assert_eq!((fixed.repaired, fixed.dropped), (1, 2));
+    }
+
+    /// Found by fuzzing the Markdown round trip: `Ã©` repaired to `é` made `éœ…` a sequence that
+    /// a second import repaired again. Repair now goes on until nothing is left to repair.
+    #[test]
+    fn a_repair_leaves_nothing_a_second_repair_would_change() {
+        let once = repair("### âÃ©œ… Security Validation");
+        assert_eq!(repair(&once.text).text, once.text);
+        assert_eq!(once.text, "### â霅 Security Validation");
     }
 
     #[test]
