@@ -237,8 +237,7 @@ impl Writer<'_> {
                 None => super::lines::blank_value(&shown).map_or(FieldKind::Text, |blank| field_kind(&field.label, &blank)),
             };
             // A blank that would read back as a role says its kind, which only a field has.
-            let reads_as_role =
-                field.default.is_none() && (self.signoff.contains(&field.placement) || super::lines::is_role_label(&field.label));
+            let reads_as_role = field.default.is_none() && (self.signoff.contains(&field.placement) || super::lines::is_role_label(&field.label));
             if derived != field.kind || reads_as_role {
                 notes.push(("kind", Some(kind_name(&field.kind))));
             }
@@ -378,7 +377,8 @@ fn blank_text(field: &Field) -> String {
         let _ = write!(plain, " ({})", field.hint);
     }
     let candidates = [field.hint.clone(), plain.clone(), format!("{BLANK} Date: {BLANK} {}", field.hint)];
-    let reads_back = |text: &String| super::lines::blank_value(text).is_some_and(|blank| blank.hint == field.hint && (unit.is_empty() || blank.unit == unit));
+    let reads_back =
+        |text: &String| super::lines::blank_value(text).is_some_and(|blank| blank.hint == field.hint && (unit.is_empty() || blank.unit == unit));
     candidates.into_iter().find(reads_back).unwrap_or(plain)
 }
 
