@@ -88,6 +88,13 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(line)
 }
 
+/// A heading's text as written after its `#`s: Markdown takes a last run of `#` at the line's
+/// end for a closing sequence, so text ending in `#` with nothing after it gets one of its own
+/// (`## Step #` reads as "Step"; `## Step # #` as "Step #").
+fn heading_text<'t>(text: &'t str, notes: &str) -> std::borrow::Cow<'t, str> {
+    if notes.is_empty() && text.ends_with('#') { std::borrow::Cow::Owned(format!("{text} #")) } else { std::borrow::Cow::Borrowed(text) }
+}
+
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).
 fn indent_lines(text: &str, indent: &str) -> String {
     text.split('\n').map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
@@ -105,7 +112,7 @@ impl Writer<'_> {
             notes.push(("max-probe-age", Some(max_age.as_str())));
         }
         let title_notes = if self.run.is_some() { String::new() } else { annotation(&notes) };
-        let _ = writeln!(self.out, "# {}{title_notes}\n", template.title);
+        let _ = writeln!(self.out, "# {}{title_notes}\n", heading_text(&template.title, &title_notes));
         if !template.description.is_empty() {
             // A description that reads as `**Label:** value` lines would import as fields.
             let mark = if super::lines::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
@@ -156,7 +163,7 @@ impl Writer<'_> {
     fn section(&mut self, section: &Section, level: usize) {
         blank_line(&mut self.out);
         let id_note = if self.ids.sections.contains(&section.id) { annotation(&[("id", Some(&section.id))]) } else { String::new() };
-        let _ = writeln!(self.out, "{} {}{id_note}\n", "#".repeat(level.min(6)), section.title);
+        let _ = writeln!(self.out, "{} {}{id_note}\n", "#".repeat(level.min(6)), heading_text(&section.title, &id_note));
         self.items(&section.items, "");
         let placement = Placement::Section(section.id.clone());
         let fields: Vec<&Field> = self.template.fields.iter().filter(|f| f.placement == placement).collect();

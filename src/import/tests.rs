@@ -508,3 +508,14 @@ fn text_that_reads_as_a_fill_in_stays_text_after_export() {
     let markdown = template_to_markdown(&once);
     assert_eq!(import("t", &markdown).template, once, "{markdown}");
 }
+
+/// Found by fuzzing the round trip: a section title ending in ` #` lost it on export, as
+/// Markdown reads a heading's last run of `#` for a closing sequence. Export gives such a title
+/// a closing sequence of its own.
+#[test]
+fn a_title_ending_in_a_hash_keeps_it_through_export() {
+    let once = import("t", "# T\n\n## Release # 4\\#\n\n### # #\n\n- [ ] a\n").template;
+    assert_eq!((once.sections[0].title.as_str(), once.sections[0].sections[0].title.as_str()), ("Release # 4\\#", "#"));
+    let markdown = template_to_markdown(&once);
+    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+}
