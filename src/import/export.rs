@@ -88,6 +88,16 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(line)
 }
 
+/// A paragraph's text as written: only its first line can start a block (any later one that
+/// could would have ended the paragraph where it was read, and so stands as it was written), so
+/// only the first is escaped.
+fn paragraph_text(text: &str) -> String {
+    match text.split_once('\n') {
+        Some((first, rest)) => format!("{}\n{rest}", escape_block_start(first)),
+        None => escape_block_start(text).into_owned(),
+    }
+}
+
 /// A heading's text as written after its `#`s: Markdown takes a last run of `#` at the line's
 /// end for a closing sequence, so text ending in `#` with nothing after it gets one of its own
 /// (`## Step #` reads as "Step"; `## Step # #` as "Step #").
@@ -116,7 +126,7 @@ impl Writer<'_> {
         if !template.description.is_empty() {
             // A description that reads as `**Label:** value` lines would import as fields.
             let mark = if super::lines::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
-            let _ = writeln!(self.out, "{}{mark}\n", template.description);
+            let _ = writeln!(self.out, "{}{mark}\n", paragraph_text(&template.description));
         }
         if let Some(run) = self.run {
             let counts = run.counts();
@@ -318,14 +328,7 @@ impl Writer<'_> {
                     // Text that reads as `**Label:** value` lines, or has a `Label: ____` line,
                     // would import as fields (where it stands between rules, or anywhere).
                     let notes = if super::lines::reads_as_fields(&item.text) { self.item_notes(item, true) } else { notes };
-                    // Only the first line can start a block: any later one that could would have
-                    // ended the paragraph where it was read, and so stands as it was written.
-                    let (first, rest) = item.text.split_once('\n').map_or((item.text.as_str(), None), |(first, rest)| (first, Some(rest)));
-                    let text = match rest {
-                        Some(rest) => format!("{}\n{rest}", escape_block_start(first)),
-                        None => escape_block_start(first).into_owned(),
-                    };
-                    let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&text, indent));
+                    let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&paragraph_text(&item.text), indent));
                 }
                 (ItemKind::Info, InfoStyle::Code) => {
                     blank_line(&mut self.out);

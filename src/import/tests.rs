@@ -519,3 +519,13 @@ fn a_title_ending_in_a_hash_keeps_it_through_export() {
     let markdown = template_to_markdown(&once);
     assert_eq!(import("t", &markdown).template, once, "{markdown}");
 }
+
+/// Found by fuzzing the round trip: a description whose first line is an escaped `\## …` was
+/// exported without the escape and came back as a section. The description's first line is
+/// escaped as any paragraph's is.
+#[test]
+fn a_description_that_starts_like_a_heading_stays_the_description() {
+    let once = import("t", "# T\n\n\\## Not a section\n\n## S\n\n- [ ] a\n").template;
+    assert_eq!(once.description, "## Not a section");
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
