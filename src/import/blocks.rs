@@ -140,6 +140,29 @@ pub(crate) fn as_first_line(line: &str) -> String {
     }
 }
 
+/// Inline text from inside `quotes` block quotes, without the `>` that opens each of its lines
+/// after the first: they belong to the quote, not to the text (which export would otherwise
+/// write as a quote of its own).
+fn without_quote_markers(text: &str, quotes: usize) -> std::borrow::Cow<'_, str> {
+    if quotes == 0 || !text.contains('\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        let mut rest = line;
+        for _ in 0..quotes {
+            match rest.trim_start_matches([' ', '\t']).strip_prefix('>') {
+                Some(after) => rest = after.strip_prefix(' ').unwrap_or(after),
+                None => break,
+            }
+        }
+        out.push('\n');
+        out.push_str(rest);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn tidy(text: &str, separator: &str) -> String {
     fn trim(line: &str) -> &str {
         line.trim_matches([' ', '\t', '\r'])
@@ -224,7 +247,7 @@ impl<'s> Reader<'s> {
                 None => range,
             });
         }
-        let text = span.map(|s| tidy(&self.source[s], separator)).unwrap_or_default();
+        let text = span.map(|s| tidy(&without_quote_markers(&self.source[s], self.quotes), separator)).unwrap_or_default();
         (text, self.line_of(start), task)
     }
 
@@ -383,7 +406,8 @@ impl<'s> Reader<'s> {
             }
         }
         for (item, spans) in items.iter_mut().zip(spans) {
-            item.text = spans.iter().map(|span| tidy(&self.source[span.clone()], " ")).collect::<Vec<_>>().join(" ");
+            item.text =
+                spans.iter().map(|span| tidy(&without_quote_markers(&self.source[span.clone()], self.quotes), " ")).collect::<Vec<_>>().join(" ");
         }
         Block::List { ordered, items }
     }
@@ -427,7 +451,7 @@ impl<'s> Reader<'s> {
             }
         }
         if let Some(span) = span {
-            item.text = tidy(&self.source[span], " ");
+            item.text = tidy(&without_quote_markers(&self.source[span], self.quotes), " ");
         }
         item
     }

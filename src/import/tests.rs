@@ -529,3 +529,14 @@ fn a_description_that_starts_like_a_heading_stays_the_description() {
     assert_eq!(once.description, "## Not a section");
     assert_eq!(import("t", &template_to_markdown(&once)).template, once);
 }
+
+/// Found by fuzzing the round trip: the lines of a paragraph in a block quote kept the `>` of
+/// every line after the first, so the text read `99.5%\n>99.5%` and export wrote a quote of
+/// its own. Text from a quote leaves its markers out, in a list inside the quote too.
+#[test]
+fn text_in_a_block_quote_leaves_the_quote_markers_out() {
+    let once = import("t", "# T\n\n## S\n\n> Note: drain first\n> and then deploy\n>\n> - [ ] a check\n>   that goes on\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["Note: drain first\nand then deploy", "a check that goes on"]);
+    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+}
