@@ -190,6 +190,12 @@ impl<'s> Reader<'s> {
         self.peek().map_or(end..end, |(_, range)| range.clone())
     }
 
+    /// The source text of `span`, tidied (see [`tidy`]), without the markers of the quotes
+    /// around it.
+    fn span_text(&self, span: Range<usize>, separator: &str) -> String {
+        tidy(&without_quote_markers(&self.source[span], self.quotes), separator)
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.first_line - 1 + self.line_starts.partition_point(|&start| start <= offset)
     }
@@ -247,7 +253,7 @@ impl<'s> Reader<'s> {
                 None => range,
             });
         }
-        let text = span.map(|s| tidy(&without_quote_markers(&self.source[s], self.quotes), separator)).unwrap_or_default();
+        let text = span.map(|s| self.span_text(s, separator)).unwrap_or_default();
         (text, self.line_of(start), task)
     }
 
@@ -406,8 +412,7 @@ impl<'s> Reader<'s> {
             }
         }
         for (item, spans) in items.iter_mut().zip(spans) {
-            item.text =
-                spans.iter().map(|span| tidy(&without_quote_markers(&self.source[span.clone()], self.quotes), " ")).collect::<Vec<_>>().join(" ");
+            item.text = spans.iter().map(|span| self.span_text(span.clone(), " ")).collect::<Vec<_>>().join(" ");
         }
         Block::List { ordered, items }
     }
@@ -451,7 +456,7 @@ impl<'s> Reader<'s> {
             }
         }
         if let Some(span) = span {
-            item.text = tidy(&without_quote_markers(&self.source[span], self.quotes), " ");
+            item.text = self.span_text(span, " ");
         }
         item
     }

@@ -300,7 +300,10 @@ impl Writer<'_> {
             if item.kind != ItemKind::Step {
                 step = 0;
             }
-            let notes = self.item_notes(item, false);
+            // Text that reads as `**Label:** value` lines, or has a `Label: ____` line, would
+            // import as fields (where it stands between rules, or anywhere): it is marked `text`.
+            let reads_as_fields = item.kind == ItemKind::Info && item.style == InfoStyle::Paragraph && super::lines::reads_as_fields(&item.text);
+            let notes = self.item_notes(item, reads_as_fields);
             let record = self.run.and_then(|run| run.items.get(&item.id));
             // A step's children stand under its text, past `10. ` as past `1. `.
             let marker = format!("{}. ", step + 1);
@@ -325,9 +328,6 @@ impl Writer<'_> {
                 }
                 (ItemKind::Info, InfoStyle::Paragraph) => {
                     blank_line(&mut self.out);
-                    // Text that reads as `**Label:** value` lines, or has a `Label: ____` line,
-                    // would import as fields (where it stands between rules, or anywhere).
-                    let notes = if super::lines::reads_as_fields(&item.text) { self.item_notes(item, true) } else { notes };
                     let _ = writeln!(self.out, "{}{notes}\n", indent_lines(&paragraph_text(&item.text), indent));
                 }
                 (ItemKind::Info, InfoStyle::Code) => {

@@ -15,13 +15,13 @@ use crate::model::{Item, ItemKind, Section, Template, slug};
 /// ids taken (a big checklist has a million).
 pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
     let explicit = |at: usize| !entries[at].1.is_empty();
-    let mut ids: Vec<String> = entries
-        .iter()
-        .map(|(text, id)| match id.is_empty() {
-            false => id.to_string(),
-            true => Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()),
-        })
-        .collect();
+    let mut ids: Vec<String> =
+        entries
+            .iter()
+            .map(|(text, id)| {
+                if !id.is_empty() { id.to_string() } else { Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()) }
+            })
+            .collect();
     // What each entry without an id gets instead of its base, when the base is taken.
     let mut numbered: Vec<(usize, String)> = Vec::new();
     {

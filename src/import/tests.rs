@@ -345,6 +345,14 @@ fn a_paragraph_starting_with_a_number_and_a_dot_stays_a_paragraph() {
     assert_eq!(escaped.sections[0].items[1].text, "3. not a step");
 }
 
+/// Exports `template` and imports the Markdown again: asserts that it comes back equal, and
+/// returns the Markdown.
+fn assert_round_trips(template: &Template) -> String {
+    let markdown = template_to_markdown(template);
+    assert_eq!(import("t", &markdown).template, *template, "{markdown}");
+    markdown
+}
+
 /// Imports `text` whole and in pieces of every size that makes a difference, and checks that
 /// the results are the same.
 fn assert_same_in_pieces(name: &str, text: &str) {
@@ -386,9 +394,8 @@ fn a_paragraph_that_reads_as_metadata_stays_text_after_export() {
     let source = "eployment Duration:** _____ minutes\n- **Downtime:** _____ minutes\n";
     let once = import("t", source).template;
     assert_eq!(once.items.len(), 1, "{:?}", once.items);
-    let markdown = template_to_markdown(&once);
+    let markdown = assert_round_trips(&once);
     assert!(markdown.contains("eployment Duration:** _____ minutes <!-- preflight: text -->"), "{markdown}");
-    assert_eq!(import("t", &markdown).template, once);
 }
 
 /// An information paragraph keeps an id it was given, and its required flag, through export:
@@ -415,8 +422,7 @@ fn a_dated_blank_with_more_blanks_after_it_stays_a_field() {
     let once = import("t", source).template;
     let field = once.fields.iter().find(|f| f.label == "Deployment Manager").expect("a field");
     assert_eq!(field.hint, "tem Owner:** _____ Date: _______");
-    let markdown = template_to_markdown(&once);
-    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a date a script was meant to fill (`$(date +%F)`) in a
@@ -427,9 +433,8 @@ fn a_blank_field_in_a_sign_off_section_stays_a_field() {
     let source = "# T\n\n## Sign-off\n\n---\n\n**Last Updated:** $(date +%F)\n\n---\n\n## Sign-off again\n\n- [ ] signed\n";
     let once = import("t", source).template;
     assert!(once.fields.iter().any(|f| f.label == "Last Updated" && f.kind == crate::model::FieldKind::Date), "{:?}", once.fields);
-    let markdown = template_to_markdown(&once);
+    let markdown = assert_round_trips(&once);
     assert!(markdown.contains("**Last Updated:** _____ <!-- preflight: kind=date -->"), "{markdown}");
-    assert_eq!(import("t", &markdown).template, once, "{markdown}");
 }
 
 /// Found by fuzzing the round trip: a vertical tab before `## ` keeps the line in the
@@ -440,7 +445,7 @@ fn a_line_kept_from_being_a_heading_by_a_vertical_tab_stays_text() {
     let source = "# T\n\nWhat this covers.\n\u{b}## not a heading\n\n## S\n\n- [ ] a\n";
     let once = import("t", source).template;
     assert_eq!(once.description, "What this covers.\n\u{b}## not a heading");
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: the same vertical tab before `- [ ]`, which export then
@@ -450,7 +455,7 @@ fn a_line_kept_from_being_a_task_by_a_vertical_tab_is_not_escaped() {
     let source = "# T\n\n## S\n\n\u{b}- [ ] not a task\n\n- [ ] a\n";
     let once = import("t", source).template;
     assert_eq!(once.sections[0].items[0].text, "\u{b}- [ ] not a task");
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a title ending in a vertical tab kept it when read, and lost
@@ -460,7 +465,7 @@ fn a_line_kept_from_being_a_task_by_a_vertical_tab_is_not_escaped() {
 fn a_title_ending_in_a_vertical_tab_keeps_it_through_export() {
     let once = import("t", "# Go-live\u{b}\n\n## S\n\n- [ ] a\n").template;
     assert_eq!(once.title, "Go-live\u{b}");
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a line `\_**` under fill-in lines in a sign-off section
@@ -471,7 +476,7 @@ fn a_line_left_after_fill_ins_reads_as_a_first_line() {
     let source = "# T\n\n## Sign-off\n\n**Deployed By:** _____ Date: _____\n\\_**\n";
     let once = import("t", source).template;
     assert_eq!(once.sections[0].items[0].text, "_**");
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a version starting with a quote was written unquoted in the
@@ -505,8 +510,7 @@ fn annotation_values_with_quotes_and_comment_ends_survive_export() {
 fn text_that_reads_as_a_fill_in_stays_text_after_export() {
     let once = import("t", "# T\n\n## Sign-Off\n\n- # ] Product Owner: _______  Date: _______\n- [ ] DevOps Lead: ____ Date: ____\n").template;
     assert_eq!(once.sections[0].items[0].text, "] Product Owner: _______  Date: _______");
-    let markdown = template_to_markdown(&once);
-    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a section title ending in ` #` lost it on export, as
@@ -516,8 +520,7 @@ fn text_that_reads_as_a_fill_in_stays_text_after_export() {
 fn a_title_ending_in_a_hash_keeps_it_through_export() {
     let once = import("t", "# T\n\n## Release # 4\\#\n\n### # #\n\n- [ ] a\n").template;
     assert_eq!((once.sections[0].title.as_str(), once.sections[0].sections[0].title.as_str()), ("Release # 4\\#", "#"));
-    let markdown = template_to_markdown(&once);
-    assert_eq!(import("t", &markdown).template, once, "{markdown}");
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: a description whose first line is an escaped `\## …` was
@@ -527,7 +530,7 @@ fn a_title_ending_in_a_hash_keeps_it_through_export() {
 fn a_description_that_starts_like_a_heading_stays_the_description() {
     let once = import("t", "# T\n\n\\## Not a section\n\n## S\n\n- [ ] a\n").template;
     assert_eq!(once.description, "## Not a section");
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
 
 /// Found by fuzzing the round trip: the lines of a paragraph in a block quote kept the `>` of
@@ -538,5 +541,5 @@ fn text_in_a_block_quote_leaves_the_quote_markers_out() {
     let once = import("t", "# T\n\n## S\n\n> Note: drain first\n> and then deploy\n>\n> - [ ] a check\n>   that goes on\n").template;
     let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
     assert_eq!(texts, ["Note: drain first\nand then deploy", "a check that goes on"]);
-    assert_eq!(import("t", &template_to_markdown(&once)).template, once);
+    assert_round_trips(&once);
 }
