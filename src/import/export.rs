@@ -146,9 +146,7 @@ impl Writer<'_> {
         let header: Vec<&Field> = template.fields.iter().filter(|f| f.placement == Placement::Header).collect();
         let header_roles: Vec<&Role> = template.roles.iter().filter(|r| r.placement == Placement::Header).collect();
         if !header.is_empty() || !header_roles.is_empty() {
-            self.out.push_str("---\n\n");
-            self.metadata_block(&header, &header_roles);
-            self.out.push_str("---\n\n");
+            self.header_fields(&header, &header_roles);
         } else if !template.items.is_empty() {
             // Keeps a leading paragraph from reading back as the description.
             self.out.push_str("---\n\n");
@@ -162,7 +160,7 @@ impl Writer<'_> {
         if !footer.is_empty() || !footer_roles.is_empty() {
             blank_line(&mut self.out);
             self.out.push_str("---\n\n");
-            self.metadata_block(&footer, &footer_roles);
+            self.metadata_block(&footer, &footer_roles, false);
         }
         let trimmed = self.out.trim_end().len();
         self.out.truncate(trimmed);
@@ -177,8 +175,10 @@ impl Writer<'_> {
         self.items(&section.items, "");
         let placement = Placement::Section(section.id.clone());
         let fields: Vec<&Field> = self.template.fields.iter().filter(|f| f.placement == placement).collect();
-        self.section_fields(&fields);
         let roles: Vec<&Role> = self.template.roles.iter().filter(|r| r.placement == placement).collect();
+        // Nothing after this section's fields: lines of them between rules would read as the footer.
+        let ends_document = roles.is_empty() && self.ends_with(section);
+        self.section_fields(&fields, ends_document);
         if !roles.is_empty() {
             blank_line(&mut self.out);
             // One paragraph per role: a sign-off line is signed, not ticked.
@@ -194,7 +194,19 @@ impl Writer<'_> {
 
     /// Fields in a section, in order: blanks as bullets, tables as tables, pre-filled values in a
     /// block between rules.
-    fn section_fields(&mut self, fields: &[&Field]) {
+    /// Whether `section` is the last thing written: the last section, with no footer after it.
+    fn ends_with(&self, section: &Section) -> bool {
+        let footer = |placement: &Placement| *placement == Placement::Footer;
+        let mut last = self.template.sections.last();
+        while let Some(child) = last.and_then(|s| s.sections.last()) {
+            last = Some(child);
+        }
+        last.is_some_and(|last| std::ptr::eq(last, section))
+            && !self.template.fields.iter().any(|f| footer(&f.placement))
+            && !self.template.roles.iter().any(|r| footer(&r.placement))
+    }
+
+    fn section_fields(&mut self, fields: &[&Field], ends_document: bool) {
         let mut at = 0;
         let mut in_bullets = false;
         while at < fields.len() {
@@ -212,22 +224,52 @@ impl Writer<'_> {
                     .iter()
                     .position(|f| f.default.is_none() || matches!(f.kind, FieldKind::Table { .. }))
                     .map_or(fields.len(), |n| at + n);
+                let section_mark = ends_document && run_end == fields.len();
                 self.out.push_str("---\n\n");
-                self.metadata_block(&fields[at..run_end], &[]);
+                self.metadata_block(&fields[at..run_end], &[], section_mark);
                 self.out.push_str("---\n\n");
                 at = run_end;
             } else {
                 // `*`, not `-`: a different marker starts a list of its own, so fill-ins never
                 // join (and loosen) the task list above them.
-                let _ = writeln!(self.out, "* {}", self.field_line(field));
+                let _ = writeln!(self.out, "* {}", self.field_line(field, false));
                 at += 1;
             }
         }
     }
 
-    fn metadata_block(&mut self, fields: &[&Field], roles: &[&Role]) {
-        for field in fields {
-            let _ = writeln!(self.out, "{}", self.field_line(field));
+    /// The header's fields in order: `**Label:** value` lines between rules, and a table of
+    /// blanks as a table (before the first heading, it reads as the header's table field). The
+    /// roles close the last block of lines.
+    fn header_fields(&mut self, fields: &[&Field], roles: &[&Role]) {
+        let is_table = |field: &&Field| matches!(field.kind, FieldKind::Table { .. });
+        let mut at = 0;
+        while at < fields.len() {
+            if let FieldKind::Table { columns } = &fields[at].kind {
+                self.table(fields[at], columns);
+                at += 1;
+                continue;
+            }
+            let run_end = fields[at..].iter().position(is_table).map_or(fields.len(), |n| at + n);
+            let last = !fields[run_end..].iter().any(|field| !is_table(field));
+            self.out.push_str("---\n\n");
+            self.metadata_block(&fields[at..run_end], if last { roles } else { &[] }, false);
+            self.out.push_str("---\n\n");
+            at = run_end;
+        }
+        if fields.iter().all(is_table) && !roles.is_empty() {
+            // No lines for the roles to close: they stand between rules of their own.
+            self.out.push_str("---\n\n");
+            self.metadata_block(&[], roles, false);
+            self.out.push_str("---\n\n");
+        }
+    }
+
+    /// `**Label:** value` lines; with `section_mark`, the last says it belongs to its section.
+    fn metadata_block(&mut self, fields: &[&Field], roles: &[&Role], section_mark: bool) {
+        for (at, field) in fields.iter().enumerate() {
+            let mark = section_mark && at + 1 == fields.len();
+            let _ = writeln!(self.out, "{}", self.field_line(field, mark));
         }
         for role in roles {
             let _ = writeln!(self.out, "{}", self.role_line(role));
@@ -235,7 +277,7 @@ impl Writer<'_> {
         self.out.push('\n');
     }
 
-    fn field_line(&self, field: &Field) -> String {
+    fn field_line(&self, field: &Field, section_mark: bool) -> String {
         let value = self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref());
         let shown = match value {
             Some(value) => value.to_string(),
@@ -257,6 +299,9 @@ impl Writer<'_> {
             let reads_as_role = field.default.is_none() && (self.signoff.contains(&field.placement) || super::lines::is_role_label(&field.label));
             if derived != field.kind || reads_as_role {
                 notes.push(("kind", Some(kind_name(&field.kind))));
+            }
+            if section_mark {
+                notes.push(("section", None));
             }
         }
         format!("**{}:** {shown}{}", field.label, annotation(&notes))

@@ -188,6 +188,9 @@ pub(crate) struct Annotation {
     /// A paragraph is text even where its lines read as `**Label:** value` metadata and it
     /// stands between rules (`text`, written by export).
     pub text: bool,
+    /// Lines of `**Label:** value` at the document's end belong to the section they stand in,
+    /// not to the footer (`section`, written by export).
+    pub section: bool,
 }
 
 const ANNOTATION_START: &str = "<!-- preflight:";
@@ -238,6 +241,7 @@ pub(crate) fn split_annotation(text: &str) -> (String, Annotation) {
             ("version", Some(value)) => annotation.version = Some(value),
             ("description", None) => annotation.description = true,
             ("text", None) => annotation.text = true,
+            ("section", None) => annotation.section = true,
             ("max-probe-age", Some(value)) => annotation.max_probe_age = value.trim_end_matches("min").trim().parse().ok().filter(|m| *m > 0),
             _ => {}
         }

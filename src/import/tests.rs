@@ -1,7 +1,7 @@
 //! Import tests on the five seed checklists and on small cases.
 
 use super::*;
-use crate::model::{FieldValue, ItemKind, Template};
+use crate::model::{FieldKind, FieldValue, ItemKind, Placement, Template};
 
 const SEEDS: [(&str, &str); 5] = [
     ("ai-avatar-website", include_str!("../../tests/data/ai-avatar-website.md")),
@@ -542,4 +542,32 @@ fn text_in_a_block_quote_leaves_the_quote_markers_out() {
     let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
     assert_eq!(texts, ["Note: drain first\nand then deploy", "a check that goes on"]);
     assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a table of blanks before the first heading is the header's
+/// table field, and export wrote it as a `**Table:** …` line, which came back as a text field.
+/// Export writes the header's tables as tables, in their place among its lines.
+#[test]
+fn a_table_field_of_the_header_stays_a_table_after_export() {
+    let text = "# T\n\nAbout.\n\n---\n\n**Owner:** Ana\n\n---\n\n| Role | Name |\n|---|---|\n| Lead | |\n\n---\n\n**Ticket:** OPS-1\n\n---\n\n## S\n\n- [ ] a\n";
+    let once = import("t", text).template;
+    let kinds: Vec<(&str, bool)> = once.fields.iter().map(|f| (f.label.as_str(), matches!(f.kind, FieldKind::Table { .. }))).collect();
+    // After the two fields every run has.
+    assert_eq!(kinds[2..], [("Owner", false), ("Table", true), ("Ticket", false)]);
+    assert_round_trips(&once);
+    let only_table = import("t", "# T\n\n| Role | Name |\n|---|---|\n| Lead | |\n\n## Sign-off\n\n- [ ] a\n").template;
+    assert!(matches!(only_table.fields[2].kind, FieldKind::Table { .. }));
+    assert_round_trips(&only_table);
+}
+
+/// Found by fuzzing the round trip: a section's pre-filled field, read between rules with text
+/// after it, was written after the section's items; at the document's end it came back as the
+/// footer's. Export marks such lines `section`.
+#[test]
+fn a_section_field_written_last_stays_in_its_section() {
+    let once = import("t", "# T\n\n## Notes\n\n---\n\n**Remember:** drain first\n\n---\n\nKeep calm.\n").template;
+    let remember = once.fields.iter().find(|f| f.label == "Remember").expect("the field");
+    assert_eq!(remember.placement, Placement::Section("notes".into()));
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("**Remember:** drain first <!-- preflight: section -->"), "{markdown}");
 }

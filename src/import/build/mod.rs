@@ -157,11 +157,8 @@ impl Builder {
     /// and a rule, or a rule and the end), is metadata: pre-filled fields and blanks.
     fn metadata_zone(&self, blocks: &[Block], at: usize, piece: Piece) -> Option<Zone> {
         let Block::Paragraph { text, .. } = &blocks[at] else { return None };
-        let marked = text.lines().last().is_some_and(|line| {
-            let (_, annotation) = split_annotation(line);
-            annotation.description || annotation.text
-        });
-        if marked || !reads_as_metadata(text) {
+        let last = text.lines().last().map(|line| split_annotation(line).1).unwrap_or_default();
+        if last.description || last.text || !reads_as_metadata(text) {
             return None;
         }
         // A piece after the first starts with a heading, and one before the last is followed by
@@ -175,7 +172,7 @@ impl Builder {
         }
         Some(if self.nodes.is_empty() {
             Zone::Header
-        } else if piece.last && rest.iter().all(|b| matches!(b, Block::Rule)) {
+        } else if piece.last && rest.iter().all(|b| matches!(b, Block::Rule)) && !last.section {
             Zone::Footer
         } else {
             Zone::Middle
