@@ -6,7 +6,8 @@
 //! of twenty tasks, some nested, with inline code and emphasis. Prints the input size and the
 //! time. Given a third argument `heap`, it also counts the heap: what each mode held at its
 //! peak beyond the input text, and what the template keeps (`/usr/bin/time -v` gives the whole
-//! process's peak). With MODE `condition` and a count
+//! process's peak). Given `seeds`, the input is the five seed checklists repeated instead. With
+//! MODE `condition` and a count
 //! N instead of MB, it times parsing `status in [200, 200, …]` with N values, to show the
 //! condition parser is linear. docs/BENCHMARKS.md has the figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
@@ -81,13 +82,39 @@ fn checklist(bytes: usize) -> String {
     text
 }
 
+/// The five seed checklists, one after another, again and again: text as teams write it, with
+/// long items, descriptions, code, tables and sign-off sections.
+fn seeds(bytes: usize) -> String {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
+    let mut names: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|err| panic!("{}: {err}", folder.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md") && !path.ends_with("README.md"))
+        .collect();
+    names.sort();
+    let seeds: Vec<String> = names.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect();
+    let mut text = String::new();
+    while text.len() < bytes {
+        for seed in &seeds {
+            text.push_str(seed);
+            text.push_str("\n\n");
+        }
+    }
+    text
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "import".into());
     let megabytes: usize = args.next().and_then(|mb| mb.parse().ok()).unwrap_or(10);
-    let text = if mode == "condition" { String::new() } else { checklist(megabytes << 20) };
+    let rest: Vec<String> = args.collect();
+    let text = match mode.as_str() {
+        "condition" => String::new(),
+        _ if rest.iter().any(|arg| arg == "seeds") => seeds(megabytes << 20),
+        _ => checklist(megabytes << 20),
+    };
     let text = text.into_boxed_str().into_string();
-    let counting = args.next().is_some_and(|arg| arg == "heap");
+    let counting = rest.iter().any(|arg| arg == "heap");
     COUNTING.store(counting, Ordering::Relaxed);
     let before = HELD.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);

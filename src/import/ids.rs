@@ -4,17 +4,17 @@
 //! importer would derive by itself and annotate only the others.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
 
 #[cfg(doc)]
 use crate::model::IdAllocator;
 use crate::model::{Item, ItemKind, Section, Template, slug};
 
 /// Derives an id for each entry without one (`(text, "")`), in order, after reserving the
-/// explicit ones (`(text, id)`): the
-/// same ids as [`IdAllocator`] hands out one by one, without a second copy of each in the set of
-/// ids taken (a big checklist has a million).
+/// explicit ones (`(text, id)`): the same ids as [`IdAllocator`] hands out one by one, without a
+/// second copy of any in the set of ids taken (a big checklist has a million, and a long one
+/// made of repeated parts numbers most of them).
 pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
-    let explicit = |at: usize| !entries[at].1.is_empty();
     let mut ids: Vec<String> =
         entries
             .iter()
@@ -22,31 +22,41 @@ pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
                 if !id.is_empty() { id.to_string() } else { Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()) }
             })
             .collect();
-    // What each entry without an id gets instead of its base, when the base is taken.
-    let mut numbered: Vec<(usize, String)> = Vec::new();
-    {
-        let mut taken: HashSet<&str, ahash::RandomState> = HashSet::with_capacity_and_hasher(ids.len(), ahash::RandomState::new());
-        taken.extend(entries.iter().map(|(_, id)| *id).filter(|id| !id.is_empty()));
-        // Numbered ids handed out, and the next number to try per base.
-        let mut handed: HashSet<String, ahash::RandomState> = HashSet::default();
-        let mut next_suffix: HashMap<&str, usize, ahash::RandomState> = HashMap::default();
-        for (at, base) in ids.iter().enumerate() {
-            if explicit(at) || (!handed.contains(base.as_str()) && taken.insert(base)) {
-                continue;
-            }
-            let next = next_suffix.entry(base).or_insert(2);
+    let hasher = ahash::RandomState::new();
+    let hash = |text: &str| hasher.hash_one(text);
+    // The ids taken, as indices into `ids`: the explicit ones from the start, then each as it is
+    // settled.
+    let mut taken: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(ids.len());
+    let is_taken = |taken: &hashbrown::HashTable<usize>, ids: &[String], text: &str| taken.find(hash(text), |&at| ids[at] == text).is_some();
+    for (at, (_, id)) in entries.iter().enumerate() {
+        if !id.is_empty() {
+            taken.insert_unique(hash(id), at, |&at| hash(&ids[at]));
+        }
+    }
+    // The next number to try, per base that was taken before.
+    let mut next_suffix: HashMap<String, usize, ahash::RandomState> = HashMap::default();
+    let mut candidate = String::new();
+    for at in 0..ids.len() {
+        if !entries[at].1.is_empty() {
+            continue;
+        }
+        if is_taken(&taken, &ids, &ids[at]) {
+            let base = ids[at].as_str();
+            let next = match next_suffix.get_mut(base) {
+                Some(next) => next,
+                None => next_suffix.entry(base.to_string()).or_insert(2),
+            };
             loop {
-                let candidate = format!("{base}-{next}");
+                candidate.clear();
+                let _ = write!(candidate, "{base}-{next}");
                 *next += 1;
-                if !taken.contains(candidate.as_str()) && handed.insert(candidate.clone()) {
-                    numbered.push((at, candidate));
+                if !is_taken(&taken, &ids, &candidate) {
                     break;
                 }
             }
+            ids[at].clone_from(&candidate);
         }
-    }
-    for (at, id) in numbered {
-        ids[at] = id;
+        taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
     }
     ids
 }

@@ -77,31 +77,37 @@ fn continuation_count(lead: u8) -> Option<usize> {
 
 enum Piece {
     Keep(char),
-    Repaired(String, usize),
+    /// The character meant, and the bytes of the text its garbled sequence takes.
+    Repaired(char, usize),
+    /// The bytes of the text a remnant takes.
     Dropped(usize),
 }
 
-/// Decides what the sequence starting at `chars[at]` is.
-fn piece_at(chars: &[char], at: usize) -> Piece {
-    let ch = chars[at];
+/// Decides what the sequence starting with `ch`, followed by the text `after`, is.
+fn piece_at(ch: char, after: &str) -> Piece {
     let Some(lead) = cp1252_byte(ch) else { return Piece::Keep(ch) };
     let Some(needed) = continuation_count(lead) else { return Piece::Keep(ch) };
-    let mut bytes = vec![lead];
-    while bytes.len() <= needed {
-        match chars.get(at + bytes.len()).and_then(|&c| cp1252_byte(c)) {
-            Some(byte) if is_continuation(byte) => bytes.push(byte),
+    let mut bytes = [lead, 0, 0, 0];
+    let (mut got, mut len) = (0, ch.len_utf8());
+    for next in after.chars().take(needed) {
+        match cp1252_byte(next) {
+            Some(byte) if is_continuation(byte) => {
+                got += 1;
+                bytes[got] = byte;
+                len += next.len_utf8();
+            }
             _ => break,
         }
     }
-    let got = bytes.len() - 1;
+    // A whole sequence of valid UTF-8 is one character.
     if got == needed
-        && let Ok(text) = std::str::from_utf8(&bytes)
+        && let Some(fixed) = std::str::from_utf8(&bytes[..=got]).ok().and_then(|text| text.chars().next())
     {
-        return Piece::Repaired(text.to_string(), bytes.len());
+        return Piece::Repaired(fixed, len);
     }
     // A lead byte followed by some continuation bytes, but not a whole character: the rest was
     // lost. A lone lead byte is an ordinary Latin-1 letter (`é`) and stays.
-    if got >= 1 && needed >= 2 { Piece::Dropped(bytes.len()) } else { Piece::Keep(ch) }
+    if got >= 1 && needed >= 2 { Piece::Dropped(len) } else { Piece::Keep(ch) }
 }
 
 /// How many times text is repaired again when a repair leaves what reads as mojibake: text
@@ -133,30 +139,34 @@ fn repair_once(text: &str) -> Repair<'_> {
     if text.is_ascii() || !text.chars().any(may_start) {
         return Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 };
     }
-    let chars: Vec<char> = text.chars().collect();
-    let has_repairable = (0..chars.len()).any(|at| matches!(piece_at(&chars, at), Piece::Repaired(..)));
-    if !has_repairable {
+    let piece = |at: usize, ch: char| piece_at(ch, &text[at + ch.len_utf8()..]);
+    if !text.char_indices().any(|(at, ch)| matches!(piece(at, ch), Piece::Repaired(..))) {
         return Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 };
     }
     let mut out = String::with_capacity(text.len());
     let (mut repaired, mut dropped) = (0, 0);
     let mut at = 0;
-    while at < chars.len() {
-        match piece_at(&chars, at) {
+    while at < text.len() {
+        // ASCII is never part of a garbled sequence: it is copied a run at a time.
+        let ascii = text.as_bytes()[at..].iter().position(|b| !b.is_ascii()).unwrap_or(text.len() - at);
+        out.push_str(&text[at..at + ascii]);
+        at += ascii;
+        let Some(ch) = text[at..].chars().next() else { break };
+        at += match piece(at, ch) {
             Piece::Keep(ch) => {
                 out.push(ch);
-                at += 1;
+                ch.len_utf8()
             }
             Piece::Repaired(fixed, len) => {
-                out.push_str(&fixed);
+                out.push(fixed);
                 repaired += 1;
-                at += len;
+                len
             }
             Piece::Dropped(len) => {
                 dropped += 1;
-                at += len;
+                len
             }
-        }
+        };
     }
     Repair { text: Cow::Owned(out), repaired, dropped }
 }
