@@ -88,14 +88,22 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(line)
 }
 
-/// A paragraph's text as written: only its first line can start a block (any later one that
-/// could would have ended the paragraph where it was read, and so stands as it was written), so
-/// only the first is escaped.
+/// A paragraph's text as written. Its first line is escaped where it would start a block. A
+/// later line that would start one (`- `, `## `, `===`) stayed in the paragraph where it was
+/// read only by its indentation, which the importer takes off: it gets four spaces back, which
+/// keep a line in its paragraph and which the importer takes off again.
 fn paragraph_text(text: &str) -> String {
-    match text.split_once('\n') {
-        Some((first, rest)) => format!("{}\n{rest}", escape_block_start(first)),
-        None => escape_block_start(text).into_owned(),
+    let mut lines = text.split('\n');
+    let mut out = escape_block_start(lines.next().unwrap_or_default()).into_owned();
+    for line in lines {
+        out.push('\n');
+        let underline = line.trim_matches([' ', '\t']).bytes().all(|b| b == b'=') && line.contains('=');
+        if underline || matches!(escape_block_start(line), std::borrow::Cow::Owned(_)) {
+            out.push_str("    ");
+        }
+        out.push_str(line);
     }
+    out
 }
 
 /// A heading's text as written after its `#`s: Markdown takes a last run of `#` at the line's
@@ -162,7 +170,8 @@ impl Writer<'_> {
             self.out.push_str("---\n\n");
             self.metadata_block(&footer, &footer_roles, false);
         }
-        let trimmed = self.out.trim_end().len();
+        // Only line breaks: a title's last character may be a vertical tab.
+        let trimmed = self.out.trim_end_matches('\n').len();
         self.out.truncate(trimmed);
         self.out.push('\n');
         std::mem::take(&mut self.out)

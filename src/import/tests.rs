@@ -571,3 +571,15 @@ fn a_section_field_written_last_stays_in_its_section() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains("**Remember:** drain first <!-- preflight: section -->"), "{markdown}");
 }
+
+/// Found by fuzzing the round trip: a tab-indented `- …` line after a paragraph's first line
+/// continues the paragraph, and the importer takes the tab off; export wrote the line at the
+/// margin, where it starts a list. It gets an indent back (an `===` line too, which would make
+/// the paragraph a heading). And the document's end lost a last section title's vertical tab.
+#[test]
+fn a_paragraph_line_that_could_start_a_block_stays_in_its_paragraph() {
+    let once = import("t", "# T\n\n## S\n\n**Done If:**\n\t- all healthy\n    ===\n    ## not a heading\n\n## Last\u{b}\n").template;
+    assert_eq!(once.sections[0].items[0].text, "**Done If:**\n- all healthy\n===\n## not a heading");
+    assert_eq!(once.sections[1].title, "Last\u{b}");
+    assert_round_trips(&once);
+}
