@@ -139,6 +139,11 @@ impl Builder {
             self.warn(line, "empty heading; its content joins the section before it");
             return;
         }
+        // The section items went to until now gets no more: it keeps no spare room.
+        match self.stack.last() {
+            Some(&at) => self.nodes[at].section.items.shrink_to_fit(),
+            None => self.preamble.shrink_to_fit(),
+        }
         while self.stack.last().is_some_and(|&at| self.nodes[at].level >= level) {
             self.stack.pop();
         }
