@@ -85,8 +85,10 @@ pub fn exercise(target: &str, input: &[u8]) {
             let pieces = import_markdown_in_pieces(&text, &options, 1);
             assert_eq!(pieces.template, imported.template, "in pieces, the template differs");
             assert_eq!(pieces.warnings, imported.warnings, "in pieces, the warnings differ");
-            // What the importer made must save, or be refused whole with an error.
-            let _ = store::template_ron(Path::new("fuzz.checklist.ron"), &imported.template);
+            // What the importer made must save and load back: `import` would refuse to write it.
+            if let Err(err) = store::template_ron(Path::new("fuzz.checklist.ron"), &imported.template) {
+                panic!("the imported template does not save: {err:#}");
+            }
             let _ = imported.counts();
         }
         "template" => {
@@ -124,7 +126,9 @@ pub fn exercise(target: &str, input: &[u8]) {
             // PREFLIGHT_FUZZ_ROUNDTRIP_EQUAL=1 makes any difference a failure, with where it is.
             let twice = import_markdown(&markdown, &options).template;
             if once != twice && std::env::var_os("PREFLIGHT_FUZZ_ROUNDTRIP_EQUAL").is_some() {
-                let ron = |t: &preflight::model::Template| store::template_ron(Path::new("fuzz.checklist.ron"), t).unwrap_or_default();
+                let ron = |t: &preflight::model::Template| {
+                    store::template_ron(Path::new("fuzz.checklist.ron"), t).unwrap_or_else(|err| format!("{err:#}\n{t:#?}"))
+                };
                 let (a, b) = (ron(&once), ron(&twice));
                 let first = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
                 let context = |text: &str| text.lines().skip(first.saturating_sub(3)).take(8).collect::<Vec<_>>().join("\n");

@@ -88,6 +88,13 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(line)
 }
 
+/// A bullet's or a step's text as written after its marker: escaped where it would start a
+/// block inside the list item (a fence, a heading) or read as a task box (`[ ]`, `[x]`).
+fn list_item_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let boxed = text.find(']').is_some_and(|close| super::tasks::task_box(&text[..=close]).is_some());
+    if boxed { std::borrow::Cow::Owned(format!("\\{text}")) } else { escape_block_start(text) }
+}
+
 /// A paragraph's text as written. Its first line is escaped where it would start a block. A
 /// later line that would start one (`- `, `## `, `===`) stayed in the paragraph where it was
 /// read only by its indentation, which the importer takes off: it gets four spaces back, which
@@ -335,7 +342,17 @@ impl Writer<'_> {
     }
 
     fn table(&mut self, field: &Field, columns: &[String]) {
-        let escape = |cell: &str| cell.replace('|', "\\|");
+        // A cell read from Markdown keeps its escaped pipes (`\|`); a typed one may have bare ones.
+        let escape = |cell: &str| {
+            let mut out = String::with_capacity(cell.len());
+            for (at, ch) in cell.char_indices() {
+                if ch == '|' && !cell[..at].ends_with('\\') {
+                    out.push('\\');
+                }
+                out.push(ch);
+            }
+            out
+        };
         let rows = match self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref()) {
             Some(FieldValue::Table(rows)) => rows.clone(),
             _ => vec![vec![String::new(); columns.len()]],
@@ -375,10 +392,10 @@ impl Writer<'_> {
                 }
                 (ItemKind::Step, _) => {
                     step += 1;
-                    let _ = writeln!(self.out, "{indent}{step}. {}{notes}{}", item.text, state_suffix(record));
+                    let _ = writeln!(self.out, "{indent}{step}. {}{notes}{}", list_item_text(&item.text), state_suffix(record));
                 }
                 (ItemKind::Info, InfoStyle::Bullet) => {
-                    let _ = writeln!(self.out, "{indent}- {}{notes}", item.text);
+                    let _ = writeln!(self.out, "{indent}- {}{notes}", list_item_text(&item.text));
                 }
                 (ItemKind::Info, InfoStyle::Paragraph) => {
                     blank_line(&mut self.out);

@@ -25,7 +25,7 @@ pub(crate) fn cell_status(cell: &str) -> Option<Ticked> {
 }
 
 /// A whole cell that is a task box, well formed or not.
-fn task_box(text: &str) -> Option<Ticked> {
+pub(crate) fn task_box(text: &str) -> Option<Ticked> {
     let inner = text.strip_prefix('[')?.strip_suffix(']')?;
     match inner.trim() {
         "" => Some(false),

@@ -583,3 +583,34 @@ fn a_paragraph_line_that_could_start_a_block_stays_in_its_paragraph() {
     assert_eq!(once.sections[1].title, "Last\u{b}");
     assert_round_trips(&once);
 }
+
+/// Found by fuzzing the round trip: a bullet whose text starts with a fence or reads as a task
+/// box (`- [⏎] ` joins to `[ ]`) was written as it was, and came back as code or as an empty
+/// task left out. Its first character is escaped, as a paragraph's is.
+#[test]
+fn a_bullet_that_reads_as_a_fence_or_a_box_stays_a_bullet() {
+    let once = import("t", "# T\n\n## S\n\n- [ ] a\n- [\r\n ] \n- \\```x\n1. \\[x]\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["a", "[ ]", "```x", "[x]"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a table cell read with an escaped pipe (`Phone \|`) keeps
+/// the escape, and export escaped it again (`Phone \\|`). A pipe already escaped is left alone.
+#[test]
+fn a_table_cell_with_an_escaped_pipe_keeps_one_escape() {
+    let once = import("t", "# T\n\n## Contacts\n\n| Role | Phone \\| |\n|---|---|\n| Lead | |\n").template;
+    let table = once.fields.iter().find(|f| f.label == "Contacts").expect("the table field");
+    assert_eq!(table.kind, FieldKind::Table { columns: vec!["Role".into(), "Phone \\|".into()] });
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the import: an empty heading inside a block quote or a list item became
+/// an information item without text, which the store refuses to write. It is left out.
+#[test]
+fn an_empty_heading_in_a_quote_or_a_list_is_left_out() {
+    let imported = import("t", ">#\n\n## S\n\n- #\n- [ ] a\n");
+    assert_eq!(imported.template.all_items().len(), 1);
+    assert!(imported.warnings.iter().any(|w| w.message.contains("empty heading inside a block quote left out")), "{:?}", imported.warnings);
+    crate::store::template_ron(std::path::Path::new("t.checklist.ron"), &imported.template).expect("it saves");
+}

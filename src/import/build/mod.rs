@@ -323,10 +323,7 @@ impl Builder {
                 vec![item]
             }
             Block::Table { header, rows, source, line } => self.table(&header, &rows, &source, line),
-            Block::Heading { text, line, .. } => {
-                self.warn(line, format!("heading inside a list item kept as text: {text}"));
-                vec![info(text, InfoStyle::Paragraph)]
-            }
+            Block::Heading { text, line, .. } => self.heading_as_text(text, line, "a list item"),
             Block::Quote { callout, blocks, line } => self.quote_items(callout.as_deref(), blocks, line),
             Block::Verbatim { source, line } => {
                 let text = super::prepare::strip_tags(&source);
@@ -339,6 +336,17 @@ impl Builder {
             }
             Block::Rule => Vec::new(),
         }
+    }
+
+    /// A heading where a section cannot start (in a list item or a block quote): its text, or
+    /// nothing when it has none.
+    fn heading_as_text(&mut self, text: String, line: usize, inside: &str) -> Vec<Item> {
+        if text.trim().is_empty() {
+            self.warn(line, format!("empty heading inside {inside} left out"));
+            return Vec::new();
+        }
+        self.warn(line, format!("heading inside {inside} kept as text: {text}"));
+        vec![info(text, InfoStyle::Paragraph)]
     }
 
     /// A block quote or callout: what is inside it is read as if it stood outside, so that its
@@ -371,10 +379,7 @@ impl Builder {
         }
         for block in blocks {
             match block {
-                Block::Heading { text, line, .. } => {
-                    self.warn(line, format!("heading inside a block quote kept as text: {text}"));
-                    items.push(info(text, InfoStyle::Paragraph));
-                }
+                Block::Heading { text, line, .. } => items.extend(self.heading_as_text(text, line, "a block quote")),
                 other => items.extend(self.block_items(other)),
             }
         }
