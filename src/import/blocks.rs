@@ -268,6 +268,12 @@ impl<'s> Reader<'s> {
             }
             Event::Start(Tag::Heading { level, .. }) => {
                 let (text, line) = self.inline_text(" ");
+                // An ATX heading's text starts after any vertical tab or form feed (pulldown-cmark
+                // skips them there); a setext heading's starts so too, so that export can write it.
+                let text = match text.trim_start_matches([' ', '\t', '\u{b}', '\u{c}']) {
+                    trimmed if trimmed.len() == text.len() => text,
+                    trimmed => trimmed.to_string(),
+                };
                 Some(Block::Heading { level: level as u8, text, line })
             }
             Event::Start(Tag::List(first)) if self.depth + 1 >= MAX_LIST_DEPTH => Some(self.flattened_list(first.is_some())),

@@ -75,6 +75,8 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
         Some(b'_') => rule(b'_'),
         Some(b'`') => body.starts_with("```"),
         Some(b'~') => body.starts_with("~~~"),
+        // `\#` reads as `#`: a text that starts with an escape keeps it only when escaped itself.
+        Some(b'\\') => bytes.get(1).is_some_and(u8::is_ascii_punctuation),
         _ => false,
     };
     if starts_block {
@@ -197,9 +199,12 @@ impl Writer<'_> {
         self.section_fields(&fields, ends_document);
         if !roles.is_empty() {
             blank_line(&mut self.out);
-            // One paragraph per role: a sign-off line is signed, not ticked.
-            for role in roles {
-                let line = self.role_line(role);
+            // One paragraph per role: a sign-off line is signed, not ticked. One that ends the
+            // document just after a rule would read as the footer's.
+            let last = roles.len() - 1;
+            for (at, role) in roles.into_iter().enumerate() {
+                let after_rule = self.out.ends_with("---\n\n");
+                let line = self.role_line(role, at == last && after_rule && self.ends_with(section));
                 let _ = writeln!(self.out, "{line}\n");
             }
         }
@@ -288,7 +293,7 @@ impl Writer<'_> {
             let _ = writeln!(self.out, "{}", self.field_line(field, mark));
         }
         for role in roles {
-            let _ = writeln!(self.out, "{}", self.role_line(role));
+            let _ = writeln!(self.out, "{}", self.role_line(role, false));
         }
         self.out.push('\n');
     }
@@ -323,7 +328,7 @@ impl Writer<'_> {
         format!("**{}:** {shown}{}", field.label, annotation(&notes))
     }
 
-    fn role_line(&self, role: &Role) -> String {
+    fn role_line(&self, role: &Role, section_mark: bool) -> String {
         let mut notes: Vec<(&str, Option<&str>)> = Vec::new();
         if self.run.is_none() {
             if self.ids.roles.contains(&role.id) {
@@ -336,6 +341,9 @@ impl Writer<'_> {
             let reads_as_field = !self.signoff.contains(&role.placement) && !super::lines::is_role_label(&role.title);
             if role.meaning != default_meaning(&role.title) || reads_as_field {
                 notes.push(("meaning", Some(&role.meaning)));
+            }
+            if section_mark {
+                notes.push(("section", None));
             }
         }
         format!("**{}:** {BLANK} Date: {BLANK}{}", role.title, annotation(&notes))

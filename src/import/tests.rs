@@ -614,3 +614,32 @@ fn an_empty_heading_in_a_quote_or_a_list_is_left_out() {
     assert!(imported.warnings.iter().any(|w| w.message.contains("empty heading inside a block quote left out")), "{:?}", imported.warnings);
     crate::store::template_ron(std::path::Path::new("t.checklist.ron"), &imported.template).expect("it saves");
 }
+
+/// Found by fuzzing the round trip: a setext heading (`- ` under a line) kept a leading
+/// vertical tab that the `##` heading export wrote loses. A heading's text starts after it.
+#[test]
+fn a_heading_starts_after_a_vertical_tab_or_form_feed() {
+    let once = import("t", "# T\n\n## S\n\n\u{b}- [ ] On call\n- \n\n\u{c}Two\n---\n\n- [ ] a\n").template;
+    let titles: Vec<&str> = once.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["S", "- [ ] On call", "Two"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: text after a fill-in line that starts with an escaped
+/// backslash (`\\\\x`) lost one backslash on each import, as a paragraph's leading escape does.
+/// Export escapes a text that starts with an escape.
+#[test]
+fn a_text_that_starts_with_an_escape_keeps_its_backslashes() {
+    let once = import("t", "# T\n\n## Sign-Off\n\n**Deployed By**: ****\\_**** Date: **\\_\\_\\\\\\\\\n\\\\\\\\x\n").template;
+    assert!(once.sections[0].items.iter().any(|item| item.text == "\\\\\\x"), "{:#?}", once.sections[0].items);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a section's role written after its pre-filled lines, at
+/// the document's end, stood between a rule and the end and came back as the footer's.
+#[test]
+fn a_section_role_written_last_stays_in_its_section() {
+    let once = import("t", "# T\n\n## Success\n\n---\n\n**Owner:** Ana\n\n---\n\nKeep calm.\n\n**Approved By:** ____ Date: ____\n").template;
+    assert_eq!(once.roles[0].placement, Placement::Section("success".into()));
+    assert_round_trips(&once);
+}
