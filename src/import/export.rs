@@ -98,7 +98,7 @@ fn list_item_text(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A paragraph's text as written. Its first line is escaped where it would start a block. A
-/// later line that would start one (`- `, `## `, `===`) stayed in the paragraph where it was
+/// later line that would start one (`- `, `## `, `===`, a table's `|---|`) stayed in the paragraph where it was
 /// read only by its indentation, which the importer takes off: it gets four spaces back, which
 /// keep a line in its paragraph and which the importer takes off again.
 fn paragraph_text(text: &str) -> String {
@@ -107,7 +107,9 @@ fn paragraph_text(text: &str) -> String {
     for line in lines {
         out.push('\n');
         let underline = line.trim_matches([' ', '\t']).bytes().all(|b| b == b'=') && line.contains('=');
-        if underline || matches!(escape_block_start(line), std::borrow::Cow::Owned(_)) {
+        // A table's delimiter row makes the line above it a table's header, even within a paragraph.
+        let delimiter_row = line.bytes().all(|b| b"|-: \t".contains(&b)) && line.contains('-') && line.contains('|');
+        if underline || delimiter_row || matches!(escape_block_start(line), std::borrow::Cow::Owned(_)) {
             out.push_str("    ");
         }
         out.push_str(line);
@@ -375,13 +377,19 @@ impl Writer<'_> {
 
     fn items(&mut self, items: &[Item], indent: &str) {
         let mut step = 0;
-        for item in items {
+        for (at, item) in items.iter().enumerate() {
             if item.kind != ItemKind::Step {
                 step = 0;
             }
             // Text that reads as `**Label:** value` lines, or has a `Label: ____` line, would
-            // import as fields (where it stands between rules, or anywhere): it is marked `text`.
-            let reads_as_fields = item.kind == ItemKind::Info && item.style == InfoStyle::Paragraph && super::lines::reads_as_fields(&item.text);
+            // import as fields (where it stands between rules, or anywhere), and so would a
+            // `**Label:**` line before a code block of `[…]` (a placeholder): it is marked `text`.
+            let paragraph = item.kind == ItemKind::Info && item.style == InfoStyle::Paragraph;
+            let before_placeholder = items.get(at + 1).is_some_and(|next| {
+                let code = next.text.trim();
+                next.kind == ItemKind::Info && next.style == InfoStyle::Code && code.starts_with('[') && code.ends_with(']')
+            }) && super::lines::label_line(&item.text).is_some_and(|(_, value)| value.is_empty());
+            let reads_as_fields = paragraph && (before_placeholder || super::lines::reads_as_fields(&item.text));
             let notes = self.item_notes(item, reads_as_fields);
             let record = self.run.and_then(|run| run.items.get(&item.id));
             // A step's children stand under its text, past `10. ` as past `1. `.

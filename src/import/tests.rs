@@ -643,3 +643,26 @@ fn a_section_role_written_last_stays_in_its_section() {
     assert_eq!(once.roles[0].placement, Placement::Section("success".into()));
     assert_round_trips(&once);
 }
+
+/// Found by fuzzing the round trip: `**Notes:**` and a `[To be filled]` code block with empty
+/// code blocks between them are two pieces of text (the empty blocks are left out); exported
+/// next to each other they came back as a placeholder field. The label is marked `text`.
+#[test]
+fn a_label_before_a_placeholder_it_was_not_next_to_stays_text() {
+    let once = import("t", "# T\n\n## S\n\n- [ ] a\n\n**Notes:**\n\n```\n```\n\n```\n[To be filled]\n```\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["a", "**Notes:**", "[To be filled]"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a paragraph in a block quote whose later lines were a
+/// table's (`> | Role |` and then `|---|` outside the quote, a lazy line) came back as a table
+/// field. A paragraph's later line that is a table's delimiter row is indented, which keeps it
+/// text.
+#[test]
+fn a_paragraph_that_reads_as_a_table_stays_text() {
+    let once = import("t", "# T\n\n## S\n\n> | Role | Name |\n|---|---|\n| Lead | |\n").template;
+    assert_eq!(once.sections[0].items[0].text, "| Role | Name |\n|---|---|\n| Lead | |");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("| Role | Name |\n    |---|---|\n"), "{markdown}");
+}

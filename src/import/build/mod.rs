@@ -117,7 +117,7 @@ impl Builder {
     /// fill-in, not two pieces of text.
     fn placeholder_field(&self, blocks: &[Block], at: usize) -> Option<Field> {
         let (Block::Paragraph { text, .. }, Some(Block::Code { code, .. })) = (&blocks[at], blocks.get(at + 1)) else { return None };
-        let (label, value) = label_line(text).filter(|_| !text.contains('\n'))?;
+        let (label, value) = label_line(text).filter(|_| !text.contains('\n') && !split_annotation(text).1.text)?;
         let placeholder = code.trim().strip_prefix('[')?.strip_suffix(']')?;
         if !value.is_empty() || placeholder.contains(['[', ']', '\n']) || self.signoff() {
             return None;
