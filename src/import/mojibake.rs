@@ -111,20 +111,25 @@ fn piece_at(ch: char, after: &str) -> Piece {
 }
 
 /// How many times text is repaired again when a repair leaves what reads as mojibake: text
-/// garbled twice needs two, and a repair must not leave anything that a second one would change
-/// (a Markdown export of the template is imported again).
+/// garbled twice needs two. A repair must not leave anything that a second one would change (a
+/// Markdown export of the template is imported again), so text that still reads as mojibake
+/// after this many is left as it was: it was garbled on purpose, and repairing it one layer a
+/// pass would cost time in the square of its length.
 const MAX_PASSES: usize = 4;
 
 /// Repairs mojibake in `text`; see the module documentation.
 pub fn repair(text: &str) -> Repair<'_> {
     let mut out = repair_once(text);
-    for _ in 1..MAX_PASSES {
+    for pass in 1..=MAX_PASSES {
         if out.repaired + out.dropped == 0 {
             break;
         }
         let again = repair_once(&out.text);
         if again.repaired + again.dropped == 0 {
             break;
+        }
+        if pass == MAX_PASSES {
+            return Repair { text: Cow::Borrowed(text), repaired: 0, dropped: 0 };
         }
         let (repaired, dropped) = (out.repaired + again.repaired, out.dropped + again.dropped);
         out = Repair { text: Cow::Owned(again.text.into_owned()), repaired, dropped };
@@ -198,6 +203,17 @@ mod tests {
         let once = repair("### âÃ©œ… Security Validation");
         assert_eq!(repair(&once.text).text, once.text);
         assert_eq!(once.text, "### â霅 Security Validation");
+    }
+
+    /// Found by fuzzing the round trip: `Ã` and a run of U+0083 repairs one layer a pass (`Ã`
+    /// and U+0083 are the bytes of `Ã`), so four passes left what a fifth changed. Text still
+    /// garbled after four is left as it was.
+    #[test]
+    fn text_garbled_more_than_four_times_over_is_left_alone() {
+        let text = format!("Alert rules d\u{c3}{}efined", "\u{83}".repeat(40));
+        assert_eq!(repair(&text), Repair { text: Cow::Borrowed(text.as_str()), repaired: 0, dropped: 0 });
+        let twice = "d\u{c3}\u{83}\u{83}x";
+        assert_eq!(repair(twice).text, "d\u{c3}x");
     }
 
     #[test]
