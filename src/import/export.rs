@@ -261,30 +261,49 @@ impl Writer<'_> {
         }
     }
 
-    /// The header's fields in order: `**Label:** value` lines between rules, and a table of
-    /// blanks as a table (before the first heading, it reads as the header's table field). The
-    /// roles close the last block of lines.
+    /// The header's fields in order: `**Label:** value` lines between rules, a table of blanks
+    /// as a table (before the first heading, it reads as the header's table field), and a
+    /// fill-in too long for such a line as a paragraph. The roles close the last block of lines.
     fn header_fields(&mut self, fields: &[&Field], roles: &[&Role]) {
-        let is_table = |field: &&Field| matches!(field.kind, FieldKind::Table { .. });
+        const RULE: &str = "---\n\n";
+        // A table, and a line too long to read as metadata (a blank with a long hint), stand
+        // alone: a paragraph of a fill-in reads as a field where it stands.
+        let alone: Vec<bool> = fields
+            .iter()
+            .map(|field| matches!(field.kind, FieldKind::Table { .. }) || !super::lines::reads_as_metadata(&self.field_line(field, false)))
+            .collect();
         let mut at = 0;
         while at < fields.len() {
-            if let FieldKind::Table { columns } = &fields[at].kind {
-                self.table(fields[at], columns);
+            if alone[at] {
+                if let FieldKind::Table { columns } = &fields[at].kind {
+                    self.table(fields[at], columns);
+                } else {
+                    // After a rule, so that it is not the description.
+                    if !self.out.ends_with(RULE) {
+                        self.out.push_str(RULE);
+                    }
+                    let line = self.field_line(fields[at], false);
+                    let _ = writeln!(self.out, "{line}\n");
+                }
                 at += 1;
                 continue;
             }
-            let run_end = fields[at..].iter().position(is_table).map_or(fields.len(), |n| at + n);
-            let last = !fields[run_end..].iter().any(|field| !is_table(field));
-            self.out.push_str("---\n\n");
+            let run_end = alone[at..].iter().position(|alone| *alone).map_or(fields.len(), |n| at + n);
+            let last = alone[run_end..].iter().all(|alone| *alone);
+            if !self.out.ends_with(RULE) {
+                self.out.push_str(RULE);
+            }
             self.metadata_block(&fields[at..run_end], if last { roles } else { &[] }, false);
-            self.out.push_str("---\n\n");
+            self.out.push_str(RULE);
             at = run_end;
         }
-        if fields.iter().all(is_table) && !roles.is_empty() {
+        if alone.iter().all(|alone| *alone) && !roles.is_empty() {
             // No lines for the roles to close: they stand between rules of their own.
-            self.out.push_str("---\n\n");
+            if !self.out.ends_with(RULE) {
+                self.out.push_str(RULE);
+            }
             self.metadata_block(&[], roles, false);
-            self.out.push_str("---\n\n");
+            self.out.push_str(RULE);
         }
     }
 

@@ -666,3 +666,16 @@ fn a_paragraph_that_reads_as_a_table_stays_text() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains("| Role | Name |\n    |---|---|\n"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a header blank with a hint too long for
+/// a `**Label:** value` line broke the header's block of lines, so the pre-filled line after it
+/// came back as text. Such a blank stands in a paragraph of its own.
+#[test]
+fn a_header_blank_with_a_long_hint_keeps_the_header_together() {
+    let hint = "x".repeat(90);
+    let text = format!("# T\n- [ ] a\n\n#c Sign-Off\n\n**Deployed By**: ____ Date: ____ {hint}\n\n---\n\n**Last Updated**: 2026-01-10\n");
+    let once = import("t", &text).template;
+    let labels: Vec<&str> = once.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels, ["Release version", "Environment", "Deployed By", "Last Updated"]);
+    assert_round_trips(&once);
+}
