@@ -120,9 +120,10 @@ pub fn exercise(target: &str, input: &[u8]) {
             let once = import_markdown(&text, &options).template;
             let markdown = template_to_markdown(&once);
             // The export of an import imports as the same template: any difference is a failure,
-            // with where it is.
+            // with where it is. PREFLIGHT_FUZZ_ROUNDTRIP_CRASHES_ONLY=1 looks for crashes only:
+            // coverage-guided fuzzing still finds differences within minutes (docs/ARCHITECTURE.md).
             let twice = import_markdown(&markdown, &options).template;
-            if once != twice {
+            if once != twice && std::env::var_os("PREFLIGHT_FUZZ_ROUNDTRIP_CRASHES_ONLY").is_none() {
                 let ron = |t: &preflight::model::Template| {
                     store::template_ron(Path::new("fuzz.checklist.ron"), t).unwrap_or_else(|err| format!("{err:#}\n{t:#?}"))
                 };
