@@ -1,0 +1,298 @@
+//! Round trips that the fuzzer found to fail, each fixed: import, export as Markdown, import
+//! again, and the template is the same.
+
+use super::*;
+
+/// Found by fuzzing the round trip: a paragraph that is not metadata where it was read (here a
+/// list follows it) but whose lines read as `**Label:** value` came back as a pre-filled field,
+/// because export put it between the header's rule and the end. Export now marks it `text`.
+#[test]
+fn a_paragraph_that_reads_as_metadata_stays_text_after_export() {
+    let source = "eployment Duration:** _____ minutes\n- **Downtime:** _____ minutes\n";
+    let once = import("t", source).template;
+    assert_eq!(once.items.len(), 1, "{:?}", once.items);
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("eployment Duration:** _____ minutes <!-- preflight: text -->"), "{markdown}");
+}
+
+/// An information paragraph keeps an id it was given, and its required flag, through export:
+/// the annotation on its last line is read, not kept as text.
+#[test]
+fn an_information_paragraph_keeps_its_id_through_export() {
+    let mut template = import("t", "# T\n\n## S\n\nSome context for the section.\n\n- [ ] a check\n").template;
+    let paragraph = &mut template.sections[0].items[0];
+    assert_eq!(paragraph.kind, ItemKind::Info);
+    paragraph.id = "context".into();
+    paragraph.required = true;
+    let markdown = template_to_markdown(&template);
+    assert!(markdown.contains("Some context for the section. <!-- preflight: id=context required -->"), "{markdown}");
+    assert_eq!(import("t", &markdown).template, template);
+}
+
+/// Found by fuzzing the round trip: a blank followed by `Date: ___` and more text is a field
+/// whose hint holds blanks of its own. Export wrote the hint alone, as for several blanks in
+/// one value, which no longer starts with a blank and came back as text. Export now writes the
+/// first form that reads back with the same hint.
+#[test]
+fn a_dated_blank_with_more_blanks_after_it_stays_a_field() {
+    let source = "# T\n\n## Contacts\n\n**Deployment Manager:** _____ Date: ___tem Owner:** _____ Date: _______\n";
+    let once = import("t", source).template;
+    let field = once.fields.iter().find(|f| f.label == "Deployment Manager").expect("a field");
+    assert_eq!(field.hint, "tem Owner:** _____ Date: _______");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a date a script was meant to fill (`$(date +%F)`) in a
+/// sign-off section is a field, but exported as a blank there it came back as a role. Export
+/// now gives such a blank its kind, and a blank with a `kind` is a field wherever it stands.
+#[test]
+fn a_blank_field_in_a_sign_off_section_stays_a_field() {
+    let source = "# T\n\n## Sign-off\n\n---\n\n**Last Updated:** $(date +%F)\n\n---\n\n## Sign-off again\n\n- [ ] signed\n";
+    let once = import("t", source).template;
+    assert!(once.fields.iter().any(|f| f.label == "Last Updated" && f.kind == crate::model::FieldKind::Date), "{:?}", once.fields);
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("**Last Updated:** _____ <!-- preflight: kind=date -->"), "{markdown}");
+}
+
+/// Found by fuzzing the round trip: a vertical tab before `## ` keeps the line in the
+/// paragraph above, but the importer trimmed it away, so export wrote a heading. Lines lose
+/// only the spaces and tabs Markdown itself takes off.
+#[test]
+fn a_line_kept_from_being_a_heading_by_a_vertical_tab_stays_text() {
+    let source = "# T\n\nWhat this covers.\n\u{b}## not a heading\n\n## S\n\n- [ ] a\n";
+    let once = import("t", source).template;
+    assert_eq!(once.description, "What this covers.\n\u{b}## not a heading");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: the same vertical tab before `- [ ]`, which export then
+/// escaped as if the line began a list.
+#[test]
+fn a_line_kept_from_being_a_task_by_a_vertical_tab_is_not_escaped() {
+    let source = "# T\n\n## S\n\n\u{b}- [ ] not a task\n\n- [ ] a\n";
+    let once = import("t", source).template;
+    assert_eq!(once.sections[0].items[0].text, "\u{b}- [ ] not a task");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a title ending in a vertical tab kept it when read, and lost
+/// it when read again behind the annotation export writes. Annotations are split off with the
+/// spaces and tabs before them only.
+#[test]
+fn a_title_ending_in_a_vertical_tab_keeps_it_through_export() {
+    let once = import("t", "# Go-live\u{b}\n\n## S\n\n- [ ] a\n").template;
+    assert_eq!(once.title, "Go-live\u{b}");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a line `\_**` under fill-in lines in a sign-off section
+/// became an information item of its own, with the backslash it had as a middle line. Export
+/// made it a paragraph's first line, where the escape never reaches the text.
+#[test]
+fn a_line_left_after_fill_ins_reads_as_a_first_line() {
+    let source = "# T\n\n## Sign-off\n\n**Deployed By:** _____ Date: _____\n\\_**\n";
+    let once = import("t", source).template;
+    assert_eq!(once.sections[0].items[0].text, "_**");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a version starting with a quote was written unquoted in the
+/// title's annotation and read back as a quoted value. Values with a quote, a backslash, a `>`
+/// or white space are quoted, with those characters escaped. (The header role here, whose
+/// title is no approver's, also came back as a field: export now gives it its meaning, which
+/// only a role has.)
+#[test]
+fn annotation_values_with_quotes_and_comment_ends_survive_export() {
+    for version in ["\"1.0.0", "2.0 \"final\"", "3.0 --> now", "C:\\builds\\4"] {
+        let mut template = import("t", "# T\n\n## S\n\n- [ ] a\n").template;
+        template.version = version.into();
+        template.roles.push(crate::model::Role {
+            id: "approver".into(),
+            title: "Approver".into(),
+            meaning: format!("Approved \"{version}\" -->"),
+            required: true,
+            placement: crate::model::Placement::Header,
+            require_key: false,
+            separate_from: Vec::new(),
+        });
+        let markdown = template_to_markdown(&template);
+        assert_eq!(import("t", &markdown).template, template, "{markdown}");
+    }
+}
+
+/// Found by fuzzing the round trip: `- # ] Product Owner: ____ Date: ____` in a sign-off
+/// section is a heading inside a list item, kept as text; exported as a paragraph it came back
+/// as a role. A paragraph marked `text` holds no fill-ins.
+#[test]
+fn text_that_reads_as_a_fill_in_stays_text_after_export() {
+    let once = import("t", "# T\n\n## Sign-Off\n\n- # ] Product Owner: _______  Date: _______\n- [ ] DevOps Lead: ____ Date: ____\n").template;
+    assert_eq!(once.sections[0].items[0].text, "] Product Owner: _______  Date: _______");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a section title ending in ` #` lost it on export, as
+/// Markdown reads a heading's last run of `#` for a closing sequence. Export gives such a title
+/// a closing sequence of its own.
+#[test]
+fn a_title_ending_in_a_hash_keeps_it_through_export() {
+    let once = import("t", "# T\n\n## Release # 4\\#\n\n### # #\n\n- [ ] a\n").template;
+    assert_eq!((once.sections[0].title.as_str(), once.sections[0].sections[0].title.as_str()), ("Release # 4\\#", "#"));
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a description whose first line is an escaped `\## …` was
+/// exported without the escape and came back as a section. The description's first line is
+/// escaped as any paragraph's is.
+#[test]
+fn a_description_that_starts_like_a_heading_stays_the_description() {
+    let once = import("t", "# T\n\n\\## Not a section\n\n## S\n\n- [ ] a\n").template;
+    assert_eq!(once.description, "## Not a section");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: the lines of a paragraph in a block quote kept the `>` of
+/// every line after the first, so the text read `99.5%\n>99.5%` and export wrote a quote of
+/// its own. Text from a quote leaves its markers out, in a list inside the quote too.
+#[test]
+fn text_in_a_block_quote_leaves_the_quote_markers_out() {
+    let once = import("t", "# T\n\n## S\n\n> Note: drain first\n> and then deploy\n>\n> - [ ] a check\n>   that goes on\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["Note: drain first\nand then deploy", "a check that goes on"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a table of blanks before the first heading is the header's
+/// table field, and export wrote it as a `**Table:** …` line, which came back as a text field.
+/// Export writes the header's tables as tables, in their place among its lines.
+#[test]
+fn a_table_field_of_the_header_stays_a_table_after_export() {
+    let text = "# T\n\nAbout.\n\n---\n\n**Owner:** Ana\n\n---\n\n| Role | Name |\n|---|---|\n| Lead | |\n\n---\n\n**Ticket:** OPS-1\n\n---\n\n## S\n\n- [ ] a\n";
+    let once = import("t", text).template;
+    let kinds: Vec<(&str, bool)> = once.fields.iter().map(|f| (f.label.as_str(), matches!(f.kind, FieldKind::Table { .. }))).collect();
+    // After the two fields every run has.
+    assert_eq!(kinds[2..], [("Owner", false), ("Table", true), ("Ticket", false)]);
+    assert_round_trips(&once);
+    let only_table = import("t", "# T\n\n| Role | Name |\n|---|---|\n| Lead | |\n\n## Sign-off\n\n- [ ] a\n").template;
+    assert!(matches!(only_table.fields[2].kind, FieldKind::Table { .. }));
+    assert_round_trips(&only_table);
+}
+
+/// Found by fuzzing the round trip: a section's pre-filled field, read between rules with text
+/// after it, was written after the section's items; at the document's end it came back as the
+/// footer's. Export marks such lines `section`.
+#[test]
+fn a_section_field_written_last_stays_in_its_section() {
+    let once = import("t", "# T\n\n## Notes\n\n---\n\n**Remember:** drain first\n\n---\n\nKeep calm.\n").template;
+    let remember = once.fields.iter().find(|f| f.label == "Remember").expect("the field");
+    assert_eq!(remember.placement, Placement::Section("notes".into()));
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("**Remember:** drain first <!-- preflight: section -->"), "{markdown}");
+}
+
+/// Found by fuzzing the round trip: a tab-indented `- …` line after a paragraph's first line
+/// continues the paragraph, and the importer takes the tab off; export wrote the line at the
+/// margin, where it starts a list. It gets an indent back (an `===` line too, which would make
+/// the paragraph a heading). And the document's end lost a last section title's vertical tab.
+#[test]
+fn a_paragraph_line_that_could_start_a_block_stays_in_its_paragraph() {
+    let once = import("t", "# T\n\n## S\n\n**Done If:**\n\t- all healthy\n    ===\n    ## not a heading\n\n## Last\u{b}\n").template;
+    assert_eq!(once.sections[0].items[0].text, "**Done If:**\n- all healthy\n===\n## not a heading");
+    assert_eq!(once.sections[1].title, "Last\u{b}");
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a bullet whose text starts with a fence or reads as a task
+/// box (`- [⏎] ` joins to `[ ]`) was written as it was, and came back as code or as an empty
+/// task left out. Its first character is escaped, as a paragraph's is.
+#[test]
+fn a_bullet_that_reads_as_a_fence_or_a_box_stays_a_bullet() {
+    let once = import("t", "# T\n\n## S\n\n- [ ] a\n- [\r\n ] \n- \\```x\n1. \\[x]\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["a", "[ ]", "```x", "[x]"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a table cell read with an escaped pipe (`Phone \|`) keeps
+/// the escape, and export escaped it again (`Phone \\|`). A pipe already escaped is left alone.
+#[test]
+fn a_table_cell_with_an_escaped_pipe_keeps_one_escape() {
+    let once = import("t", "# T\n\n## Contacts\n\n| Role | Phone \\| |\n|---|---|\n| Lead | |\n").template;
+    let table = once.fields.iter().find(|f| f.label == "Contacts").expect("the table field");
+    assert_eq!(table.kind, FieldKind::Table { columns: vec!["Role".into(), "Phone \\|".into()] });
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the import: an empty heading inside a block quote or a list item became
+/// an information item without text, which the store refuses to write. It is left out.
+#[test]
+fn an_empty_heading_in_a_quote_or_a_list_is_left_out() {
+    let imported = import("t", ">#\n\n## S\n\n- #\n- [ ] a\n");
+    assert_eq!(imported.template.all_items().len(), 1);
+    assert!(imported.warnings.iter().any(|w| w.message.contains("empty heading inside a block quote left out")), "{:?}", imported.warnings);
+    crate::store::template_ron(std::path::Path::new("t.checklist.ron"), &imported.template).expect("it saves");
+}
+
+/// Found by fuzzing the round trip: a setext heading (`- ` under a line) kept a leading
+/// vertical tab that the `##` heading export wrote loses. A heading's text starts after it.
+#[test]
+fn a_heading_starts_after_a_vertical_tab_or_form_feed() {
+    let once = import("t", "# T\n\n## S\n\n\u{b}- [ ] On call\n- \n\n\u{c}Two\n---\n\n- [ ] a\n").template;
+    let titles: Vec<&str> = once.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["S", "- [ ] On call", "Two"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: text after a fill-in line that starts with an escaped
+/// backslash (`\\\\x`) lost one backslash on each import, as a paragraph's leading escape does.
+/// Export escapes a text that starts with an escape.
+#[test]
+fn a_text_that_starts_with_an_escape_keeps_its_backslashes() {
+    let once = import("t", "# T\n\n## Sign-Off\n\n**Deployed By**: ****\\_**** Date: **\\_\\_\\\\\\\\\n\\\\\\\\x\n").template;
+    assert!(once.sections[0].items.iter().any(|item| item.text == "\\\\\\x"), "{:#?}", once.sections[0].items);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a section's role written after its pre-filled lines, at
+/// the document's end, stood between a rule and the end and came back as the footer's.
+#[test]
+fn a_section_role_written_last_stays_in_its_section() {
+    let once = import("t", "# T\n\n## Success\n\n---\n\n**Owner:** Ana\n\n---\n\nKeep calm.\n\n**Approved By:** ____ Date: ____\n").template;
+    assert_eq!(once.roles[0].placement, Placement::Section("success".into()));
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: `**Notes:**` and a `[To be filled]` code block with empty
+/// code blocks between them are two pieces of text (the empty blocks are left out); exported
+/// next to each other they came back as a placeholder field. The label is marked `text`.
+#[test]
+fn a_label_before_a_placeholder_it_was_not_next_to_stays_text() {
+    let once = import("t", "# T\n\n## S\n\n- [ ] a\n\n**Notes:**\n\n```\n```\n\n```\n[To be filled]\n```\n").template;
+    let texts: Vec<&str> = once.sections[0].items.iter().map(|item| item.text.as_str()).collect();
+    assert_eq!(texts, ["a", "**Notes:**", "[To be filled]"]);
+    assert_round_trips(&once);
+}
+
+/// Found by fuzzing the round trip: a paragraph in a block quote whose later lines were a
+/// table's (`> | Role |` and then `|---|` outside the quote, a lazy line) came back as a table
+/// field. A paragraph's later line that is a table's delimiter row is indented, which keeps it
+/// text.
+#[test]
+fn a_paragraph_that_reads_as_a_table_stays_text() {
+    let once = import("t", "# T\n\n## S\n\n> | Role | Name |\n|---|---|\n| Lead | |\n").template;
+    assert_eq!(once.sections[0].items[0].text, "| Role | Name |\n|---|---|\n| Lead | |");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("| Role | Name |\n    |---|---|\n"), "{markdown}");
+}
+
+/// Found by coverage-guided fuzzing of the round trip: a header blank with a hint too long for
+/// a `**Label:** value` line broke the header's block of lines, so the pre-filled line after it
+/// came back as text. Such a blank stands in a paragraph of its own.
+#[test]
+fn a_header_blank_with_a_long_hint_keeps_the_header_together() {
+    let hint = "x".repeat(90);
+    let text = format!("# T\n- [ ] a\n\n#c Sign-Off\n\n**Deployed By**: ____ Date: ____ {hint}\n\n---\n\n**Last Updated**: 2026-01-10\n");
+    let once = import("t", &text).template;
+    let labels: Vec<&str> = once.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels, ["Release version", "Environment", "Deployed By", "Last Updated"]);
+    assert_round_trips(&once);
+}
