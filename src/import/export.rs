@@ -19,6 +19,9 @@ pub fn run_to_markdown(run: &Run) -> String {
     writer.document()
 }
 
+/// A thematic break, as export writes it: metadata stands between two.
+const RULE: &str = "---\n\n";
+
 struct Writer<'a> {
     template: &'a Template,
     run: Option<&'a Run>,
@@ -168,7 +171,7 @@ impl Writer<'_> {
             self.header_fields(&header, &header_roles);
         } else if !template.items.is_empty() {
             // Keeps a leading paragraph from reading back as the description.
-            self.out.push_str("---\n\n");
+            self.out.push_str(RULE);
         }
         self.items(&template.items, "");
         for section in &template.sections {
@@ -178,7 +181,7 @@ impl Writer<'_> {
         let footer_roles: Vec<&Role> = template.roles.iter().filter(|r| r.placement == Placement::Footer).collect();
         if !footer.is_empty() || !footer_roles.is_empty() {
             blank_line(&mut self.out);
-            self.out.push_str("---\n\n");
+            self.out.push_str(RULE);
             self.metadata_block(&footer, &footer_roles, false);
         }
         // Only line breaks: a title's last character may be a vertical tab.
@@ -205,7 +208,7 @@ impl Writer<'_> {
             // document just after a rule would read as the footer's.
             let last = roles.len() - 1;
             for (at, role) in roles.into_iter().enumerate() {
-                let after_rule = self.out.ends_with("---\n\n");
+                let after_rule = self.out.ends_with(RULE);
                 let line = self.role_line(role, at == last && after_rule && self.ends_with(section));
                 let _ = writeln!(self.out, "{line}\n");
             }
@@ -248,9 +251,9 @@ impl Writer<'_> {
                     .position(|f| f.default.is_none() || matches!(f.kind, FieldKind::Table { .. }))
                     .map_or(fields.len(), |n| at + n);
                 let section_mark = ends_document && run_end == fields.len();
-                self.out.push_str("---\n\n");
+                self.out.push_str(RULE);
                 self.metadata_block(&fields[at..run_end], &[], section_mark);
-                self.out.push_str("---\n\n");
+                self.out.push_str(RULE);
                 at = run_end;
             } else {
                 // `*`, not `-`: a different marker starts a list of its own, so fill-ins never
@@ -265,7 +268,6 @@ impl Writer<'_> {
     /// as a table (before the first heading, it reads as the header's table field), and a
     /// fill-in too long for such a line as a paragraph. The roles close the last block of lines.
     fn header_fields(&mut self, fields: &[&Field], roles: &[&Role]) {
-        const RULE: &str = "---\n\n";
         // A table, and a line too long to read as metadata (a blank with a long hint), stand
         // alone: a paragraph of a fill-in reads as a field where it stands.
         let alone: Vec<bool> = fields
@@ -279,9 +281,7 @@ impl Writer<'_> {
                     self.table(fields[at], columns);
                 } else {
                     // After a rule, so that it is not the description.
-                    if !self.out.ends_with(RULE) {
-                        self.out.push_str(RULE);
-                    }
+                    self.rule_unless_after_one();
                     let line = self.field_line(fields[at], false);
                     let _ = writeln!(self.out, "{line}\n");
                 }
@@ -290,19 +290,22 @@ impl Writer<'_> {
             }
             let run_end = alone[at..].iter().position(|alone| *alone).map_or(fields.len(), |n| at + n);
             let last = alone[run_end..].iter().all(|alone| *alone);
-            if !self.out.ends_with(RULE) {
-                self.out.push_str(RULE);
-            }
+            self.rule_unless_after_one();
             self.metadata_block(&fields[at..run_end], if last { roles } else { &[] }, false);
             self.out.push_str(RULE);
             at = run_end;
         }
         if alone.iter().all(|alone| *alone) && !roles.is_empty() {
             // No lines for the roles to close: they stand between rules of their own.
-            if !self.out.ends_with(RULE) {
-                self.out.push_str(RULE);
-            }
+            self.rule_unless_after_one();
             self.metadata_block(&[], roles, false);
+            self.out.push_str(RULE);
+        }
+    }
+
+    /// A rule, where the text written so far does not end with one already.
+    fn rule_unless_after_one(&mut self) {
+        if !self.out.ends_with(RULE) {
             self.out.push_str(RULE);
         }
     }
