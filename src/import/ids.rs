@@ -14,30 +14,33 @@ use crate::model::{Item, ItemKind, Section, Template, slug};
 /// explicit ones (`(text, id)`): the same ids as [`IdAllocator`] hands out one by one, without a
 /// second copy of any in the set of ids taken (a big checklist has a million, and a long one
 /// made of repeated parts numbers most of them).
-pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
-    let mut ids: Vec<String> =
-        entries
-            .iter()
-            .map(|(text, id)| {
-                if !id.is_empty() { id.to_string() } else { Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()) }
-            })
-            .collect();
+pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, fallback: &str) -> Vec<String> {
+    // Each entry's slug, or its explicit id, and which are explicit: the entries themselves are
+    // walked once, not kept (for a big template's items they would be a fifth of its size).
+    let (mut ids, explicit): (Vec<String>, Vec<bool>) = entries
+        .into_iter()
+        .map(|(text, id)| {
+            if id.is_empty() {
+                (Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()), false)
+            } else {
+                (id.to_string(), true)
+            }
+        })
+        .unzip();
     let hasher = ahash::RandomState::new();
     let hash = |text: &str| hasher.hash_one(text);
     // The ids taken, as indices into `ids`: the explicit ones from the start, then each as it is
     // settled.
     let mut taken: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(ids.len());
     let is_taken = |taken: &hashbrown::HashTable<usize>, ids: &[String], text: &str| taken.find(hash(text), |&at| ids[at] == text).is_some();
-    for (at, (_, id)) in entries.iter().enumerate() {
-        if !id.is_empty() {
-            taken.insert_unique(hash(id), at, |&at| hash(&ids[at]));
-        }
+    for at in (0..ids.len()).filter(|&at| explicit[at]) {
+        taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
     }
     // The next number to try, per base that was taken before.
     let mut next_suffix: HashMap<String, usize, ahash::RandomState> = HashMap::default();
     let mut candidate = String::new();
     for at in 0..ids.len() {
-        if !entries[at].1.is_empty() {
+        if explicit[at] {
             continue;
         }
         if is_taken(&taken, &ids, &ids[at]) {
@@ -56,6 +59,9 @@ pub(super) fn derive(entries: &[(&str, &str)], fallback: &str) -> Vec<String> {
             }
             ids[at].clone_from(&candidate);
         }
+        // A slug is made with room for its text, often twice what it keeps: in a big template
+        // the spare room would be a tenth of the whole.
+        ids[at].shrink_to_fit();
         taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
     }
     ids
@@ -94,27 +100,73 @@ struct Namespaces<'a> {
 }
 
 fn namespaces(template: &Template) -> Namespaces<'_> {
-    fn push_items<'a>(items: &'a [Item], out: &mut Vec<(&'a str, &'a str)>) {
-        for item in items {
-            out.push((item_source(item), item.id.as_str()));
-            push_items(&item.children, out);
-        }
-    }
-    fn push_sections<'a>(sections: &'a [Section], out: &mut Vec<(&'a str, &'a str)>) {
-        for section in sections {
-            push_items(&section.items, out);
-            push_sections(&section.sections, out);
-        }
-    }
-    // In the order of `Template::all_items`, without its list of every item.
-    let mut items = Vec::new();
-    push_items(&template.items, &mut items);
-    push_sections(&template.sections, &mut items);
     Namespaces {
-        items,
+        items: ItemsInOrder::new(template).map(|item| (item_source(item), item.id.as_str())).collect(),
         sections: template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect(),
         fields: template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())).collect(),
         roles: template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())).collect(),
+    }
+}
+
+/// Every item of a template in the order of `Template::all_items`, without its list of every
+/// item, and knowing from the start how many there are.
+struct ItemsInOrder<'a> {
+    /// The lists being walked, innermost last.
+    items: Vec<std::slice::Iter<'a, Item>>,
+    sections: Vec<std::slice::Iter<'a, Section>>,
+    left: usize,
+}
+
+impl<'a> ItemsInOrder<'a> {
+    fn new(template: &'a Template) -> Self {
+        fn count_items(items: &[Item]) -> usize {
+            items.iter().map(|item| 1 + count_items(&item.children)).sum()
+        }
+        fn count_in_sections(sections: &[Section]) -> usize {
+            sections.iter().map(|section| count_items(&section.items) + count_in_sections(&section.sections)).sum()
+        }
+        Self {
+            items: vec![template.items.iter()],
+            sections: vec![template.sections.iter()],
+            left: count_items(&template.items) + count_in_sections(&template.sections),
+        }
+    }
+}
+
+impl<'a> Iterator for ItemsInOrder<'a> {
+    type Item = &'a Item;
+
+    fn next(&mut self) -> Option<&'a Item> {
+        loop {
+            if let Some(list) = self.items.last_mut() {
+                match list.next() {
+                    Some(item) => {
+                        self.items.push(item.children.iter());
+                        self.left -= 1;
+                        return Some(item);
+                    }
+                    None => {
+                        self.items.pop();
+                        continue;
+                    }
+                }
+            }
+            // A section's items come before the sections under it.
+            let sections = self.sections.last_mut()?;
+            match sections.next() {
+                Some(section) => {
+                    self.sections.push(section.sections.iter());
+                    self.items.push(section.items.iter());
+                }
+                None => {
+                    self.sections.pop();
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
     }
 }
 
@@ -122,8 +174,13 @@ fn namespaces(template: &Template) -> Namespaces<'_> {
 pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
     // Derived while the template is only read (no text is copied), then set.
     let (item_ids, section_ids, field_ids, role_ids) = {
-        let names = namespaces(template);
-        (derive(&names.items, "item"), derive(&names.sections, "section"), derive(&names.fields, "field"), derive(&names.roles, "role"))
+        let sections: Vec<(&str, &str)> = template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect();
+        (
+            derive(ItemsInOrder::new(template).map(|item| (item_source(item), item.id.as_str())), "item"),
+            derive(sections, "section"),
+            derive(template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())), "field"),
+            derive(template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())), "role"),
+        )
     };
     let mut item_ids = item_ids.into_iter();
     let mut next_section = section_ids.clone().into_iter();
@@ -164,7 +221,7 @@ fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
     loop {
         let view: Vec<(&str, &str)> =
             entries.iter().enumerate().map(|(at, (text, id))| (*text, if written.contains(&at) { *id } else { "" })).collect();
-        let derived = derive(&view, fallback);
+        let derived = derive(view, fallback);
         let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
         if wrong.is_empty() {
             break;
@@ -198,7 +255,7 @@ mod tests {
         }
         let expected: Vec<String> =
             entries.iter().map(|(text, id)| if id.is_empty() { allocator.allocate(text, "item") } else { id.to_string() }).collect();
-        assert_eq!(derive(&entries, "item"), expected);
+        assert_eq!(derive(entries, "item"), expected);
         assert_eq!(expected, ["deploy-2", "deploy-4", "deploy-2-2", "deploy-3", "deploy-5", "item-2", "item-3", "deploy", "item"]);
     }
 }

@@ -87,13 +87,19 @@ pub fn import_markdown_in_pieces(source: &str, options: &ImportOptions, piece_by
         }
         builder.read(blocks, piece);
     });
+    // The text is read: a repaired or prepared copy of it goes before the template's ids are
+    // derived, when the import holds the most.
+    let (mojibake_repaired, mojibake_dropped) = (repair.repaired, repair.dropped);
+    drop(prepared);
+    drop(repair);
+    drop(normalised);
     let mut imported = builder.finish(options.id.clone(), options.title.clone());
     for line in flattened {
         let message = format!("lists nest more than {} levels deep here; the deeper items are kept at level {0}", blocks::MAX_LIST_DEPTH);
         imported.warnings.push(Warning { line, message });
     }
-    imported.mojibake_repaired = repair.repaired;
-    imported.mojibake_dropped = repair.dropped;
+    imported.mojibake_repaired = mojibake_repaired;
+    imported.mojibake_dropped = mojibake_dropped;
     add_run_identity_fields(&mut imported);
     let counts = imported.counts();
     if counts.checks == 0 {
@@ -104,10 +110,10 @@ pub fn import_markdown_in_pieces(source: &str, options: &ImportOptions, piece_by
             .warnings
             .push(Warning { line: 1, message: "no sign-off roles; a run of this checklist will ask for one \"Release approver\"".into() });
     }
-    if repair.dropped > 0 {
+    if mojibake_dropped > 0 {
         imported
             .warnings
-            .push(Warning { line: 1, message: format!("{} garbled character sequence(s) could not be repaired and were dropped", repair.dropped) });
+            .push(Warning { line: 1, message: format!("{} garbled character sequence(s) could not be repaired and were dropped", mojibake_dropped) });
     }
     if imported.ticked > 0 {
         imported.warnings.push(Warning {
