@@ -124,7 +124,19 @@ fn paragraph_text(text: &str) -> String {
 /// end for a closing sequence, so text ending in `#` with nothing after it gets one of its own
 /// (`## Step #` reads as "Step"; `## Step # #` as "Step #").
 fn heading_text<'t>(text: &'t str, notes: &str) -> std::borrow::Cow<'t, str> {
-    if notes.is_empty() && text.ends_with('#') { std::borrow::Cow::Owned(format!("{text} #")) } else { std::borrow::Cow::Borrowed(text) }
+    let text = escape_leading_escape(text);
+    if notes.is_empty() && text.ends_with('#') { std::borrow::Cow::Owned(format!("{text} #")) } else { text }
+}
+
+/// Text that starts with an escape (`\#`, `\\`) written with one more backslash: the importer
+/// takes the first backslash of a heading's or a task's text as Markdown's escape, not the text's.
+fn escape_leading_escape(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut bytes = text.bytes();
+    if bytes.next() == Some(b'\\') && bytes.next().is_some_and(|b| b.is_ascii_punctuation()) {
+        std::borrow::Cow::Owned(format!("\\{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).
@@ -426,7 +438,7 @@ impl Writer<'_> {
                     // A run's record says; a template keeps the box as it was ticked in its source.
                     let done = if self.run.is_some() { record.is_some_and(|r| r.state == ItemState::Done) } else { item.ticked };
                     let tick = if done { "x" } else { " " };
-                    let _ = writeln!(self.out, "{indent}- [{tick}] {}{notes}{}", item.text, state_suffix(record));
+                    let _ = writeln!(self.out, "{indent}- [{tick}] {}{notes}{}", escape_leading_escape(&item.text), state_suffix(record));
                 }
                 (ItemKind::Step, _) => {
                     step += 1;

@@ -296,3 +296,17 @@ fn a_header_blank_with_a_long_hint_keeps_the_header_together() {
     assert_eq!(labels, ["Release version", "Environment", "Deployed By", "Last Updated"]);
     assert_round_trips(&once);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: the importer takes the first backslash
+/// of a heading's or a task's text as Markdown's escape when punctuation follows it, so a text
+/// that still starts with one (`\\x`, written `\\\x`) lost a backslash on each import. Export
+/// now writes such a text with one more.
+#[test]
+fn a_heading_or_task_that_starts_with_an_escape_keeps_it() {
+    let once = import("t", "# \\\\\\\n\n## \\\\\\#s\n\n- [ ] \\\\\\\\\\Static assets deployed\n").template;
+    assert_eq!(once.title, "\\\\");
+    assert_eq!(once.sections[0].title, "\\\\#s");
+    assert_eq!(once.sections[0].items[0].text, "\\\\\\\\Static assets deployed");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("- [ ] \\\\\\\\\\Static"), "{markdown}");
+}
