@@ -101,7 +101,7 @@ fn list_item_text(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A paragraph's text as written. Its first line is escaped where it would start a block. A
-/// later line that would start one (`- `, `## `, `===`, a table's `|---|`) stayed in the paragraph where it was
+/// later line that would start one (`- `, `## `, `===`, `--`, a table's `|---|`) stayed in the paragraph where it was
 /// read only by its indentation, which the importer takes off: it gets four spaces back, which
 /// keep a line in its paragraph and which the importer takes off again.
 fn paragraph_text(text: &str) -> String {
@@ -109,7 +109,9 @@ fn paragraph_text(text: &str) -> String {
     let mut out = escape_block_start(lines.next().unwrap_or_default()).into_owned();
     for line in lines {
         out.push('\n');
-        let underline = line.trim_matches([' ', '\t']).bytes().all(|b| b == b'=') && line.contains('=');
+        // A line of `=` or of `-`, of any length, under a line makes it a heading.
+        let trimmed = line.trim_matches([' ', '\t']);
+        let underline = [b'=', b'-'].into_iter().any(|mark| !trimmed.is_empty() && trimmed.bytes().all(|b| b == mark));
         // A table's delimiter row makes the line above it a table's header, even within a paragraph.
         let delimiter_row = line.bytes().all(|b| b"|-: \t".contains(&b)) && line.contains('-') && line.contains('|');
         if underline || delimiter_row || matches!(escape_block_start(line), std::borrow::Cow::Owned(_)) {

@@ -57,11 +57,13 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
                     break;
                 }
             }
-            ids[at].clone_from(&candidate);
+            // A clone has exactly the room it needs.
+            ids[at] = candidate.clone();
+        } else {
+            // A slug is made with room for its text, often twice what it keeps: in a big
+            // template the spare room would be a tenth of the whole.
+            ids[at].shrink_to_fit();
         }
-        // A slug is made with room for its text, often twice what it keeps: in a big template
-        // the spare room would be a tenth of the whole.
-        ids[at].shrink_to_fit();
         taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
     }
     ids

@@ -310,3 +310,15 @@ fn a_heading_or_task_that_starts_with_an_escape_keeps_it() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains("- [ ] \\\\\\\\\\Static"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: in a block quote, `--` under a line is
+/// the paragraph's lazy continuation, not a heading's underline; the quote's text, written as
+/// a paragraph of its own, came back as a heading. Export now indents such a line, as it does
+/// `===`.
+#[test]
+fn a_quoted_line_over_dashes_stays_text() {
+    let once = import("t", ">\u{fffd}\n--\n").template;
+    assert_eq!(once.items[0].text, "\u{fffd}\n--");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("\u{fffd}\n    --\n"), "{markdown}");
+}
