@@ -141,6 +141,16 @@ fn escape_leading_escape(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The fence for a code block: backticks unless its info string has one (a backtick fence's
+/// opening line may not) or a line of the code opens with three, and longer than any run of
+/// its mark that opens a line of the code (which would close it).
+fn code_fence(code: &str, lang: &str) -> String {
+    let run =
+        |mark: char| code.lines().map(|line| line.trim_start_matches([' ', '\t']).chars().take_while(|c| *c == mark).count()).max().unwrap_or(0);
+    let mark = if lang.contains('`') || run('`') >= 3 { '~' } else { '`' };
+    mark.to_string().repeat(run(mark).max(2) + 1)
+}
+
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).
 fn indent_lines(text: &str, indent: &str) -> String {
     text.split('\n').map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
@@ -455,7 +465,7 @@ impl Writer<'_> {
                 }
                 (ItemKind::Info, InfoStyle::Code) => {
                     blank_line(&mut self.out);
-                    let fence = if item.text.contains("```") { "~~~~" } else { "```" };
+                    let fence = code_fence(&item.text, &item.lang);
                     let _ = writeln!(self.out, "{indent}{fence}{}\n{}\n{indent}{fence}\n", item.lang, indent_lines(&item.text, indent));
                 }
                 (ItemKind::Info, InfoStyle::Verbatim) => {

@@ -322,3 +322,17 @@ fn a_quoted_line_over_dashes_stays_text() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains("\u{fffd}\n    --\n"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a tilde fence's info string may hold a
+/// backtick (`~~~\``), which export wrote after a backtick fence, making a longer fence that
+/// the closing one did not close. Export now fences such code with tildes, and any code with a
+/// fence longer than every run of its mark that opens a line of the code.
+#[test]
+fn a_code_block_whose_language_or_lines_hold_fence_marks_stays_one_block() {
+    let once = import("t", "~~~`\nn\n~~~\n\n~~~\n~~~~~ x\n```\n~~~\n").template;
+    assert_eq!((once.items[0].lang.as_str(), once.items[0].text.as_str()), ("`", "n"));
+    assert_eq!(once.items[1].text, "~~~~~ x\n```");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("~~~`\nn\n~~~\n"), "{markdown}");
+    assert!(markdown.contains("~~~~~~\n~~~~~ x\n```\n~~~~~~\n"), "{markdown}");
+}
