@@ -32,7 +32,6 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
     // The ids taken, as indices into `ids`: the explicit ones from the start, then each as it is
     // settled.
     let mut taken: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(ids.len());
-    let is_taken = |taken: &hashbrown::HashTable<usize>, ids: &[String], text: &str| taken.find(hash(text), |&at| ids[at] == text).is_some();
     for at in (0..ids.len()).filter(|&at| explicit[at]) {
         taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
     }
@@ -43,7 +42,9 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
         if explicit[at] {
             continue;
         }
-        if is_taken(&taken, &ids, &ids[at]) {
+        // Each text is hashed once, for the look-up and the insert both.
+        let mut hashed = hash(&ids[at]);
+        if taken.find(hashed, |&other| ids[other] == ids[at]).is_some() {
             let base = ids[at].as_str();
             let next = match next_suffix.get_mut(base) {
                 Some(next) => next,
@@ -53,7 +54,8 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
                 candidate.clear();
                 let _ = write!(candidate, "{base}-{next}");
                 *next += 1;
-                if !is_taken(&taken, &ids, &candidate) {
+                hashed = hash(&candidate);
+                if taken.find(hashed, |&other| ids[other] == candidate).is_none() {
                     break;
                 }
             }
@@ -64,7 +66,7 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
             // template the spare room would be a tenth of the whole.
             ids[at].shrink_to_fit();
         }
-        taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
+        taken.insert_unique(hashed, at, |&other| hash(&ids[other]));
     }
     ids
 }
