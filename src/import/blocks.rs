@@ -298,8 +298,16 @@ impl<'s> Reader<'s> {
             Event::Start(Tag::Table(_)) => Some(self.table(line)),
             Event::Start(Tag::BlockQuote(kind)) if self.quotes < MAX_QUOTE_DEPTH => Some(self.quote(kind.map(|k| format!("{k:?}")), line)),
             Event::Start(_) => {
+                // Kept as its source, without the spaces and tabs that end its lines: as the text
+                // of a paragraph, which is what export may write it as, Markdown drops them.
                 let range = self.skip_element();
-                Some(Block::Verbatim { source: self.source[range].trim_end().to_string(), line })
+                let source = self.source[range].trim_end();
+                let source = if source.contains([' ', '\t']) {
+                    source.split('\n').map(|line| line.trim_end_matches([' ', '\t'])).collect::<Vec<_>>().join("\n")
+                } else {
+                    source.to_string()
+                };
+                Some(Block::Verbatim { source, line })
             }
             Event::Rule => {
                 self.bump();

@@ -336,3 +336,13 @@ fn a_code_block_whose_language_or_lines_hold_fence_marks_stays_one_block() {
     assert!(markdown.contains("~~~`\nn\n~~~\n"), "{markdown}");
     assert!(markdown.contains("~~~~~~\n~~~~~ x\n```\n~~~~~~\n"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a quote nested deeper than the importer
+/// reads is kept as its source, which kept a tab at the end of a line; written as a paragraph,
+/// the tab was gone on the next import. The source is kept without what ends its lines.
+#[test]
+fn a_quote_too_deep_to_read_keeps_no_spaces_at_its_line_ends() {
+    let once = import("t", ">>>>>>>>>~\t\n~\n").template;
+    assert_eq!(once.items[0].text, ">~\n~");
+    assert_round_trips(&once);
+}
