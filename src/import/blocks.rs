@@ -297,13 +297,22 @@ impl<'s> Reader<'s> {
             }
             Event::Start(Tag::Table(_)) => Some(self.table(line)),
             Event::Start(Tag::BlockQuote(kind)) if self.quotes < MAX_QUOTE_DEPTH => Some(self.quote(kind.map(|k| format!("{k:?}")), line)),
-            Event::Start(_) => {
+            Event::Start(tag) => {
                 // Kept as its source, without the spaces and tabs that end its lines: as the text
-                // of a paragraph, which is what export may write it as, Markdown drops them.
+                // of a paragraph, which is what export may write it as, Markdown drops them. A
+                // quote too deep to read becomes such a paragraph's text in the quotes around
+                // it, and loses what starts its lines too.
+                let deep_quote = matches!(tag, Tag::BlockQuote(_));
                 let range = self.skip_element();
                 let source = self.source[range].trim_end();
                 let source = if source.contains([' ', '\t']) {
-                    source.split('\n').map(|line| line.trim_end_matches([' ', '\t'])).collect::<Vec<_>>().join("\n")
+                    let lines = source.split('\n');
+                    let trimmed: Vec<&str> = if deep_quote {
+                        lines.map(|line| line.trim_matches([' ', '\t'])).collect()
+                    } else {
+                        lines.map(|line| line.trim_end_matches([' ', '\t'])).collect()
+                    };
+                    trimmed.join("\n")
                 } else {
                     source.to_string()
                 };
