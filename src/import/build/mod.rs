@@ -461,7 +461,9 @@ impl Builder {
 
     /// Front matter: `title` (or `name`) is the title unless a level-1 heading opens the
     /// document, `description` (or `about`) the description, `version` the version, and every
-    /// other key a pre-filled field of the header (a blank one when it has no value).
+    /// other key a pre-filled field of the header (a blank one when it has no value or its
+    /// value is a blank, which is read as on a header line: a field, or a role where its label
+    /// names one).
     pub(super) fn front_matter(&mut self, matter: &super::prepare::FrontMatter, has_heading: bool) {
         for line in &matter.skipped {
             self.warn(*line, "front matter line that is not `key: value` left out");
@@ -478,6 +480,8 @@ impl Builder {
                 _ if self.fields.iter().any(|f| f.label.eq_ignore_ascii_case(key)) => {
                     self.warn(*line, format!("front matter key `{key}` given twice; the first is kept"));
                 }
+                // A blank (`owner: ____`) is a fill-in, as on a `**Owner:** ____` line.
+                _ if self.fill_in(key, value, &Annotation::default(), Placement::Header) => {}
                 _ => self.fields.push(Field {
                     id: String::new(),
                     label: key.clone(),

@@ -350,3 +350,16 @@ fn a_quote_too_deep_to_read_keeps_no_spaces_around_its_lines() {
     assert_eq!(once.items[0].text, ">U\ns");
     assert_round_trips(&once);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a front matter value that is a blank
+/// (`r: ___`) was a field pre-filled with underscores, which export wrote as `**r:** ___`, a
+/// blank field on the next import. Front matter now reads a blank as a header line does.
+#[test]
+fn a_blank_in_front_matter_is_a_blank_field() {
+    let once = import("t", "---\nowner: ___ (the on-call lead)\napproved by: ____\n---\n\n# T\n").template;
+    let owner = once.fields.iter().find(|f| f.label == "owner").expect("a field");
+    assert_eq!((owner.default.as_ref(), owner.hint.as_str()), (None, "the on-call lead"));
+    assert_eq!(once.roles.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["approved by"]);
+    assert_round_trips(&once);
+    assert_round_trips(&import("t", "---\nr:___\n---").template);
+}
