@@ -157,17 +157,21 @@ fn take_front_matter(lines: &mut [Cow<'_, str>]) -> Option<FrontMatter> {
         if let Some(item) = line.trim_start().strip_prefix("- ").filter(|_| line.starts_with([' ', '-']))
             && let Some((_, value, _)) = matter.pairs.last_mut()
         {
-            if !value.is_empty() {
-                value.push_str(", ");
+            // An empty item adds nothing, and an item's value is trimmed as a key's is.
+            let item = unquote(item.trim()).trim();
+            if !item.is_empty() {
+                if !value.is_empty() {
+                    value.push_str(", ");
+                }
+                value.push_str(item);
             }
-            value.push_str(unquote(item.trim()));
             continue;
         }
         match key_value(line).filter(|_| !line.starts_with([' ', '\t'])) {
             Some((key, value)) => {
                 let value = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')).map_or_else(
                     || unquote(value).to_string(),
-                    |list| list.split(',').map(|part| unquote(part.trim())).collect::<Vec<_>>().join(", "),
+                    |list| list.split(',').map(|part| unquote(part.trim()).trim()).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(", "),
                 );
                 // Values are text fields: the spaces a quoted value ends with are not kept.
                 matter.pairs.push((key.to_string(), value.trim().to_string(), number));

@@ -363,3 +363,15 @@ fn a_blank_in_front_matter_is_a_blank_field() {
     assert_round_trips(&once);
     assert_round_trips(&import("t", "---\nr:___\n---").template);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: an empty item of a front matter list
+/// (`- ` under `p: s`) added `, ` to the value, whose trailing space export wrote and the next
+/// import trimmed. Empty items, in `- ` lines or `[a, , b]`, now add nothing.
+#[test]
+fn an_empty_item_of_a_front_matter_list_adds_nothing() {
+    let once = import("t", "---\np:s\n- \n- \" x \"\nq: [a, , \"\"]\n---").template;
+    let value = |label: &str| once.fields.iter().find(|f| f.label == label).and_then(|f| f.default.clone());
+    assert_eq!(value("p"), Some(FieldValue::Text("s, x".into())));
+    assert_eq!(value("q"), Some(FieldValue::Text("a".into())));
+    assert_round_trips(&once);
+}
