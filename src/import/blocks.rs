@@ -126,10 +126,6 @@ pub(crate) fn unescaped_ordered_start(text: String) -> String {
     if escaped { format!("{}{}", &text[..digits], &text[digits + 1..]) } else { text }
 }
 
-/// Trims each line and joins them with `separator`: list items and headings become one line,
-/// paragraphs keep their line breaks but lose the indentation of their container. Only spaces
-/// and tabs are trimmed, as Markdown does: a line that a vertical tab or a no-break space keeps
-/// from starting a heading must keep it, or export would write the heading.
 /// A line from within a paragraph that now starts one (when a fill-in line before it became a
 /// field), read as a paragraph's first line is: without the backslash of a leading escape
 /// (`\_`, `\#`), which never reaches the text there, and export writes again where needed.
@@ -163,13 +159,26 @@ fn without_quote_markers(text: &str, quotes: usize) -> std::borrow::Cow<'_, str>
     std::borrow::Cow::Owned(out)
 }
 
+/// Trims each line and joins them with `separator`: list items and headings become one line,
+/// paragraphs keep their line breaks but lose the indentation of their container. Only spaces
+/// and tabs are trimmed from a line's start, as Markdown does: a line that a vertical tab or a
+/// no-break space keeps from starting a heading must keep it, or export would write the
+/// heading.
 fn tidy(text: &str, separator: &str) -> String {
     fn trim(line: &str) -> &str {
         line.trim_matches([' ', '\t', '\r'])
     }
+    // A vertical tab or a form feed ends a paragraph's line as a space does: Markdown drops
+    // them at the end of a paragraph, so they go at the end of each of its lines, or a line
+    // that became the last (when the blank-looking lines after it are left out) would not read
+    // the same after export. A heading keeps them.
+    fn trim_paragraph_line(line: &str) -> &str {
+        trim(line).trim_end_matches([' ', '\t', '\r', '\u{b}', '\u{c}'])
+    }
     if !text.contains('\n') {
         return trim(text).to_string();
     }
+    let trim = if separator == "\n" { trim_paragraph_line } else { trim };
     text.lines().map(trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
 }
 
