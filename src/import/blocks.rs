@@ -168,18 +168,18 @@ fn tidy(text: &str, separator: &str) -> String {
     fn trim(line: &str) -> &str {
         line.trim_matches([' ', '\t', '\r'])
     }
-    // A vertical tab or a form feed ends a paragraph's line as a space does: Markdown drops
-    // them at the end of a paragraph, so they go at the end of each of its lines, or a line
-    // that became the last (when the blank-looking lines after it are left out) would not read
-    // the same after export. A heading keeps them.
-    fn trim_paragraph_line(line: &str) -> &str {
-        trim(line).trim_end_matches([' ', '\t', '\r', '\u{b}', '\u{c}'])
-    }
     if !text.contains('\n') {
         return trim(text).to_string();
     }
-    let trim = if separator == "\n" { trim_paragraph_line } else { trim };
-    text.lines().map(trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(separator)
+    // A vertical tab or a form feed ends a line of several as a space does: Markdown drops them
+    // at the end of a paragraph, so they go at the end of each line, or a line that became the
+    // last (when the blank-looking lines after it are left out) would not read the same after
+    // export. A heading of one line keeps them, as Markdown does.
+    text.lines()
+        .map(|line| trim(line).trim_end_matches([' ', '\t', '\r', '\u{b}', '\u{c}']))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 impl<'s> Reader<'s> {
