@@ -97,7 +97,9 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
 /// block inside the list item (a fence, a heading) or read as a task box (`[ ]`, `[x]`).
 fn list_item_text(text: &str) -> std::borrow::Cow<'_, str> {
     let boxed = text.find(']').is_some_and(|close| super::tasks::task_box(&text[..=close]).is_some());
-    if boxed { std::borrow::Cow::Owned(format!("\\{text}")) } else { escape_block_start(text) }
+    // After a `- ` marker, dashes alone (`--`) make a rule of the whole line.
+    let rule = text.contains('-') && text.bytes().all(|b| matches!(b, b'-' | b' ' | b'\t'));
+    if boxed || rule { std::borrow::Cow::Owned(format!("\\{text}")) } else { escape_block_start(text) }
 }
 
 /// A paragraph's text as written. Its first line is escaped where it would start a block. A

@@ -386,3 +386,15 @@ fn a_form_feed_that_ends_a_line_is_dropped_as_at_a_paragraphs_end() {
     assert_eq!(once.items.iter().map(|item| item.text.as_str()).collect::<Vec<_>>(), ["\u{1}", "x\ny", "i"]);
     assert_round_trips(&once);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a bullet whose text is dashes (`* --`)
+/// was written after a `- ` marker, which makes the whole line a rule, and the bullet was
+/// gone. Such a text is now escaped.
+#[test]
+fn a_bullet_of_dashes_stays_a_bullet() {
+    let once = import("t", "* --\n  * --\n").template;
+    assert_eq!(once.items[0].text, "--");
+    assert_eq!(once.items[0].children[0].text, "--");
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("- \\--\n"), "{markdown}");
+}
