@@ -368,7 +368,10 @@ impl Writer<'_> {
             };
             // A blank that would read back as a role says its kind, which only a field has.
             let reads_as_role = field.default.is_none() && (self.signoff.contains(&field.placement) || super::lines::is_role_label(&field.label));
-            if derived != field.kind || reads_as_role {
+            // A value too long to read as a pre-filled field says its kind too (front matter
+            // has no such limit).
+            let long = field.default.is_some() && shown.chars().count() > super::lines::MAX_PREFILLED_CHARS;
+            if derived != field.kind || reads_as_role || long {
                 notes.push(("kind", Some(kind_name(&field.kind))));
             }
             if section_mark {

@@ -195,15 +195,16 @@ pub(crate) struct Annotation {
 
 const ANNOTATION_START: &str = "<!-- preflight:";
 
-/// The longest value a `**Label:** value` line may have to count as a pre-filled field.
-const MAX_PREFILLED_CHARS: usize = 80;
+/// The longest value a `**Label:** value` line may have to count as a pre-filled field, unless
+/// its annotation names a field's kind.
+pub(crate) const MAX_PREFILLED_CHARS: usize = 80;
 
-/// Whether every line of a paragraph is `**Label:** value` with a short value: metadata, where
-/// it stands between rules.
+/// Whether every line of a paragraph is `**Label:** value` with a short value (or one whose
+/// annotation names its kind): metadata, where it stands between rules.
 pub(crate) fn reads_as_metadata(text: &str) -> bool {
     text.lines().all(|line| {
-        let (line, _) = split_annotation(line);
-        label_line(&line).is_some_and(|(_, value)| !value.is_empty() && value.chars().count() <= MAX_PREFILLED_CHARS)
+        let (line, annotation) = split_annotation(line);
+        label_line(&line).is_some_and(|(_, value)| !value.is_empty() && (annotation.kind.is_some() || value.chars().count() <= MAX_PREFILLED_CHARS))
     })
 }
 
