@@ -412,3 +412,12 @@ fn a_long_front_matter_value_stays_a_field() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains(&format!("**notes:** {value} <!-- preflight: kind=text -->")), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a heading in a quote becomes a
+/// paragraph's text, and kept the form feed that ended it, which a paragraph does not keep.
+#[test]
+fn a_heading_kept_as_text_ends_as_a_paragraph_does() {
+    let once = import("t", "># U\u{c}\n>\n> ## V \u{b}\n").template;
+    assert_eq!(once.items.iter().map(|item| item.text.as_str()).collect::<Vec<_>>(), ["U", "V"]);
+    assert_round_trips(&once);
+}
