@@ -314,17 +314,12 @@ impl<'s> Reader<'s> {
                 let deep_quote = matches!(tag, Tag::BlockQuote(_));
                 let range = self.skip_element();
                 let source = self.source[range].trim_end();
-                let source = if source.contains([' ', '\t']) {
-                    let lines = source.split('\n');
-                    let trimmed: Vec<&str> = if deep_quote {
-                        lines.map(|line| line.trim_matches([' ', '\t'])).collect()
-                    } else {
-                        lines.map(|line| line.trim_end_matches([' ', '\t'])).collect()
-                    };
-                    trimmed.join("\n")
-                } else {
-                    source.to_string()
+                let trim = |line: &'s str| {
+                    let line = line.trim_end_matches([' ', '\t']);
+                    if deep_quote { line.trim_start_matches([' ', '\t']) } else { line }
                 };
+                let source =
+                    if source.contains([' ', '\t']) { source.split('\n').map(trim).collect::<Vec<_>>().join("\n") } else { source.to_string() };
                 Some(Block::Verbatim { source, line })
             }
             Event::Rule => {

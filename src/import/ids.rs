@@ -105,11 +105,28 @@ struct Namespaces<'a> {
 
 fn namespaces(template: &Template) -> Namespaces<'_> {
     Namespaces {
-        items: ItemsInOrder::new(template).map(|item| (item_source(item), item.id.as_str())).collect(),
-        sections: template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect(),
-        fields: template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())).collect(),
-        roles: template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())).collect(),
+        items: item_names(template).collect(),
+        sections: section_names(template).collect(),
+        fields: field_names(template).collect(),
+        roles: role_names(template).collect(),
     }
+}
+
+/// Each namespace's (text, id) pairs in document order, for [`derive`] or [`Namespaces`].
+fn item_names(template: &Template) -> impl Iterator<Item = (&str, &str)> {
+    ItemsInOrder::new(template).map(|item| (item_source(item), item.id.as_str()))
+}
+
+fn section_names(template: &Template) -> impl Iterator<Item = (&str, &str)> {
+    template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str()))
+}
+
+fn field_names(template: &Template) -> impl Iterator<Item = (&str, &str)> {
+    template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str()))
+}
+
+fn role_names(template: &Template) -> impl Iterator<Item = (&str, &str)> {
+    template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str()))
 }
 
 /// Every item of a template in the order of `Template::all_items`, without its list of every
@@ -178,12 +195,11 @@ impl<'a> Iterator for ItemsInOrder<'a> {
 pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
     // Derived while the template is only read (no text is copied), then set.
     let (item_ids, section_ids, field_ids, role_ids) = {
-        let sections: Vec<(&str, &str)> = template.all_sections().into_iter().map(|(_, s)| (s.title.as_str(), s.id.as_str())).collect();
         (
-            derive(ItemsInOrder::new(template).map(|item| (item_source(item), item.id.as_str())), "item"),
-            derive(sections, "section"),
-            derive(template.fields.iter().map(|f| (f.label.as_str(), f.id.as_str())), "field"),
-            derive(template.roles.iter().map(|r| (r.title.as_str(), r.id.as_str())), "role"),
+            derive(item_names(template), "item"),
+            derive(section_names(template), "section"),
+            derive(field_names(template), "field"),
+            derive(role_names(template), "role"),
         )
     };
     let mut item_ids = item_ids.into_iter();

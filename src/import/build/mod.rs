@@ -340,13 +340,10 @@ impl Builder {
 
     /// A heading where a section cannot start (in a list item or a block quote): its text, or
     /// nothing when it has none.
-    fn heading_as_text(&mut self, text: String, line: usize, inside: &str) -> Vec<Item> {
+    fn heading_as_text(&mut self, mut text: String, line: usize, inside: &str) -> Vec<Item> {
         // As a paragraph's text it ends as a paragraph does, without a vertical tab or a form
         // feed, which a heading keeps.
-        let text = match text.trim_end_matches([' ', '\t', '\u{b}', '\u{c}']) {
-            trimmed if trimmed.len() < text.len() => trimmed.to_string(),
-            _ => text,
-        };
+        text.truncate(text.trim_end_matches([' ', '\t', '\u{b}', '\u{c}']).len());
         if text.trim().is_empty() {
             self.warn(line, format!("empty heading inside {inside} left out"));
             return Vec::new();
