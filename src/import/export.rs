@@ -153,6 +153,12 @@ fn code_fence(code: &str, lang: &str) -> String {
     mark.to_string().repeat(run(mark).max(2) + 1)
 }
 
+/// A code block's info string as written after its fence: Markdown reads backslash escapes and
+/// entities there, so a `\\` or a `&` is escaped to come back as it was.
+fn fence_info(lang: &str) -> String {
+    lang.replace('\\', "\\\\").replace('&', "\\&")
+}
+
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).
 fn indent_lines(text: &str, indent: &str) -> String {
     text.split('\n').map(|line| if line.is_empty() { String::new() } else { format!("{indent}{line}") }).collect::<Vec<_>>().join("\n")
@@ -471,7 +477,7 @@ impl Writer<'_> {
                 (ItemKind::Info, InfoStyle::Code) => {
                     blank_line(&mut self.out);
                     let fence = code_fence(&item.text, &item.lang);
-                    let _ = writeln!(self.out, "{indent}{fence}{}\n{}\n{indent}{fence}\n", item.lang, indent_lines(&item.text, indent));
+                    let _ = writeln!(self.out, "{indent}{fence}{}\n{}\n{indent}{fence}\n", fence_info(&item.lang), indent_lines(&item.text, indent));
                 }
                 (ItemKind::Info, InfoStyle::Verbatim) => {
                     blank_line(&mut self.out);

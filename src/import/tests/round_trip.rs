@@ -421,3 +421,14 @@ fn a_heading_kept_as_text_ends_as_a_paragraph_does() {
     assert_eq!(once.items.iter().map(|item| item.text.as_str()).collect::<Vec<_>>(), ["U", "V"]);
     assert_round_trips(&once);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: Markdown reads backslash escapes and
+/// entities in a code block's info string, so `~~~\\\` gave the language `\\`, which export
+/// wrote after a fence and which came back as `\`. Export now escapes a backslash and an `&`.
+#[test]
+fn a_code_blocks_language_keeps_its_backslashes_and_ampersands() {
+    let once = import("t", "~~~\\\\\\\nx\n~~~\n\n```a&amp;b\ny\n```\n").template;
+    assert_eq!(once.items.iter().map(|item| item.lang.as_str()).collect::<Vec<_>>(), ["\\\\", "a&b"]);
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("```\\\\\\\\\nx\n"), "{markdown}");
+}
