@@ -47,6 +47,12 @@ pub(crate) enum Block {
         source: String,
         line: usize,
     },
+    /// A block quote nested deeper than [`MAX_QUOTE_DEPTH`], kept as its source (its own `>`
+    /// marks included) without the spaces and tabs around its lines.
+    DeepQuote {
+        source: String,
+        line: usize,
+    },
     Rule,
 }
 
@@ -66,7 +72,7 @@ pub(crate) struct ListItem {
 pub(crate) const MAX_LIST_DEPTH: usize = crate::model::MAX_ITEM_DEPTH;
 
 /// Block quotes nest at most this deep before the rest is kept as text.
-const MAX_QUOTE_DEPTH: usize = 8;
+pub(crate) const MAX_QUOTE_DEPTH: usize = 8;
 
 /// What one piece of Markdown reads as.
 #[derive(Debug)]
@@ -320,7 +326,7 @@ impl<'s> Reader<'s> {
                 };
                 let source =
                     if source.contains([' ', '\t']) { source.split('\n').map(trim).collect::<Vec<_>>().join("\n") } else { source.to_string() };
-                Some(Block::Verbatim { source, line })
+                Some(if deep_quote { Block::DeepQuote { source, line } } else { Block::Verbatim { source, line } })
             }
             Event::Rule => {
                 self.bump();

@@ -334,6 +334,16 @@ impl Builder {
                 self.warn(line, "HTML kept as its text, without the tags");
                 vec![info(text.trim().to_string(), InfoStyle::Paragraph)]
             }
+            Block::DeepQuote { source, line } => {
+                self.warn(
+                    line,
+                    format!(
+                        "block quotes nest more than {} levels deep here; the deeper ones are kept as their text",
+                        super::blocks::MAX_QUOTE_DEPTH
+                    ),
+                );
+                vec![info(source, InfoStyle::Paragraph)]
+            }
             Block::Rule => Vec::new(),
         }
     }

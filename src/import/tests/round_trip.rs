@@ -349,6 +349,15 @@ fn a_quote_too_deep_to_read_keeps_no_spaces_around_its_lines() {
     let once = import("t", ">>>>>>>>>U\n s\n").template;
     assert_eq!(once.items[0].text, ">U\ns");
     assert_round_trips(&once);
+    // It is a quote, not HTML: its tags stay, and the warning says what happened.
+    let imported = import("t", ">>>>>>>>> <b>x</b> y\n>>>>>>>>> z\n");
+    assert_eq!(imported.template.items[0].text, "> <b>x</b> y\n>>>>>>>>> z");
+    let warning = &imported.warnings[0];
+    assert_eq!(
+        (warning.line, warning.message.as_str()),
+        (1, "block quotes nest more than 8 levels deep here; the deeper ones are kept as their text")
+    );
+    assert_round_trips(&imported.template);
 }
 
 /// Found by coverage-guided fuzzing of the round trip: a front matter value that is a blank
