@@ -32,7 +32,8 @@ pub(crate) fn prepare(source: &str) -> Prepared<'_> {
     let mut fence: Option<String> = None;
     let mut in_comment = false;
     for line in &mut lines {
-        let trimmed = line.trim();
+        // Markdown indents with spaces and tabs only: `\x0b<!--` opens no comment.
+        let trimmed = line.trim_start_matches([' ', '\t']).trim_end();
         if let Some(open) = &fence {
             if trimmed.starts_with(open.as_str()) && trimmed.trim_start_matches(open.chars().next().unwrap_or('`')).trim().is_empty() {
                 fence = None;
