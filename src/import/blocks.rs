@@ -181,11 +181,20 @@ fn tidy(text: &str, separator: &str) -> String {
     // at the end of a paragraph, so they go at the end of each line, or a line that became the
     // last (when the blank-looking lines after it are left out) would not read the same after
     // export. A heading of one line keeps them, as Markdown does.
+    paragraph_line_texts(text).collect::<Vec<_>>().join(separator)
+}
+
+/// Text that becomes a paragraph's, as Markdown reads a paragraph: each line without the spaces
+/// and tabs around it, and without a vertical tab or a form feed that ends it (the last line of
+/// a paragraph loses them, and any line may become the last); no blank lines, which would end it.
+pub(crate) fn paragraph_lines(text: &str) -> String {
+    paragraph_line_texts(text).collect::<Vec<_>>().join("\n")
+}
+
+fn paragraph_line_texts(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
-        .map(|line| trim(line).trim_end_matches([' ', '\t', '\r', '\u{b}', '\u{c}']))
+        .map(|line| line.trim_start_matches([' ', '\t', '\r']).trim_end_matches([' ', '\t', '\r', '\u{b}', '\u{c}']))
         .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(separator)
 }
 
 impl<'s> Reader<'s> {
@@ -313,20 +322,22 @@ impl<'s> Reader<'s> {
             Event::Start(Tag::Table(_)) => Some(self.table(line)),
             Event::Start(Tag::BlockQuote(kind)) if self.quotes < MAX_QUOTE_DEPTH => Some(self.quote(kind.map(|k| format!("{k:?}")), line)),
             Event::Start(tag) => {
-                // Kept as its source, without the spaces and tabs that end its lines: as the text
-                // of a paragraph, which is what export may write it as, Markdown drops them. A
-                // quote too deep to read becomes such a paragraph's text in the quotes around
-                // it, and loses what starts its lines too.
+                // Kept as its source, without the spaces and tabs that end its lines. A quote too
+                // deep to read becomes the text of a paragraph in the quotes around it, as
+                // Markdown would read that paragraph.
                 let deep_quote = matches!(tag, Tag::BlockQuote(_));
                 let range = self.skip_element();
-                let source = self.source[range].trim_end();
-                let trim = |line: &'s str| {
-                    let line = line.trim_end_matches([' ', '\t']);
-                    if deep_quote { line.trim_start_matches([' ', '\t']) } else { line }
+                let source = &self.source[range];
+                if deep_quote {
+                    return Some(Block::DeepQuote { source: paragraph_lines(source), line });
+                }
+                let source = source.trim_end();
+                let source = if source.contains([' ', '\t']) {
+                    source.split('\n').map(|line| line.trim_end_matches([' ', '\t'])).collect::<Vec<_>>().join("\n")
+                } else {
+                    source.to_string()
                 };
-                let source =
-                    if source.contains([' ', '\t']) { source.split('\n').map(trim).collect::<Vec<_>>().join("\n") } else { source.to_string() };
-                Some(if deep_quote { Block::DeepQuote { source, line } } else { Block::Verbatim { source, line } })
+                Some(Block::Verbatim { source, line })
             }
             Event::Rule => {
                 self.bump();

@@ -332,10 +332,7 @@ impl Builder {
                     return Vec::new();
                 }
                 self.warn(line, "HTML kept as its text, without the tags");
-                // The text becomes a paragraph's, whose lines Markdown reads without the spaces
-                // and tabs around them, and which a blank line would end.
-                let lines: Vec<&str> = text.split('\n').map(|line| line.trim_matches([' ', '\t'])).filter(|line| !line.is_empty()).collect();
-                vec![info(lines.join("\n"), InfoStyle::Paragraph)]
+                vec![info(super::blocks::paragraph_lines(&text), InfoStyle::Paragraph)]
             }
             Block::DeepQuote { source, line } => {
                 self.warn(

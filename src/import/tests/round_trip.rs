@@ -468,3 +468,15 @@ fn html_kept_as_text_reads_as_the_paragraph_it_becomes() {
     assert_eq!(once.items[0].text, "a\nb");
     assert_round_trips(&once);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a quote too deep to read kept a
+/// vertical tab that ended a line (`>>>>>>>>>x\x0b` then `` ` ``), which the paragraph it
+/// becomes loses. It is now read as that paragraph, and so is HTML kept as its text.
+#[test]
+fn a_quote_too_deep_to_read_is_read_as_its_paragraph() {
+    for source in [">>>>>>>>>x\u{b}\r`\n", ">>>>>>>>>x\u{c}\n", "<div>\nx\u{b}\ny\n</div>\n"] {
+        let once = import("t", source).template;
+        assert!(!once.items[0].text.contains(['\u{b}', '\u{c}', '\r']), "{source:?}: {:?}", once.items[0].text);
+        assert_round_trips(&once);
+    }
+}
