@@ -446,7 +446,11 @@ impl Writer<'_> {
                 let code = next.text.trim();
                 next.kind == ItemKind::Info && next.style == InfoStyle::Code && code.starts_with('[') && code.ends_with(']')
             }) && super::lines::label_line(&item.text).is_some_and(|(_, value)| value.is_empty());
-            let reads_as_fields = paragraph && (before_placeholder || super::lines::reads_as_fields(&item.text));
+            // A list item that reads as `Label: ____` would import as a fill-in too (a check
+            // from a table's row, or written in the editor).
+            let list_item = matches!((item.kind, item.style), (ItemKind::Check | ItemKind::Step, _) | (ItemKind::Info, InfoStyle::Bullet));
+            let fill_in = list_item && super::lines::label_line(&item.text).is_some_and(|(_, value)| super::lines::blank_value(&value).is_some());
+            let reads_as_fields = fill_in || (paragraph && (before_placeholder || super::lines::reads_as_fields(&item.text)));
             let notes = self.item_notes(item, reads_as_fields);
             let record = self.run.and_then(|run| run.items.get(&item.id));
             // A step's children stand under its text, past `10. ` as past `1. `.

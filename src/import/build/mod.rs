@@ -445,7 +445,7 @@ impl Builder {
             return children;
         }
         // Fill-ins written as tasks or bullets (`- [ ] QA Lead: ____ Date: ____`).
-        if let Some((label, value)) = label_line(&text)
+        if let Some((label, value)) = label_line(&text).filter(|_| !annotation.text)
             && (task.is_none() || self.signoff() || is_role_label(&label))
             && self.fill_in(&label, &value, &annotation, self.placement())
         {

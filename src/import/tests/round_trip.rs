@@ -480,3 +480,23 @@ fn a_quote_too_deep_to_read_is_read_as_its_paragraph() {
         assert_round_trips(&once);
     }
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a table's row gave a check whose text
+/// reads as a fill-in (`**Approved By**:**_`); written as `- [ ] …`, it came back as a sign-off
+/// role. A check, a step or a bullet that reads so is now marked `text`, and the importer reads
+/// such a list item as the item it is.
+#[test]
+fn a_check_that_reads_as_a_fill_in_stays_a_check() {
+    let once = import("t", "l|o\n-|-\n||n\n**Approved By**:**_\n").template;
+    assert_eq!((once.items[0].kind, once.items[0].text.as_str()), (ItemKind::Check, "**Approved By**:**_"));
+    assert!(once.roles.is_empty());
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("- [ ] **Approved By**:**_ <!-- preflight: text -->\n"), "{markdown}");
+    // As written in the editor: a check, a step and a bullet.
+    let mut template = import("t", "# T\n\n- [ ] a\n1. b\n- c\n").template;
+    for (item, text) in template.items.iter_mut().zip(["Approved by: ____", "QA Lead: ____ Date: ____", "Window: ____"]) {
+        item.text = text.into();
+    }
+    let markdown = assert_round_trips(&template);
+    assert!(markdown.contains("- [ ] Approved by: ____ <!-- preflight: id=a text -->\n"), "{markdown}");
+}
