@@ -240,7 +240,7 @@ impl Writer<'_> {
             // document just after a rule would read as the footer's.
             let last = roles.len() - 1;
             for (at, role) in roles.into_iter().enumerate() {
-                let after_rule = self.out.ends_with(RULE);
+                let after_rule = self.ends_with_rule();
                 let line = self.role_line(role, at == last && after_rule && self.ends_with(section));
                 let _ = writeln!(self.out, "{line}\n");
             }
@@ -335,9 +335,15 @@ impl Writer<'_> {
         }
     }
 
+    /// Whether the text written so far ends with a rule on a line of its own (not a paragraph
+    /// whose last line ends in `---`).
+    fn ends_with_rule(&self) -> bool {
+        self.out.strip_suffix(RULE).is_some_and(|before| before.is_empty() || before.ends_with('\n'))
+    }
+
     /// A rule, where the text written so far does not end with one already.
     fn rule_unless_after_one(&mut self) {
-        if !self.out.ends_with(RULE) {
+        if !self.ends_with_rule() {
             self.out.push_str(RULE);
         }
     }

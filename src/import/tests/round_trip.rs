@@ -500,3 +500,15 @@ fn a_check_that_reads_as_a_fill_in_stays_a_check() {
     let markdown = assert_round_trips(&template);
     assert!(markdown.contains("- [ ] Approved by: ____ <!-- preflight: id=a text -->\n"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a description that ends in `---`
+/// (`�---`) looked to export like the rule it writes before the header's fields, so it wrote
+/// none, and the fields came back as text. A rule is now one that stands on its own line.
+#[test]
+fn a_description_that_ends_in_dashes_keeps_the_header_rule() {
+    let once = import("t", "#\n\u{fffd}---\n\n---\nt:]\n").template;
+    assert_eq!(once.description, "\u{fffd}---");
+    assert!(once.fields.iter().any(|f| f.label == "t"), "{:?}", once.fields);
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("\u{fffd}---\n\n---\n\n**Release version:**"), "{markdown}");
+}
