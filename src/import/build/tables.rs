@@ -13,7 +13,12 @@ impl Builder {
         if self.signoff() && signature_table {
             let title_column = lower.iter().position(|h| ["role", "title", "position"].contains(&h.as_str())).unwrap_or(0);
             for (index, row) in rows.iter().enumerate() {
-                let title = row.get(title_column).map(|t| t.trim()).filter(|t| !t.is_empty() && !is_signature_column(&lower[title_column]));
+                // A role's title is plain text, as a `**Title:** ____` line gives it: a cell's
+                // emphasis (`**QA Lead**`) is left out, and a cell of markup alone has none.
+                let title = row
+                    .get(title_column)
+                    .map(|t| t.trim().trim_matches(['*', '_']).trim())
+                    .filter(|t| !t.is_empty() && !t.contains("**") && !is_signature_column(&lower[title_column]));
                 let Some(title) = title else {
                     self.warn(line + 2 + index, "sign-off table row without a role; kept in the table text");
                     return vec![info(source.to_string(), InfoStyle::Verbatim)];

@@ -512,3 +512,20 @@ fn a_description_that_ends_in_dashes_keeps_the_header_rule() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains("\u{fffd}---\n\n---\n\n**Release version:**"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a sign-off table's role cell was taken
+/// as the role's title with its markup (`**`), which export wrote inside its own bold
+/// (`****:**`) and which came back as text. A title is now the cell's plain text: emphasis
+/// around it is left out, and a cell of markup alone names no role.
+#[test]
+fn a_sign_off_tables_role_is_its_plain_text() {
+    let source = "# T\n\n- [ ] a\n\n## Sign-off\n\n| Role | Name | Signature | Date |\n|---|---|---|---|\n| **Release Manager** | | | |\n| _QA Lead_ | | | |\n";
+    let once = import("t", source).template;
+    assert_eq!(once.roles.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["Release Manager", "QA Lead"]);
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("**Release Manager:** _____ Date: _____"), "{markdown}");
+    let imported = import("t", "## Signoff\ne|signature||\n-|-|-\n**\n");
+    assert!(imported.template.roles.is_empty());
+    assert!(imported.warnings.iter().any(|w| w.message.starts_with("sign-off table row without a role")), "{:?}", imported.warnings);
+    assert_round_trips(&imported.template);
+}
