@@ -12,6 +12,8 @@ impl Builder {
             lower.iter().any(|h| h.contains("signature")) || (lower.iter().any(|h| h == "name") && lower.iter().any(|h| h == "date"));
         if self.signoff() && signature_table {
             let title_column = lower.iter().position(|h| ["role", "title", "position"].contains(&h.as_str())).unwrap_or(0);
+            // The rows' roles, all or none: a table kept as text names no role of its own.
+            let mut roles = Vec::with_capacity(rows.len());
             for (index, row) in rows.iter().enumerate() {
                 // A role's title is plain text, as a `**Title:** ____` line gives it: a cell's
                 // emphasis (`**QA Lead**`) is left out, and a cell of markup alone has none.
@@ -23,7 +25,7 @@ impl Builder {
                     self.warn(line + 2 + index, "sign-off table row without a role; kept in the table text");
                     return vec![info(source.to_string(), InfoStyle::Verbatim)];
                 };
-                self.roles.push(Role {
+                roles.push(Role {
                     id: String::new(),
                     title: title.to_string(),
                     meaning: default_meaning(title),
@@ -33,6 +35,7 @@ impl Builder {
                     separate_from: Vec::new(),
                 });
             }
+            self.roles.extend(roles);
             return Vec::new();
         }
         if let Some(status) = tasks::status_column(header, rows).filter(|_| !self.signoff()) {

@@ -529,3 +529,15 @@ fn a_sign_off_tables_role_is_its_plain_text() {
     assert!(imported.warnings.iter().any(|w| w.message.starts_with("sign-off table row without a role")), "{:?}", imported.warnings);
     assert_round_trips(&imported.template);
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a sign-off table with a row that names
+/// no role is kept as text, but the roles of the rows before it stayed as well, and came back
+/// twice after export (once from the table's text, once from their own lines). A table kept as
+/// text now names no role.
+#[test]
+fn a_sign_off_table_kept_as_text_names_no_role() {
+    let imported = import("t", "## signoff\ne|signature\n-|-\n--\ne**e\n");
+    assert!(imported.template.roles.is_empty(), "{:?}", imported.template.roles);
+    assert_eq!(imported.template.sections[0].items[0].style, crate::model::InfoStyle::Verbatim);
+    assert_round_trips(&imported.template);
+}
