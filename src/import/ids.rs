@@ -14,26 +14,30 @@ use crate::model::{Item, ItemKind, Section, Template, slug};
 /// explicit ones (`(text, id)`): the same ids as [`IdAllocator`] hands out one by one, without a
 /// second copy of any in the set of ids taken (a big checklist has a million, and a long one
 /// made of repeated parts numbers most of them).
-pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, fallback: &str) -> Vec<String> {
+pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, fallback: &str) -> Vec<Box<str>> {
     // Each entry's slug, or its explicit id, and which are explicit: the entries themselves are
-    // walked once, not kept (for a big template's items they would be a fifth of its size).
-    let (mut ids, explicit): (Vec<String>, Vec<bool>) = entries
+    // walked once, not kept (for a big template's items they would be a fifth of its size). An
+    // id is boxed: it keeps no spare room (a slug is made with room for its text, often twice
+    // what it keeps), and the list of a million is a third smaller than one of strings.
+    let (mut ids, explicit): (Vec<Box<str>>, Vec<bool>) = entries
         .into_iter()
         .map(|(text, id)| {
             if id.is_empty() {
-                (Some(slug(text)).filter(|base| !base.is_empty()).unwrap_or_else(|| fallback.to_string()), false)
+                let base = slug(text);
+                (if base.is_empty() { fallback.into() } else { base.into_boxed_str() }, false)
             } else {
-                (id.to_string(), true)
+                (id.into(), true)
             }
         })
         .unzip();
     let hasher = ahash::RandomState::new();
     let hash = |text: &str| hasher.hash_one(text);
-    // The ids taken, as indices into `ids`: the explicit ones from the start, then each as it is
-    // settled.
-    let mut taken: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(ids.len());
+    // The ids taken, as indices into `ids` (four bytes each: no template holds four billion
+    // items): the explicit ones from the start, then each as it is settled.
+    let index = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+    let mut taken: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(ids.len());
     for at in (0..ids.len()).filter(|&at| explicit[at]) {
-        taken.insert_unique(hash(&ids[at]), at, |&at| hash(&ids[at]));
+        taken.insert_unique(hash(&ids[at]), index(at), |&at| hash(&ids[at as usize]));
     }
     // The next number to try, per base that was taken before.
     let mut next_suffix: HashMap<String, usize, ahash::RandomState> = HashMap::default();
@@ -44,8 +48,8 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
         }
         // Each text is hashed once, for the look-up and the insert both.
         let mut hashed = hash(&ids[at]);
-        if taken.find(hashed, |&other| ids[other] == ids[at]).is_some() {
-            let base = ids[at].as_str();
+        if taken.find(hashed, |&other| ids[other as usize] == ids[at]).is_some() {
+            let base = &*ids[at];
             let next = match next_suffix.get_mut(base) {
                 Some(next) => next,
                 None => next_suffix.entry(base.to_string()).or_insert(2),
@@ -55,18 +59,13 @@ pub(super) fn derive<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>, 
                 let _ = write!(candidate, "{base}-{next}");
                 *next += 1;
                 hashed = hash(&candidate);
-                if taken.find(hashed, |&other| ids[other] == candidate).is_none() {
+                if taken.find(hashed, |&other| *ids[other as usize] == *candidate).is_none() {
                     break;
                 }
             }
-            // A clone has exactly the room it needs.
-            ids[at] = candidate.clone();
-        } else {
-            // A slug is made with room for its text, often twice what it keeps: in a big
-            // template the spare room would be a tenth of the whole.
-            ids[at].shrink_to_fit();
+            ids[at] = candidate.as_str().into();
         }
-        taken.insert_unique(hashed, at, |&other| hash(&ids[other]));
+        taken.insert_unique(hashed, index(at), |&other| hash(&ids[other as usize]));
     }
     ids
 }
@@ -192,7 +191,7 @@ impl<'a> Iterator for ItemsInOrder<'a> {
 }
 
 /// Fills every empty id in the template; returns the section ids in document order.
-pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
+pub(super) fn assign_ids(template: &mut Template) -> Vec<Box<str>> {
     // Derived while the template is only read (no text is copied), then set.
     let (item_ids, section_ids, field_ids, role_ids) = {
         (
@@ -204,13 +203,13 @@ pub(super) fn assign_ids(template: &mut Template) -> Vec<String> {
     };
     let mut item_ids = item_ids.into_iter();
     let mut next_section = section_ids.clone().into_iter();
-    all_items_mut(template, &mut |item| item.id = item_ids.next().unwrap_or_default());
-    visit_sections_mut(&mut template.sections, &mut |section| section.id = next_section.next().unwrap_or_default());
+    all_items_mut(template, &mut |item| item.id = item_ids.next().map(String::from).unwrap_or_default());
+    visit_sections_mut(&mut template.sections, &mut |section| section.id = next_section.next().map(String::from).unwrap_or_default());
     for (field, id) in template.fields.iter_mut().zip(field_ids) {
-        field.id = id;
+        field.id = id.into_string();
     }
     for (role, id) in template.roles.iter_mut().zip(role_ids) {
-        role.id = id;
+        role.id = id.into_string();
     }
     section_ids
 }
@@ -242,7 +241,7 @@ fn written_ids(entries: &[(&str, &str)], fallback: &str) -> HashSet<String> {
         let view: Vec<(&str, &str)> =
             entries.iter().enumerate().map(|(at, (text, id))| (*text, if written.contains(&at) { *id } else { "" })).collect();
         let derived = derive(view, fallback);
-        let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && derived[*at] != entries[*at].1).collect();
+        let wrong: Vec<usize> = (0..entries.len()).filter(|at| !written.contains(at) && *derived[*at] != *entries[*at].1).collect();
         if wrong.is_empty() {
             break;
         }
@@ -275,7 +274,7 @@ mod tests {
         }
         let expected: Vec<String> =
             entries.iter().map(|(text, id)| if id.is_empty() { allocator.allocate(text, "item") } else { id.to_string() }).collect();
-        assert_eq!(derive(entries, "item"), expected);
+        assert_eq!(derive(entries, "item").into_iter().map(String::from).collect::<Vec<_>>(), expected);
         assert_eq!(expected, ["deploy-2", "deploy-4", "deploy-2-2", "deploy-3", "deploy-5", "item-2", "item-3", "deploy", "item"]);
     }
 }

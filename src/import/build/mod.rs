@@ -520,7 +520,11 @@ impl Builder {
             section.sections = children.into_iter().map(|child| nest(nodes, child)).collect();
             section
         }
-        let sections = self.roots.clone().into_iter().map(|at| nest(&mut self.nodes, at)).collect();
+        let mut nodes = std::mem::take(&mut self.nodes);
+        let sections = self.roots.iter().map(|&at| nest(&mut nodes, at)).collect();
+        // Emptied, the nodes' list is still as long as there are sections: it goes before the
+        // ids are derived, when the template is at its largest.
+        drop(nodes);
         let mut template = Template {
             format_version: TEMPLATE_FORMAT_VERSION,
             id: annotation.id.unwrap_or(id),
@@ -539,7 +543,7 @@ impl Builder {
             if let Placement::Section(index) = placement
                 && let Some(id) = index.parse::<usize>().ok().and_then(|at| section_ids.get(at))
             {
-                *placement = Placement::Section(id.clone());
+                *placement = Placement::Section(id.to_string());
             }
         };
         template.fields.iter_mut().for_each(|field| resolve(&mut field.placement));
