@@ -154,9 +154,11 @@ fn code_fence(code: &str, lang: &str) -> String {
 }
 
 /// A code block's info string as written after its fence: Markdown reads backslash escapes and
-/// entities there, so a `\\` or a `&` is escaped to come back as it was.
+/// entities there, so a `\\` or a `&` is escaped to come back as it was, and a `~` that starts
+/// it is escaped so that it does not lengthen a tilde fence.
 fn fence_info(lang: &str) -> String {
-    lang.replace('\\', "\\\\").replace('&', "\\&")
+    let escaped = lang.replace('\\', "\\\\").replace('&', "\\&");
+    if escaped.starts_with('~') { format!("\\{escaped}") } else { escaped }
 }
 
 /// Every line of `text` indented; a last line break stays (a code block ending in a blank line).

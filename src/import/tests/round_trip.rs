@@ -442,6 +442,17 @@ fn a_code_blocks_language_keeps_its_backslashes_and_ampersands() {
     assert!(markdown.contains("```\\\\\\\\\nx\n"), "{markdown}");
 }
 
+/// Found by coverage-guided fuzzing of the round trip: `` ~~~\~` `` gave the language `` ~` ``,
+/// which export wrote straight after its `~~~` fence: the fence grew to `~~~~` and the block
+/// ran on past its closing line. A language that starts with a tilde is now escaped.
+#[test]
+fn a_code_blocks_language_that_starts_with_a_tilde_does_not_lengthen_its_fence() {
+    let once = import("t", "~~~\\~`\nl\n~~~\n").template;
+    assert_eq!((once.items[0].lang.as_str(), once.items[0].text.as_str()), ("~`", "l"));
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("~~~\\~`\nl\n~~~\n"), "{markdown}");
+}
+
 /// Found by coverage-guided fuzzing of the round trip: the importer took out a line that
 /// opened an HTML comment after a vertical tab (`\x0b<!--`), which Markdown reads as text, so
 /// the paragraph a quote gave back was gone on the next import, with nothing said. Comments
