@@ -418,6 +418,9 @@ impl Writer<'_> {
 
     fn table(&mut self, field: &Field, columns: &[String]) {
         // A cell read from Markdown keeps its escaped pipes (`\|`); a typed one may have bare ones.
+        // The importer takes a cell's first backslash for Markdown's escape, as it does a
+        // heading's, so a cell that starts with an escape (`\\`, `\#`) gets one more; one that
+        // starts with an escaped pipe cannot (`\\|` ends the cell), and reads the same without.
         let escape = |cell: &str| {
             let mut out = String::with_capacity(cell.len());
             for (at, ch) in cell.char_indices() {
@@ -426,7 +429,7 @@ impl Writer<'_> {
                 }
                 out.push(ch);
             }
-            out
+            if out.starts_with("\\|") { out } else { escape_leading_escape(&out).into_owned() }
         };
         let rows = match self.run.and_then(|run| run.fields.get(&field.id)).or(field.default.as_ref()) {
             Some(FieldValue::Table(rows)) => rows.clone(),

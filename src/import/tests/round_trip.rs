@@ -442,6 +442,26 @@ fn a_code_blocks_language_keeps_its_backslashes_and_ampersands() {
     assert!(markdown.contains("```\\\\\\\\\nx\n"), "{markdown}");
 }
 
+/// Found by coverage-guided fuzzing of the round trip: a table cell `\\\` read as `\\` (the
+/// importer takes a cell's first backslash for Markdown's escape), which export wrote as it
+/// was, and which came back as `\`. A cell that starts with an escape now gets one more.
+#[test]
+fn a_table_cell_that_starts_with_an_escape_keeps_its_backslashes() {
+    let once = import("t", "| \\\\x | \\# | B |\n|---|---|---|\n| \\\\\\ | \\#x |  |\n| a\\\\ | \\\\\\|y |  |\n").template;
+    let table = once.fields.iter().find(|field| matches!(field.kind, crate::model::FieldKind::Table { .. })).expect("a table field");
+    let crate::model::FieldKind::Table { columns } = &table.kind else { unreachable!() };
+    assert_eq!(columns, &["\\x", "#", "B"]);
+    assert_eq!(
+        table.default,
+        Some(crate::model::FieldValue::Table(vec![
+            vec!["\\\\".into(), "#x".into(), String::new()],
+            vec!["a\\\\".into(), "\\\\|y".into(), String::new()]
+        ]))
+    );
+    let markdown = assert_round_trips(&once);
+    assert!(markdown.contains("| \\\\\\ | #x |  |"), "{markdown}");
+}
+
 /// Found by coverage-guided fuzzing of the round trip: `` ~~~\~` `` gave the language `` ~` ``,
 /// which export wrote straight after its `~~~` fence: the fence grew to `~~~~` and the block
 /// ran on past its closing line. A language that starts with a tilde is now escaped.
