@@ -266,8 +266,12 @@ fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> 
 }
 
 fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
-    let text = store::read_text(file, "a Markdown checklist")?;
-    let imported = import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(file), title });
+    // The Markdown goes once it is read: the template, its file text and the text read back to
+    // check it are all held at once while the file is written.
+    let imported = {
+        let text = store::read_text(file, "a Markdown checklist")?;
+        import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(file), title })
+    };
     let template = &imported.template;
     let output = match output {
         Some(path) => path,

@@ -1,6 +1,6 @@
 //! Structural checks of templates and runs, beyond what the file format itself enforces.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Item;
 
@@ -68,11 +68,14 @@ impl Template {
                 problems.push(Problem::at(format!("item `{}` has no text", item.id), format!("\"{}\"", item.id), 0));
             }
         }
+        // Looked up once per placement and per separation: sets, so that a template with many
+        // sections and roles is checked in time linear in its size.
+        let role_ids: HashSet<&str> = self.roles.iter().map(|r| r.id.as_str()).collect();
         for role in &self.roles {
             for other in &role.separate_from {
                 if *other == role.id {
                     problems.push(Problem::at(format!("role `{}` is to be separate from itself", role.id), format!("\"{other}\""), 0));
-                } else if !self.roles.iter().any(|r| r.id == *other) {
+                } else if !role_ids.contains(other.as_str()) {
                     problems.push(Problem::at(
                         format!("role `{}` is to be separate from role `{other}`, which does not exist", role.id),
                         format!("\"{other}\""),
@@ -81,10 +84,11 @@ impl Template {
                 }
             }
         }
+        let section_ids: HashSet<&str> = sections.iter().map(|(_, s)| s.id.as_str()).collect();
         let placements = self.fields.iter().map(|f| (&f.id, &f.placement)).chain(self.roles.iter().map(|r| (&r.id, &r.placement)));
         for (id, placement) in placements {
             if let Placement::Section(section) = placement
-                && self.find_section(section).is_none()
+                && !section_ids.contains(section.as_str())
             {
                 problems.push(Problem::at(format!("`{id}` is placed in section `{section}`, which does not exist"), format!("\"{section}\""), 0));
             }
