@@ -324,8 +324,11 @@ pub(crate) fn annotation(parts: &[(&str, Option<&str>)]) -> String {
         .map(|(key, value)| match value {
             None => key.to_string(),
             Some(value) if value.is_empty() || value.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\\' | '>')) => {
-                // Quoted, with what would end the value or the comment early escaped.
-                format!("{key}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"").replace('>', "\\>"))
+                // Quoted, with what would end the value or the comment early escaped, and the `!`
+                // of a `<!`: a value holding `<!-- preflight:` would read as where the comment
+                // starts.
+                let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace("<!", "<\\!").replace('>', "\\>");
+                format!("{key}=\"{escaped}\"")
             }
             Some(value) => format!("{key}={value}"),
         })
