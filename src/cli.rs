@@ -397,8 +397,12 @@ fn field_values(template: &Template, pairs: &[String]) -> anyhow::Result<BTreeMa
         let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--set {pair}: expected FIELD=VALUE"))?;
         let key = key.trim();
         let field = template.fields.iter().find(|f| f.id.eq_ignore_ascii_case(key) || f.label.eq_ignore_ascii_case(key)).ok_or_else(|| {
+            // A big template can have thousands of fields: the first few show what ids look like.
+            const LISTED: usize = 20;
             let known: Vec<&str> = template.fields.iter().filter(|f| !matches!(f.kind, FieldKind::Table { .. })).map(|f| f.id.as_str()).collect();
-            anyhow!("--set {key}: \"{}\" has no such field; its fields are: {}", template.title, known.join(", "))
+            let more = if known.len() > LISTED { format!(" and {} more", known.len() - LISTED) } else { String::new() };
+            let listed = known[..known.len().min(LISTED)].join(", ");
+            anyhow!("--set {key}: \"{}\" has no such field; its fields are: {listed}{more}", template.title)
         })?;
         if matches!(field.kind, FieldKind::Table { .. }) {
             bail!("--set {key}: \"{}\" is a table; fill it in the app", field.label);

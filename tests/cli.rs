@@ -206,6 +206,24 @@ fn run_names_unknown_fields_and_bad_values() {
     assert!(stderr(&missing).contains("bundled: ai-avatar-website"), "{}", stderr(&missing));
 }
 
+/// A checklist with many fields (a big one, or many checklists pasted into one) names the first
+/// twenty and counts the rest, rather than filling the terminal.
+#[test]
+fn an_unknown_field_lists_only_the_first_twenty_fields() {
+    let sandbox = Sandbox::new();
+    let fields: String = (1..=30).map(|n| format!("Field {n}: __________\n\n")).collect();
+    let markdown = sandbox.write("many.md", format!("# Many fields\n\n{fields}\n## Go\n\n- [ ] Deploy\n"));
+    let template = sandbox.path("many.checklist.ron");
+    let import = sandbox.run(&["import", markdown.to_str().unwrap(), "-o", template.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let unknown = sandbox.run(&["run", template.to_str().unwrap(), "--set", "colour=blue"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = stderr(&unknown);
+    assert!(err.contains("its fields are: release-version, environment, field-1, field-2,"), "{err}");
+    assert!(err.contains("field-18 and 12 more"), "{err}");
+    assert!(!err.contains("field-19"), "{err}");
+}
+
 #[test]
 fn markdown_of_a_template_and_of_a_run() {
     let sandbox = Sandbox::new();
