@@ -180,8 +180,9 @@ impl Writer<'_> {
         let title_notes = if self.run.is_some() { String::new() } else { annotation(&notes) };
         let _ = writeln!(self.out, "# {}{title_notes}\n", heading_text(&template.title, &title_notes));
         if !template.description.is_empty() {
-            // A description that reads as `**Label:** value` lines would import as fields.
-            let mark = if super::lines::reads_as_metadata(&template.description) { annotation(&[("description", None)]) } else { String::new() };
+            // A description that reads as `**Label:** value` lines or has a `Label: ____` blank
+            // would import as fields.
+            let mark = if super::lines::reads_as_fields(&template.description) { annotation(&[("description", None)]) } else { String::new() };
             let _ = writeln!(self.out, "{}{mark}\n", paragraph_text(&template.description));
         }
         if let Some(run) = self.run {

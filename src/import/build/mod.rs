@@ -91,7 +91,11 @@ impl Builder {
                     title_at = Some(at);
                 }
                 Block::Heading { level, text, line } => self.open_section(*level, text, *line),
-                Block::Paragraph { text, .. } if at > 0 && title_at == Some(at - 1) && self.metadata_zone(&blocks, at, piece).is_none() => {
+                // The paragraph after the title describes the checklist, unless it is metadata
+                // or fill-ins (`Release: ____`), which are fields wherever they stand.
+                Block::Paragraph { text, .. }
+                    if at > 0 && title_at == Some(at - 1) && self.metadata_zone(&blocks, at, piece).is_none() && !fill_ins(text) =>
+                {
                     self.description = described(text);
                 }
                 Block::Paragraph { text, line } => match self.metadata_zone(&blocks, at, piece) {
@@ -553,6 +557,13 @@ impl Builder {
 }
 
 mod tables;
+
+/// Whether a paragraph has a `Label: ____` fill-in and no `description` annotation (which export
+/// writes on a description that would read as one).
+fn fill_ins(text: &str) -> bool {
+    let last = text.rsplit_once('\n').map_or(text, |(_, last)| last);
+    text.lines().any(|line| label_line(line).is_some_and(|(_, value)| blank_value(&value).is_some())) && !split_annotation(last).1.description
+}
 
 fn info(text: String, style: InfoStyle) -> Item {
     let mut item = Item::new(String::new(), text, ItemKind::Info);

@@ -584,3 +584,18 @@ fn an_annotation_value_that_opens_an_annotation_is_escaped() {
     let markdown = assert_round_trips(&once);
     assert!(markdown.contains(r#"version="<\!-- preflight:""#), "{markdown}");
 }
+
+/// Fill-ins straight after the title are fields, as they are anywhere else; they were the
+/// checklist's description. A description with a blank in it keeps its annotation through
+/// export, so that it stays the description.
+#[test]
+fn fill_ins_after_the_title_are_fields_and_a_description_with_a_blank_stays_one() {
+    let once = import("t", "# Go-live\n\nRelease: __________\n\n- [ ] Deploy\n").template;
+    assert_eq!(once.description, "");
+    assert!(once.fields.iter().any(|field| field.label == "Release"), "{:?}", once.fields);
+    assert_round_trips(&once);
+    let mut described = once.clone();
+    described.description = "Owner: ____ until noon".into();
+    let markdown = assert_round_trips(&described);
+    assert!(markdown.contains("Owner: ____ until noon <!-- preflight: description -->"), "{markdown}");
+}
