@@ -72,7 +72,8 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
     let hashes = bytes.iter().take_while(|b| **b == b'#').count();
     let rule = |c: u8| bytes.iter().filter(|b| **b == c).count() >= 3 && bytes.iter().all(|b| *b == c || *b == b' ' || *b == b'\t');
     let starts_block = match bytes.first() {
-        Some(b'#') => hashes <= 6 && spaced(hashes),
+        // After the `#`s of a heading, Markdown also takes a vertical tab or a form feed as space.
+        Some(b'#') => hashes <= 6 && (spaced(hashes) || matches!(bytes.get(hashes), Some(b'\x0b' | b'\x0c'))),
         Some(b'>' | b'<') => true,
         Some(c @ (b'-' | b'+' | b'*')) => spaced(1) || rule(*c),
         Some(b'_') => rule(b'_'),

@@ -599,3 +599,17 @@ fn fill_ins_after_the_title_are_fields_and_a_description_with_a_blank_stays_one(
     let markdown = assert_round_trips(&described);
     assert!(markdown.contains("Owner: ____ until noon <!-- preflight: description -->"), "{markdown}");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: `\#` then a vertical tab is a paragraph,
+/// whose text `#\x0b…` export wrote as it was. After a heading's `#`, Markdown takes a vertical
+/// tab or a form feed as the space a heading needs, so it read back as a section. Export now
+/// escapes such a `#`.
+#[test]
+fn a_hash_before_a_vertical_tab_or_form_feed_is_escaped() {
+    for source in ["\\#\u{b}\u{fffd}\n", "\\##\u{c}x\n"] {
+        let once = import("t", source).template;
+        assert!(once.sections.is_empty() && once.items.len() == 1, "{source:?}: {once:?}");
+        let markdown = assert_round_trips(&once);
+        assert!(markdown.contains(&format!("\n{source}")), "{markdown}");
+    }
+}
