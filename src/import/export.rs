@@ -2,6 +2,7 @@
 //! anything plain Markdown cannot say (an id that differs from its text, an optional check, a
 //! field kind) is written as a trailing `<!-- preflight: … -->` annotation.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use super::ids::{IdsToWrite, ids_to_write};
@@ -10,13 +11,12 @@ use crate::model::{Field, FieldKind, FieldValue, InfoStyle, Item, ItemKind, Item
 
 /// Markdown for a template.
 pub fn template_to_markdown(template: &Template) -> String {
-    Writer { template, run: None, ids: ids_to_write(template), signoff: signoff_places(template), out: String::new() }.document()
+    Writer::new(template, None, ids_to_write(template), signoff_places(template)).document()
 }
 
 /// Markdown for a run: ticked boxes for done items, states, reasons, notes and field values.
 pub fn run_to_markdown(run: &Run) -> String {
-    let mut writer = Writer { template: &run.template, run: Some(run), ids: IdsToWrite::default(), signoff: Vec::new(), out: String::new() };
-    writer.document()
+    Writer::new(&run.template, Some(run), IdsToWrite::default(), HashSet::new()).document()
 }
 
 /// A thematic break, as export writes it: metadata stands between two.
@@ -27,28 +27,56 @@ struct Writer<'a> {
     run: Option<&'a Run>,
     ids: IdsToWrite,
     /// Where a blank reads back as a sign-off role rather than a field (see [`signoff_places`]).
-    signoff: Vec<Placement>,
+    signoff: HashSet<Placement>,
+    /// Each section's fields and roles, by the section's id, in the template's order: found once,
+    /// so that writing a template of many sections is linear in its size.
+    placed: HashMap<&'a str, (Vec<&'a Field>, Vec<&'a Role>)>,
+    /// The section written last, when nothing is placed in the footer after it.
+    last_section: Option<&'a Section>,
     out: String,
+}
+
+impl<'a> Writer<'a> {
+    fn new(template: &'a Template, run: Option<&'a Run>, ids: IdsToWrite, signoff: HashSet<Placement>) -> Self {
+        let mut placed: HashMap<&str, (Vec<&Field>, Vec<&Role>)> = HashMap::new();
+        for field in &template.fields {
+            if let Placement::Section(id) = &field.placement {
+                placed.entry(id.as_str()).or_default().0.push(field);
+            }
+        }
+        for role in &template.roles {
+            if let Placement::Section(id) = &role.placement {
+                placed.entry(id.as_str()).or_default().1.push(role);
+            }
+        }
+        let footer =
+            template.fields.iter().any(|f| f.placement == Placement::Footer) || template.roles.iter().any(|r| r.placement == Placement::Footer);
+        let mut last_section = template.sections.last();
+        while let Some(child) = last_section.and_then(|s| s.sections.last()) {
+            last_section = Some(child);
+        }
+        Writer { template, run, ids, signoff, placed, last_section: last_section.filter(|_| !footer), out: String::new() }
+    }
 }
 
 /// The placements whose blanks import as sign-off roles: the sections under a sign-off heading,
 /// and the footer when the last section written is one (the importer reads the footer with
 /// that section still open).
-fn signoff_places(template: &Template) -> Vec<Placement> {
-    fn walk(sections: &[Section], inherited: bool, out: &mut Vec<Placement>, last: &mut bool) {
+fn signoff_places(template: &Template) -> HashSet<Placement> {
+    fn walk(sections: &[Section], inherited: bool, out: &mut HashSet<Placement>, last: &mut bool) {
         for section in sections {
             let signoff = inherited || super::lines::is_signoff_heading(&section.title);
             if signoff {
-                out.push(Placement::Section(section.id.clone()));
+                out.insert(Placement::Section(section.id.clone()));
             }
             *last = signoff;
             walk(&section.sections, signoff, out, last);
         }
     }
-    let (mut places, mut last) = (Vec::new(), false);
+    let (mut places, mut last) = (HashSet::new(), false);
     walk(&template.sections, false, &mut places, &mut last);
     if last {
-        places.push(Placement::Footer);
+        places.insert(Placement::Footer);
     }
     places
 }
@@ -232,9 +260,7 @@ impl Writer<'_> {
         let id_note = if self.ids.sections.contains(&section.id) { annotation(&[("id", Some(&section.id))]) } else { String::new() };
         let _ = writeln!(self.out, "{} {}{id_note}\n", "#".repeat(level.min(6)), heading_text(&section.title, &id_note));
         self.items(&section.items, "");
-        let placement = Placement::Section(section.id.clone());
-        let fields: Vec<&Field> = self.template.fields.iter().filter(|f| f.placement == placement).collect();
-        let roles: Vec<&Role> = self.template.roles.iter().filter(|r| r.placement == placement).collect();
+        let (fields, roles) = self.placed.get(section.id.as_str()).cloned().unwrap_or_default();
         // Nothing after this section's fields: lines of them between rules would read as the footer.
         let ends_document = roles.is_empty() && self.ends_with(section);
         self.section_fields(&fields, ends_document);
@@ -254,20 +280,13 @@ impl Writer<'_> {
         }
     }
 
-    /// Fields in a section, in order: blanks as bullets, tables as tables, pre-filled values in a
-    /// block between rules.
     /// Whether `section` is the last thing written: the last section, with no footer after it.
     fn ends_with(&self, section: &Section) -> bool {
-        let footer = |placement: &Placement| *placement == Placement::Footer;
-        let mut last = self.template.sections.last();
-        while let Some(child) = last.and_then(|s| s.sections.last()) {
-            last = Some(child);
-        }
-        last.is_some_and(|last| std::ptr::eq(last, section))
-            && !self.template.fields.iter().any(|f| footer(&f.placement))
-            && !self.template.roles.iter().any(|r| footer(&r.placement))
+        self.last_section.is_some_and(|last| std::ptr::eq(last, section))
     }
 
+    /// Fields in a section, in order: blanks as bullets, tables as tables, pre-filled values in a
+    /// block between rules.
     fn section_fields(&mut self, fields: &[&Field], ends_document: bool) {
         let mut at = 0;
         let mut in_bullets = false;

@@ -139,7 +139,7 @@ impl Item {
 }
 
 /// Where a field or role stood in the source document; Markdown export puts it back there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Placement {
     /// The metadata block under the title.
     Header,
