@@ -9,7 +9,8 @@
 //! process's peak). Given `seeds`, the input is the five seed checklists repeated instead. With
 //! MODE `condition` and a count
 //! N instead of MB, it times parsing `status in [200, 200, …]` with N values, to show the
-//! condition parser is linear. docs/BENCHMARKS.md has the figures.
+//! condition parser is linear. With MODE `markdown`, it prints the input instead, for timing
+//! `preflight import` itself. docs/BENCHMARKS.md has the figures.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test or benchmark fails loudly on what it did not expect")]
 #![allow(unsafe_code, reason = "a global allocator that counts the heap is unsafe to implement; it only forwards to the system allocator")]
 
@@ -113,6 +114,10 @@ fn main() {
         _ if rest.iter().any(|arg| arg == "seeds") => seeds(megabytes << 20),
         _ => checklist(megabytes << 20),
     };
+    if mode == "markdown" {
+        print!("{text}");
+        return;
+    }
     let text = text.into_boxed_str().into_string();
     let counting = rest.iter().any(|arg| arg == "heap");
     COUNTING.store(counting, Ordering::Relaxed);
@@ -145,7 +150,7 @@ fn main() {
             println!("condition: {} values, {} bytes, {outcome}, {:.4} s", megabytes, condition.len(), started.elapsed().as_secs_f64());
             return;
         }
-        other => panic!("unknown mode `{other}`: use parse, import or condition"),
+        other => panic!("unknown mode `{other}`: use parse, import, condition or markdown"),
     };
     let mut line = format!("{mode}: {} bytes, {summary}, {:.3} s", text.len(), elapsed.as_secs_f64());
     if counting {
