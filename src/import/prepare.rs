@@ -50,9 +50,8 @@ pub(crate) fn prepare(source: &str) -> Prepared<'_> {
             changed = true;
             continue;
         }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            let marker: String = trimmed.chars().take_while(|c| *c == trimmed.chars().next().unwrap_or('`')).collect();
-            fence = Some(marker);
+        if let Some(marker) = fence_opening(trimmed) {
+            fence = Some(marker.to_string());
             continue;
         }
         if let Some(rest) = trimmed.strip_prefix("<!--")
@@ -86,6 +85,15 @@ pub(crate) fn prepare(source: &str) -> Prepared<'_> {
         text.push('\n');
     }
     Prepared { text: Cow::Owned(text), front_matter }
+}
+
+/// The fence a line opens, as Markdown reads it: three or more backticks or tildes, and for
+/// backticks an info string without one (`` ```a`b `` is a paragraph's text, not a fence).
+fn fence_opening(trimmed: &str) -> Option<&str> {
+    let mark = trimmed.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let length = trimmed.len() - trimmed.trim_start_matches(mark).len();
+    let opens = length >= 3 && (mark == '~' || !trimmed[length..].contains('`'));
+    opens.then(|| &trimmed[..length])
 }
 
 /// `<!-- preflight: … -->` and `<!-- probe: … -->` mean something to the importer.

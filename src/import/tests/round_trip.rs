@@ -613,3 +613,17 @@ fn a_hash_before_a_vertical_tab_or_form_feed_is_escaped() {
         assert!(markdown.contains(&format!("\n{source}")), "{markdown}");
     }
 }
+
+/// Found by coverage-guided fuzzing of the round trip: `` ```&` `` opens no fence (a backtick
+/// fence's info string may not hold a backtick), so it is a paragraph's text; but the step that
+/// takes out `<details>` lines took it for one and left the `<details->` line after it in the
+/// text. Exported, the paragraph's first line was escaped, and the line went on the next
+/// import. Fences are now found as Markdown finds them.
+#[test]
+fn a_details_line_after_backticks_that_open_no_fence_is_taken_out() {
+    let once = import("t", "```&`\n<details->\n").template;
+    assert_eq!(once.items[0].text, "```&`");
+    assert_round_trips(&once);
+    let fenced = import("t", "~~~&`\n<details>\n~~~\n").template;
+    assert_eq!(fenced.items[0].text, "<details>", "a tilde fence's info string may hold a backtick");
+}
