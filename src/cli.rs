@@ -266,8 +266,8 @@ fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> 
 }
 
 fn import(file: &Path, output: Option<PathBuf>, title: Option<String>, force: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
-    // The Markdown goes once it is read: the template, its file text and the text read back to
-    // check it are all held at once while the file is written.
+    // The Markdown goes once it is imported: while the file is written, the template, its file
+    // text and the copy read back from that text to check it are all held at once.
     let imported = {
         let text = store::read_text(file, "a Markdown checklist")?;
         import_markdown(&text, &ImportOptions { id: crate::import::id_from_file_name(file), title })
