@@ -298,7 +298,9 @@ impl Builder {
                 !text_only && label_line(&clean).is_some_and(|(label, value)| self.fill_in(&label, &value, &annotation, self.placement()));
             if is_fill_in {
                 flush(&mut other, &mut note);
-            } else if clean.trim().is_empty() {
+            } else if clean.trim_matches([' ', '\t']).is_empty() {
+                // Only spaces and tabs: a line of other white space (U+205F, U+3000) is text to
+                // Markdown, and kept.
                 self.warn(line + offset, "annotation with nothing to annotate; left out");
             } else {
                 let text = if annotation == Annotation::default() { raw.to_string() } else { clean };

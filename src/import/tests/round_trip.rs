@@ -627,3 +627,18 @@ fn a_details_line_after_backticks_that_open_no_fence_is_taken_out() {
     let fenced = import("t", "~~~&`\n<details>\n~~~\n").template;
     assert_eq!(fenced.items[0].text, "<details>", "a tilde fence's info string may hold a backtick");
 }
+
+/// Found by coverage-guided fuzzing of the round trip: a quote too deep to read kept its second
+/// line, a U+205F MEDIUM MATHEMATICAL SPACE, but as a paragraph's line it went, taken for a line
+/// that held only an annotation. Markdown takes only spaces and tabs for a blank line, and so
+/// does the importer now.
+#[test]
+fn a_paragraph_line_of_unicode_white_space_is_kept() {
+    let once = import("t", ">>>>>>>>>x\n\u{205f}\n").template;
+    assert_eq!(once.items[0].text, ">x\n\u{205f}");
+    assert_round_trips(&once);
+    for space in ['\u{205f}', '\u{3000}', '\u{a0}'] {
+        let text = import("t", &format!("# T\n\n## S\n\na\n{space}\n")).template.sections[0].items[0].text.clone();
+        assert_eq!(text, format!("a\n{space}"));
+    }
+}
