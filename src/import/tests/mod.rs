@@ -387,3 +387,4 @@ fn a_checklist_read_in_pieces_imports_as_it_does_whole() {
 }
 
 mod round_trip;
+mod round_trip_text;
