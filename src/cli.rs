@@ -257,6 +257,10 @@ fn library() -> anyhow::Result<Library> {
     Library::from_env().ok_or_else(|| anyhow!("cannot find a home folder for the library; set PREFLIGHT_HOME"))
 }
 
+/// How many fields a message lists at most: a big template can have thousands, and the first
+/// few show what they look like.
+const LISTED: usize = 20;
+
 /// Writes a new file, or replaces one only when `force` is given.
 fn write_output(path: &Path, text: &str, force: bool) -> Result<(), StoreError> {
     if !force && path.exists() {
@@ -397,8 +401,6 @@ fn field_values(template: &Template, pairs: &[String]) -> anyhow::Result<BTreeMa
         let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--set {pair}: expected FIELD=VALUE"))?;
         let key = key.trim();
         let field = template.fields.iter().find(|f| f.id.eq_ignore_ascii_case(key) || f.label.eq_ignore_ascii_case(key)).ok_or_else(|| {
-            // A big template can have thousands of fields: the first few show what ids look like.
-            const LISTED: usize = 20;
             let known: Vec<&str> = template.fields.iter().filter(|f| !matches!(f.kind, FieldKind::Table { .. })).map(|f| f.id.as_str()).collect();
             let more = if known.len() > LISTED { format!(" and {} more", known.len() - LISTED) } else { String::new() };
             let listed = known[..known.len().min(LISTED)].join(", ");
@@ -444,12 +446,15 @@ fn start_run(template_name: &str, in_progress: bool, output: Option<PathBuf>, pa
     store::save_new(&output, &run).with_context(|| format!("the run was not started: {template_name}"))?;
     let counts = run.counts();
     println!("started run {} of \"{title}\"", run.id);
-    for field in run.template.fields.iter() {
-        if let Some(value) = run.fields.get(&field.id) {
-            println!("  {}: {value}", field.label);
-        }
+    let filled: Vec<_> = run.template.fields.iter().filter_map(|field| Some((&field.label, run.fields.get(&field.id)?))).collect();
+    for (label, value) in filled.iter().take(LISTED) {
+        println!("  {label}: {value}");
     }
-    println!("  {} items to work through; template sha256 {}", counts.total(), run.template_sha256);
+    if filled.len() > LISTED {
+        println!("  and {} more fields filled", filled.len() - LISTED);
+    }
+    let items = if counts.total() == 1 { "item" } else { "items" };
+    println!("  {} {items} to work through; template sha256 {}", counts.total(), run.template_sha256);
     if taken > 0 {
         println!("  {taken} item(s) ticked in {source} start done, recorded as done by \"imported from {source}\"");
     } else if ticked > 0 {

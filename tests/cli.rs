@@ -206,10 +206,11 @@ fn run_names_unknown_fields_and_bad_values() {
     assert!(stderr(&missing).contains("bundled: ai-avatar-website"), "{}", stderr(&missing));
 }
 
-/// A checklist with many fields (a big one, or many checklists pasted into one) names the first
-/// twenty and counts the rest, rather than filling the terminal.
+/// A checklist with many fields (a big one, or many checklists pasted into one): an unknown
+/// `--set` and a started run name the first twenty and count the rest, rather than filling the
+/// terminal.
 #[test]
-fn an_unknown_field_lists_only_the_first_twenty_fields() {
+fn a_checklist_of_many_fields_lists_only_the_first_twenty() {
     let sandbox = Sandbox::new();
     let fields: String = (1..=30).map(|n| format!("Field {n}: __________\n\n")).collect();
     let markdown = sandbox.write("many.md", format!("# Many fields\n\n{fields}\n## Go\n\n- [ ] Deploy\n"));
@@ -222,6 +223,26 @@ fn an_unknown_field_lists_only_the_first_twenty_fields() {
     assert!(err.contains("its fields are: release-version, environment, field-1, field-2,"), "{err}");
     assert!(err.contains("field-18 and 12 more"), "{err}");
     assert!(!err.contains("field-19"), "{err}");
+    let values: String = (1..=30).map(|n| format!("key-{n}: value {n}\n")).collect();
+    let markdown = sandbox.write("filled.md", format!("---\n{values}---\n# Filled\n\n- [ ] Deploy\n"));
+    let template = sandbox.path("filled.checklist.ron");
+    assert!(sandbox.run(&["import", markdown.to_str().unwrap(), "-o", template.to_str().unwrap()]).status.success());
+    let run_path = sandbox.path("filled.run.ron");
+    let started = sandbox.run(&[
+        "run",
+        template.to_str().unwrap(),
+        "-o",
+        run_path.to_str().unwrap(),
+        "--set",
+        "release-version=1",
+        "--set",
+        "environment=prod",
+    ]);
+    assert!(started.status.success(), "{}", stderr(&started));
+    let out = stdout(&started);
+    assert!(out.contains("  Environment: prod\n  key-1: value 1\n"), "{out}");
+    assert!(out.contains("  key-18: value 18\n  and 12 more fields filled\n"), "{out}");
+    assert!(!out.contains("key-19"), "{out}");
 }
 
 #[test]
