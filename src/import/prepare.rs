@@ -108,13 +108,17 @@ fn details_line(trimmed: &str) -> Option<String> {
     let mut rest = trimmed;
     let mut changed = false;
     let mut summary = String::new();
+    // A tag's name ends at white space, `>` or `/`: `<details-` is no `<details>` tag.
+    let tag = |lower: &str, name: &str| {
+        lower.strip_prefix(name).is_some_and(|after| after.starts_with(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/'))
+    };
     loop {
         let lower = rest.to_ascii_lowercase();
-        if lower.starts_with("<details") || lower.starts_with("</details") {
+        if tag(&lower, "<details") || tag(&lower, "</details") {
             let end = rest.find('>')? + 1;
             rest = rest[end..].trim_start();
             changed = true;
-        } else if lower.starts_with("<summary") {
+        } else if tag(&lower, "<summary") {
             let open = rest.find('>')? + 1;
             let close = lower.find("</summary>")?;
             summary = strip_tags(&rest[open..close]).trim().to_string();

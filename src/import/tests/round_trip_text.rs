@@ -311,12 +311,12 @@ fn a_hash_before_a_vertical_tab_or_form_feed_is_escaped() {
 
 /// Found by coverage-guided fuzzing of the round trip: `` ```&` `` opens no fence (a backtick
 /// fence's info string may not hold a backtick), so it is a paragraph's text; but the step that
-/// takes out `<details>` lines took it for one and left the `<details->` line after it in the
+/// takes out `<details>` lines took it for one and left the `<details>` line after it in the
 /// text. Exported, the paragraph's first line was escaped, and the line went on the next
 /// import. Fences are now found as Markdown finds them.
 #[test]
 fn a_details_line_after_backticks_that_open_no_fence_is_taken_out() {
-    let once = import("t", "```&`\n<details->\n").template;
+    let once = import("t", "```&`\n<details>\n").template;
     assert_eq!(once.items[0].text, "```&`");
     assert_round_trips(&once);
     let fenced = import("t", "~~~&`\n<details>\n~~~\n").template;
@@ -336,4 +336,18 @@ fn a_paragraph_line_of_unicode_white_space_is_kept() {
         let text = import("t", &format!("# T\n\n## S\n\na\n{space}\n")).template.sections[0].items[0].text.clone();
         assert_eq!(text, format!("a\n{space}"));
     }
+}
+
+/// Found by coverage-guided fuzzing of the round trip: `<details-` was taken for a `<details>`
+/// tag and its line taken out, with the `text` annotation export had written on it, so the line
+/// above (`>:___`, from a quote too deep to read) became a fill-in. A tag's name ends at white
+/// space, `>` or `/`, so `<details-` is text.
+#[test]
+fn a_line_that_only_starts_like_a_details_tag_is_text() {
+    let once = import("t", ">>>>>>>>>:___\n<details-\n").template;
+    assert_eq!(once.items[0].text, ">:___\n<details-");
+    assert_round_trips(&once);
+    assert!(
+        import("t", "<details open>\n<summary>Plan</summary>\n\n- [ ] a\n</details>\n").template.items.iter().all(|item| !item.text.contains('<'))
+    );
 }
