@@ -105,6 +105,9 @@ fn escape_block_start(line: &str) -> std::borrow::Cow<'_, str> {
         Some(b'>' | b'<') => true,
         Some(c @ (b'-' | b'+' | b'*')) => spaced(1) || rule(*c),
         Some(b'_') => rule(b'_'),
+        // `[label]: destination` defines a link and shows nothing; a label may go on to the
+        // next line. A link (`[text](url)`) is left as it is.
+        Some(b'[') => body.contains("]:") || !body.contains(']'),
         Some(b'`') => body.starts_with("```"),
         Some(b'~') => body.starts_with("~~~"),
         // `\#` reads as `#`: a text that starts with an escape keeps it only when escaped itself.

@@ -351,3 +351,18 @@ fn a_line_that_only_starts_like_a_details_tag_is_text() {
         import("t", "<details open>\n<summary>Plan</summary>\n\n- [ ] a\n</details>\n").template.items.iter().all(|item| !item.text.contains('<'))
     );
 }
+
+/// Found by coverage-guided fuzzing of the round trip: `\[x]:D` is text, `[x]:D`, which export
+/// wrote as it was: a link reference definition, which shows nothing, so the item was gone on
+/// the next import. Export now escapes a `[` that starts such a line (or a label that goes on to
+/// the next line); a link stays as it is.
+#[test]
+fn text_that_reads_as_a_link_definition_is_escaped() {
+    for source in ["\\[x]:D\n", "\\[x\ny]: z\n", "- \\[x]: y\n"] {
+        let once = import("t", source).template;
+        assert_eq!(once.items.len(), 1, "{source:?}");
+        assert_round_trips(&once);
+    }
+    let link = import("t", "[Runbook](https://example.com/runbook): read it\n").template;
+    assert!(!assert_round_trips(&link).contains("\\[Runbook]"));
+}
