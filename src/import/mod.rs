@@ -5,6 +5,7 @@
 
 mod blocks;
 mod build;
+mod escape;
 mod export;
 mod ids;
 mod lines;
