@@ -60,6 +60,23 @@ fn checklist(name: &str) -> PathBuf {
 
 /// Asserts exit code 2, an error that starts with the file and a line:column, and that the
 /// input file is byte-for-byte unchanged.
+/// Starts a run of `template` into `run_path` with the two fields an import adds filled in, and
+/// checks that it started.
+fn start_run(sandbox: &Sandbox, template: &Path, run_path: &Path) -> Output {
+    let started = sandbox.run(&[
+        "run",
+        template.to_str().unwrap(),
+        "-o",
+        run_path.to_str().unwrap(),
+        "--set",
+        "release-version=1",
+        "--set",
+        "environment=prod",
+    ]);
+    assert!(started.status.success(), "{}", stderr(&started));
+    started
+}
+
 fn assert_located_refusal(output: &Output, file: &Path, before: &[u8], position: &str) {
     let err = stderr(output);
     assert_eq!(output.status.code(), Some(2), "stdout: {}\nstderr: {err}", stdout(output));
@@ -228,17 +245,7 @@ fn a_checklist_of_many_fields_lists_only_the_first_twenty() {
     let template = sandbox.path("filled.checklist.ron");
     assert!(sandbox.run(&["import", markdown.to_str().unwrap(), "-o", template.to_str().unwrap()]).status.success());
     let run_path = sandbox.path("filled.run.ron");
-    let started = sandbox.run(&[
-        "run",
-        template.to_str().unwrap(),
-        "-o",
-        run_path.to_str().unwrap(),
-        "--set",
-        "release-version=1",
-        "--set",
-        "environment=prod",
-    ]);
-    assert!(started.status.success(), "{}", stderr(&started));
+    let started = start_run(&sandbox, &template, &run_path);
     let out = stdout(&started);
     assert!(out.contains("  Environment: prod\n  key-1: value 1\n"), "{out}");
     assert!(out.contains("  key-18: value 18\n  and 12 more fields filled\n"), "{out}");
@@ -507,17 +514,7 @@ fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
     let template_path = sandbox.path("probed.checklist.ron");
     store::save_template(&template_path, &template).unwrap();
     let run_path = sandbox.path("probed.run.ron");
-    let started = sandbox.run(&[
-        "run",
-        template_path.to_str().unwrap(),
-        "-o",
-        run_path.to_str().unwrap(),
-        "--set",
-        "release-version=1",
-        "--set",
-        "environment=prod",
-    ]);
-    assert!(started.status.success(), "{}", stderr(&started));
+    let started = start_run(&sandbox, &template_path, &run_path);
     let before = std::fs::read(&run_path).unwrap();
 
     let output = sandbox.command(&["probe", run_path.to_str().unwrap()]).env_remove("PREFLIGHT_TEST_UNSET_TOKEN").output().unwrap();
