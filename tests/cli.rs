@@ -514,7 +514,7 @@ fn probe_refuses_bad_conditions_and_unset_secrets_before_probing() {
     let template_path = sandbox.path("probed.checklist.ron");
     store::save_template(&template_path, &template).unwrap();
     let run_path = sandbox.path("probed.run.ron");
-    let started = start_run(&sandbox, &template_path, &run_path);
+    start_run(&sandbox, &template_path, &run_path);
     let before = std::fs::read(&run_path).unwrap();
 
     let output = sandbox.command(&["probe", run_path.to_str().unwrap()]).env_remove("PREFLIGHT_TEST_UNSET_TOKEN").output().unwrap();
